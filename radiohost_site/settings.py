@@ -80,9 +80,7 @@ WSGI_APPLICATION = "radiohost_site.wsgi.application"
 ASGI_APPLICATION = "radiohost_site.asgi.application"
 
 DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'radiohost.sqlite3'}"
-    )
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'radiohost.sqlite3'}")
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -114,7 +112,9 @@ MEDIA_URL = "media/"
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Reads are public; writes need an authenticated user with the model permission.
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.BasicAuthentication",

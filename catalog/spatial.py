@@ -1,0 +1,107 @@
+"""HEALPix spatial index and cone-search pixel ranges (no ORM here).
+
+Every positioned row stores ``hpx``, its nested HEALPix index at the fixed order
+:data:`HPX_ORDER` = 29 (nside 2**29, pixels ~0.39 mas across). Order 29 is the
+deepest whose indices fit a signed 64-bit integer (12 * 4**29 < 2**63), so one
+``BIGINT`` column serves every cone radius: a cone search picks a coarser order
+from the radius, asks astropy-healpix for the pixels that overlap the cone, and
+turns each coarse pixel into the contiguous range of order-29 indices it contains
+(nested numbering keeps children contiguous). Those ranges are a B-tree prefilter;
+the exact great-circle test follows in SQL.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from functools import cache
+
+import astropy.units as u
+import numpy as np
+from astropy.coordinates import SkyCoord
+from astropy_healpix import HEALPix
+
+HPX_ORDER = 29
+HPX_NSIDE = 2**HPX_ORDER
+# Cone pixels are searched at an order whose pixels are about this fraction of the
+# radius: fine enough that the prefilter area is a few times the cone's, coarse
+# enough that the SQL has tens of ranges, not thousands (tuned with bench/cone_search.py).
+_PIXELS_PER_RADIUS = 2.0
+_MIN_CONE_ORDER = 0
+
+
+@cache
+def _healpix(order: int) -> HEALPix:
+    return HEALPix(nside=2**order, order="nested")
+
+
+def validate_radec(ra: np.ndarray, dec: np.ndarray, *, where: str = "") -> None:
+    """Raise ``ValueError`` naming the first bad row if RA/Dec are NaN or out of range.
+
+    RA must lie in [0, 360) deg and Dec in [-90, 90] deg (ICRS).
+    """
+    ra = np.asarray(ra, dtype=float)
+    dec = np.asarray(dec, dtype=float)
+    prefix = f"{where}: " if where else ""
+    bad_ra = ~np.isfinite(ra) | (ra < 0) | (ra >= 360)
+    if bad_ra.any():
+        i = int(np.flatnonzero(bad_ra)[0])
+        raise ValueError(f"{prefix}row {i}: field 'ra': {ra[i]!r} is not in [0, 360) deg")
+    bad_dec = ~np.isfinite(dec) | (dec < -90) | (dec > 90)
+    if bad_dec.any():
+        i = int(np.flatnonzero(bad_dec)[0])
+        raise ValueError(f"{prefix}row {i}: field 'dec': {dec[i]!r} is not in [-90, 90] deg")
+
+
+def hpx_index(ra_deg, dec_deg) -> np.ndarray:
+    """Nested HEALPix index at :data:`HPX_ORDER` for ICRS positions in degrees (vectorised).
+
+    Parameters
+    ----------
+    ra_deg, dec_deg : array_like
+        Right ascension and declination (deg).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+    """
+    ra = np.atleast_1d(np.asarray(ra_deg, dtype=float))
+    dec = np.atleast_1d(np.asarray(dec_deg, dtype=float))
+    validate_radec(ra, dec)
+    return _healpix(HPX_ORDER).lonlat_to_healpix(ra * u.deg, dec * u.deg).astype(np.int64)
+
+
+def cone_order(radius: u.Quantity) -> int:
+    """The HEALPix order at which a cone of ``radius`` is covered by pixels."""
+    r_deg = radius.to_value(u.deg)
+    if r_deg <= 0:
+        return HPX_ORDER
+    # Pixel size at order k is ~ sqrt(4π/(12·4^k)) rad = 58.6°/2^k.
+    res0 = math.degrees(math.sqrt(4 * math.pi / 12))
+    k = math.floor(math.log2(res0 * _PIXELS_PER_RADIUS / r_deg))
+    return int(min(max(k, _MIN_CONE_ORDER), HPX_ORDER))
+
+
+def merge_ranges(pixels: Iterable[int], order: int) -> list[tuple[int, int]]:
+    """Turn pixels at ``order`` into merged, half-open ``[lo, hi)`` ranges at :data:`HPX_ORDER`."""
+    shift = 2 * (HPX_ORDER - order)
+    out: list[tuple[int, int]] = []
+    for p in sorted(int(p) for p in pixels):
+        lo, hi = p << shift, (p + 1) << shift
+        if out and out[-1][1] == lo:
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def cone_ranges(coord: SkyCoord, radius: u.Quantity) -> list[tuple[int, int]]:
+    """Half-open order-29 index ranges covering the cone (a superset: prefilter only)."""
+    order = cone_order(radius)
+    icrs = coord.icrs
+    hp = _healpix(order)
+    # A hair of padding so a pixel that only grazes the boundary is never lost
+    # to rounding inside the overlap test; the exact check removes the extras.
+    r = radius * (1 + 1e-9) + 1e-9 * u.deg
+    pix = hp.cone_search_lonlat(icrs.ra, icrs.dec, r)
+    return merge_ranges(pix, order)
