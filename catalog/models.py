@@ -294,6 +294,10 @@ class Label(models.Model):
         ]
         indexes = [models.Index(fields=["component", "origin"])]
 
+    def __str__(self) -> str:
+        what = "no host" if self.no_host else (self.host or f"({self.host_ra}, {self.host_dec})")
+        return f"{self.origin}: {self.component or self.source} → {what}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.pop("_allow_update", False):
             raise ValidationError(
@@ -303,10 +307,6 @@ class Label(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Labels are never deleted: supersede them instead.")
-
-    def __str__(self) -> str:
-        what = "no host" if self.no_host else (self.host or f"({self.host_ra}, {self.host_dec})")
-        return f"{self.origin}: {self.component or self.source} → {what}"
 
 
 class ModelVersion(models.Model):
@@ -389,6 +389,9 @@ class HostPrediction(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.candidate} @ {self.model_version_id}: {self.likelihood:.3f}"
+
 
 class Cutout(models.Model):
     """An image file on disk under the media root, for a component or an optical source."""
@@ -426,3 +429,6 @@ class Cutout(models.Model):
                 name="cutout_optical_unique",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.survey}/{self.band}: {self.path}"
