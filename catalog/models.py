@@ -371,6 +371,12 @@ class ClassPrediction(models.Model):
             ],
         ]
 
+    def __str__(self) -> str:
+        return (
+            f"{self.optical_source} @ {self.model_version_id}: "
+            f"G{self.p_galaxy:.2f} Q{self.p_qso:.2f} S{self.p_star:.2f}"
+        )
+
 
 class HostPrediction(models.Model):
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="predictions")

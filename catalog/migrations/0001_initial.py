@@ -6,6 +6,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -14,797 +15,255 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="Epoch",
+            name='Epoch',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "name",
-                    models.CharField(
-                        help_text="e.g. '1.1', '2.2' for VLASS; 'DR1'.", max_length=32
-                    ),
-                ),
-                ("catalogue_version", models.CharField(blank=True, max_length=64)),
-                ("observed_start", models.DateField(blank=True, null=True)),
-                ("observed_end", models.DateField(blank=True, null=True)),
-                (
-                    "processed_at",
-                    models.DateTimeField(
-                        blank=True,
-                        help_text="When the host pipeline last finished this epoch.",
-                        null=True,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(help_text="e.g. '1.1', '2.2' for VLASS; 'DR1'.", max_length=32)),
+                ('catalogue_version', models.CharField(blank=True, max_length=64)),
+                ('observed_start', models.DateField(blank=True, null=True)),
+                ('observed_end', models.DateField(blank=True, null=True)),
+                ('processed_at', models.DateTimeField(blank=True, help_text='When the host pipeline last finished this epoch.', null=True)),
             ],
         ),
         migrations.CreateModel(
-            name="Survey",
+            name='Survey',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "name",
-                    models.CharField(
-                        help_text="e.g. VLASS, ATLAS, FIRST.", max_length=32, unique=True
-                    ),
-                ),
-                (
-                    "frequency_ghz",
-                    models.FloatField(blank=True, help_text="Centre frequency (GHz).", null=True),
-                ),
-                (
-                    "beam_arcsec",
-                    models.FloatField(
-                        blank=True, help_text="Typical restoring-beam FWHM (arcsec).", null=True
-                    ),
-                ),
-                ("description", models.TextField(blank=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(help_text='e.g. VLASS, ATLAS, FIRST.', max_length=32, unique=True)),
+                ('frequency_ghz', models.FloatField(blank=True, help_text='Centre frequency (GHz).', null=True)),
+                ('beam_arcsec', models.FloatField(blank=True, help_text='Typical restoring-beam FWHM (arcsec).', null=True)),
+                ('description', models.TextField(blank=True)),
             ],
         ),
         migrations.CreateModel(
-            name="ModelVersion",
+            name='ModelVersion',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=128, unique=True)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("classifier", "Optical GALAXY/QSO/STAR classifier"),
-                            ("host", "Host identifier"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("candidate", "Candidate"),
-                            ("active", "Active"),
-                            ("retired", "Retired"),
-                            ("external", "External (logged outputs only)"),
-                        ],
-                        default="candidate",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "checkpoint_path",
-                    models.CharField(
-                        blank=True, help_text="Relative to the media root.", max_length=512
-                    ),
-                ),
-                ("sha256", models.CharField(blank=True, max_length=64)),
-                ("git_sha", models.CharField(blank=True, max_length=40)),
-                ("config", models.JSONField(blank=True, default=dict)),
-                ("metrics", models.JSONField(blank=True, default=dict)),
-                (
-                    "label_snapshot",
-                    models.JSONField(
-                        blank=True,
-                        default=dict,
-                        help_text="Label ids/origins and their count used for training.",
-                    ),
-                ),
-                ("is_simulated_training", models.BooleanField(default=False)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=128, unique=True)),
+                ('kind', models.CharField(choices=[('classifier', 'Optical GALAXY/QSO/STAR classifier'), ('host', 'Host identifier')], max_length=16)),
+                ('status', models.CharField(choices=[('candidate', 'Candidate'), ('active', 'Active'), ('retired', 'Retired'), ('external', 'External (logged outputs only)')], default='candidate', max_length=16)),
+                ('checkpoint_path', models.CharField(blank=True, help_text='Relative to the media root.', max_length=512)),
+                ('sha256', models.CharField(blank=True, max_length=64)),
+                ('git_sha', models.CharField(blank=True, max_length=40)),
+                ('config', models.JSONField(blank=True, default=dict)),
+                ('metrics', models.JSONField(blank=True, default=dict)),
+                ('label_snapshot', models.JSONField(blank=True, default=dict, help_text='Label ids/origins and their count used for training.')),
+                ('is_simulated_training', models.BooleanField(default=False)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        condition=models.Q(("status", "active")),
-                        fields=("kind",),
-                        name="modelversion_one_active_per_kind",
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('kind',), name='modelversion_one_active_per_kind')],
             },
         ),
         migrations.CreateModel(
-            name="OpticalSource",
+            name='OpticalSource',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("ra", models.FloatField(help_text="Right ascension, ICRS (deg).")),
-                ("dec", models.FloatField(help_text="Declination, ICRS (deg).")),
-                (
-                    "hpx",
-                    models.BigIntegerField(
-                        db_index=True,
-                        editable=False,
-                        help_text="Nested HEALPix index at order 29 of (ra, dec); the cone-search prefilter.",
-                    ),
-                ),
-                (
-                    "catalogue",
-                    models.CharField(
-                        choices=[
-                            ("ps1dr2", "Pan-STARRS1 DR2"),
-                            ("allwise", "AllWISE"),
-                            ("swire", "SWIRE"),
-                            ("sim", "Simulated"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "source_id",
-                    models.CharField(
-                        help_text="Catalogue id (PS1 objID, AllWISE id).", max_length=32
-                    ),
-                ),
-                (
-                    "allwise_id",
-                    models.CharField(blank=True, help_text="Matched AllWISE id.", max_length=32),
-                ),
-                (
-                    "allwise_sep_arcsec",
-                    models.FloatField(
-                        blank=True, help_text="PS1–AllWISE match separation (arcsec).", null=True
-                    ),
-                ),
-                ("g_mag", models.FloatField(blank=True, help_text="PS1 g (AB mag).", null=True)),
-                ("e_g_mag", models.FloatField(blank=True, help_text="(mag).", null=True)),
-                ("r_mag", models.FloatField(blank=True, help_text="PS1 r (AB mag).", null=True)),
-                ("e_r_mag", models.FloatField(blank=True, help_text="(mag).", null=True)),
-                ("i_mag", models.FloatField(blank=True, help_text="PS1 i (AB mag).", null=True)),
-                ("e_i_mag", models.FloatField(blank=True, help_text="(mag).", null=True)),
-                ("z_mag", models.FloatField(blank=True, help_text="PS1 z (AB mag).", null=True)),
-                ("e_z_mag", models.FloatField(blank=True, help_text="(mag).", null=True)),
-                ("y_mag", models.FloatField(blank=True, help_text="PS1 y (AB mag).", null=True)),
-                ("e_y_mag", models.FloatField(blank=True, help_text="(mag).", null=True)),
-                (
-                    "w1_mag",
-                    models.FloatField(blank=True, help_text="AllWISE W1 (Vega mag).", null=True),
-                ),
-                ("e_w1_mag", models.FloatField(blank=True, help_text="(mag).", null=True)),
-                (
-                    "w2_mag",
-                    models.FloatField(blank=True, help_text="AllWISE W2 (Vega mag).", null=True),
-                ),
-                ("e_w2_mag", models.FloatField(blank=True, help_text="(mag).", null=True)),
-                ("is_simulated", models.BooleanField(default=False)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('ra', models.FloatField(help_text='Right ascension, ICRS (deg).')),
+                ('dec', models.FloatField(help_text='Declination, ICRS (deg).')),
+                ('hpx', models.BigIntegerField(db_index=True, editable=False, help_text='Nested HEALPix index at order 29 of (ra, dec); the cone-search prefilter.')),
+                ('catalogue', models.CharField(choices=[('ps1dr2', 'Pan-STARRS1 DR2'), ('allwise', 'AllWISE'), ('swire', 'SWIRE'), ('sim', 'Simulated')], max_length=16)),
+                ('source_id', models.CharField(help_text='Catalogue id (PS1 objID, AllWISE id).', max_length=32)),
+                ('allwise_id', models.CharField(blank=True, help_text='Matched AllWISE id.', max_length=32)),
+                ('allwise_sep_arcsec', models.FloatField(blank=True, help_text='PS1–AllWISE match separation (arcsec).', null=True)),
+                ('g_mag', models.FloatField(blank=True, help_text='PS1 g (AB mag).', null=True)),
+                ('e_g_mag', models.FloatField(blank=True, help_text='(mag).', null=True)),
+                ('r_mag', models.FloatField(blank=True, help_text='PS1 r (AB mag).', null=True)),
+                ('e_r_mag', models.FloatField(blank=True, help_text='(mag).', null=True)),
+                ('i_mag', models.FloatField(blank=True, help_text='PS1 i (AB mag).', null=True)),
+                ('e_i_mag', models.FloatField(blank=True, help_text='(mag).', null=True)),
+                ('z_mag', models.FloatField(blank=True, help_text='PS1 z (AB mag).', null=True)),
+                ('e_z_mag', models.FloatField(blank=True, help_text='(mag).', null=True)),
+                ('y_mag', models.FloatField(blank=True, help_text='PS1 y (AB mag).', null=True)),
+                ('e_y_mag', models.FloatField(blank=True, help_text='(mag).', null=True)),
+                ('w1_mag', models.FloatField(blank=True, help_text='AllWISE W1 (Vega mag).', null=True)),
+                ('e_w1_mag', models.FloatField(blank=True, help_text='(mag).', null=True)),
+                ('w2_mag', models.FloatField(blank=True, help_text='AllWISE W2 (Vega mag).', null=True)),
+                ('e_w2_mag', models.FloatField(blank=True, help_text='(mag).', null=True)),
+                ('is_simulated', models.BooleanField(default=False)),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("catalogue", "source_id"), name="opticalsource_unique"
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("ra__gte", 0), ("ra__lt", 360)),
-                        name="opticalsource_ra_range",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("dec__gte", -90), ("dec__lte", 90)),
-                        name="opticalsource_dec_range",
-                    ),
-                ],
+                'constraints': [models.UniqueConstraint(fields=('catalogue', 'source_id'), name='opticalsource_unique'), models.CheckConstraint(condition=models.Q(('ra__gte', 0), ('ra__lt', 360)), name='opticalsource_ra_range'), models.CheckConstraint(condition=models.Q(('dec__gte', -90), ('dec__lte', 90)), name='opticalsource_dec_range')],
             },
         ),
         migrations.CreateModel(
-            name="RadioComponent",
+            name='RadioComponent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("ra", models.FloatField(help_text="Right ascension, ICRS (deg).")),
-                ("dec", models.FloatField(help_text="Declination, ICRS (deg).")),
-                (
-                    "hpx",
-                    models.BigIntegerField(
-                        db_index=True,
-                        editable=False,
-                        help_text="Nested HEALPix index at order 29 of (ra, dec); the cone-search prefilter.",
-                    ),
-                ),
-                ("name", models.CharField(help_text="Survey component name.", max_length=64)),
-                (
-                    "e_ra_arcsec",
-                    models.FloatField(blank=True, help_text="RA error (arcsec).", null=True),
-                ),
-                (
-                    "e_dec_arcsec",
-                    models.FloatField(blank=True, help_text="Dec error (arcsec).", null=True),
-                ),
-                (
-                    "peak_flux_mjy",
-                    models.FloatField(blank=True, help_text="Peak flux (mJy/beam).", null=True),
-                ),
-                (
-                    "e_peak_flux_mjy",
-                    models.FloatField(blank=True, help_text="(mJy/beam).", null=True),
-                ),
-                (
-                    "total_flux_mjy",
-                    models.FloatField(blank=True, help_text="Total flux (mJy).", null=True),
-                ),
-                ("e_total_flux_mjy", models.FloatField(blank=True, help_text="(mJy).", null=True)),
-                (
-                    "major_arcsec",
-                    models.FloatField(blank=True, help_text="Major axis FWHM (arcsec).", null=True),
-                ),
-                (
-                    "minor_arcsec",
-                    models.FloatField(blank=True, help_text="Minor axis FWHM (arcsec).", null=True),
-                ),
-                (
-                    "pa_deg",
-                    models.FloatField(
-                        blank=True, help_text="Position angle, E of N (deg).", null=True
-                    ),
-                ),
-                (
-                    "dc_major_arcsec",
-                    models.FloatField(
-                        blank=True, help_text="Deconvolved major axis (arcsec).", null=True
-                    ),
-                ),
-                (
-                    "dc_minor_arcsec",
-                    models.FloatField(
-                        blank=True, help_text="Deconvolved minor axis (arcsec).", null=True
-                    ),
-                ),
-                (
-                    "isl_rms_mjy",
-                    models.FloatField(
-                        blank=True, help_text="Local rms of the island (mJy/beam).", null=True
-                    ),
-                ),
-                (
-                    "s_code",
-                    models.CharField(
-                        blank=True, help_text="PyBDSF S_Code: S, M, C, E.", max_length=1
-                    ),
-                ),
-                (
-                    "quality_flag",
-                    models.IntegerField(
-                        blank=True, help_text="CIRADA bit flags; 0 good.", null=True
-                    ),
-                ),
-                (
-                    "duplicate_flag",
-                    models.IntegerField(
-                        blank=True,
-                        help_text="CIRADA: 0 unique, 1 preferred duplicate, 2 reject.",
-                        null=True,
-                    ),
-                ),
-                (
-                    "is_science",
-                    models.BooleanField(
-                        db_index=True,
-                        default=True,
-                        help_text="In the science sample (default Duplicate_flag < 2 and Quality_flag == 0).",
-                    ),
-                ),
-                (
-                    "extra",
-                    models.JSONField(
-                        blank=True, default=dict, help_text="Other catalogue columns."
-                    ),
-                ),
-                (
-                    "epoch",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="components",
-                        to="catalog.epoch",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('ra', models.FloatField(help_text='Right ascension, ICRS (deg).')),
+                ('dec', models.FloatField(help_text='Declination, ICRS (deg).')),
+                ('hpx', models.BigIntegerField(db_index=True, editable=False, help_text='Nested HEALPix index at order 29 of (ra, dec); the cone-search prefilter.')),
+                ('name', models.CharField(help_text='Survey component name.', max_length=64)),
+                ('e_ra_arcsec', models.FloatField(blank=True, help_text='RA error (arcsec).', null=True)),
+                ('e_dec_arcsec', models.FloatField(blank=True, help_text='Dec error (arcsec).', null=True)),
+                ('peak_flux_mjy', models.FloatField(blank=True, help_text='Peak flux (mJy/beam).', null=True)),
+                ('e_peak_flux_mjy', models.FloatField(blank=True, help_text='(mJy/beam).', null=True)),
+                ('total_flux_mjy', models.FloatField(blank=True, help_text='Total flux (mJy).', null=True)),
+                ('e_total_flux_mjy', models.FloatField(blank=True, help_text='(mJy).', null=True)),
+                ('major_arcsec', models.FloatField(blank=True, help_text='Major axis FWHM (arcsec).', null=True)),
+                ('minor_arcsec', models.FloatField(blank=True, help_text='Minor axis FWHM (arcsec).', null=True)),
+                ('pa_deg', models.FloatField(blank=True, help_text='Position angle, E of N (deg).', null=True)),
+                ('dc_major_arcsec', models.FloatField(blank=True, help_text='Deconvolved major axis (arcsec).', null=True)),
+                ('dc_minor_arcsec', models.FloatField(blank=True, help_text='Deconvolved minor axis (arcsec).', null=True)),
+                ('isl_rms_mjy', models.FloatField(blank=True, help_text='Local rms of the island (mJy/beam).', null=True)),
+                ('s_code', models.CharField(blank=True, help_text='PyBDSF S_Code: S, M, C, E.', max_length=1)),
+                ('quality_flag', models.IntegerField(blank=True, help_text='CIRADA bit flags; 0 good.', null=True)),
+                ('duplicate_flag', models.IntegerField(blank=True, help_text='CIRADA: 0 unique, 1 preferred duplicate, 2 reject.', null=True)),
+                ('is_science', models.BooleanField(db_index=True, default=True, help_text='In the science sample (default Duplicate_flag < 2 and Quality_flag == 0).')),
+                ('extra', models.JSONField(blank=True, default=dict, help_text='Other catalogue columns.')),
+                ('epoch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='components', to='catalog.epoch')),
             ],
         ),
         migrations.CreateModel(
-            name="Candidate",
+            name='Candidate',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("dx_px", models.FloatField(help_text="Offset along cutout columns (px, 1″/px).")),
-                ("dy_px", models.FloatField(help_text="Offset along cutout rows (px, 1″/px).")),
-                ("distance_px", models.FloatField(help_text="√(dx²+dy²) (px, 1″/px).")),
-                (
-                    "optical_source",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="candidates",
-                        to="catalog.opticalsource",
-                    ),
-                ),
-                (
-                    "component",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="candidates",
-                        to="catalog.radiocomponent",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('dx_px', models.FloatField(help_text='Offset along cutout columns (px, 1″/px).')),
+                ('dy_px', models.FloatField(help_text='Offset along cutout rows (px, 1″/px).')),
+                ('distance_px', models.FloatField(help_text='√(dx²+dy²) (px, 1″/px).')),
+                ('optical_source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='candidates', to='catalog.opticalsource')),
+                ('component', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='candidates', to='catalog.radiocomponent')),
             ],
         ),
         migrations.CreateModel(
-            name="RadioSource",
+            name='RadioSource',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("ra", models.FloatField(help_text="Right ascension, ICRS (deg).")),
-                ("dec", models.FloatField(help_text="Declination, ICRS (deg).")),
-                (
-                    "hpx",
-                    models.BigIntegerField(
-                        db_index=True,
-                        editable=False,
-                        help_text="Nested HEALPix index at order 29 of (ra, dec); the cone-search prefilter.",
-                    ),
-                ),
-                ("name", models.CharField(max_length=64)),
-                (
-                    "origin",
-                    models.CharField(
-                        help_text="Who grouped the components: norris2006, rgz, expert, model.",
-                        max_length=32,
-                    ),
-                ),
-                (
-                    "total_flux_mjy",
-                    models.FloatField(blank=True, help_text="Summed flux (mJy).", null=True),
-                ),
-                (
-                    "morphology",
-                    models.CharField(
-                        blank=True, help_text="e.g. compact, FRII, WAT.", max_length=32
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('ra', models.FloatField(help_text='Right ascension, ICRS (deg).')),
+                ('dec', models.FloatField(help_text='Declination, ICRS (deg).')),
+                ('hpx', models.BigIntegerField(db_index=True, editable=False, help_text='Nested HEALPix index at order 29 of (ra, dec); the cone-search prefilter.')),
+                ('name', models.CharField(max_length=64)),
+                ('origin', models.CharField(help_text='Who grouped the components: norris2006, rgz, expert, model.', max_length=32)),
+                ('total_flux_mjy', models.FloatField(blank=True, help_text='Summed flux (mJy).', null=True)),
+                ('morphology', models.CharField(blank=True, help_text='e.g. compact, FRII, WAT.', max_length=32)),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(fields=("origin", "name"), name="radiosource_unique"),
-                    models.CheckConstraint(
-                        condition=models.Q(("ra__gte", 0), ("ra__lt", 360)),
-                        name="radiosource_ra_range",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("dec__gte", -90), ("dec__lte", 90)),
-                        name="radiosource_dec_range",
-                    ),
-                ],
+                'constraints': [models.UniqueConstraint(fields=('origin', 'name'), name='radiosource_unique'), models.CheckConstraint(condition=models.Q(('ra__gte', 0), ('ra__lt', 360)), name='radiosource_ra_range'), models.CheckConstraint(condition=models.Q(('dec__gte', -90), ('dec__lte', 90)), name='radiosource_dec_range')],
             },
         ),
         migrations.AddField(
-            model_name="radiocomponent",
-            name="source",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="components",
-                to="catalog.radiosource",
-            ),
+            model_name='radiocomponent',
+            name='source',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='components', to='catalog.radiosource'),
         ),
         migrations.CreateModel(
-            name="Label",
+            name='Label',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "host_ra",
-                    models.FloatField(
-                        blank=True,
-                        help_text="Host position from the label catalogue, ICRS (deg).",
-                        null=True,
-                    ),
-                ),
-                ("host_dec", models.FloatField(blank=True, help_text="(deg).", null=True)),
-                (
-                    "no_host",
-                    models.BooleanField(default=False, help_text="Explicitly: no host is visible."),
-                ),
-                (
-                    "origin",
-                    models.CharField(
-                        choices=[
-                            ("rgz", "Radio Galaxy Zoo"),
-                            ("norris2006", "Norris et al. 2006"),
-                            ("zhu2023", "Zhu et al. 2023"),
-                            ("lou2023", "Lou, Lake & Tsai 2023 test set"),
-                            ("expert", "Expert relabel"),
-                            ("sim", "Simulated truth"),
-                        ],
-                        db_index=True,
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "consensus_level",
-                    models.FloatField(
-                        blank=True,
-                        help_text="Fraction of classifiers agreeing (RGZ), 0–1.",
-                        null=True,
-                    ),
-                ),
-                (
-                    "match_separation_arcsec",
-                    models.FloatField(
-                        blank=True,
-                        help_text="Label catalogue radio position ↔ component (arcsec).",
-                        null=True,
-                    ),
-                ),
-                (
-                    "host_match_separation_arcsec",
-                    models.FloatField(
-                        blank=True,
-                        help_text="Label host position ↔ linked optical source (arcsec).",
-                        null=True,
-                    ),
-                ),
-                (
-                    "author_name",
-                    models.CharField(blank=True, help_text="Catalogue or person.", max_length=128),
-                ),
-                ("reason", models.TextField(blank=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
-                (
-                    "author",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "supersedes",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="superseded_by",
-                        to="catalog.label",
-                    ),
-                ),
-                (
-                    "host",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="host_labels",
-                        to="catalog.opticalsource",
-                    ),
-                ),
-                (
-                    "component",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="labels",
-                        to="catalog.radiocomponent",
-                    ),
-                ),
-                (
-                    "source",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="labels",
-                        to="catalog.radiosource",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('host_ra', models.FloatField(blank=True, help_text='Host position from the label catalogue, ICRS (deg).', null=True)),
+                ('host_dec', models.FloatField(blank=True, help_text='(deg).', null=True)),
+                ('no_host', models.BooleanField(default=False, help_text='Explicitly: no host is visible.')),
+                ('origin', models.CharField(choices=[('rgz', 'Radio Galaxy Zoo'), ('norris2006', 'Norris et al. 2006'), ('zhu2023', 'Zhu et al. 2023'), ('lou2023', 'Lou, Lake & Tsai 2023 test set'), ('expert', 'Expert relabel'), ('sim', 'Simulated truth')], db_index=True, max_length=16)),
+                ('consensus_level', models.FloatField(blank=True, help_text='Fraction of classifiers agreeing (RGZ), 0–1.', null=True)),
+                ('match_separation_arcsec', models.FloatField(blank=True, help_text='Label catalogue radio position ↔ component (arcsec).', null=True)),
+                ('host_match_separation_arcsec', models.FloatField(blank=True, help_text='Label host position ↔ linked optical source (arcsec).', null=True)),
+                ('author_name', models.CharField(blank=True, help_text='Catalogue or person.', max_length=128)),
+                ('reason', models.TextField(blank=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
+                ('supersedes', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='superseded_by', to='catalog.label')),
+                ('host', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='host_labels', to='catalog.opticalsource')),
+                ('component', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='labels', to='catalog.radiocomponent')),
+                ('source', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='labels', to='catalog.radiosource')),
             ],
         ),
         migrations.AddField(
-            model_name="epoch",
-            name="survey",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="epochs",
-                to="catalog.survey",
-            ),
+            model_name='epoch',
+            name='survey',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='epochs', to='catalog.survey'),
         ),
         migrations.CreateModel(
-            name="HostPrediction",
+            name='HostPrediction',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "likelihood",
-                    models.FloatField(help_text="Host likelihood in [0, 1] (seed §4.2)."),
-                ),
-                (
-                    "rank",
-                    models.PositiveIntegerField(help_text="1 = highest likelihood in its field."),
-                ),
-                ("is_positive", models.BooleanField(help_text="likelihood > 0.5.")),
-                (
-                    "is_prime",
-                    models.BooleanField(help_text="The only positive candidate of its field."),
-                ),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "candidate",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="predictions",
-                        to="catalog.candidate",
-                    ),
-                ),
-                (
-                    "model_version",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, to="catalog.modelversion"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('likelihood', models.FloatField(help_text='Host likelihood in [0, 1] (seed §4.2).')),
+                ('rank', models.PositiveIntegerField(help_text='1 = highest likelihood in its field.')),
+                ('is_positive', models.BooleanField(help_text='likelihood > 0.5.')),
+                ('is_prime', models.BooleanField(help_text='The only positive candidate of its field.')),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('candidate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='predictions', to='catalog.candidate')),
+                ('model_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='catalog.modelversion')),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("candidate", "model_version"), name="hostpred_unique"
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("likelihood__gte", 0), ("likelihood__lte", 1)),
-                        name="hostpred_range",
-                    ),
-                ],
+                'constraints': [models.UniqueConstraint(fields=('candidate', 'model_version'), name='hostpred_unique'), models.CheckConstraint(condition=models.Q(('likelihood__gte', 0), ('likelihood__lte', 1)), name='hostpred_range')],
             },
         ),
         migrations.CreateModel(
-            name="ClassPrediction",
+            name='ClassPrediction',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("p_galaxy", models.FloatField()),
-                ("p_qso", models.FloatField()),
-                ("p_star", models.FloatField()),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "model_version",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, to="catalog.modelversion"
-                    ),
-                ),
-                (
-                    "optical_source",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="class_predictions",
-                        to="catalog.opticalsource",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('p_galaxy', models.FloatField()),
+                ('p_qso', models.FloatField()),
+                ('p_star', models.FloatField()),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('model_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='catalog.modelversion')),
+                ('optical_source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='class_predictions', to='catalog.opticalsource')),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("optical_source", "model_version"), name="classpred_unique"
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("p_galaxy__gte", 0), ("p_galaxy__lte", 1)),
-                        name="classpred_p_galaxy_range",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("p_qso__gte", 0), ("p_qso__lte", 1)),
-                        name="classpred_p_qso_range",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("p_star__gte", 0), ("p_star__lte", 1)),
-                        name="classpred_p_star_range",
-                    ),
-                ],
+                'constraints': [models.UniqueConstraint(fields=('optical_source', 'model_version'), name='classpred_unique'), models.CheckConstraint(condition=models.Q(('p_galaxy__gte', 0), ('p_galaxy__lte', 1)), name='classpred_p_galaxy_range'), models.CheckConstraint(condition=models.Q(('p_qso__gte', 0), ('p_qso__lte', 1)), name='classpred_p_qso_range'), models.CheckConstraint(condition=models.Q(('p_star__gte', 0), ('p_star__lte', 1)), name='classpred_p_star_range')],
             },
         ),
         migrations.CreateModel(
-            name="Cutout",
+            name='Cutout',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("survey", models.CharField(help_text="VLASS, PS1, FIRST, SIM…", max_length=32)),
-                (
-                    "band",
-                    models.CharField(
-                        blank=True, help_text="e.g. 3GHz, g, r, i, z, y.", max_length=8
-                    ),
-                ),
-                ("path", models.CharField(help_text="Relative to the media root.", max_length=512)),
-                ("width_px", models.PositiveIntegerField()),
-                ("height_px", models.PositiveIntegerField()),
-                ("pixel_scale_arcsec", models.FloatField(help_text="(arcsec/px).")),
-                ("sha256", models.CharField(max_length=64)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "optical_source",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="cutouts",
-                        to="catalog.opticalsource",
-                    ),
-                ),
-                (
-                    "component",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="cutouts",
-                        to="catalog.radiocomponent",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('survey', models.CharField(help_text='VLASS, PS1, FIRST, SIM…', max_length=32)),
+                ('band', models.CharField(blank=True, help_text='e.g. 3GHz, g, r, i, z, y.', max_length=8)),
+                ('path', models.CharField(help_text='Relative to the media root.', max_length=512)),
+                ('width_px', models.PositiveIntegerField()),
+                ('height_px', models.PositiveIntegerField()),
+                ('pixel_scale_arcsec', models.FloatField(help_text='(arcsec/px).')),
+                ('sha256', models.CharField(max_length=64)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('optical_source', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='cutouts', to='catalog.opticalsource')),
+                ('component', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='cutouts', to='catalog.radiocomponent')),
             ],
             options={
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(
-                            models.Q(
-                                ("component__isnull", False), ("optical_source__isnull", True)
-                            ),
-                            models.Q(
-                                ("component__isnull", True), ("optical_source__isnull", False)
-                            ),
-                            _connector="OR",
-                        ),
-                        name="cutout_one_owner",
-                    ),
-                    models.UniqueConstraint(
-                        condition=models.Q(("component__isnull", False)),
-                        fields=("component", "survey", "band"),
-                        name="cutout_component_unique",
-                    ),
-                    models.UniqueConstraint(
-                        condition=models.Q(("optical_source__isnull", False)),
-                        fields=("optical_source", "survey", "band"),
-                        name="cutout_optical_unique",
-                    ),
-                ],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('component__isnull', False), ('optical_source__isnull', True)), models.Q(('component__isnull', True), ('optical_source__isnull', False)), _connector='OR'), name='cutout_one_owner'), models.UniqueConstraint(condition=models.Q(('component__isnull', False)), fields=('component', 'survey', 'band'), name='cutout_component_unique'), models.UniqueConstraint(condition=models.Q(('optical_source__isnull', False)), fields=('optical_source', 'survey', 'band'), name='cutout_optical_unique')],
             },
         ),
         migrations.AddConstraint(
-            model_name="candidate",
-            constraint=models.UniqueConstraint(
-                fields=("component", "optical_source"), name="candidate_unique"
-            ),
+            model_name='candidate',
+            constraint=models.UniqueConstraint(fields=('component', 'optical_source'), name='candidate_unique'),
         ),
         migrations.AddConstraint(
-            model_name="candidate",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("distance_px__gte", 0)), name="candidate_distance_nonneg"
-            ),
+            model_name='candidate',
+            constraint=models.CheckConstraint(condition=models.Q(('distance_px__gte', 0)), name='candidate_distance_nonneg'),
         ),
         migrations.AddConstraint(
-            model_name="radiocomponent",
-            constraint=models.UniqueConstraint(
-                fields=("epoch", "name"), name="radiocomponent_unique"
-            ),
+            model_name='radiocomponent',
+            constraint=models.UniqueConstraint(fields=('epoch', 'name'), name='radiocomponent_unique'),
         ),
         migrations.AddConstraint(
-            model_name="radiocomponent",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("ra__gte", 0), ("ra__lt", 360)), name="radiocomponent_ra_range"
-            ),
+            model_name='radiocomponent',
+            constraint=models.CheckConstraint(condition=models.Q(('ra__gte', 0), ('ra__lt', 360)), name='radiocomponent_ra_range'),
         ),
         migrations.AddConstraint(
-            model_name="radiocomponent",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("dec__gte", -90), ("dec__lte", 90)),
-                name="radiocomponent_dec_range",
-            ),
+            model_name='radiocomponent',
+            constraint=models.CheckConstraint(condition=models.Q(('dec__gte', -90), ('dec__lte', 90)), name='radiocomponent_dec_range'),
         ),
         migrations.AddConstraint(
-            model_name="radiocomponent",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("total_flux_mjy__gte", 0), ("total_flux_mjy__isnull", True), _connector="OR"
-                ),
-                name="radiocomponent_flux_nonneg",
-            ),
+            model_name='radiocomponent',
+            constraint=models.CheckConstraint(condition=models.Q(('total_flux_mjy__gte', 0), ('total_flux_mjy__isnull', True), _connector='OR'), name='radiocomponent_flux_nonneg'),
         ),
         migrations.AddIndex(
-            model_name="label",
-            index=models.Index(
-                fields=["component", "origin"], name="catalog_lab_compone_acbe0c_idx"
-            ),
+            model_name='label',
+            index=models.Index(fields=['component', 'origin'], name='catalog_lab_compone_acbe0c_idx'),
         ),
         migrations.AddConstraint(
-            model_name="label",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("component__isnull", False), ("source__isnull", False), _connector="OR"
-                ),
-                name="label_has_subject",
-            ),
+            model_name='label',
+            constraint=models.CheckConstraint(condition=models.Q(('component__isnull', False), ('source__isnull', False), _connector='OR'), name='label_has_subject'),
         ),
         migrations.AddConstraint(
-            model_name="label",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("host__isnull", True), ("host_ra__isnull", True), ("no_host", True)),
-                    models.Q(("host__isnull", False), ("no_host", False)),
-                    models.Q(
-                        ("host_dec__isnull", False), ("host_ra__isnull", False), ("no_host", False)
-                    ),
-                    _connector="OR",
-                ),
-                name="label_host_xor_none",
-            ),
+            model_name='label',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('host__isnull', True), ('host_ra__isnull', True), ('no_host', True)), models.Q(('host__isnull', False), ('no_host', False)), models.Q(('host_dec__isnull', False), ('host_ra__isnull', False), ('no_host', False)), _connector='OR'), name='label_host_xor_none'),
         ),
         migrations.AddConstraint(
-            model_name="label",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("consensus_level__isnull", True),
-                    models.Q(("consensus_level__gte", 0), ("consensus_level__lte", 1)),
-                    _connector="OR",
-                ),
-                name="label_consensus_range",
-            ),
+            model_name='label',
+            constraint=models.CheckConstraint(condition=models.Q(('consensus_level__isnull', True), models.Q(('consensus_level__gte', 0), ('consensus_level__lte', 1)), _connector='OR'), name='label_consensus_range'),
         ),
         migrations.AddConstraint(
-            model_name="epoch",
-            constraint=models.UniqueConstraint(fields=("survey", "name"), name="epoch_unique"),
+            model_name='epoch',
+            constraint=models.UniqueConstraint(fields=('survey', 'name'), name='epoch_unique'),
         ),
     ]
