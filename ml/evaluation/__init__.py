@@ -1,0 +1,1 @@
+"""Real-data evaluations; each module runs as ``python -m ml.evaluation.<name>``."""
