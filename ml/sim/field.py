@@ -1,0 +1,579 @@
+"""One simulated VLASS field with its PS1/AllWISE candidates and known hosts.
+
+:func:`simulate_field` is deterministic for a given seed.  A field is built as the real ones
+are observed:
+
+1. a radio source (morphology drawn from :data:`DEFAULT_MORPHOLOGY_MIX`) is placed around its
+   host, rendered at a real VLASS QL beam (:func:`ml.sim.radio.vlass_beams`), and split into
+   CIRADA-like components (islands above 5 sigma, split at local maxima like PyBDSF's
+   multi-Gaussian islands);
+2. one of those components is "the catalogued VLASS component": the cutout is centred on it
+   (plus VLASS astrometric error), exactly as seed §2.1 centres a 3.6' QL cutout on a CIRADA
+   component -- so for a lobe of a double the host is far from the centre, as for 11 of the 71
+   real Norris-71 fields;
+3. unrelated "decoy" radio sources with their own hosts are dropped in;
+4. PS1 candidates within :data:`ml.sim.hosts.CANDIDATE_RADIUS_ARCSEC` of the centre are drawn
+   (real Norris-71 numbers, see :mod:`ml.sim.hosts`), the host(s) among them.
+
+Pixel convention (shared with ``ml.augment``): radio pixels are 0-based ``(x, y)`` =
+``(column, row)`` of the 240x240 array, x increasing to the west (RA decreases), y to the
+north; candidate ``x``/``y`` are offsets from the geometric centre ``((240-1)/2, (240-1)/2)``
+in radio pixels (1" each).  The field centre is exactly that point.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from astropy.coordinates import SkyCoord
+from astropy.table import Table
+from astropy.wcs import WCS
+from scipy import ndimage
+
+from ml.sim import hosts as H
+from ml.sim import optical as O
+from ml.sim.morphology import MORPHOLOGIES, RadioSource, parametric_source
+from ml.sim.radio import (
+    VLASS_NOISE_UJY,
+    Beam,
+    _add_gaussians,
+    _pixel_to_offset_matrix,
+    correlated_noise,
+    gaussian_cov,
+    pick_beam,
+    vlass_beams,
+    vlass_wcs,
+)
+
+RADIO_SIZE = 240
+#: Morphology mix of the catalogued source.  Tuned (``python -m ml.sim.validate``) so that the
+#: share of hosts > 5" from the centre and the nearest-neighbour host accuracy match the real
+#: Norris-71 fields (11/71 beyond 5"; 65/71 = 91.5 %).
+DEFAULT_MORPHOLOGY_MIX = {"compact": 0.72, "FRI": 0.07, "FRII": 0.11, "bent": 0.06, "XZ": 0.04}
+#: Share of extended sources drawn from real FIRST images rather than parametric shapes.
+DEFAULT_TEMPLATE_FRACTION = 0.5
+#: Mean number of unrelated radio sources in a 3.6' field (VLASS: ~100 components per deg^2
+#: above ~1 mJy -> 0.36 per 3.6' x 3.6'; rounded up for blends / faint sources).
+DEFAULT_DECOY_RATE = 0.4
+#: VLASS QL epoch-1 astrometric error per axis, arcsec (Gordon et al. 2021: ~0.3-0.5").
+ASTROMETRY_SIGMA_ARCSEC = 0.35
+#: Host-class mix (seed §1: radio-loud AGN hosts are mostly massive ellipticals and QSOs).
+HOST_QSO_FRACTION = 0.25
+#: Class mix of unrelated PS1 candidates.  The seed authors' model A labels the real Norris-71
+#: non-host candidates 22 % GALAXY, 3 % QSO, 74 % STAR; many faint PS1 galaxies are unresolved
+#: at 1.1" seeing, so the true star share is lower: we use 40 / 5 / 55.
+BACKGROUND_CLASS_MIX = {"GALAXY": 0.55, "QSO": 0.05, "STAR": 0.40}
+DETECTION_SIGMA = 5.0
+
+
+@dataclass
+class SimField:
+    """A simulated field (everything is simulated; see :mod:`ml.sim.formats` for the writers).
+
+    Attributes
+    ----------
+    seed : int
+    radio : ndarray float32 (240, 240)
+        Stokes I at 3 GHz, Jy/beam, with noise.
+    wcs : astropy.wcs.WCS
+        SIN projection, 1"/px, centred on ``center`` (pixel (119.5, 119.5), 0-based).
+    center : SkyCoord
+        Position of the catalogued VLASS component the cutout is centred on.
+    beam : Beam
+        Restoring beam (a real VLASS QL beam).
+    noise_ujy : float
+        Rms of the added noise, uJy/beam.
+    morphology : str
+        Morphology of the catalogued source.
+    components : astropy Table
+        CIRADA-like components of every radio source in the field (``is_target`` marks the
+        centred one; ``source_id`` 0 is the catalogued source, > 0 decoys).
+    candidates : astropy Table
+        PS1 candidates within the candidate radius (columns documented in
+        :func:`simulate_field`).
+    host_index : int
+        Row of ``candidates`` that hosts the catalogued source.
+    """
+
+    seed: int
+    radio: np.ndarray
+    wcs: WCS
+    center: SkyCoord
+    beam: Beam
+    noise_ujy: float
+    morphology: str
+    components: Table
+    candidates: Table
+    host_index: int
+    sources: list[RadioSource] = field(default_factory=list, repr=False)
+    psf_fwhm: dict[str, float] = field(default_factory=dict, repr=False)
+    _shapes: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _true_mag: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def host(self):
+        return self.candidates[self.host_index]
+
+    def optical_stamps(self, i: int) -> np.ndarray:
+        """PS1-like g, r, i, z, y stamps centred on candidate ``i``.
+
+        Returns
+        -------
+        ndarray float32, shape (5, 240, 240)
+            60" x 60" at 0.25"/px, linear counts of a PS1 3pi stack (``FPA.ZP = 25`` and
+            ``EXPTIME`` of :data:`ml.sim.optical.PS1_EXPTIME`), as in the real PS1 fitscut
+            stamps, so ``ml.preprocess.optical`` reads them unchanged.  Neighbouring
+            candidates appear in the stamp.  Deterministic: the noise is seeded by
+            ``(field seed, i)``.
+
+        Raises
+        ------
+        ValueError
+            If ``i`` is not a candidate row.
+        """
+        n = len(self.candidates)
+        if not (isinstance(i, int | np.integer) and 0 <= i < n):
+            raise ValueError(f"candidate index must be an integer in [0, {n}), got {i!r}")
+        c = self.candidates
+        sw = O.stamp_wcs(float(c["ra"][i]), float(c["dec"][i]))
+        x, y = sw.world_to_pixel_values(np.asarray(c["ra"]), np.asarray(c["dec"]))
+        half = O.STAMP_SIZE / 2
+        near = (np.abs(x - half) < half + 60) & (np.abs(y - half) < half + 60)
+        rng = np.random.default_rng([int(self.seed), 7, int(i)])
+        out = np.empty((len(O.BANDS), O.STAMP_SIZE, O.STAMP_SIZE), np.float32)
+        shapes = {k: v[near] for k, v in self._shapes.items()}
+        for b, band in enumerate(O.BANDS):
+            counts = O.mag_to_counts(self._true_mag[band][near], band)
+            out[b] = O.render_stamp(
+                x[near], y[near], counts, shapes, self.psf_fwhm[band], O.PS1_SKY_RMS[band], rng
+            )
+        return out
+
+
+def _offset_to_sky(center: SkyCoord, east_arcsec, north_arcsec, wcs: WCS):
+    """Tangent-plane offsets from the centre -> (ra, dec) deg via the field's WCS."""
+    m = _pixel_to_offset_matrix(wcs)
+    minv = np.linalg.inv(m)
+    c = (RADIO_SIZE - 1) / 2.0
+    d = minv @ np.vstack([np.atleast_1d(east_arcsec), np.atleast_1d(north_arcsec)])
+    ra, dec = wcs.pixel_to_world_values(c + d[0], c + d[1])
+    return np.asarray(ra), np.asarray(dec), d[0], d[1]
+
+
+def _render_sources(sources, host_xy, wcs, beam, shape, rng_tpl=None):
+    """Noiseless image (Jy/beam) of ``sources`` whose hosts are at pixel ``host_xy``."""
+    img = np.zeros(shape)
+    m = _pixel_to_offset_matrix(wcs)
+    minv = np.linalg.inv(m)
+    bcov = gaussian_cov(beam.bmaj_arcsec, beam.bmin_arcsec, beam.bpa_deg)
+    per_source = []
+    for src, (hx, hy) in zip(sources, host_xy, strict=True):
+        part = np.zeros(shape)
+        g = src.gaussians
+        if len(g):
+            d = minv @ g[:, :2].T
+            cov = gaussian_cov(g[:, 3], g[:, 4], g[:, 5]) + bcov
+            _add_gaussians(part, hx + d[0], hy + d[1], g[:, 2] * beam.area_arcsec2, cov, m)
+        if src.template is not None:
+            from ml.sim.templates import render_template
+
+            render_template(part, src, hx, hy, beam, wcs)
+        img += part
+        per_source.append(part)
+    return img, per_source
+
+
+def find_components(model: np.ndarray, noise_jy: float, beam: Beam, wcs: WCS) -> list[dict]:
+    """CIRADA-like components of a noiseless image: islands above 5 sigma, split at peaks.
+
+    PyBDSF (used for the CIRADA VLASS catalogue, Gordon et al. 2021) fits several Gaussians
+    to an island with several peaks; here each island is split by a watershed from its local
+    maxima (separated by at least a beam) and each part is measured by moments.
+
+    Returns
+    -------
+    list of dict
+        ``x, y`` (0-based pixel, flux-weighted centroid), ``flux_jy`` (integrated),
+        ``peak_jy`` (Jy/beam), ``maj, min`` (image-plane FWHM, arcsec), ``pa_deg``,
+        ``island`` (label), ``n_in_island``.
+    """
+    from skimage.feature import peak_local_max
+    from skimage.segmentation import watershed
+
+    thr = DETECTION_SIGMA * noise_jy
+    mask = model > thr
+    if not mask.any():
+        return []
+    islands, n_isl = ndimage.label(mask)
+    pix_arcsec = math.sqrt(abs(np.linalg.det(_pixel_to_offset_matrix(wcs))))
+    beam_px = beam.area_arcsec2 / pix_arcsec**2
+    md = max(int(round(beam.bmaj_arcsec / pix_arcsec)), 2)
+    peaks = peak_local_max(model, min_distance=md, threshold_abs=thr, labels=islands)
+    # a secondary peak counts only if the saddle to its neighbour dips below 70 % of it
+    markers = np.zeros(model.shape, np.int32)
+    for k, (py, px) in enumerate(peaks, start=1):
+        markers[py, px] = k
+    seg = watershed(-model, markers, mask=mask) if len(peaks) else islands
+    comps = []
+    labels = np.unique(seg[seg > 0])
+    yy, xx = np.indices(model.shape)
+    objs = ndimage.find_objects(seg)
+    for lab in labels:
+        sl = objs[lab - 1]
+        if sl is None:
+            continue
+        sub = seg[sl] == lab
+        w = np.where(sub, model[sl], 0.0)
+        tot = w.sum()
+        if tot <= 0:
+            continue
+        x = (w * xx[sl]).sum() / tot
+        y = (w * yy[sl]).sum() / tot
+        dx = xx[sl] - x
+        dy = yy[sl] - y
+        cxx = (w * dx * dx).sum() / tot
+        cyy = (w * dy * dy).sum() / tot
+        cxy = (w * dx * dy).sum() / tot
+        ev, evec = np.linalg.eigh(np.array([[cxx, cxy], [cxy, cyy]]))
+        ev = np.maximum(ev, 1e-6)
+        vx, vy = evec[:, 1]
+        pa = math.degrees(math.atan2(-vx, vy)) % 180.0  # east = -x
+        fw = 2.0 * math.sqrt(2.0 * math.log(2.0)) * pix_arcsec
+        isl = int(np.bincount(islands[sl][sub]).argmax())
+        comps.append(
+            {
+                "x": float(x),
+                "y": float(y),
+                "flux_jy": float(tot / beam_px),
+                "peak_jy": float(model[sl][sub].max()),
+                "maj": float(fw * math.sqrt(ev[1])),
+                "min": float(fw * math.sqrt(ev[0])),
+                "pa_deg": float(pa),
+                "island": isl,
+            }
+        )
+    counts = np.bincount([c["island"] for c in comps], minlength=n_isl + 1)
+    for c in comps:
+        c["n_in_island"] = int(counts[c["island"]])
+    return comps
+
+
+def _draw_source(rng, morph: str, template_fraction: float) -> RadioSource:
+    core = H.draw_core_offset(rng)[0]
+    if morph in ("FRI", "FRII", "bent") and rng.random() < template_fraction:
+        from ml.sim.templates import template_source
+
+        src = template_source(morph, rng, core)
+        if src is not None:
+            return src
+    return parametric_source(morph, rng, core)
+
+
+def _random_center(rng) -> SkyCoord:
+    # VLASS covers dec > -40 deg; uniform on the sphere over that cap
+    dec = math.degrees(math.asin(rng.uniform(math.sin(math.radians(-40)), 1.0)))
+    return SkyCoord(rng.uniform(0, 360), min(dec, 89.0), unit="deg", frame="icrs")
+
+
+def ps1_objid(ra_deg, dec_deg) -> np.ndarray:
+    """PS1 ``objID`` from a position (the PS1 DR2 zone formula: zone = 30" Dec strips)."""
+    zh = 0.0083333
+    z = (np.asarray(dec_deg) + 90.0) / zh
+    zid = np.floor(z).astype(np.int64)
+    zres = z - zid
+    return (
+        zid * 10**13
+        + np.floor(np.asarray(ra_deg) * 1e6).astype(np.int64) * 10**4
+        + np.floor(zres * 1e4).astype(np.int64)
+    )
+
+
+def simulate_field(
+    seed: int,
+    *,
+    morphology: str | None = None,
+    morphology_mix: dict[str, float] | None = None,
+    template_fraction: float = DEFAULT_TEMPLATE_FRACTION,
+    decoy_rate: float = DEFAULT_DECOY_RATE,
+    noise_ujy: float | None = None,
+    beam: Beam | tuple | None = None,
+    center: SkyCoord | None = None,
+    candidate_radius_arcsec: float = H.CANDIDATE_RADIUS_ARCSEC,
+    n_background: int | None = None,
+) -> SimField:
+    """Simulate one field, deterministically from ``seed``.
+
+    Parameters
+    ----------
+    seed : int
+        Non-negative integer; the same seed gives the same field bit for bit.
+    morphology : str, optional
+        Force the catalogued source's morphology (one of
+        :data:`ml.sim.morphology.MORPHOLOGIES`); default: draw from ``morphology_mix``.
+    morphology_mix : dict, optional
+        Probabilities per morphology (default :data:`DEFAULT_MORPHOLOGY_MIX`).
+    template_fraction : float
+        Share of FRI / FRII / bent sources made from real FIRST images (0-1).
+    decoy_rate : float
+        Poisson mean of unrelated radio sources in the field.
+    noise_ujy : float, optional
+        Image rms, uJy/beam (default uniform in 120-145, VLASS QL).
+    beam : Beam or (bmaj, bmin, bpa), optional
+        Default: one of the real VLASS QL beams.
+    center : SkyCoord, optional
+        Field centre; default a random position in the VLASS footprint.
+    candidate_radius_arcsec : float
+        PS1 candidates are listed within this radius of the centre (78", real Norris-71).
+    n_background : int, optional
+        Force the number of unrelated candidates.
+
+    Returns
+    -------
+    SimField
+        ``candidates`` columns: ``objID`` (int64), ``ra``, ``dec`` (deg), ``x``, ``y`` (radio
+        pixel offsets from the centre, see module docstring), ``sep_arcsec``, PS1
+        ``gmag ... ymag`` and ``gmag_err ... ymag_err`` (AB, NaN = not detected), ``w1mag``,
+        ``w1mag_err``, ``w2mag``, ``w2mag_err`` (Vega, NaN = no AllWISE match), ``true_class``
+        (GALAXY/QSO/STAR), ``is_host`` (bool, host of the catalogued source), ``hosts_source``
+        (radio ``source_id`` this object hosts, -1 = none).
+
+    Raises
+    ------
+    ValueError
+        On a negative or non-integer seed, unknown morphology, or bad option values.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    mix = dict(morphology_mix or DEFAULT_MORPHOLOGY_MIX)
+    for k, v in mix.items():
+        if k not in MORPHOLOGIES:
+            raise ValueError(
+                f"morphology_mix has unknown morphology {k!r}; expected {MORPHOLOGIES}"
+            )
+        if not (v >= 0):
+            raise ValueError(f"morphology_mix[{k!r}] must be >= 0, got {v!r}")
+    if sum(mix.values()) <= 0:
+        raise ValueError("morphology_mix probabilities sum to 0")
+    if morphology is not None and morphology not in MORPHOLOGIES:
+        raise ValueError(f"unknown morphology {morphology!r}; expected one of {MORPHOLOGIES}")
+    if not (0 <= template_fraction <= 1):
+        raise ValueError(f"template_fraction must be in [0, 1], got {template_fraction!r}")
+    if not (decoy_rate >= 0):
+        raise ValueError(f"decoy_rate must be >= 0, got {decoy_rate!r}")
+    if not (candidate_radius_arcsec > 0):
+        raise ValueError(f"candidate_radius_arcsec must be > 0, got {candidate_radius_arcsec!r}")
+
+    rng = np.random.default_rng([int(seed), 1])
+    if beam is None:
+        beam_ = pick_beam(rng, vlass_beams())
+    elif isinstance(beam, Beam):
+        beam_ = beam
+    else:
+        from ml.sim.radio import _as_beam
+
+        beam_ = _as_beam(beam)
+    noise = float(rng.uniform(*VLASS_NOISE_UJY)) if noise_ujy is None else float(noise_ujy)
+    if not (noise > 0):
+        raise ValueError(f"noise_ujy must be > 0 uJy/beam, got {noise_ujy!r}")
+    noise_jy = noise * 1e-6
+    names = list(mix)
+    p = np.array([mix[k] for k in names], float)
+    morph = morphology or names[int(rng.choice(len(names), p=p / p.sum()))]
+    centre0 = center if center is not None else _random_center(rng)
+
+    # 1. the catalogued source around its host, on a provisional host-centred grid
+    shape = (RADIO_SIZE, RADIO_SIZE)
+    c_pix = (RADIO_SIZE - 1) / 2.0
+    w0 = vlass_wcs(centre0, RADIO_SIZE)
+    m = _pixel_to_offset_matrix(w0)
+    for _attempt in range(20):
+        src = _draw_source(rng, morph, template_fraction)
+        model0, _ = _render_sources([src], [(c_pix, c_pix)], w0, beam_, shape)
+        comps0 = find_components(model0, noise_jy, beam_, w0)
+        if comps0:
+            break
+    else:  # pragma: no cover - a 1.5 mJy floor is always > 5 sigma
+        raise RuntimeError("could not draw a detectable radio source")
+    # 2. the catalogued component (uniform among the source's components) -> field centre
+    tgt = comps0[int(rng.integers(len(comps0)))]
+    tgt_off = m @ np.array([tgt["x"] - c_pix, tgt["y"] - c_pix])  # (east, north) from host
+    tgt_off = tgt_off + rng.normal(0, ASTROMETRY_SIGMA_ARCSEC, 2)
+    wcs = vlass_wcs(centre0, RADIO_SIZE)
+    minv = np.linalg.inv(m)
+    host_pix = np.array([c_pix, c_pix]) - minv @ tgt_off
+    # 3. decoys with their own hosts, anywhere in the cutout
+    n_dec = int(rng.poisson(decoy_rate))
+    sources = [src]
+    host_xy = [tuple(host_pix)]
+    for _ in range(n_dec):
+        dm = names[int(rng.choice(len(names), p=p / p.sum()))]
+        sources.append(_draw_source(rng, dm, template_fraction))
+        host_xy.append(tuple(rng.uniform(10, RADIO_SIZE - 10, 2)))
+    model, parts = _render_sources(sources, host_xy, wcs, beam_, shape)
+    radio = (model + correlated_noise(shape, noise_jy, beam_, 1.0, rng)).astype(np.float32)
+    comps = find_components(model, noise_jy, beam_, wcs)
+    comp_table = _components_table(comps, parts, wcs, beam_, noise_jy, sources)
+
+    # 4. candidates: hosts + background within the candidate radius
+    cand = _candidates(rng, wcs, sources, host_xy, candidate_radius_arcsec, n_background)
+    host_index = int(np.flatnonzero(cand["table"]["is_host"])[0])
+    psf = {b: float(O.PS1_PSF_FWHM[b] * rng.uniform(0.9, 1.15)) for b in O.BANDS}
+    return SimField(
+        seed=int(seed),
+        radio=radio,
+        wcs=wcs,
+        center=SkyCoord(*wcs.pixel_to_world_values(c_pix, c_pix), unit="deg", frame="icrs"),
+        beam=beam_,
+        noise_ujy=noise,
+        morphology=morph,
+        components=comp_table,
+        candidates=cand["table"],
+        host_index=host_index,
+        sources=sources,
+        psf_fwhm=psf,
+        _shapes=cand["shapes"],
+        _true_mag=cand["true_mag"],
+    )
+
+
+def _components_table(comps, parts, wcs, beam, noise_jy, sources) -> Table:
+    """Components with their parent source and whether one is the field's catalogued one."""
+    c_pix = (RADIO_SIZE - 1) / 2.0
+    rows = []
+    for k, c in enumerate(comps):
+        ix, iy = int(round(c["x"])), int(round(c["y"]))
+        ix, iy = min(max(ix, 0), RADIO_SIZE - 1), min(max(iy, 0), RADIO_SIZE - 1)
+        sid = int(np.argmax([p[iy, ix] for p in parts]))
+        ra, dec = wcs.pixel_to_world_values(c["x"], c["y"])
+        dmaj = math.sqrt(max(c["maj"] ** 2 - beam.bmaj_arcsec**2, 0.0))
+        dmin = math.sqrt(max(c["min"] ** 2 - beam.bmin_arcsec**2, 0.0))
+        rows.append(
+            (
+                k,
+                sid,
+                float(ra),
+                float(dec),
+                c["x"] - c_pix,
+                c["y"] - c_pix,
+                c["flux_jy"] * 1e3,
+                c["peak_jy"] * 1e3,
+                c["maj"],
+                c["min"],
+                c["pa_deg"],
+                dmaj,
+                dmin,
+                c["pa_deg"],
+                "S" if c["n_in_island"] == 1 else "M",
+                int(c["island"]),
+                sources[sid].morphology,
+                sid > 0,
+                noise_jy * 1e3,
+            )
+        )
+    names = (
+        "component_id",
+        "source_id",
+        "ra",
+        "dec",
+        "x",
+        "y",
+        "total_flux_mjy",
+        "peak_flux_mjy_beam",
+        "maj_arcsec",
+        "min_arcsec",
+        "pa_deg",
+        "dc_maj_arcsec",
+        "dc_min_arcsec",
+        "dc_pa_deg",
+        "s_code",
+        "island_id",
+        "morphology",
+        "is_decoy",
+        "isl_rms_mjy_beam",
+    )
+    dtypes = (
+        "i4",
+        "i4",
+        "f8",
+        "f8",
+        "f4",
+        "f4",
+        "f4",
+        "f4",
+        "f4",
+        "f4",
+        "f4",
+        "f4",
+        "f4",
+        "f4",
+        "U1",
+        "i4",
+        "U8",
+        "?",
+        "f4",
+    )
+    t = Table(rows=rows, names=names, dtype=dtypes) if rows else Table(names=names, dtype=dtypes)
+    # the catalogued component is the one nearest the cutout centre
+    d = np.hypot(np.asarray(t["x"]), np.asarray(t["y"])) if len(t) else np.array([])
+    t["is_target"] = np.zeros(len(t), bool)
+    if len(t):
+        t["is_target"][int(np.argmin(d))] = True
+    t.meta["simulated"] = True
+    return t
+
+
+def _candidates(rng, wcs, sources, host_xy, radius, n_background):
+    c_pix = (RADIO_SIZE - 1) / 2.0
+    m = _pixel_to_offset_matrix(wcs)
+    n_bg = H.draw_n_background(rng) if n_background is None else int(n_background)
+    bg_off = H.uniform_disk(rng, n_bg, radius)  # (east, north) arcsec from the centre
+    host_off = np.array([m @ (np.array(h) - c_pix) for h in host_xy])
+    keep_host = np.hypot(host_off[:, 0], host_off[:, 1]) <= radius
+    keep_host[0] = True  # the catalogued source's host is always listed (seed §2.2)
+    hsid = np.flatnonzero(keep_host)
+    off = np.vstack([host_off[hsid], bg_off])
+    n = off.shape[0]
+    is_hostobj = np.zeros(n, bool)
+    is_hostobj[: hsid.size] = True
+    hosts_source = np.full(n, -1, np.int32)
+    hosts_source[: hsid.size] = hsid
+    cls = np.empty(n, dtype="U6")
+    cls[: hsid.size] = np.where(rng.random(hsid.size) < HOST_QSO_FRACTION, "QSO", "GALAXY")
+    names = list(BACKGROUND_CLASS_MIX)
+    pb = np.array([BACKGROUND_CLASS_MIX[k] for k in names])
+    cls[hsid.size :] = np.array(names)[rng.choice(len(names), n - hsid.size, p=pb / pb.sum())]
+    r = np.empty(n)
+    r[: hsid.size] = O.draw_host_r(rng, cls[: hsid.size])
+    r[hsid.size :] = O.draw_background_r(rng, cls[hsid.size :])
+    phot = O.draw_photometry(rng, cls, is_hostobj, r)
+    shapes = O.draw_shapes(rng, cls, is_hostobj, r)
+    # shuffle so the host is not always row 0
+    order = rng.permutation(n)
+    minv = np.linalg.inv(m)
+    dpix = (minv @ off.T).T
+    ra, dec = wcs.pixel_to_world_values(c_pix + dpix[:, 0], c_pix + dpix[:, 1])
+    t = Table()
+    t["objID"] = ps1_objid(ra, dec)[order]
+    t["ra"] = np.asarray(ra)[order]
+    t["dec"] = np.asarray(dec)[order]
+    t["x"] = dpix[order, 0].astype(np.float32)
+    t["y"] = dpix[order, 1].astype(np.float32)
+    t["sep_arcsec"] = np.hypot(off[order, 0], off[order, 1]).astype(np.float32)
+    for b in O.BANDS:
+        t[f"{b}mag"] = phot.mag[b][order].astype(np.float32)
+        t[f"{b}mag_err"] = phot.err[b][order].astype(np.float32)
+    t["w1mag"] = phot.w1[order].astype(np.float32)
+    t["w1mag_err"] = phot.w1_err[order].astype(np.float32)
+    t["w2mag"] = phot.w2[order].astype(np.float32)
+    t["w2mag_err"] = phot.w2_err[order].astype(np.float32)
+    t["true_class"] = cls[order]
+    t["is_host"] = hosts_source[order] == 0
+    t["hosts_source"] = hosts_source[order]
+    t.meta["simulated"] = True
+    return {
+        "table": t,
+        "shapes": {k: v[order] for k, v in shapes.items()},
+        "true_mag": {k: v[order] for k, v in phot.true_mag.items()},
+    }

@@ -1,0 +1,384 @@
+"""VLASS-like radio images: geometry, restoring beams, Gaussian components, noise.
+
+Everything here produces *simulated* pixels; the real anchors are
+
+* the restoring beams of the 12 real VLASS Quick Look headers in
+  ``images/vlass_ql_headers/`` (read at run time by :func:`vlass_beams`);
+* the VLASS QL geometry (1"/px, ``RA---SIN``/``DEC--SIN``, Jy/beam, 3 GHz) of the same headers;
+* the VLASS QL single-epoch noise, 120-145 uJy/beam (survey specification, quoted in the
+  headers' PROVENANCE.md; seed §2.1 uses these Quick Look images).
+
+Sky-offset convention used throughout :mod:`ml.sim`: ``east`` and ``north`` are tangent-plane
+offsets in arcsec (``east = dRA * cos(dec)``), position angles are degrees east of north (the
+CIRADA / Norris 2006 convention), and FWHM sizes are in arcsec.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from astropy.coordinates import SkyCoord
+from astropy.io import fits
+from astropy.wcs import WCS
+
+from ml.paths import data_dir
+
+log = logging.getLogger(__name__)
+
+FWHM_TO_SIGMA = 1.0 / math.sqrt(8.0 * math.log(2.0))
+#: VLASS QL single-epoch noise range in uJy/beam (VLASS survey specification).
+VLASS_NOISE_UJY = (120.0, 145.0)
+VLASS_FREQ_GHZ = 3.0
+VLASS_HEADERS = Path("images") / "vlass_ql_headers"
+
+
+@dataclass(frozen=True)
+class Beam:
+    """An elliptical Gaussian restoring beam.
+
+    Parameters
+    ----------
+    bmaj_arcsec, bmin_arcsec : float
+        FWHM of the major and minor axes, arcsec.
+    bpa_deg : float
+        Position angle of the major axis, degrees east of north.
+    source : str
+        Where the beam comes from (a real header file name, or ``"user"``).
+    """
+
+    bmaj_arcsec: float
+    bmin_arcsec: float
+    bpa_deg: float
+    source: str = "user"
+
+    @property
+    def area_arcsec2(self) -> float:
+        """Beam solid angle in arcsec^2 (``pi / (4 ln 2) * bmaj * bmin``)."""
+        return math.pi / (4.0 * math.log(2.0)) * self.bmaj_arcsec * self.bmin_arcsec
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        return (self.bmaj_arcsec, self.bmin_arcsec, self.bpa_deg)
+
+
+def _as_beam(beam) -> Beam:
+    if isinstance(beam, Beam):
+        return beam
+    try:
+        bmaj, bmin, bpa = (float(v) for v in beam)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"beam_arcsec must be (bmaj, bmin, bpa_deg) numbers, got {beam!r}"
+        ) from exc
+    if not (np.isfinite(bmaj) and np.isfinite(bmin) and np.isfinite(bpa)):
+        raise ValueError(f"beam_arcsec must be finite, got {beam!r}")
+    if bmaj <= 0 or bmin <= 0:
+        raise ValueError(f"beam_arcsec FWHMs must be > 0 arcsec, got {beam!r}")
+    if bmin > bmaj:
+        raise ValueError(f"beam_arcsec needs bmaj >= bmin, got bmaj={bmaj} < bmin={bmin}")
+    return Beam(bmaj, bmin, bpa)
+
+
+@functools.lru_cache(maxsize=4)
+def vlass_beams(folder: str | None = None) -> tuple[Beam, ...]:
+    """The distinct restoring beams of the real VLASS QL headers.
+
+    Parameters
+    ----------
+    folder : str, optional
+        Folder of ``*.header`` files; default ``data_dir()/images/vlass_ql_headers``.
+
+    Returns
+    -------
+    tuple of Beam
+        One per distinct (BMAJ, BMIN, BPA) -- the image and its rms map share a beam, so the
+        12 files give 5 distinct beams.  A header whose BMAJ/BMIN is not a finite number (the
+        real ``T06t24`` rms header has ``BMAJ = 'INF'``) is skipped with a log message: a
+        beam of infinite size is not a beam a simulated image can be restored with.
+    """
+    path = Path(folder) if folder else data_dir() / VLASS_HEADERS
+    files = sorted(path.glob("*.header"))
+    if not files:
+        raise ValueError(f"no VLASS QL *.header files in {path}")
+    beams: dict[tuple[float, float, float], Beam] = {}
+    for f in files:
+        # Some dumps start with a "# HDU 0 in <file>:" line, which is not a FITS card.
+        text = "\n".join(ln for ln in f.read_text().splitlines() if not ln.startswith("#"))
+        hdr = fits.Header.fromstring(text, sep="\n")
+        try:
+            bmaj = float(hdr["BMAJ"]) * 3600.0
+            bmin = float(hdr["BMIN"]) * 3600.0
+            bpa = float(hdr["BPA"])
+        except (KeyError, TypeError, ValueError):
+            log.info("skipping %s: BMAJ/BMIN/BPA missing or not numeric", f.name)
+            continue
+        if not all(np.isfinite([bmaj, bmin, bpa])):
+            # The real T06t24 rms header carries BMAJ = 'INF' (float('INF') parses to inf).
+            log.info("skipping %s: non-finite beam (BMAJ=%r)", f.name, hdr["BMAJ"])
+            continue
+        key = (round(bmaj, 3), round(bmin, 3), round(bpa, 2))
+        beams.setdefault(key, Beam(bmaj, bmin, bpa, source=f.name))
+    return tuple(beams[k] for k in sorted(beams))
+
+
+def vlass_wcs(center: SkyCoord, size: int = 240, pixel_scale_arcsec: float = 1.0) -> WCS:
+    """A VLASS-QL-like celestial WCS centred on ``center``.
+
+    Parameters
+    ----------
+    center : SkyCoord
+        Sky position of the cutout centre.
+    size : int
+        Cutout side, pixels (240 = 3.6' at 1"/px, seed §2.1).
+    pixel_scale_arcsec : float
+        Pixel size, arcsec (VLASS QL: exactly 1.0).
+
+    Returns
+    -------
+    astropy.wcs.WCS
+        ``RA---SIN``/``DEC--SIN``, ICRS, with ``CRPIX = size/2 + 0.5`` so that ``center`` is the
+        geometric centre of the array, 0-based pixel ``((size-1)/2, (size-1)/2)``: that point
+        is invariant under the flips and 90-degree rotations used for augmentation.
+    """
+    if not isinstance(center, SkyCoord):
+        raise ValueError(f"center must be an astropy SkyCoord, got {type(center).__name__}")
+    if int(size) != size or size < 2:
+        raise ValueError(f"size must be an integer >= 2 pixels, got {size!r}")
+    if not (pixel_scale_arcsec > 0 and np.isfinite(pixel_scale_arcsec)):
+        raise ValueError(f"pixel_scale_arcsec must be > 0, got {pixel_scale_arcsec!r}")
+    icrs = center.icrs
+    w = WCS(naxis=2)
+    w.wcs.ctype = ["RA---SIN", "DEC--SIN"]
+    w.wcs.crval = [float(icrs.ra.deg), float(icrs.dec.deg)]
+    w.wcs.crpix = [size / 2.0 + 0.5, size / 2.0 + 0.5]
+    w.wcs.cdelt = [-pixel_scale_arcsec / 3600.0, pixel_scale_arcsec / 3600.0]
+    w.wcs.cunit = ["deg", "deg"]
+    w.wcs.radesys = "ICRS"
+    w.wcs.equinox = 2000.0
+    w.pixel_shape = (int(size), int(size))
+    w.wcs.set()
+    return w
+
+
+def gaussian_cov(fwhm_major, fwhm_minor, pa_deg) -> np.ndarray:
+    """Covariance (arcsec^2) of elliptical Gaussians in (east, north) offsets.
+
+    Parameters
+    ----------
+    fwhm_major, fwhm_minor : array_like
+        FWHM along the major / minor axis, arcsec (0 = unresolved).
+    pa_deg : array_like
+        Major-axis position angle, degrees east of north.
+
+    Returns
+    -------
+    ndarray, shape (..., 2, 2)
+    """
+    smaj = np.asarray(fwhm_major, float) * FWHM_TO_SIGMA
+    smin = np.asarray(fwhm_minor, float) * FWHM_TO_SIGMA
+    pa = np.deg2rad(np.asarray(pa_deg, float))
+    u = np.stack([np.sin(pa), np.cos(pa)], axis=-1)  # major axis direction (east, north)
+    v = np.stack([np.cos(pa), -np.sin(pa)], axis=-1)
+    return (smaj**2)[..., None, None] * u[..., :, None] * u[..., None, :] + (smin**2)[
+        ..., None, None
+    ] * v[..., :, None] * v[..., None, :]
+
+
+def _pixel_to_offset_matrix(wcs: WCS) -> np.ndarray:
+    """2x2 matrix taking a pixel step (dx, dy) to (east, north) arcsec at the reference point."""
+    m = wcs.celestial.pixel_scale_matrix * 3600.0
+    # RA increases to the east; pixel_scale_matrix row 0 is dRA(deg) per pixel (already in the
+    # tangent plane for SIN/TAN), so it is the east offset without a cos(dec) factor.
+    return m
+
+
+def correlated_noise(
+    shape: tuple[int, int], rms: float, beam: Beam, pixel_scale_arcsec: float, rng
+) -> np.ndarray:
+    """Gaussian noise convolved with the restoring beam, rescaled to ``rms`` (Jy/beam).
+
+    Interferometric image noise is correlated on the scale of the restoring beam (it is the
+    dirty-beam-convolved thermal noise, then restored), so white pixel noise would make the
+    simulated fields look unlike the real QL images (seed §2.1 uses QL images as they are).
+    """
+    white = rng.standard_normal(shape)
+    ny, nx = shape
+    ky = np.fft.fftfreq(ny)[:, None] / pixel_scale_arcsec  # cycles/arcsec
+    kx = np.fft.rfftfreq(nx)[None, :] / pixel_scale_arcsec
+    cov = gaussian_cov(beam.bmaj_arcsec, beam.bmin_arcsec, beam.bpa_deg)
+    # Fourier transform of a Gaussian with covariance C: exp(-2 pi^2 k^T C k); kx is along
+    # -east for a standard (RA to the left) image, the sign does not change k^T C k except for
+    # the cross term, so flip it.
+    kE, kN = -kx, ky
+    q = cov[0, 0] * kE**2 + 2 * cov[0, 1] * kE * kN + cov[1, 1] * kN**2
+    smooth = np.fft.irfft2(np.fft.rfft2(white) * np.exp(-2.0 * math.pi**2 * q), s=shape)
+    sd = smooth.std()
+    return (smooth * (rms / sd if sd > 0 else 0.0)).astype(np.float32)
+
+
+def render_components(
+    ra_deg,
+    dec_deg,
+    flux_mjy,
+    major_arcsec,
+    minor_arcsec,
+    pa_deg,
+    *,
+    wcs: WCS,
+    beam_arcsec=(2.6, 2.3, 0.0),
+    freq_from_ghz: float = 1.4,
+    freq_to_ghz: float = 3.0,
+    spectral_index=-0.7,
+    noise_ujy: float | None = None,
+    rng: np.random.Generator | int | None = None,
+) -> np.ndarray:
+    """Render a catalogue of (deconvolved) Gaussian components at a restoring beam.
+
+    Each component is an elliptical Gaussian of total flux ``flux_mjy`` at ``freq_from_ghz``
+    and *deconvolved* FWHM ``major_arcsec`` x ``minor_arcsec`` (0 = point source), e.g. Norris
+    et al. 2006 Table 4 (ATLAS 1.4 GHz).  It is moved to ``freq_to_ghz`` with
+    ``S_nu ∝ nu^alpha`` and convolved analytically with the beam (the covariances of two
+    Gaussians add), then sampled at the pixel centres in Jy/beam, as in a CASA-restored
+    VLASS Quick Look image (seed §2.1).
+
+    Parameters
+    ----------
+    ra_deg, dec_deg : array_like
+        ICRS positions, degrees.
+    flux_mjy : array_like
+        Integrated flux densities at ``freq_from_ghz``, mJy (must be >= 0).
+    major_arcsec, minor_arcsec : array_like
+        Deconvolved FWHM sizes, arcsec (>= 0, major >= minor).
+    pa_deg : array_like
+        Position angles, degrees east of north (NaN is read as 0 for round sources).
+    wcs : astropy.wcs.WCS
+        Target grid, e.g. :func:`vlass_wcs`; its ``pixel_shape`` gives the image shape.
+    beam_arcsec : (bmaj, bmin, bpa_deg) or Beam
+        Restoring beam FWHMs in arcsec and PA in degrees (VLASS QL: 2.5"-4.0").
+    freq_from_ghz, freq_to_ghz : float
+        Catalogue and target frequencies, GHz (ATLAS 1.4 GHz -> VLASS 3.0 GHz by default).
+    spectral_index : float or array_like
+        ``alpha`` with ``S ∝ nu^alpha``; -0.7 is the usual optically thin synchrotron value.
+    noise_ujy : float, optional
+        If given, add beam-correlated Gaussian noise of this rms, uJy/beam.
+    rng : numpy Generator or int, optional
+        Random source for the noise (deterministic given a seed).
+
+    Returns
+    -------
+    ndarray, float32, shape (ny, nx)
+        Image in Jy/beam at ``freq_to_ghz``.
+
+    Raises
+    ------
+    ValueError
+        On mismatched lengths, negative fluxes or sizes, minor > major, a bad beam, or a WCS
+        without ``pixel_shape``.
+    """
+    beam = _as_beam(beam_arcsec)
+    arrays = [
+        np.atleast_1d(np.asarray(a, dtype=float))
+        for a in (ra_deg, dec_deg, flux_mjy, major_arcsec, minor_arcsec, pa_deg)
+    ]
+    n = arrays[0].size
+    names = ("ra_deg", "dec_deg", "flux_mjy", "major_arcsec", "minor_arcsec", "pa_deg")
+    for name, a in zip(names, arrays, strict=True):
+        if a.ndim != 1 or a.size != n:
+            raise ValueError(f"{name} has shape {a.shape}; all component arrays need length {n}")
+    ra, dec, flux, maj, mnr, pa = arrays
+    pa = np.where(np.isfinite(pa), pa, 0.0)
+    for name, a in zip(names[:5], (ra, dec, flux, maj, mnr), strict=True):
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"{name} contains NaN or inf")
+    if np.any(flux < 0):
+        raise ValueError(f"flux_mjy must be >= 0 mJy, got min {flux.min()}")
+    if np.any(maj < 0) or np.any(mnr < 0):
+        raise ValueError("major_arcsec and minor_arcsec must be >= 0 arcsec")
+    if np.any(mnr > maj + 1e-9):
+        i = int(np.argmax(mnr - maj))
+        raise ValueError(f"component {i}: minor_arcsec {mnr[i]} > major_arcsec {maj[i]}")
+    if freq_from_ghz <= 0 or freq_to_ghz <= 0:
+        raise ValueError("freq_from_ghz and freq_to_ghz must be > 0 GHz")
+    if wcs.pixel_shape is None:
+        raise ValueError("wcs has no pixel_shape: set wcs.pixel_shape = (nx, ny)")
+    nx, ny = (int(v) for v in wcs.pixel_shape)
+    alpha = np.broadcast_to(np.asarray(spectral_index, float), (n,))
+    s_jy = flux * 1e-3 * (freq_to_ghz / freq_from_ghz) ** alpha
+
+    img = np.zeros((ny, nx), dtype=np.float64)
+    if n:
+        px, py = wcs.celestial.world_to_pixel_values(ra, dec)
+        m = _pixel_to_offset_matrix(wcs)
+        cov = gaussian_cov(maj, mnr, pa) + gaussian_cov(
+            beam.bmaj_arcsec, beam.bmin_arcsec, beam.bpa_deg
+        )
+        _add_gaussians(img, px, py, s_jy * beam.area_arcsec2, cov, m)
+    if noise_ujy is not None:
+        if not (np.isfinite(noise_ujy) and noise_ujy >= 0):
+            raise ValueError(f"noise_ujy must be >= 0 uJy/beam, got {noise_ujy!r}")
+        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        scale = abs(float(np.sqrt(abs(np.linalg.det(_pixel_to_offset_matrix(wcs))))))
+        img += correlated_noise((ny, nx), noise_ujy * 1e-6, beam, scale, gen)
+    return img.astype(np.float32)
+
+
+def _add_gaussians(img, px, py, weight, cov, m) -> None:
+    """Add ``weight * N(offset; 0, cov)`` (offsets in arcsec) sampled at pixel centres.
+
+    ``weight`` is flux (Jy) times beam area (arcsec^2), so the result is in Jy/beam.
+    Each Gaussian is evaluated on a box of +-6 sigma only, which keeps fields with many
+    compact components cheap.
+    """
+    ny, nx = img.shape
+    minv = np.linalg.inv(m)
+    for k in range(len(px)):
+        if weight[k] == 0:
+            continue
+        c = cov[k]
+        cinv = np.linalg.inv(c)
+        norm = weight[k] / (2.0 * math.pi * math.sqrt(np.linalg.det(c)))
+        # half-size of the box in pixels along x and y
+        cp = minv @ c @ minv.T
+        hx = 6.0 * math.sqrt(cp[0, 0]) + 1
+        hy = 6.0 * math.sqrt(cp[1, 1]) + 1
+        x0, x1 = max(int(px[k] - hx), 0), min(int(px[k] + hx) + 2, nx)
+        y0, y1 = max(int(py[k] - hy), 0), min(int(py[k] + hy) + 2, ny)
+        if x0 >= x1 or y0 >= y1:
+            continue
+        dx = np.arange(x0, x1) - px[k]
+        dy = np.arange(y0, y1) - py[k]
+        e = m[0, 0] * dx[None, :] + m[0, 1] * dy[:, None]
+        nn = m[1, 0] * dx[None, :] + m[1, 1] * dy[:, None]
+        q = cinv[0, 0] * e * e + 2 * cinv[0, 1] * e * nn + cinv[1, 1] * nn * nn
+        img[y0:y1, x0:x1] += norm * np.exp(-0.5 * q)
+
+
+def beam_kernel(beam: Beam, pixel_scale_arcsec: float, extra_cov=None) -> np.ndarray:
+    """A normalised (sum 1) pixel kernel of the beam, or of any Gaussian covariance ``extra_cov``.
+
+    Image orientation: x increases to the west (RA to the left), y to the north.
+    """
+    cov = (
+        np.asarray(extra_cov, float)
+        if extra_cov is not None
+        else gaussian_cov(beam.bmaj_arcsec, beam.bmin_arcsec, beam.bpa_deg)
+    )
+    s = math.sqrt(max(cov[0, 0], cov[1, 1], 1e-6)) / pixel_scale_arcsec
+    h = max(int(math.ceil(5 * s)), 1)
+    d = np.arange(-h, h + 1, dtype=float) * pixel_scale_arcsec
+    e = -d[None, :]
+    nn = d[:, None]
+    cinv = np.linalg.inv(cov + np.eye(2) * 1e-6)
+    k = np.exp(-0.5 * (cinv[0, 0] * e * e + 2 * cinv[0, 1] * e * nn + cinv[1, 1] * nn * nn))
+    return k / k.sum()
+
+
+def pick_beam(rng: np.random.Generator, beams: Sequence[Beam] | None = None) -> Beam:
+    """One of the real VLASS QL beams, uniformly."""
+    beams = beams or vlass_beams()
+    return beams[int(rng.integers(len(beams)))]
