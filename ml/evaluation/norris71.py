@@ -765,11 +765,23 @@ def build_methods(data: Norris71) -> tuple[list[Method], dict]:
     return methods, skipped
 
 
-def run(data_root: Path, out: Path, png_dir: Path | None = None, overlays: bool = True) -> dict:
-    """Run every available row, write the JSON (and failure overlays next to it)."""
+def run(
+    data_root: Path,
+    out: Path,
+    png_dir: Path | None = None,
+    overlays: bool = True,
+    only: list[str] | None = None,
+) -> dict:
+    """Run every available row (or the rows named in ``only``), write the JSON and the
+    failure overlays (next to the JSON unless ``png_dir``)."""
     data = load_norris71(data_root)
     png_dir = png_dir or out.parent
     methods, skipped = build_methods(data)
+    if only:
+        unknown = sorted(set(only) - {m.key for m in methods} - set(skipped))
+        if unknown:
+            raise ValueError(f"unknown row(s) {unknown}; available: {[m.key for m in methods]}")
+        methods = [m for m in methods if m.key in only]
     test_sources = {f.norris_source.sid for f in data.fields}
     assoc = next(m.run for m in methods if m.key == "assoc_centroid")
     a = data.component_arrays()
@@ -871,9 +883,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--out", default=str(REPO_ROOT / "results" / "norris71.json"))
     p.add_argument("--no-overlays", action="store_true", help="skip the failure PNGs")
+    p.add_argument("--only", default=None, help="comma-separated row keys to run (default: all)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    res = run(data_dir(args.data_dir), Path(args.out), overlays=not args.no_overlays)
+    only = [k.strip() for k in args.only.split(",")] if args.only else None
+    res = run(data_dir(args.data_dir), Path(args.out), overlays=not args.no_overlays, only=only)
     for s in res["summary"]:
         print(
             f"{s['row']:<22} {s['correct']:>6}  prime {s['prime']:>2}  P {s['precision@0.5']}  R {s['recall@0.5']}  table6={s['uses_table6']}"
