@@ -33,6 +33,7 @@ from astropy.wcs import WCS
 
 from ml.core_location import (
     DEFAULT_DOMINANCE,
+    DEFAULT_LINK_PX,
     DEFAULT_MIN_SKELETON_PX,
     DEFAULT_THRESHOLD_FRACTION,
     flux_weighted_centroid,
@@ -170,8 +171,13 @@ def evaluate(sources: list[MiraBestSource], frames: list[np.ndarray]) -> dict:
         rec["dominance"] = round(loc["dominance"], 3)
         records.append(rec)
     offs = {m: np.array(v) for m, v in offs.items()}
+    # Ceiling of any gate choosing among these three estimators: per source, the best one.
+    # (Uses the host position, so it is a diagnostic bound, never a method.)
+    offs["oracle_best_of_three"] = np.min([offs[m] for m in METHODS], axis=0)
     groups = _groups(sources)
-    per_group = {name: {m: _summary(offs[m][sel]) for m in METHODS} for name, sel in groups.items()}
+    per_group = {
+        name: {m: _summary(v[sel]) for m, v in offs.items()} for name, sel in groups.items()
+    }
     goal = per_group["WAT+HT"]
     return {
         "per_group": per_group,
@@ -183,6 +189,9 @@ def evaluate(sources: list[MiraBestSource], frames: list[np.ndarray]) -> dict:
             "met_90pct": goal["gated"]["frac_within_5arcsec"] >= GOAL_FRACTION,
             "better_than_centroid": goal["gated"]["frac_within_5arcsec"]
             > goal["centroid"]["frac_within_5arcsec"],
+            "oracle_best_of_three_frac_within_5arcsec": goal["oracle_best_of_three"][
+                "frac_within_5arcsec"
+            ],
         },
         "records": records,
     }
@@ -276,6 +285,7 @@ def main(argv: list[str] | None = None) -> dict:
             "threshold_fraction_of_peak": DEFAULT_THRESHOLD_FRACTION,
             "dominance": DEFAULT_DOMINANCE,
             "min_skeleton_px": DEFAULT_MIN_SKELETON_PX,
+            "link_px": DEFAULT_LINK_PX,
             "within_arcsec": WITHIN_ARCSEC,
         },
         "command": "python -m ml.evaluation.core_location",
