@@ -41,7 +41,7 @@ N_BACKGROUND_MEAN = 15.6
 N_BACKGROUND_SD = 5.1
 #: Rayleigh sigma (arcsec) of the radio-core-to-host offset including VLASS QL astrometry;
 #: median of a Rayleigh is 1.177 sigma, and the real compact-host median is ~0.7".
-CORE_OFFSET_SIGMA_ARCSEC = 0.6
+CORE_OFFSET_SIGMA_ARCSEC = 0.45
 
 _J = re.compile(r"J(?P<ra>\d{5,6}(?:\.\d+)?)(?P<sign>[+-])(?P<dec>\d{6}(?:\.\d+)?)$")
 
@@ -173,7 +173,7 @@ def draw_n_background(rng: np.random.Generator) -> int:
     m, v = N_BACKGROUND_MEAN, N_BACKGROUND_SD**2
     p = m / v
     k = m * p / (1 - p)
-    return int(max(rng.negative_binomial(k, p), 3))
+    return int(max(rng.negative_binomial(k, p), 5))
 
 
 def draw_core_offset(rng: np.random.Generator, n: int = 1) -> np.ndarray:

@@ -107,7 +107,7 @@ def parametric_source(morphology: str, rng: np.random.Generator, core_offset) ->
         maj = rng.uniform(0.0, 2.5)
         g.append([core[0], core[1], s, maj, maj * rng.uniform(0.3, 1.0), axis])
     elif morphology == "FRII":
-        las = float(10 ** rng.uniform(math.log10(15), math.log10(110)))
+        las = float(10 ** rng.uniform(math.log10(15), math.log10(150)))
         f_core = 10 ** rng.uniform(-2.3, -0.7)
         arm = las / 2
         ratio = rng.uniform(0.65, 1.0)  # arm-length asymmetry

@@ -191,34 +191,45 @@ def gaussian_cov(fwhm_major, fwhm_minor, pa_deg) -> np.ndarray:
 
 def _pixel_to_offset_matrix(wcs: WCS) -> np.ndarray:
     """2x2 matrix taking a pixel step (dx, dy) to (east, north) arcsec at the reference point."""
-    m = wcs.celestial.pixel_scale_matrix * 3600.0
-    # RA increases to the east; pixel_scale_matrix row 0 is dRA(deg) per pixel (already in the
-    # tangent plane for SIN/TAN), so it is the east offset without a cos(dec) factor.
-    return m
+    # RA increases to the east; pixel_scale_matrix row 0 is dRA(deg) per pixel already in the
+    # tangent plane for SIN/TAN, so it is the east offset without a cos(dec) factor.
+    # (.celestial deep-copies the WCS: only pay for it when there are extra axes.)
+    w = wcs if wcs.naxis == 2 else wcs.celestial
+    return w.pixel_scale_matrix * 3600.0
+
+
+@functools.lru_cache(maxsize=64)
+def _noise_transfer(shape, bmaj, bmin, bpa, pixel_scale_arcsec):
+    ny, nx = shape
+    ky = np.fft.fftfreq(ny)[:, None] / pixel_scale_arcsec  # cycles/arcsec
+    kx = np.fft.rfftfreq(nx)[None, :] / pixel_scale_arcsec
+    cov = gaussian_cov(bmaj, bmin, bpa)
+    # Fourier transform of a Gaussian with covariance C is exp(-2 pi^2 k^T C k); x runs to the
+    # west, so the east frequency is -kx (only the sign of the cross term cares).
+    ke, kn = -kx, ky
+    q = cov[0, 0] * ke**2 + 2 * cov[0, 1] * ke * kn + cov[1, 1] * kn**2
+    t = np.exp(-2.0 * math.pi**2 * q)
+    # rms of the filtered unit white noise, to rescale without measuring each realisation
+    full = np.concatenate([t, t[:, 1 : (nx + 1) // 2][:, ::-1]], axis=1) if nx > 1 else t
+    gain = math.sqrt(float((full**2).sum()) / (nx * ny))
+    return t, gain
 
 
 def correlated_noise(
     shape: tuple[int, int], rms: float, beam: Beam, pixel_scale_arcsec: float, rng
 ) -> np.ndarray:
-    """Gaussian noise convolved with the restoring beam, rescaled to ``rms`` (Jy/beam).
+    """Gaussian noise convolved with the restoring beam, of expected rms ``rms`` (Jy/beam).
 
     Interferometric image noise is correlated on the scale of the restoring beam (it is the
     dirty-beam-convolved thermal noise, then restored), so white pixel noise would make the
     simulated fields look unlike the real QL images (seed §2.1 uses QL images as they are).
     """
+    t, gain = _noise_transfer(
+        tuple(shape), beam.bmaj_arcsec, beam.bmin_arcsec, beam.bpa_deg, float(pixel_scale_arcsec)
+    )
     white = rng.standard_normal(shape)
-    ny, nx = shape
-    ky = np.fft.fftfreq(ny)[:, None] / pixel_scale_arcsec  # cycles/arcsec
-    kx = np.fft.rfftfreq(nx)[None, :] / pixel_scale_arcsec
-    cov = gaussian_cov(beam.bmaj_arcsec, beam.bmin_arcsec, beam.bpa_deg)
-    # Fourier transform of a Gaussian with covariance C: exp(-2 pi^2 k^T C k); kx is along
-    # -east for a standard (RA to the left) image, the sign does not change k^T C k except for
-    # the cross term, so flip it.
-    kE, kN = -kx, ky
-    q = cov[0, 0] * kE**2 + 2 * cov[0, 1] * kE * kN + cov[1, 1] * kN**2
-    smooth = np.fft.irfft2(np.fft.rfft2(white) * np.exp(-2.0 * math.pi**2 * q), s=shape)
-    sd = smooth.std()
-    return (smooth * (rms / sd if sd > 0 else 0.0)).astype(np.float32)
+    smooth = np.fft.irfft2(np.fft.rfft2(white) * t, s=shape)
+    return (smooth * (rms / gain)).astype(np.float32)
 
 
 def render_components(
