@@ -789,6 +789,49 @@ def build_methods(data: Norris71) -> tuple[list[Method], dict]:
     return methods, skipped
 
 
+def model_methods(data: Norris71, checkpoints: list[str], assoc: AssociationMethod) -> list[Method]:
+    """One row per ``path[:centre]`` checkpoint spec (centre ``vlass`` or ``assoc``)."""
+    from ml.evaluation.norris71_model import checkpoint_inputs, score_with_checkpoint
+
+    rows = []
+    for spec in checkpoints:
+        path, _, centre = spec.partition(":")
+        centre = centre or "vlass"
+        liks, ckpt = score_with_checkpoint(data, path, centre=centre, assoc=assoc)
+        from ml.host.model import HostConfig
+
+        cfg = HostConfig.from_dict(ckpt["config"])
+        inputs = ["VLASS position"] + checkpoint_inputs(cfg)
+        if centre == "assoc":
+            inputs.append("cutout centred on the association core (row 4a, Table 4 only)")
+        rows.append(
+            Method(
+                f"host_{Path(path).stem}_{centre}",
+                f"4c. host identifier {Path(path).name}, cutout centred on the "
+                f"{'VLASS position' if centre == 'vlass' else 'association core'}",
+                "ours",
+                inputs,
+                False,
+                "host likelihood > 0.5 (seed §4.2)",
+                lambda f, liks=liks: _from_likelihood(liks[f.vlass_name]),
+                json.dumps(
+                    {
+                        "checkpoint": str(path),
+                        "git_sha": ckpt.get("git_sha"),
+                        "config": ckpt.get("config"),
+                        "training": {
+                            k: v
+                            for k, v in ckpt.items()
+                            if k not in ("model", "optimizer", "lr_scheduler", "config")
+                        },
+                    },
+                    default=str,
+                ),
+            )
+        )
+    return rows
+
+
 def run(
     data_root: Path,
     out: Path,
@@ -796,12 +839,16 @@ def run(
     overlays: bool = True,
     only: list[str] | None = None,
     sensitivity: bool = True,
+    checkpoints: list[str] | None = None,
 ) -> dict:
     """Run every available row (or the rows named in ``only``), write the JSON and the
     failure overlays (next to the JSON unless ``png_dir``)."""
     data = load_norris71(data_root)
     png_dir = png_dir or out.parent
     methods, skipped = build_methods(data)
+    if checkpoints:
+        assoc0 = next(m.run for m in methods if m.key == "assoc_centroid")
+        methods += model_methods(data, checkpoints, assoc0)
     if only:
         unknown = sorted(set(only) - {m.key for m in methods} - set(skipped))
         if unknown:
@@ -912,6 +959,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(REPO_ROOT / "results" / "norris71.json"))
     p.add_argument("--no-overlays", action="store_true", help="skip the failure PNGs")
     p.add_argument("--no-sensitivity", action="store_true", help="skip the association sweep")
+    p.add_argument(
+        "--checkpoint",
+        action="append",
+        default=[],
+        help="host-identifier checkpoint to evaluate as 'path' or 'path:assoc' (repeatable)",
+    )
     p.add_argument("--only", default=None, help="comma-separated row keys to run (default: all)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -922,6 +975,7 @@ def main(argv: list[str] | None = None) -> int:
         overlays=not args.no_overlays,
         only=only,
         sensitivity=not args.no_sensitivity,
+        checkpoints=args.checkpoint,
     )
     for s in res["summary"]:
         print(

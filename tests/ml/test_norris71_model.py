@@ -1,0 +1,79 @@
+"""Norris-71 fields as host-identifier inputs (ml.evaluation.norris71_model)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ml.evaluation import norris71 as bench
+from ml.evaluation.norris71_model import (
+    candidate_xy,
+    norris_host_fields,
+    render_radio_frame,
+    score_with_checkpoint,
+)
+from ml.norris import LOU2023_TESTSET, load_norris71
+from ml.paths import data_dir
+
+pytestmark = pytest.mark.skipif(
+    not (data_dir() / LOU2023_TESTSET).exists(), reason="real data folder not present"
+)
+
+
+@pytest.fixture(scope="module")
+def norris():
+    return load_norris71()
+
+
+def test_rendered_frame_peaks_on_a_compact_single_source(norris):
+    # S437 / C471: 16.6 mJy unresolved, alone within 2' -> the frame peak is the centre pixel.
+    f = next(f for f in norris.fields if f.norris_source.sid == "S437")
+    img, wcs = render_radio_frame(norris, f.ra, f.dec, noise_ujy=None)
+    assert img.shape == (240, 240)
+    y, x = np.unravel_index(np.argmax(img), img.shape)
+    assert abs(x - 119.5) <= 1.5 and abs(y - 119.5) <= 1.5
+
+
+def test_candidate_xy_convention(norris):
+    f = norris.fields[0]
+    _, wcs = render_radio_frame(norris, f.ra, f.dec, noise_ujy=None)
+    xy = candidate_xy(f, wcs, 240)
+    a = f.candidate_arrays()
+    east = (a["ra"] - f.ra) * np.cos(np.radians(f.dec)) * 3600
+    north = (a["dec"] - f.dec) * 3600
+    # 1"/px frame, x grows to the west, y to the north (ml.sim.field convention)
+    np.testing.assert_allclose(xy[:, 0], -east, atol=0.05)
+    np.testing.assert_allclose(xy[:, 1], north, atol=0.05)
+    np.testing.assert_allclose(candidate_xy(f, wcs, 217), xy * 217 / 240)
+
+
+def test_host_fields_shapes_and_determinism(norris):
+    sub = bench.Norris71(
+        norris.fields[:3], norris.components, norris.sources, norris.n_rows, norris._component_index
+    )
+    a = norris_host_fields(sub, seed=7)
+    b = norris_host_fields(sub, seed=7)
+    for fa, fb, f in zip(a, b, sub.fields, strict=True):
+        assert fa.radio.shape == (217, 217) and fa.radio.min() >= 0 and fa.radio.max() <= 1
+        assert fa.xy.shape == (len(f.candidates), 2) and fa.class_probs.shape == (
+            len(f.candidates),
+            3,
+        )
+        np.testing.assert_array_equal(fa.radio, fb.radio)
+    with pytest.raises(ValueError, match="centre must be one of"):
+        norris_host_fields(sub, centre="centroid")
+    with pytest.raises(ValueError, match="centre='assoc' needs the association method"):
+        norris_host_fields(sub, centre="assoc")
+
+
+def test_optical_checkpoint_is_refused(norris, tmp_path):
+    import torch
+
+    from ml.host.model import HostConfig, host_identifier, save_checkpoint
+
+    torch.manual_seed(0)
+    cfg = HostConfig(radio_size=64, optical_size=32, use_radio=False)
+    p = tmp_path / "opt.pt"
+    save_checkpoint(p, host_identifier(cfg))
+    with pytest.raises(ValueError, match="no PS1 stamps exist for the Norris-71 fields"):
+        score_with_checkpoint(norris, str(p))
