@@ -46,11 +46,11 @@ def validate_radec(ra: np.ndarray, dec: np.ndarray, *, where: str = "") -> None:
     bad_ra = ~np.isfinite(ra) | (ra < 0) | (ra >= 360)
     if bad_ra.any():
         i = int(np.flatnonzero(bad_ra)[0])
-        raise ValueError(f"{prefix}row {i}: field 'ra': {ra[i]!r} is not in [0, 360) deg")
+        raise ValueError(f"{prefix}row {i}: field 'ra': {float(ra[i])!r} is not in [0, 360) deg")
     bad_dec = ~np.isfinite(dec) | (dec < -90) | (dec > 90)
     if bad_dec.any():
         i = int(np.flatnonzero(bad_dec)[0])
-        raise ValueError(f"{prefix}row {i}: field 'dec': {dec[i]!r} is not in [-90, 90] deg")
+        raise ValueError(f"{prefix}row {i}: field 'dec': {float(dec[i])!r} is not in [-90, 90] deg")
 
 
 def hpx_index(ra_deg, dec_deg) -> np.ndarray:

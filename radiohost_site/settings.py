@@ -83,6 +83,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'radiohost.sqlite3'}")
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", True)
+# The test suite also runs database-portable properties (the cone search) against an
+# in-memory SQLite alias beside PostgreSQL, so both engines are checked in one run.
+if env.bool("RADIOHOST_TEST_SQLITE_ALIAS", default=False):
+    DATABASES["sqlite"] = env.db_url_config("sqlite://:memory:")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,3 +1,1 @@
-import os
-
-os.environ.setdefault("DEBUG", "1")
+"""Test-wide fixtures. Settings: radiohost_site/test_settings.py (see pyproject.toml)."""

@@ -1,0 +1,15 @@
+"""Settings for the test suite: development defaults, plus an in-memory SQLite alias.
+
+Tests run on PostgreSQL (``DATABASE_URL``, set by ``make test``); the ``sqlite``
+alias lets database-portable properties (the cone search) be checked on both
+engines in one run.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("RADIOHOST_TEST_SQLITE_ALIAS", "1")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast user fixtures
