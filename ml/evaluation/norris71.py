@@ -427,6 +427,9 @@ def evaluate(m: Method, data: Norris71) -> tuple[dict, list[tuple[Norris71Field,
             )
     n = len(data.fields)
     n_ok = sum(r["correct"] for r in rows)
+    table3 = None
+    if all(o.likelihood is not None for _, o in outcomes):
+        table3 = _table3(outcomes)
     out = {
         "label": m.label,
         "kind": m.kind,
@@ -445,7 +448,30 @@ def evaluate(m: Method, data: Norris71) -> tuple[dict, list[tuple[Norris71Field,
         "failures": fails,
         "per_field": rows,
     }
+    if table3 is not None:
+        out["table3_top3_per_field"] = table3
     return out, outcomes
+
+
+def _table3(outcomes) -> list[str]:
+    """The seed's Table-3 layout (``ml.host.decision.format_table3``), top 3 + host per field."""
+    from ml.host.decision import decide_field, format_table3
+
+    decisions = []
+    for f, o in outcomes:
+        a = f.candidate_arrays()
+        decisions.append(
+            decide_field(
+                f.vlass_name.split()[-1],
+                a["objid"],
+                o.likelihood,
+                class_probs=np.stack([a["galaxy_prob"], a["qso_prob"], a["star_prob"]], axis=1),
+                ra_deg=a["ra"],
+                dec_deg=a["dec"],
+                truth_index=f.host_index,
+            )
+        )
+    return format_table3(decisions, max_rows_per_field=3).splitlines()
 
 
 def authors_logged_confusion(data: Norris71) -> dict:
@@ -846,16 +872,15 @@ def run(
     data = load_norris71(data_root)
     png_dir = png_dir or out.parent
     methods, skipped = build_methods(data)
+    assoc = next(m.run for m in methods if m.key == "assoc_centroid")
     if checkpoints:
-        assoc0 = next(m.run for m in methods if m.key == "assoc_centroid")
-        methods += model_methods(data, checkpoints, assoc0)
+        methods += model_methods(data, checkpoints, assoc)
     if only:
         unknown = sorted(set(only) - {m.key for m in methods} - set(skipped))
         if unknown:
             raise ValueError(f"unknown row(s) {unknown}; available: {[m.key for m in methods]}")
         methods = [m for m in methods if m.key in only]
     test_sources = {f.norris_source.sid for f in data.fields}
-    assoc = next(m.run for m in methods if m.key == "assoc_centroid")
     a = data.component_arrays()
     test_area = np.array(
         [
