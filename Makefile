@@ -1,0 +1,49 @@
+# radiohost: the two commands are `make demo` and `make test` (see README).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements-installed
+
+# Tests and CI use the real services on this machine.
+TEST_ENV := DEBUG=1 \
+	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
+	CELERY_BROKER_URL=$${TEST_BROKER_URL:-redis://127.0.0.1:6379/15}
+
+.PHONY: demo test lint migrations-check pytest services venv clean bench
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+services:
+	./scripts/ensure_services.sh
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+migrations-check: venv
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	DEBUG=1 $(PY) manage.py check
+
+pytest: venv services
+	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: venv lint migrations-check pytest
+
+# The main job end to end on the embedded default: SQLite, simulated sky, no services.
+demo: venv
+	mkdir -p var
+	DEBUG=1 DATABASE_URL=sqlite:///var/demo.sqlite3 CELERY_TASK_ALWAYS_EAGER=1 $(PY) manage.py migrate --no-input -v 0
+	DEBUG=1 DATABASE_URL=sqlite:///var/demo.sqlite3 CELERY_TASK_ALWAYS_EAGER=1 $(PY) manage.py demo
+
+bench: venv services
+	$(TEST_ENV) $(PY) bench/cone_search.py
+
+clean:
+	rm -rf var/demo.sqlite3 .pytest_cache .ruff_cache

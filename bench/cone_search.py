@@ -1,0 +1,214 @@
+"""Cone search benchmark: HEALPix ranges vs Q3C vs an unindexed scan, on PostgreSQL.
+
+3.4 million VLASS-like components (uniform over Dec > -40 deg, loaded in RA order as
+the CIRADA tables are) in a database of their own. For each radius (10", 1', 6') the
+same random cones run through: our ``RadioComponent.objects.cone_search`` (the
+product, through the ORM), its SQL alone through a cursor, Q3C's
+``q3c_radial_query`` (index on ``q3c_ang2ipix(ra, dec)``), and — on a subset, since
+each takes seconds — a full scan with the exact haversine test. Methods are
+interleaved per cone so machine noise hits all alike. Result sets are compared.
+
+Run: ``make bench`` or
+``DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/cone_search.py``
+Needs the Debian package ``postgresql-15-q3c`` (``apt-get install postgresql-15-q3c``);
+without it the Q3C column is skipped and the JSON says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def setup_django(db_url: str) -> None:
+    os.environ["DATABASE_URL"] = db_url
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "radiohost_site.settings")
+    import django
+
+    django.setup()
+
+
+def ensure_database(base_url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname=%s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'create database "{name}"')
+    return base_url.rsplit("/", 1)[0] + "/" + name
+
+
+def load(n: int, seed: int) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from catalog.models import Epoch, RadioComponent, Survey
+    from catalog.spatial import hpx_index
+
+    call_command("migrate", verbosity=0)
+    if RadioComponent.objects.count() == n:
+        return
+    RadioComponent.objects.all().delete()
+    survey, _ = Survey.objects.get_or_create(name="BENCH")
+    epoch, _ = Epoch.objects.get_or_create(survey=survey, name="sim")
+    rng = np.random.default_rng(seed)
+    # uniform on the sphere above Dec -40 (VLASS sky)
+    zmin = np.sin(np.radians(-40))
+    dec = np.degrees(np.arcsin(rng.uniform(zmin, 1, n)))
+    ra = rng.uniform(0, 360, n)
+    order = np.argsort(ra)
+    ra, dec = ra[order], dec[order]
+    t0 = time.perf_counter()
+    hpx = hpx_index(ra, dec)
+    print(f"hpx for {n} rows: {time.perf_counter() - t0:.1f}s")
+    with connection.cursor() as cur:
+        raw = cur.connection
+        chunk = 500_000
+        for start in range(0, n, chunk):
+            buf = io.StringIO()
+            for i in range(start, min(n, start + chunk)):
+                buf.write(f"{epoch.id}\tB{i}\t{ra[i]!r}\t{dec[i]!r}\t{hpx[i]}\tt\t{{}}\n")
+            with raw.cursor().copy(
+                "COPY catalog_radiocomponent (epoch_id, name, ra, dec, hpx, is_science, extra) FROM STDIN"
+            ) as cp:
+                cp.write(buf.getvalue())
+            print(f"loaded {min(n, start + chunk)}")
+        cur.execute("ANALYZE catalog_radiocomponent")
+
+
+def ensure_q3c() -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        try:
+            cur.execute("CREATE EXTENSION IF NOT EXISTS q3c")
+        except Exception as exc:  # extension files not installed
+            print(f"Q3C unavailable: {exc}")
+            return False
+        cur.execute(
+            "CREATE INDEX IF NOT EXISTS bench_q3c_idx ON catalog_radiocomponent (q3c_ang2ipix(ra, dec))"
+        )
+        cur.execute("ANALYZE catalog_radiocomponent")
+    return True
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=3_400_000)
+    ap.add_argument("--cones", type=int, default=200)
+    ap.add_argument("--scan-cones", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument(
+        "--base-url",
+        default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"),
+    )
+    ap.add_argument("--db-name", default="radiohost_bench")
+    ap.add_argument("--out", default=str(ROOT / "results" / "cone_search.json"))
+    args = ap.parse_args(argv)
+
+    setup_django(ensure_database(args.base_url, args.db_name))
+    import astropy.units as u
+    from astropy.coordinates import SkyCoord
+    from django.db import connection
+
+    from catalog.models import RadioComponent
+
+    load(args.rows, args.seed)
+    have_q3c = ensure_q3c()
+    rng = np.random.default_rng(args.seed + 1)
+    zmin = np.sin(np.radians(-40))
+    results = {}
+    for radius_arcsec in (10.0, 60.0, 360.0):
+        cra = rng.uniform(0, 360, args.cones)
+        cdec = np.degrees(np.arcsin(rng.uniform(zmin, 1, args.cones)))
+        times = {"healpix_orm": [], "healpix_sql": [], "q3c": [], "scan": []}
+        mismatches = {"q3c": 0, "scan": 0}
+        n_found = []
+        for k in range(args.cones):
+            c = SkyCoord(cra[k] * u.deg, cdec[k] * u.deg)
+            t0 = time.perf_counter()
+            ids = set(
+                RadioComponent.objects.cone_search(c, radius_arcsec * u.arcsec).values_list(
+                    "id", flat=True
+                )
+            )
+            times["healpix_orm"].append(time.perf_counter() - t0)
+            n_found.append(len(ids))
+            qs = RadioComponent.objects.cone_search(c, radius_arcsec * u.arcsec).values_list(
+                "id", flat=True
+            )
+            sql, params = qs.query.sql_with_params()
+            with connection.cursor() as cur:
+                t0 = time.perf_counter()
+                cur.execute(sql, params)
+                cur.fetchall()
+                times["healpix_sql"].append(time.perf_counter() - t0)
+                if have_q3c:
+                    t0 = time.perf_counter()
+                    cur.execute(
+                        "SELECT id FROM catalog_radiocomponent WHERE q3c_radial_query(ra, dec, %s, %s, %s)",
+                        (float(cra[k]), float(cdec[k]), radius_arcsec / 3600.0),
+                    )
+                    q3c_ids = {r[0] for r in cur.fetchall()}
+                    times["q3c"].append(time.perf_counter() - t0)
+                    mismatches["q3c"] += q3c_ids != ids
+                if k < args.scan_cones:
+                    hav = np.sin(np.radians(radius_arcsec / 3600.0) / 2) ** 2
+                    t0 = time.perf_counter()
+                    cur.execute(
+                        "SELECT id FROM catalog_radiocomponent WHERE "
+                        "power(sin(radians(dec - %s) / 2), 2) + cos(radians(dec)) * cos(radians(%s)) "
+                        "* power(sin(radians(ra - %s) / 2), 2) <= %s",
+                        (float(cdec[k]), float(cdec[k]), float(cra[k]), float(hav)),
+                    )
+                    scan_ids = {r[0] for r in cur.fetchall()}
+                    times["scan"].append(time.perf_counter() - t0)
+                    mismatches["scan"] += scan_ids != ids
+        row = {"mean_rows_per_cone": float(np.mean(n_found)), "cones": args.cones}
+        for key, ts in times.items():
+            if ts:
+                row[key] = {
+                    "n": len(ts),
+                    "p50_ms": 1e3 * float(np.percentile(ts, 50)),
+                    "p95_ms": 1e3 * float(np.percentile(ts, 95)),
+                }
+        if have_q3c:
+            row["healpix_sql_p50_over_q3c_p50"] = (
+                row["healpix_sql"]["p50_ms"] / row["q3c"]["p50_ms"]
+            )
+            row["healpix_orm_p50_over_q3c_p50"] = (
+                row["healpix_orm"]["p50_ms"] / row["q3c"]["p50_ms"]
+            )
+        row["scan_p50_over_healpix_orm_p50"] = row["scan"]["p50_ms"] / row["healpix_orm"]["p50_ms"]
+        row["result_set_mismatches"] = mismatches
+        results[f"{radius_arcsec:g}arcsec"] = row
+        print(json.dumps({f"{radius_arcsec:g}arcsec": row}, indent=1))
+    out = {
+        "benchmark": "cone search on PostgreSQL",
+        "command": "python bench/cone_search.py",
+        "rows": args.rows,
+        "sky": "uniform over Dec > -40 deg (VLASS-like), simulated positions, loaded in RA order",
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "postgres": connection.cursor().connection.info.server_version,
+        "q3c": have_q3c,
+        "results": results,
+    }
+    Path(args.out).write_text(json.dumps(out, indent=2))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

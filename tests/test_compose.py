@@ -1,0 +1,62 @@
+"""docker-compose.yml is a real, consistent configuration: every command it names exists."""
+
+import importlib
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+
+
+def test_expected_services_present():
+    assert {"postgres", "redis", "web", "worker-cpu", "worker-gpu", "beat"} <= set(SERVICES)
+
+
+def test_gpu_worker_reserves_a_gpu_and_listens_on_gpu_queue():
+    gpu = SERVICES["worker-gpu"]
+    devices = gpu["deploy"]["resources"]["reservations"]["devices"]
+    assert devices[0]["capabilities"] == ["gpu"]
+    assert "--queues gpu" in gpu["command"]
+    assert "--queues cpu" in SERVICES["worker-cpu"]["command"]
+
+
+@pytest.mark.parametrize(
+    "name", [n for n, s in SERVICES.items() if "command" in s and "build" in s]
+)
+def test_commands_exist(name):
+    argv = shlex.split(SERVICES[name]["command"])
+    if argv[0] == "python" and argv[1] == "manage.py":
+        from django.core.management import get_commands
+
+        assert argv[2] in get_commands(), f"{name}: no management command {argv[2]!r}"
+    elif argv[0] == "gunicorn":
+        module, attr = argv[1].split(":")
+        assert hasattr(importlib.import_module(module), attr), f"{name}: {argv[1]} not importable"
+    elif argv[0] == "celery":
+        app = importlib.import_module(argv[argv.index("-A") + 1]).celery_app
+        assert argv[argv.index("-A") + 2] in ("worker", "beat")
+        if "--scheduler" in argv:
+            mod, cls = argv[argv.index("--scheduler") + 1].split(":")
+            assert hasattr(importlib.import_module(mod), cls)
+        if "--queues" in argv:
+            queue = argv[argv.index("--queues") + 1]
+            routes = {q for q in (app.conf.task_default_queue, "cpu", "gpu")}
+            assert queue in routes
+    else:
+        pytest.fail(f"{name}: unknown command {argv[0]!r}")
+
+
+def test_app_services_use_environment_settings():
+    env = SERVICES["web"]["environment"]
+    for key in (
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "RADIOHOST_DATA_DIR",
+        "RADIOHOST_MEDIA_ROOT",
+        "SECRET_KEY",
+    ):
+        assert key in env
