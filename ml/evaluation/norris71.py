@@ -269,31 +269,42 @@ def _core_locator():
     return locate_core, ""
 
 
-def gated_core_method(data: Norris71, group_of: Callable[[Norris71Field], list], locate_core):
-    """Render a group of components at the VLASS beam and take ``locate_core``'s position."""
+def gated_core_method(
+    data: Norris71,
+    group_of: Callable[[Norris71Field], list],
+    locate_core,
+    *,
+    centre_on_vlass: bool = False,
+):
+    """Render a group of components at the VLASS beam and take ``locate_core``'s position.
+
+    With ``centre_on_vlass`` the image is the whole 3.6' field centred on the VLASS position
+    (what the seed's §5.3 proposal would see in a VLASS cutout); otherwise it is centred on the
+    group's integrated-flux centroid and a single-component group keeps the VLASS position.
+    """
 
     def run(f: Norris71Field) -> FieldOutcome:
         comps = group_of(f)
-        if len(comps) == 1:
+        if centre_on_vlass:
+            cra, cdec = f.ra, f.dec
+        elif len(comps) == 1:
             return _positional(
                 f, f.ra, f.dec, {"group": [comps[0].cid], "core": "single component"}
             )
-        cra, cdec = weighted_centroid(
-            np.array([c.ra for c in comps]),
-            np.array([c.dec for c in comps]),
-            np.array([c.int_flux_mjy for c in comps]),
-        )
-        rendered = render_norris_field(comps, cra, cdec)
-        img, wcs = rendered
+        else:
+            cra, cdec = weighted_centroid(
+                np.array([c.ra for c in comps]),
+                np.array([c.dec for c in comps]),
+                np.array([c.int_flux_mjy for c in comps]),
+            )
+        img, wcs = render_norris_field(comps, cra, cdec)
         res = locate_core(img)
         xy = _core_xy(res)
         ra, dec = wcs.pixel_to_world_values(xy[0], xy[1])
-        return _positional(
-            f,
-            float(ra),
-            float(dec),
-            {"group": [c.cid for c in comps], "core_xy_px": [float(xy[0]), float(xy[1])]},
-        )
+        info = {"group": [c.cid for c in comps], "core_xy_px": [round(xy[0], 2), round(xy[1], 2)]}
+        if hasattr(res, "method"):
+            info["core_method"] = str(res.method)
+        return _positional(f, float(ra), float(dec), info)
 
     return run
 
@@ -776,6 +787,7 @@ def build_methods(data: Norris71) -> tuple[list[Method], dict]:
         reason = why or "ml.sim.radio.render_components unavailable"
         skipped["oracle_gated_core"] = reason
         skipped["assoc_gated_core"] = reason
+        skipped["field_gated_core"] = reason
     else:
         methods.insert(
             3,
@@ -809,6 +821,27 @@ def build_methods(data: Norris71) -> tuple[list[Method], dict]:
                     data,
                     lambda f: [data.components[i] for i in assoc.associate(f).members],
                     locate_core,
+                ),
+            )
+        )
+        methods.append(
+            Method(
+                "field_gated_core",
+                "4b'. whole 3.6' field rendered from Table 4 around the VLASS position, core by "
+                "locate_core (no association step: the seed §5.3 proposal on a cutout)",
+                "ours",
+                [
+                    "VLASS position",
+                    "Table-4 components in the field rendered (ml.sim.radio)",
+                    "PS1 candidate positions",
+                ],
+                False,
+                f'candidates within {POSITIONAL_MATCH_ARCSEC}" of the core',
+                gated_core_method(
+                    data,
+                    lambda f: field_components(data, f.ra, f.dec, FIELD_SIZE_ARCSEC / 2),
+                    locate_core,
+                    centre_on_vlass=True,
                 ),
             )
         )
