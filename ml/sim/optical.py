@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.wcs import WCS
 
+from ml.sim.radio import fftconvolve_same
+
 BANDS = ("g", "r", "i", "z", "y")
 CLASSES = ("GALAXY", "QSO", "STAR")
 #: PS1 3pi stack 5-sigma point-source depths, AB mag (Chambers et al. 2016, Table 11).
@@ -311,8 +313,6 @@ def render_stamp(
         d = np.arange(-h, h + 1, dtype=float)
         psf = _moffat(d[None, :], d[:, None], fwhm_px)
         psf /= psf.sum()
-        from scipy.signal import fftconvolve
-
-        img += fftconvolve(ext, psf, mode="same")
+        img += fftconvolve_same(ext, psf)
     img += rng.normal(0.0, sky_rms, img.shape)
     return img.astype(np.float32)

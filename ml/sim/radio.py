@@ -369,6 +369,20 @@ def _add_gaussians(img, px, py, weight, cov, m) -> None:
         img[y0:y1, x0:x1] += norm * np.exp(-0.5 * q)
 
 
+def fftconvolve_same(img: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Linear convolution of ``img`` with an odd-sized ``kernel``, same shape as ``img``.
+
+    numpy's FFT rather than ``scipy.signal.fftconvolve``: importing ``scipy.signal`` costs
+    seconds per process, which dominates short simulator runs.
+    """
+    ky, kx = kernel.shape
+    ny, nx = img.shape
+    sy, sx = ny + ky - 1, nx + kx - 1
+    f = np.fft.irfft2(np.fft.rfft2(img, (sy, sx)) * np.fft.rfft2(kernel, (sy, sx)), (sy, sx))
+    y0, x0 = (ky - 1) // 2, (kx - 1) // 2
+    return f[y0 : y0 + ny, x0 : x0 + nx]
+
+
 def beam_kernel(beam: Beam, pixel_scale_arcsec: float, extra_cov=None) -> np.ndarray:
     """A normalised (sum 1) pixel kernel of the beam, or of any Gaussian covariance ``extra_cov``.
 

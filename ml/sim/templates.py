@@ -38,7 +38,14 @@ from scipy import ndimage
 
 from ml.paths import data_dir
 from ml.sim.morphology import RadioSource, draw_total_flux_jy
-from ml.sim.radio import FWHM_TO_SIGMA, Beam, _pixel_to_offset_matrix, gaussian_cov
+from ml.sim.radio import (
+    FWHM_TO_SIGMA,
+    Beam,
+    _pixel_to_offset_matrix,
+    beam_kernel,
+    fftconvolve_same,
+    gaussian_cov,
+)
 
 log = logging.getLogger(__name__)
 
@@ -241,8 +248,6 @@ def render_template(
     shrink factor) to the VLASS beam; negative eigenvalues of that difference covariance are
     clipped (the template is then marginally smoother than the VLASS beam along that axis).
     """
-    from scipy.signal import fftconvolve
-
     t = src.template
     m = _pixel_to_offset_matrix(wcs)
     pix = math.sqrt(abs(np.linalg.det(m)))
@@ -275,10 +280,8 @@ def render_template(
     )
     ev, evec = np.linalg.eigh(diff)
     diff = evec @ np.diag(np.maximum(ev, 0.05)) @ evec.T
-    from ml.sim.radio import beam_kernel
-
     k = beam_kernel(beam, pix, extra_cov=diff)
-    img = fftconvolve(img, k, mode="same")
+    img = fftconvolve_same(img, k)
     img = np.maximum(img, 0.0)
     beam_px = beam.area_arcsec2 / pix**2
     part[y0:y1, x0:x1] += img / img.sum() * src.template_flux_jy * beam_px
