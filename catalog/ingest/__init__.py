@@ -1,0 +1,1 @@
+"""Ingesters: one module per input format (see :mod:`catalog.ingest.common` for the shared rules)."""
