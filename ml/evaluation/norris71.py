@@ -636,9 +636,15 @@ def overlay_png(data: Norris71, m: Method, f: Norris71Field, o: FieldOutcome, pa
     a = f.candidate_arrays()
     fig = plt.figure(figsize=(6.4, 6.4))
     ax = fig.add_subplot(projection=wcs)
-    peak = float(np.nanmax(img)) if np.nanmax(img) > 0 else 1.0
-    # asinh stretch: faint cores (0.3 mJy) and bright lobes (100 mJy) must both show.
-    ax.imshow(np.arcsinh(img / (0.02 * peak)), origin="lower", cmap="gray_r")
+    # asinh stretch softened at ~the VLASS QL rms (0.13 mJy/beam): a 0.3 mJy core and a
+    # 100 mJy lobe both show, as in the seed's Figure 8.
+    ax.imshow(np.arcsinh(img / 1.3e-4), origin="lower", cmap="gray_r", vmin=0)
+    # Figure-8 style contours at sigma_VLASS x 2^k from sigma/2 (the render is noise-free, so
+    # structure VLASS would barely detect is drawn too) -- it shows under the markers.
+    levels = 1.3e-4 * 2.0 ** np.arange(-1, 12)
+    levels = levels[levels < float(np.nanmax(img))]
+    if levels.size:
+        ax.contour(img, levels=levels, colors="tab:purple", linewidths=0.8)
     t = ax.get_transform("world")
     ax.scatter(
         a["ra"],
@@ -654,11 +660,11 @@ def overlay_png(data: Norris71, m: Method, f: Norris71Field, o: FieldOutcome, pa
         [a["ra"][h]],
         [a["dec"][h]],
         transform=t,
-        s=160,
+        s=260,
         marker="s",
         facecolors="none",
         edgecolors="tab:green",
-        linewidths=2,
+        linewidths=1.5,
         label="expert host (truth)",
     )
     b = o.best
@@ -676,10 +682,10 @@ def overlay_png(data: Norris71, m: Method, f: Norris71Field, o: FieldOutcome, pa
         [f.ra],
         [f.dec],
         transform=t,
-        s=200,
+        s=400,
         marker="+",
         color="tab:orange",
-        linewidths=1.5,
+        linewidths=0.8,
         label="VLASS component",
     )
     if o.pred_ra is not None:
@@ -696,7 +702,8 @@ def overlay_png(data: Norris71, m: Method, f: Norris71Field, o: FieldOutcome, pa
     ax.set_xlabel("RA (ICRS)")
     ax.set_ylabel("Dec (ICRS)")
     ax.set_title(
-        f"{f.vlass_name.split()[-1]}  {m.key}\nNorris {f.norris_source.sid}: {','.join(f.norris_source.component_ids)}",
+        f"{f.vlass_name.split()[-1]}  {m.key}\nNorris {f.norris_source.sid}: "
+        f"{','.join(f.norris_source.component_ids)}; contours 0.065 mJy/beam x 2^k (3 GHz)",
         fontsize=9,
     )
     ax.legend(loc="lower left", fontsize=7, framealpha=0.8)
@@ -904,6 +911,7 @@ def run(
     failure overlays (next to the JSON unless ``png_dir``)."""
     data = load_norris71(data_root)
     png_dir = png_dir or out.parent
+    png_dir.mkdir(parents=True, exist_ok=True)
     methods, skipped = build_methods(data)
     assoc = next(m.run for m in methods if m.key == "assoc_centroid")
     if checkpoints:
