@@ -57,8 +57,15 @@ DEFAULT_TEMPLATE_FRACTION = 0.5
 #: Mean number of unrelated radio sources in a 3.6' field (VLASS: ~100 components per deg^2
 #: above ~1 mJy -> 0.36 per 3.6' x 3.6'; rounded up for blends / faint sources).
 DEFAULT_DECOY_RATE = 0.4
-#: VLASS QL epoch-1 astrometric error per axis, arcsec (Gordon et al. 2021: ~0.3-0.5").
-ASTROMETRY_SIGMA_ARCSEC = 0.3
+#: VLASS QL epoch-1 astrometry relative to the optical frame: a systematic offset of ~0.6",
+#: mostly in declination (Gordon et al. 2021 report Quick Look positions offset by up to ~1"
+#: in Dec; later epochs correct it -- cf. the "Position correction" HISTORY of the real
+#: VLASS2.1 header), plus a random part per axis.  Fitted to the real Norris-71 compact-host
+#: offsets (p10/p50/p90 = 0.44/0.66/1.07"): a Rayleigh law (no systematic part) gives far too
+#: many offsets below 0.4".
+ASTROMETRY_SYSTEMATIC_ARCSEC = 0.6
+ASTROMETRY_SYSTEMATIC_PA_SCATTER_DEG = 20.0
+ASTROMETRY_SIGMA_ARCSEC = 0.18
 #: Host-class mix (seed §1: radio-loud AGN hosts are mostly massive ellipticals and QSOs).
 HOST_QSO_FRACTION = 0.25
 #: Class mix of unrelated PS1 candidates.  The seed authors' model A labels the real Norris-71
@@ -405,7 +412,14 @@ def simulate_field(
     # 2. the catalogued component (uniform among the source's components) -> field centre
     tgt = comps0[int(rng.integers(len(comps0)))]
     tgt_off = m @ np.array([tgt["x"] - c_pix, tgt["y"] - c_pix])  # (east, north) from host
-    tgt_off = tgt_off + rng.normal(0, ASTROMETRY_SIGMA_ARCSEC, 2)
+    # radio frame vs optical frame: the catalogued position is measured on the radio image,
+    # so the whole radio image (every source) is shifted by the astrometric error
+    t = math.radians(rng.normal(0.0, ASTROMETRY_SYSTEMATIC_PA_SCATTER_DEG))
+    sgn = 1.0 if rng.random() < 0.5 else -1.0
+    astro = ASTROMETRY_SYSTEMATIC_ARCSEC * np.array([math.sin(t), sgn * math.cos(t)])
+    astro = astro + rng.normal(0, ASTROMETRY_SIGMA_ARCSEC, 2)
+    tgt_off = tgt_off + astro
+    astro_pix = np.linalg.inv(m) @ astro
     wcs = vlass_wcs(centre0, RADIO_SIZE)
     minv = np.linalg.inv(m)
     host_pix = np.array([c_pix, c_pix]) - minv @ tgt_off
@@ -417,7 +431,8 @@ def simulate_field(
         dm = names[int(rng.choice(len(names), p=p / p.sum()))]
         sources.append(_draw_source(rng, dm, template_fraction))
         host_xy.append(tuple(rng.uniform(10, RADIO_SIZE - 10, 2)))
-    model, parts = _render_sources(sources, host_xy, wcs, beam_, shape)
+    radio_xy = [(x + astro_pix[0], y + astro_pix[1]) for x, y in host_xy]
+    model, parts = _render_sources(sources, radio_xy, wcs, beam_, shape)
     radio = (model + correlated_noise(shape, noise_jy, beam_, 1.0, rng)).astype(np.float32)
     comps = find_components(model, noise_jy, beam_, wcs)
     comp_table = _components_table(comps, parts, wcs, beam_, noise_jy, sources)

@@ -39,9 +39,9 @@ CANDIDATE_RADIUS_ARCSEC = 78.0
 #: ``results/sim_validation.json``).
 N_BACKGROUND_MEAN = 15.6
 N_BACKGROUND_SD = 5.1
-#: Rayleigh sigma (arcsec) of the radio-core-to-host offset including VLASS QL astrometry;
-#: median of a Rayleigh is 1.177 sigma, and the real compact-host median is ~0.7".
-CORE_OFFSET_SIGMA_ARCSEC = 0.45
+#: Per-axis sigma (arcsec) of the physical radio-core-to-host offset plus PS1 centroiding;
+#: the VLASS astrometric error is added separately (``ml.sim.field.ASTROMETRY_*``).
+CORE_OFFSET_SIGMA_ARCSEC = 0.2
 
 _J = re.compile(r"J(?P<ra>\d{5,6}(?:\.\d+)?)(?P<sign>[+-])(?P<dec>\d{6}(?:\.\d+)?)$")
 
@@ -179,8 +179,7 @@ def draw_n_background(rng: np.random.Generator) -> int:
 def draw_core_offset(rng: np.random.Generator, n: int = 1) -> np.ndarray:
     """(east, north) offsets in arcsec between a radio core position and its host.
 
-    Isotropic Gaussian per axis, i.e. Rayleigh-distributed separations with sigma
-    :data:`CORE_OFFSET_SIGMA_ARCSEC` (VLASS QL epoch-1 astrometry ~0.5" plus PS1 centroiding).
+    Isotropic Gaussian per axis with sigma :data:`CORE_OFFSET_SIGMA_ARCSEC`.
     """
     return rng.normal(0.0, CORE_OFFSET_SIGMA_ARCSEC, (n, 2))
 
