@@ -47,6 +47,9 @@ class LabelSerializer(serializers.ModelSerializer):
         model = Label
         fields = "__all__"
         read_only_fields = ["author", "created_at"]
+        # validate() explains which label already superseded it, instead of the
+        # generic one-to-one uniqueness message.
+        extra_kwargs = {"supersedes": {"validators": []}}
 
     def get_is_current(self, obj) -> bool:
         return not hasattr(obj, "superseded_by")

@@ -1,0 +1,174 @@
+"""REST API and VO cone search on PostgreSQL: reads public, writes need permission, bad input named."""
+
+import threading
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from rest_framework.test import APIClient
+
+from catalog.models import Epoch, Label, OpticalSource, RadioComponent, Survey
+
+
+@pytest.fixture
+def sky(db):
+    epoch = Epoch.objects.create(survey=Survey.objects.create(name="VLASS"), name="2.2")
+    comps = [
+        RadioComponent.objects.create(
+            epoch=epoch, name=f"C{i}", ra=ra, dec=-27.8, total_flux_mjy=5.0
+        )
+        for i, ra in enumerate([53.0, 53.0 + 5 / 3600, 53.0 + 40 / 3600, 200.0])
+    ]
+    host = OpticalSource.objects.create(catalogue="ps1dr2", source_id="111", ra=53.0, dec=-27.8)
+    return comps, host
+
+
+@pytest.fixture
+def curator(db):
+    user = User.objects.create_user("curator", password="pw-curator-123")
+    user.user_permissions.add(Permission.objects.get(codename="add_label"))
+    return user
+
+
+def test_cone_search_is_deep_linkable_and_sorted(sky):
+    r = APIClient().get("/api/components/", {"ra": 53.0, "dec": -27.8, "radius_arcsec": 10})
+    assert r.status_code == 200
+    names = [row["name"] for row in r.json()["results"]]
+    assert names == ["C0", "C1"]
+    assert r.json()["results"][1]["separation_arcsec"] == pytest.approx(5 * 0.8843, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"ra": "abc", "dec": 0, "radius_arcsec": 1}, "ra", "Enter a number"),
+        ({"ra": 400, "dec": 0, "radius_arcsec": 1}, "ra", "must be in [0, 360) deg"),
+        ({"ra": 1, "dec": -91, "radius_arcsec": 1}, "dec", "must be in [-90, 90] deg"),
+        ({"ra": 1, "dec": 0, "radius_arcsec": 0}, "radius_arcsec", "must be in (0, 3600] arcsec"),
+        ({"ra": 1, "dec": 0}, "radius_arcsec", "required with a cone search"),
+    ],
+)
+def test_bad_cone_parameters_name_the_field(sky, params, field, message):
+    r = APIClient().get("/api/components/", params)
+    assert r.status_code == 400
+    assert message in str(r.json()[field])
+
+
+def test_anonymous_cannot_write(sky):
+    comps, host = sky
+    r = APIClient().post(
+        "/api/labels/", {"component": comps[0].id, "host": host.id, "origin": "expert"}
+    )
+    assert r.status_code == 403
+    assert Label.objects.count() == 0
+
+
+def test_user_without_permission_cannot_write(sky):
+    comps, host = sky
+    client = APIClient()
+    client.force_authenticate(User.objects.create_user("reader"))
+    r = client.post("/api/labels/", {"component": comps[0].id, "host": host.id, "origin": "expert"})
+    assert r.status_code == 403
+
+
+def test_relabel_supersedes_and_keeps_history(sky, curator):
+    comps, host = sky
+    client = APIClient()
+    client.force_authenticate(curator)
+    first = client.post(
+        "/api/labels/",
+        {"component": comps[0].id, "host": host.id, "origin": "expert", "reason": "by eye"},
+    )
+    assert first.status_code == 201, first.json()
+    second = client.post(
+        "/api/labels/",
+        {
+            "component": comps[0].id,
+            "no_host": True,
+            "origin": "expert",
+            "supersedes": first.json()["id"],
+        },
+    )
+    assert second.status_code == 201, second.json()
+    assert Label.objects.count() == 2
+    assert list(Label.objects.current().values_list("id", flat=True)) == [second.json()["id"]]
+    again = client.post(
+        "/api/labels/",
+        {
+            "component": comps[0].id,
+            "no_host": True,
+            "origin": "expert",
+            "supersedes": first.json()["id"],
+        },
+    )
+    assert again.status_code == 400
+    assert "already superseded" in str(again.json()["supersedes"])
+    assert Label.objects.get(pk=second.json()["id"]).author == curator
+
+
+def test_wrong_types_are_rejected_with_field_names(sky, curator):
+    comps, _ = sky
+    client = APIClient()
+    client.force_authenticate(curator)
+    r = client.post("/api/labels/", {"component": "not-an-id", "no_host": True, "origin": "expert"})
+    assert r.status_code == 400 and "component" in r.json()
+    r = client.post(
+        "/api/labels/",
+        {"component": comps[0].id, "host_ra": "x", "host_dec": 1, "origin": "expert"},
+    )
+    assert r.status_code == 400 and "host_ra" in r.json()
+    r = client.post("/api/labels/", {"component": comps[0].id, "origin": "expert"})
+    assert r.status_code == 400 and "host" in r.json()
+    assert Label.objects.count() == 0
+
+
+def test_labels_are_immutable_in_the_orm(sky):
+    comps, host = sky
+    label = Label.objects.create(component=comps[0], host=host, origin="norris2006")
+    label.reason = "edited"
+    with pytest.raises(Exception, match="Labels are immutable"):
+        label.save()
+    with pytest.raises(Exception, match="never deleted"):
+        label.delete()
+
+
+def test_openapi_schema_renders(db):
+    r = APIClient().get("/api/schema/")
+    assert r.status_code == 200
+    assert b"/api/components/" in r.content
+
+
+@pytest.fixture
+def live_server_url(sky, transactional_db):
+    """The WSGI app on 127.0.0.1 in a thread, so a real VO client (pyvo) can query it."""
+    from django.core.wsgi import get_wsgi_application
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_vo_cone_search_with_pyvo(live_server_url):
+    import pyvo
+
+    service = pyvo.dal.SCSService(f"{live_server_url}/api/vo/cone/components")
+    result = service.search(pos=(53.0, -27.8), radius=10 / 3600)
+    table = result.to_table()
+    assert list(table["name"]) == ["C0", "C1"]
+    assert table["ra"].unit == "deg"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_vo_cone_search_error_is_a_votable(live_server_url):
+    import pyvo
+
+    service = pyvo.dal.SCSService(f"{live_server_url}/api/vo/cone/components")
+    with pytest.raises(pyvo.dal.DALQueryError, match="SR must be in"):
+        service.search(pos=(53.0, -27.8), radius=5.0)
