@@ -195,7 +195,9 @@ def evaluate(sources: list[MiraBestSource], frames: list[np.ndarray]) -> dict:
     }
     on = np.array([r["host_on_emission"] for r in records])
     for name, sel in groups.items():
-        per_group[name]["frac_host_on_emission"] = round(float(on[sel].mean()), 4)
+        per_group[name]["frac_host_on_emission"] = (
+            round(float(on[sel].mean()), 4) if sel.any() else None
+        )
     goal = per_group["WAT+HT"]
     return {
         "per_group": per_group,
