@@ -163,6 +163,7 @@ LABEL_FIELDS = (
     "host_match_separation_arcsec",
     "author_name",
     "reason",
+    "author_id",
 )
 
 
