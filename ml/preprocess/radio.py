@@ -25,7 +25,6 @@ from astropy.coordinates import SkyCoord
 from astropy.stats import sigma_clipped_stats
 from astropy.utils.exceptions import AstropyUserWarning
 from astropy.wcs import WCS
-from astropy.wcs.utils import proj_plane_pixel_scales
 from scipy import ndimage
 
 RADIO_SIZE = 240  # pixels; 3.6' at 1"/px (seed §3.1)
@@ -41,6 +40,9 @@ _NAN_KERNEL = Gaussian2DKernel(x_stddev=1.0)
 
 def _check_image(image: np.ndarray, name: str = "image") -> np.ndarray:
     arr = np.asarray(image)
+    if arr.ndim > 2 and all(n == 1 for n in arr.shape[:-2]):
+        # VLASS/CASA images are (STOKES, FREQ, y, x) with degenerate leading axes.
+        arr = arr.reshape(arr.shape[-2:])
     if arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array, got shape {arr.shape}")
     if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
@@ -311,8 +313,8 @@ def preprocess_radio(
 
     Parameters
     ----------
-    image : ndarray, shape (ny, nx)
-        Radio surface brightness, Jy/beam.
+    image : ndarray, shape (ny, nx) or (1, ..., 1, ny, nx)
+        Radio surface brightness, Jy/beam (degenerate STOKES/FREQ axes are dropped).
     wcs : WCS, optional
         Celestial WCS of ``image``. When given, the image is reprojected onto a 240 x 240
         frame at ``pixel_scale_arcsec`` centred on the sky position of the image centre.
@@ -349,11 +351,6 @@ def preprocess_radio(
         )
     out = smooth(sigma_clip_image(scale_unit(fill_nans(arr))))
     return out.astype(np.float32)
-
-
-def pixel_scale_arcsec_of(wcs: WCS) -> float:
-    """Mean pixel side of a celestial WCS, arcsec."""
-    return float(np.mean(proj_plane_pixel_scales(wcs.celestial)) * 3600.0)
 
 
 def to_model_input(img240: np.ndarray) -> np.ndarray:

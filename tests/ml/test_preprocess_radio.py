@@ -278,3 +278,40 @@ def test_regrid_matches_plain_reproject_into_the_icrs_frame():
     assert both.mean() > 0.99
     # FK5 J2000 vs ICRS: < 0.03" at 1"/px, so the images agree to ~1e-6 of the peak.
     assert np.abs(ours[both] - ref[both]).max() < 1e-4 * np.nanmax(ref)
+
+
+def test_preprocess_radio_on_real_vlass_ql_geometry():
+    """A 4-D VLASS QL image (SIN, 1"/px, STOKES/FREQ axes) from a real header."""
+    hdr_path = (
+        data_dir()
+        / "images"
+        / "vlass_ql_headers"
+        / "VLASS1.2.ql.T07t14.J084202-123000.10.2048.v1.I.iter1.image.pbcor.tt0.subim.fits.header"
+    )
+    if not hdr_path.exists():
+        pytest.skip("real VLASS headers not found")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        header = fits.Header.fromstring(hdr_path.read_text(), sep="\n")
+        full = WCS(header)
+    assert full.naxis == 4
+    # A 300x300 sub-image 500 px off the tile centre (SIN distortion is not negligible there).
+    x0, y0 = 1300, 2100
+    sub = full[:, :, y0 : y0 + 300, x0 : x0 + 300]
+    cel = sub.celestial
+    src = cel.pixel_to_world(190.0, 120.0)  # a point source 40 px right, 30 px down
+    data = np.zeros((1, 1, 300, 300))
+    data[0, 0] = _blob((300, 300), 190.0, 120.0, sigma=1.5, amp=0.05)
+    data[0, 0] += np.random.default_rng(2).normal(0, 1.3e-4, (300, 300))
+    out = preprocess_radio(data, wcs=sub)
+    assert out.shape == (240, 240)
+    centre = cel.pixel_to_world(149.5, 149.5)
+    ex, ey = frame_wcs(centre).world_to_pixel(src)
+    r, c = np.unravel_index(np.argmax(out), out.shape)
+    assert np.hypot(c - ex, r - ey) <= 1.0
+    assert np.hypot(ex - (119.5 + 40.5), ey - (119.5 - 29.5)) < 1.0  # ~1"/px both ways
+
+
+def test_non_degenerate_cube_raises():
+    with pytest.raises(ValueError, match=r"must be a 2-D array, got shape \(2, 240, 240\)"):
+        preprocess_radio(np.zeros((2, 240, 240)))
