@@ -195,9 +195,13 @@ def _render_sources(sources, host_xy, wcs, beam, shape, rng_tpl=None):
 def find_components(model: np.ndarray, noise_jy: float, beam: Beam, wcs: WCS) -> list[dict]:
     """CIRADA-like components of a noiseless image: islands above 5 sigma, split at peaks.
 
-    PyBDSF (used for the CIRADA VLASS catalogue, Gordon et al. 2021) fits several Gaussians
-    to an island with several peaks; here each island is split by a watershed from its local
-    maxima (separated by at least a beam) and each part is measured by moments.
+    PyBDSF (used for the CIRADA VLASS catalogue, Gordon et al. 2021) detects peaks above
+    5 sigma, grows islands down to 3 sigma and fits one Gaussian per peak, so its total
+    fluxes include the wings below the threshold.  Here each >5-sigma local maximum (at
+    least a beam apart) seeds a watershed basin over *all* the emission of the noiseless
+    model, and each basin is measured by its moments -- the flux and size a Gaussian fit
+    would give for an isolated component.  Islands (for ``S_Code``) are the connected
+    >3-sigma regions.
 
     Returns
     -------
@@ -210,19 +214,23 @@ def find_components(model: np.ndarray, noise_jy: float, beam: Beam, wcs: WCS) ->
     from skimage.segmentation import watershed
 
     thr = DETECTION_SIGMA * noise_jy
-    mask = model > thr
-    if not mask.any():
+    if not (model > thr).any():
         return []
-    islands, n_isl = ndimage.label(mask)
+    islands, n_isl = ndimage.label(model > 3.0 * noise_jy)
     pix_arcsec = math.sqrt(abs(np.linalg.det(_pixel_to_offset_matrix(wcs))))
     beam_px = beam.area_arcsec2 / pix_arcsec**2
     md = max(int(round(beam.bmaj_arcsec / pix_arcsec)), 2)
-    peaks = peak_local_max(model, min_distance=md, threshold_abs=thr, labels=islands)
-    # a secondary peak counts only if the saddle to its neighbour dips below 70 % of it
+    # exclude_border=False: a source at the cutout edge is still a component
+    peaks = peak_local_max(
+        model, min_distance=md, threshold_abs=thr, labels=islands, exclude_border=False
+    )
+    if len(peaks) == 0:
+        return []
     markers = np.zeros(model.shape, np.int32)
     for k, (py, px) in enumerate(peaks, start=1):
         markers[py, px] = k
-    seg = watershed(-model, markers, mask=mask) if len(peaks) else islands
+    emission = model > 1e-3 * noise_jy
+    seg = watershed(-model, markers, mask=emission)
     comps = []
     labels = np.unique(seg[seg > 0])
     yy, xx = np.indices(model.shape)
@@ -248,7 +256,8 @@ def find_components(model: np.ndarray, noise_jy: float, beam: Beam, wcs: WCS) ->
         vx, vy = evec[:, 1]
         pa = math.degrees(math.atan2(-vx, vy)) % 180.0  # east = -x
         fw = 2.0 * math.sqrt(2.0 * math.log(2.0)) * pix_arcsec
-        isl = int(np.bincount(islands[sl][sub]).argmax())
+        py, px = peaks[lab - 1]
+        isl = int(islands[py, px])
         comps.append(
             {
                 "x": float(x),
@@ -395,16 +404,25 @@ def simulate_field(
     c_pix = (RADIO_SIZE - 1) / 2.0
     w0 = vlass_wcs(centre0, RADIO_SIZE)
     m = _pixel_to_offset_matrix(w0)
-    for _attempt in range(20):
+    for _attempt in range(100):
         src = _draw_source(rng, morph, template_fraction)
         if src.template is None and len(src.gaussians) == 1:
             # one Gaussian is one component at its own centre (no need to segment)
             g = src.gaussians[0]
+            cov = gaussian_cov(g[3], g[4], g[5]) + gaussian_cov(*beam_.as_tuple())
+            peak = g[2] * beam_.area_arcsec2 / (2 * math.pi * math.sqrt(np.linalg.det(cov)))
+            # detectable with margin for pixel-centre sampling, else draw again
             d = np.linalg.inv(m) @ g[:2]
-            comps0 = [{"x": c_pix + d[0], "y": c_pix + d[1]}]
+            comps0 = (
+                [{"x": c_pix + d[0], "y": c_pix + d[1]}]
+                if peak > 1.2 * DETECTION_SIGMA * noise_jy
+                else []
+            )
         else:
             model0, _ = _render_sources([src], [(c_pix, c_pix)], w0, beam_, shape)
             comps0 = find_components(model0, noise_jy, beam_, w0)
+            # margin: the final grid samples the source at another sub-pixel phase
+            comps0 = [c for c in comps0 if c["peak_jy"] > 1.2 * DETECTION_SIGMA * noise_jy]
         if comps0:
             break
     else:  # pragma: no cover - a 1.5 mJy floor is always > 5 sigma
