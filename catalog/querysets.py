@@ -26,10 +26,10 @@ class Haversine(models.Func):
 
     output_field = models.FloatField()
 
-    def __init__(self, coord: SkyCoord, *, as_separation_arcsec: bool = False) -> None:
-        icrs = coord.icrs
-        self.ra0 = float(icrs.ra.deg)
-        self.dec0 = float(icrs.dec.deg)
+    def __init__(self, ra0_deg: float, dec0_deg: float, *, as_separation_arcsec: bool = False):
+        # plain floats, not a SkyCoord: Django hashes constructor arguments
+        self.ra0 = float(ra0_deg)
+        self.dec0 = float(dec0_deg)
         self.as_separation = as_separation_arcsec
         super().__init__(F("ra"), F("dec"))
 
@@ -85,10 +85,12 @@ class PositionedQuerySet(models.QuerySet):
         prefilter = Q()
         for lo, hi in cone_ranges(coord, radius):
             prefilter |= Q(hpx__gte=lo, hpx__lt=hi)
+        icrs = coord.icrs
+        ra0, dec0 = float(icrs.ra.deg), float(icrs.dec.deg)
         hav_max = math.sin(math.radians(r_deg) / 2) ** 2
         return (
             self.filter(prefilter)
-            .alias(_hav=Haversine(coord))
+            .alias(_hav=Haversine(ra0, dec0))
             .filter(_hav__lte=hav_max)
-            .annotate(separation_arcsec=Haversine(coord, as_separation_arcsec=True))
+            .annotate(separation_arcsec=Haversine(ra0, dec0, as_separation_arcsec=True))
         )
