@@ -25,7 +25,11 @@ CANDIDATE_BOX_ARCMIN = 3.6
 
 
 def cutout_wcs(
-    ra: float, dec: float, *, size_px: int = CUTOUT_SIZE_PX, scale_arcsec: float = CUTOUT_SCALE_ARCSEC
+    ra: float,
+    dec: float,
+    *,
+    size_px: int = CUTOUT_SIZE_PX,
+    scale_arcsec: float = CUTOUT_SCALE_ARCSEC,
 ) -> WCS:
     """The WCS of a radio cutout centred on (ra, dec): SIN projection, as VLASS QL images.
 
@@ -49,7 +53,12 @@ def cutout_wcs(
 
 
 def candidate_offsets(
-    center_ra: float, center_dec: float, ra: Sequence[float], dec: Sequence[float], *, wcs: WCS | None = None
+    center_ra: float,
+    center_dec: float,
+    ra: Sequence[float],
+    dec: Sequence[float],
+    *,
+    wcs: WCS | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Candidates' (dx, dy, D) in pixels of the radio cutout frame, through its WCS.
 
@@ -110,7 +119,9 @@ def nearest_within(
     out_sep = np.full(len(ra), np.nan)
     if len(ra) == 0:
         return Match(out_pk, out_sep)
-    rows = list(_band_filter(queryset, dec, radius_arcsec / 3600.0 + 1e-6).values_list("pk", "ra", "dec"))
+    rows = list(
+        _band_filter(queryset, dec, radius_arcsec / 3600.0 + 1e-6).values_list("pk", "ra", "dec")
+    )
     if not rows:
         return Match(out_pk, out_sep)
     arr = np.asarray(rows, dtype=float)
@@ -169,7 +180,10 @@ LABEL_FIELDS = (
 
 def _label_same(old: Label, new: dict) -> bool:
     for f in LABEL_FIELDS:
-        a, b = getattr(old, f), new.get(f, Label._meta.get_field(f.removesuffix("_id")).get_default())
+        a, b = (
+            getattr(old, f),
+            new.get(f, Label._meta.get_field(f.removesuffix("_id")).get_default()),
+        )
         if isinstance(a, float) or isinstance(b, float):
             if a is None or b is None:
                 if a is not b:
@@ -225,7 +239,91 @@ def optical_pk_map(catalogue: str, source_ids: Iterable[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for i in range(0, len(ids), 5000):
         out.update(
-            OpticalSource.objects.filter(catalogue=catalogue, source_id__in=ids[i : i + 5000])
-            .values_list("source_id", "pk")
+            OpticalSource.objects.filter(
+                catalogue=catalogue, source_id__in=ids[i : i + 5000]
+            ).values_list("source_id", "pk")
         )
     return out
+
+
+# ------------------------------------------------------------------------------------------
+# cutouts
+# ------------------------------------------------------------------------------------------
+
+
+def store_cutout(
+    provider,
+    coord: SkyCoord,
+    size: u.Quantity,
+    *,
+    component: RadioComponent | None = None,
+    optical_source: OpticalSource | None = None,
+    band: str = "",
+    media_root=None,
+):
+    """Fetch a cutout, store it under the media root by sha256, upsert its ``Cutout`` row.
+
+    Returns ``(cutout, notes)``; ``notes`` lists header quirks that were repaired
+    (e.g. a non-numeric ``BMAJ``). Raises ``ValueError`` for a bad image (nothing stored).
+    """
+    from django.conf import settings
+
+    from .models import Cutout
+    from .providers.cutouts import save_fits
+    from .providers.fits_image import read_fits_image
+
+    if (component is None) == (optical_source is None):
+        raise ValueError("store_cutout: give exactly one of component or optical_source")
+    raw = provider.fetch_bytes(coord, size, band=band)
+    img = read_fits_image(raw, where=f"{provider.survey} cutout at {coord.to_string('decimal')}")
+    root = media_root or settings.MEDIA_ROOT
+    rel, sha = save_fits(raw, root, f"cutouts/{provider.survey.lower()}")
+    owner = (
+        {"component": component} if component is not None else {"optical_source": optical_source}
+    )
+    cut, _ = Cutout.objects.update_or_create(
+        **owner,
+        survey=provider.survey,
+        band=band,
+        defaults={
+            "path": rel,
+            "width_px": int(img.data.shape[1]),
+            "height_px": int(img.data.shape[0]),
+            "pixel_scale_arcsec": img.pixel_scale_arcsec,
+            "sha256": sha,
+        },
+    )
+    return cut, img.notes
+
+
+def recompute_candidate_geometry(component: RadioComponent, *, media_root=None) -> int:
+    """Recompute (dx, dy, D) of a component's candidates through its stored radio cutout WCS.
+
+    The offsets are measured from the component's own pixel position in that WCS, so a
+    cutout that is not exactly centred still gives offsets relative to the component.
+    Returns the number of candidates updated (0 if the component has no VLASS cutout).
+    """
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from .providers.fits_image import read_fits_image
+
+    cut = component.cutouts.filter(survey="VLASS").first()
+    if cut is None:
+        return 0
+    img = read_fits_image(Path(media_root or settings.MEDIA_ROOT) / cut.path)
+    cands = list(component.candidates.select_related("optical_source"))
+    if not cands:
+        return 0
+    dx, dy, d = candidate_offsets(
+        component.ra,
+        component.dec,
+        [c.optical_source.ra for c in cands],
+        [c.optical_source.dec for c in cands],
+        wcs=img.wcs,
+    )
+    for c, a, b, e in zip(cands, dx, dy, d, strict=True):
+        c.dx_px, c.dy_px, c.distance_px = float(a), float(b), float(e)
+    Candidate.objects.bulk_update(cands, ["dx_px", "dy_px", "distance_px"])
+    return len(cands)

@@ -366,9 +366,7 @@ def upsert(
         if all(o.pk is not None for o in new):  # PostgreSQL and SQLite >= 3.35 return pks
             out.update({tuple(getattr(o, k) for k in keys): o.pk for o in new})
         else:  # pragma: no cover - old SQLite
-            for k, o in zip(
-                [tuple(getattr(o, k) for k in keys) for o in new], new, strict=True
-            ):
+            for k, o in zip([tuple(getattr(o, k) for k in keys) for o in new], new, strict=True):
                 out[k] = model.objects.get(**dict(zip(keys, k, strict=True))).pk
                 o.pk = out[k]
     return out

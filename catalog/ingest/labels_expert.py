@@ -61,16 +61,25 @@ def ingest_expert(
                     pks = list(qs.values_list("pk", flat=True)[:2])
                     if len(pks) != 1:
                         raise cell_error(
-                            path, line, "component",
+                            path,
+                            line,
+                            "component",
                             f"{name!r} matches {'no' if not pks else 'more than one'} component",
                         )
                     comp, sep = pks[0], None
                 else:
-                    ra, dec = parse_radec(path, line, r.get("ra"), r.get("dec"), ra_col="ra", dec_col="dec")
-                    m = nearest_within(RadioComponent.objects.all(), [ra], [dec], match_radius_arcsec)
+                    ra, dec = parse_radec(
+                        path, line, r.get("ra"), r.get("dec"), ra_col="ra", dec_col="dec"
+                    )
+                    m = nearest_within(
+                        RadioComponent.objects.all(), [ra], [dec], match_radius_arcsec
+                    )
                     if m.pk[0] < 0:
                         raise cell_error(
-                            path, line, "ra", f"no component within {match_radius_arcsec}″ of ({ra}, {dec})"
+                            path,
+                            line,
+                            "ra",
+                            f"no component within {match_radius_arcsec}″ of ({ra}, {dec})",
                         )
                     comp, sep = int(m.pk[0]), float(m.sep_arcsec[0])
                 dups.check(str(comp), line)
@@ -88,7 +97,12 @@ def ingest_expert(
                     d["no_host"] = True
                 else:
                     hra, hdec = parse_radec(
-                        path, line, r["host_ra"], r["host_dec"], ra_col="host_ra", dec_col="host_dec"
+                        path,
+                        line,
+                        r["host_ra"],
+                        r["host_dec"],
+                        ra_col="host_ra",
+                        dec_col="host_dec",
                     )
                     d.update(host_ra=hra, host_dec=hdec)
                 rows.append(d)
@@ -101,7 +115,9 @@ def ingest_expert(
         )
         for j, i in enumerate(has):
             if m.pk[j] >= 0:
-                rows[i].update(host_id=int(m.pk[j]), host_match_separation_arcsec=float(m.sep_arcsec[j]))
+                rows[i].update(
+                    host_id=int(m.pk[j]), host_match_separation_arcsec=float(m.sep_arcsec[j])
+                )
         put_labels(rows, origin=ORIGIN, report=rep)
         if progress is not None:
             progress.update(len(rows))

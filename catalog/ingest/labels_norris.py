@@ -183,7 +183,9 @@ def ingest_norris(
         has = np.isfinite(hra)
         host_m = nearest_within(
             OpticalSource.objects.filter(catalogue=OpticalSource.Catalogue.PS1_DR2),
-            hra[has], hdec[has], host_radius_arcsec,
+            hra[has],
+            hdec[has],
+            host_radius_arcsec,
         )
         host_pk = np.full(len(hosts), -1, dtype=np.int64)
         host_sep = np.full(len(hosts), np.nan)
@@ -204,7 +206,9 @@ def ingest_norris(
             else:
                 d.update(host_ra=ra_, host_dec=dec_)
                 if host_pk[i] >= 0:
-                    d.update(host_id=int(host_pk[i]), host_match_separation_arcsec=float(host_sep[i]))
+                    d.update(
+                        host_id=int(host_pk[i]), host_match_separation_arcsec=float(host_sep[i])
+                    )
             return d
 
         rows = [label(i, s[0], 0.0) for i, s in enumerate(subj)]
@@ -218,16 +222,17 @@ def ingest_norris(
             cand = list(others.filter(dec__gte=lo, dec__lte=hi).values_list("pk", "ra", "dec"))
             if cand:
                 arr = np.asarray(cand, dtype=float)
-                from astropy.coordinates import SkyCoord
-
                 import astropy.units as u
+                from astropy.coordinates import SkyCoord
 
                 idx, sep, _ = SkyCoord(arr[:, 1] * u.deg, arr[:, 2] * u.deg).match_to_catalog_sky(
                     SkyCoord(ra4 * u.deg, dec4 * u.deg)
                 )
                 sep = sep.to_value(u.arcsec)
                 ok = sep <= match_radius_arcsec
-                rows += [label(int(idx[j]), int(arr[j, 0]), float(sep[j])) for j in np.flatnonzero(ok)]
+                rows += [
+                    label(int(idx[j]), int(arr[j, 0]), float(sep[j])) for j in np.flatnonzero(ok)
+                ]
                 rep.notes.append(
                     f"{int(ok.sum())} of {len(cand)} other-survey components in the field have a "
                     f"Norris component within {match_radius_arcsec}″"

@@ -41,7 +41,14 @@ MATCH_RADIUS_ARCSEC = 3.0  # seed: RGZ↔VLASS within 3″
 HOST_RADIUS_ARCSEC = 2.0  # consensus IR position ↔ PS1 (see labels_norris.HOST_RADIUS_ARCSEC)
 CLS_COLUMNS = ("CatID", "RGZID", "ZooniverseID", "RA", "Dec", "CL", "TF")
 HOST_COLUMNS = (
-    "Cat_ID", "RGZ_ID", "Zooniverse_ID", "Host_RA", "Host_Dec", "SWIRE_ID", "SWIRE_RA", "SWIRE_Dec",
+    "Cat_ID",
+    "RGZ_ID",
+    "Zooniverse_ID",
+    "Host_RA",
+    "Host_Dec",
+    "SWIRE_ID",
+    "SWIRE_RA",
+    "SWIRE_Dec",
 )
 
 
@@ -71,15 +78,21 @@ def read_rgz(cls_path: Path, host_path: Path) -> list[dict]:
         hra = parse_float(host_path, hline, "Host_RA", h["Host_RA"])
         hdec = parse_float(host_path, hline, "Host_Dec", h["Host_Dec"])
         if (hra is None) != (hdec is None):
-            raise cell_error(host_path, hline, "Host_Dec" if hdec is None else "Host_RA", "missing value")
+            raise cell_error(
+                host_path, hline, "Host_Dec" if hdec is None else "Host_RA", "missing value"
+            )
         if hra is not None:
-            hra, hdec = parse_radec(host_path, hline, hra, hdec, ra_col="Host_RA", dec_col="Host_Dec")
+            hra, hdec = parse_radec(
+                host_path, hline, hra, hdec, ra_col="Host_RA", dec_col="Host_Dec"
+            )
         sra = parse_float(host_path, hline, "SWIRE_RA", h["SWIRE_RA"])
         sdec = parse_float(host_path, hline, "SWIRE_Dec", h["SWIRE_Dec"])
         if sra is not None and sdec is not None:
             # The catalogued SWIRE counterpart of the consensus click: the same kind of
             # position as Norris's SWIRE hosts, so the two label sets compare like for like.
-            hra, hdec = parse_radec(host_path, hline, sra, sdec, ra_col="SWIRE_RA", dec_col="SWIRE_Dec")
+            hra, hdec = parse_radec(
+                host_path, hline, sra, sdec, ra_col="SWIRE_RA", dec_col="SWIRE_Dec"
+            )
         out.append(
             {
                 "name": name,
@@ -120,7 +133,14 @@ def ingest_rgz(
         src_pk = upsert(
             RadioSource,
             [
-                {"origin": ORIGIN, "name": r["name"], "ra": r["ra"], "dec": r["dec"], "total_flux_mjy": r["tf"], "morphology": ""}
+                {
+                    "origin": ORIGIN,
+                    "name": r["name"],
+                    "ra": r["ra"],
+                    "dec": r["dec"],
+                    "total_flux_mjy": r["tf"],
+                    "morphology": "",
+                }
                 for r in rows
             ],
             keys=("origin", "name"),
@@ -133,7 +153,9 @@ def ingest_rgz(
         has = np.isfinite(hra)
         hm = nearest_within(
             OpticalSource.objects.filter(catalogue=OpticalSource.Catalogue.PS1_DR2),
-            hra[has], hdec[has], host_radius_arcsec,
+            hra[has],
+            hdec[has],
+            host_radius_arcsec,
         )
         host_pk = np.full(len(rows), -1, dtype=np.int64)
         host_sep = np.full(len(rows), np.nan)
@@ -155,13 +177,17 @@ def ingest_rgz(
             else:
                 d.update(host_ra=r["host_ra"], host_dec=r["host_dec"])
                 if host_pk[i] >= 0:
-                    d.update(host_id=int(host_pk[i]), host_match_separation_arcsec=float(host_sep[i]))
+                    d.update(
+                        host_id=int(host_pk[i]), host_match_separation_arcsec=float(host_sep[i])
+                    )
             return d
 
         labels: dict[int, tuple[float, float, int]] = {}  # component -> (cl, sep, rgz index)
         n_lost = 0
         for epoch in Epoch.objects.all():
-            m = nearest_within(RadioComponent.objects.filter(epoch=epoch), ra, dec, match_radius_arcsec)
+            m = nearest_within(
+                RadioComponent.objects.filter(epoch=epoch), ra, dec, match_radius_arcsec
+            )
             for i in np.flatnonzero(m.pk >= 0):
                 comp, sep = int(m.pk[i]), float(m.sep_arcsec[i])
                 prev = labels.get(comp)

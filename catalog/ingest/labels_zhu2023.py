@@ -65,7 +65,11 @@ def read_zhu2023(path: Path) -> list[dict]:
 
 
 def ingest_zhu2023(
-    path: str | Path, *, host_radius_arcsec: float = HOST_RADIUS_ARCSEC, dry_run: bool = False, progress=None
+    path: str | Path,
+    *,
+    host_radius_arcsec: float = HOST_RADIUS_ARCSEC,
+    dry_run: bool = False,
+    progress=None,
 ) -> IngestReport:
     """Ingest Zhu et al. 2023 Table 3 (one transaction)."""
     path = Path(path)
@@ -78,7 +82,14 @@ def ingest_zhu2023(
         src = upsert(
             RadioSource,
             [
-                {"origin": ORIGIN, "name": r["atlas"], "ra": r["ra"], "dec": r["dec"], "total_flux_mjy": None, "morphology": ""}
+                {
+                    "origin": ORIGIN,
+                    "name": r["atlas"],
+                    "ra": r["ra"],
+                    "dec": r["dec"],
+                    "total_flux_mjy": None,
+                    "morphology": "",
+                }
                 for r in rows
             ],
             keys=("origin", "name"),
@@ -86,7 +97,9 @@ def ingest_zhu2023(
         )
         m = nearest_within(
             OpticalSource.objects.filter(catalogue=OpticalSource.Catalogue.PS1_DR2),
-            [r["ra"] for r in rows], [r["dec"] for r in rows], host_radius_arcsec,
+            [r["ra"] for r in rows],
+            [r["dec"] for r in rows],
+            host_radius_arcsec,
         )
         labels = []
         for i, r in enumerate(rows):

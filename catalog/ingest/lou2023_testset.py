@@ -138,7 +138,12 @@ def ingest_lou2023_testset(
         opt_pk = upsert(
             OpticalSource,
             [
-                {"catalogue": OpticalSource.Catalogue.PS1_DR2, "source_id": str(k), "ra": v[0], "dec": v[1]}
+                {
+                    "catalogue": OpticalSource.Catalogue.PS1_DR2,
+                    "source_id": str(k),
+                    "ra": v[0],
+                    "dec": v[1],
+                }
                 for k, v in ps1.items()
             ],
             keys=("catalogue", "source_id"),
@@ -163,10 +168,16 @@ def ingest_lou2023_testset(
         )
         host_rows, label_rows = [], []
         for f in n71.fields:
-            comp = RadioComponent.objects.get(pk=comp_pk[(epoch.pk, canonical_vlass_name(f.vlass_name))])
+            comp = RadioComponent.objects.get(
+                pk=comp_pk[(epoch.pk, canonical_vlass_name(f.vlass_name))]
+            )
             cands = f.candidates
             cand_pk = upsert_candidates(
-                comp, [pk_of[c.objid] for c in cands], [c.ra for c in cands], [c.dec for c in cands], rep
+                comp,
+                [pk_of[c.objid] for c in cands],
+                [c.ra for c in cands],
+                [c.dec for c in cands],
+                rep,
             )
             order = sorted(range(len(cands)), key=lambda i: -cands[i].host_likelihood)
             rank = {i: r + 1 for r, i in enumerate(order)}

@@ -176,7 +176,9 @@ def row_to_fields(path: Path, line: int, row: dict[str, str], cut: ScienceCut) -
     return out
 
 
-def _ingest_orm(path: Path, epoch: Epoch, cut: ScienceCut, report: IngestReport, chunk_rows: int, progress) -> None:
+def _ingest_orm(
+    path: Path, epoch: Epoch, cut: ScienceCut, report: IngestReport, chunk_rows: int, progress
+) -> None:
     dups = DuplicateChecker(path, "Component_name")
     for _header, chunk in iter_csv_chunks(path, required=REQUIRED_COLUMNS, chunk_rows=chunk_rows):
         rows = []
@@ -259,6 +261,7 @@ def _ingest_copy(
             f"CASE WHEN {_f8('Duplicate_flag')} >= 2 THEN btrim(s.{_q('Component_name')}) "
             f"|| ' [' || {subtile} || ']' ELSE btrim(s.{_q('Component_name')}) END"
         )
+
         # -- validation: the first bad line, in file order, with the ORM path's messages
         # and in the ORM path's order (name, RA, DEC, RA/Dec ranges, other columns, flux
         # sign, flags), so both engines report the same error for the same file.
@@ -280,19 +283,45 @@ def _ingest_copy(
             )
             return out
 
-        checks = [(f"coalesce(btrim(s.{_q('Component_name')}), '') = ''", "Component_name", "'missing value'")]
+        checks = [
+            (
+                f"coalesce(btrim(s.{_q('Component_name')}), '') = ''",
+                "Component_name",
+                "'missing value'",
+            )
+        ]
         checks += fmt_checks("RA") + fmt_checks("DEC")
         checks += [
-            (f"NOT ({_f8('RA')} >= 0 AND {_f8('RA')} < 360)", "RA", f"{_f8('RA')}::text || ' is not in [0, 360) deg'"),
-            (f"NOT ({_f8('DEC')} >= -90 AND {_f8('DEC')} <= 90)", "DEC", f"{_f8('DEC')}::text || ' is not in [-90, 90] deg'"),
+            (
+                f"NOT ({_f8('RA')} >= 0 AND {_f8('RA')} < 360)",
+                "RA",
+                f"{_f8('RA')}::text || ' is not in [0, 360) deg'",
+            ),
+            (
+                f"NOT ({_f8('DEC')} >= -90 AND {_f8('DEC')} <= 90)",
+                "DEC",
+                f"{_f8('DEC')}::text || ' is not in [-90, 90] deg'",
+            ),
         ]
         for col in header:
             if col in NUMERIC_COLUMNS and col not in ("RA", "DEC"):
                 checks += fmt_checks(col)
         checks += [
-            (f"{_f8('Total_flux')} < 0", "Total_flux", f"{_f8('Total_flux')}::text || ' is negative'"),
-            (f"{_f8('Duplicate_flag')} <> trunc({_f8('Duplicate_flag')})", "Duplicate_flag", f"'not an integer: ' || quote_literal(s.{_q('Duplicate_flag')})"),
-            (f"{_f8('Quality_flag')} <> trunc({_f8('Quality_flag')})", "Quality_flag", f"'not an integer: ' || quote_literal(s.{_q('Quality_flag')})"),
+            (
+                f"{_f8('Total_flux')} < 0",
+                "Total_flux",
+                f"{_f8('Total_flux')}::text || ' is negative'",
+            ),
+            (
+                f"{_f8('Duplicate_flag')} <> trunc({_f8('Duplicate_flag')})",
+                "Duplicate_flag",
+                f"'not an integer: ' || quote_literal(s.{_q('Duplicate_flag')})",
+            ),
+            (
+                f"{_f8('Quality_flag')} <> trunc({_f8('Quality_flag')})",
+                "Quality_flag",
+                f"'not an integer: ' || quote_literal(s.{_q('Quality_flag')})",
+            ),
         ]
         # Order matters: a CASE evaluates its arms in order, so the casts in the range
         # checks only run on cells the regex arms have already accepted.
@@ -314,7 +343,10 @@ def _ingest_copy(
         if dup:
             name, (first, second) = dup
             raise cell_error(
-                path, second + 1, "Component_name", f"duplicate name {name!r} (first on line {first + 1})"
+                path,
+                second + 1,
+                "Component_name",
+                f"duplicate name {name!r} (first on line {first + 1})",
             )
         # -- HEALPix, chunk by chunk (bounded memory), back into the database by COPY
         n_rows = 0
@@ -340,8 +372,14 @@ def _ingest_copy(
             "hpx": "h.hpx",
         }
         for col, (f, scale) in FIELD_MAP.items():
-            values[f] = (f"{_f8(col)} * {scale!r}" if scale != 1.0 else _f8(col)) if col in header else "NULL"
-        values["s_code"] = f"coalesce(left(btrim(s.{_q('S_Code')}), 1), '')" if "S_Code" in header else "''"
+            values[f] = (
+                (f"{_f8(col)} * {scale!r}" if scale != 1.0 else _f8(col))
+                if col in header
+                else "NULL"
+            )
+        values["s_code"] = (
+            f"coalesce(left(btrim(s.{_q('S_Code')}), 1), '')" if "S_Code" in header else "''"
+        )
         dupx = f"{_f8('Duplicate_flag')}::int"
         qualx = f"{_f8('Quality_flag')}::int"
         values["duplicate_flag"] = dupx
@@ -351,7 +389,8 @@ def _ingest_copy(
             f"coalesce({dupx} <= {int(cut.max_duplicate_flag)} AND {qualx} IN ({qual_list}), false)"
         )
         extra_cols = [
-            c for c in header
+            c
+            for c in header
             if c not in ("Component_name", "RA", "DEC", "S_Code", "Duplicate_flag", "Quality_flag")
             and c not in FIELD_MAP
         ]

@@ -22,8 +22,14 @@ def _sep_arcsec(ra1, dec1, ra2, dec2) -> float:
 
 def disagreements(origin_a: str, origin_b: str, tolerance_arcsec: float = 2.0) -> dict:
     """Compare the current ``origin_a`` and ``origin_b`` labels of every component."""
-    a = {lab.component_id: lab for lab in Label.objects.current().filter(origin=origin_a, component__isnull=False)}
-    b = {lab.component_id: lab for lab in Label.objects.current().filter(origin=origin_b, component__isnull=False)}
+    a = {
+        lab.component_id: lab
+        for lab in Label.objects.current().filter(origin=origin_a, component__isnull=False)
+    }
+    b = {
+        lab.component_id: lab
+        for lab in Label.objects.current().filter(origin=origin_b, component__isnull=False)
+    }
     both = sorted(set(a) & set(b))
     out = []
     for c in both:
@@ -38,11 +44,19 @@ def disagreements(origin_a: str, origin_b: str, tolerance_arcsec: float = 2.0) -
         sep = _sep_arcsec(x.host_ra, x.host_dec, y.host_ra, y.host_dec)
         if sep > tolerance_arcsec:
             out.append({"component_id": c, "why": f"hosts {sep:.2f}″ apart"})
-    return {"origin_a": origin_a, "origin_b": origin_b, "compared": len(both), "disagree": len(out), "components": out}
+    return {
+        "origin_a": origin_a,
+        "origin_b": origin_b,
+        "compared": len(both),
+        "disagree": len(out),
+        "components": out,
+    }
 
 
 class Command(BaseCommand):
-    help = "Count components whose current labels from two origins disagree (default RGZ vs Norris)."
+    help = (
+        "Count components whose current labels from two origins disagree (default RGZ vs Norris)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--a", default=Label.Origin.RGZ)
