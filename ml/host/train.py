@@ -1,0 +1,397 @@
+"""Train and cross-validate the host identifier (seed §2.2.2, §3.3, §4.2, Figure 7).
+
+Layout after torchvision's reference script: :func:`train_one_epoch`, :func:`evaluate`,
+:func:`cross_validate`, :func:`main`.
+
+Labels (seed §2.2.2): the labelled host of a field is the positive, every other candidate of
+the same field a negative.
+
+Class imbalance (≈ 1 host : 18 non-hosts per field).  Treatment: each epoch, every positive is
+kept and ``neg_per_pos`` negatives per positive are drawn afresh from the same field (so all
+negatives are seen over the epochs and every minibatch still contrasts a host with its own
+field's non-hosts), and the BCE loss weights positives by ``neg_per_pos`` so that positives and
+negatives carry equal total weight.  The sigmoid output is therefore a likelihood under a
+balanced prior, which is what the seed's 0.5 threshold (§4.2) presumes (the authors trained on
+balanced RGZ pairs; their logs also try 3:1 and 10:1).  :func:`sample_pairs` and
+:func:`pos_weight` are unit-tested.
+
+Cross-validation: 10 folds, ``GroupKFold`` over fields (no field in two folds), precision and
+recall at 0.5 per fold (seed Figure 7), best-candidate accuracy and the nearest-neighbour
+baseline on the same test fields, per morphology class.
+
+    nice -n 10 .venv/bin/python -m ml.host.train --config configs/host_sim_full.json \
+        --out results/host_sim_full.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.model_selection import GroupKFold
+from torch import nn
+
+from ml.augment import augment
+from ml.device import pick_device
+from ml.host.data import (
+    MORPHOLOGY_CLASSES,
+    LabelledField,
+    SimDataConfig,
+    build_sim_fields,
+    nearest_neighbour_index,
+)
+from ml.host.decision import decide
+from ml.host.model import HostConfig, HostIdentifier, host_identifier
+from ml.inference import HostEngine
+
+__all__ = [
+    "TrainConfig",
+    "sample_pairs",
+    "pos_weight",
+    "train_one_epoch",
+    "fit",
+    "evaluate",
+    "cross_validate",
+    "main",
+]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings (chosen before looking at any test fold)."""
+
+    epochs: int = 6
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    fields_per_batch: int = 8
+    neg_per_pos: int = 3
+    augment: bool = True
+    folds: int = 10
+    seed: int = 0
+    threads: int = 2
+
+    def __post_init__(self) -> None:
+        if self.neg_per_pos < 1:
+            raise ValueError(f"TrainConfig.neg_per_pos must be >= 1, got {self.neg_per_pos}")
+        if self.epochs < 1:
+            raise ValueError(f"TrainConfig.epochs must be >= 1, got {self.epochs}")
+        if self.folds < 2:
+            raise ValueError(f"TrainConfig.folds must be >= 2, got {self.folds}")
+        if self.fields_per_batch < 1:
+            raise ValueError(
+                f"TrainConfig.fields_per_batch must be >= 1, got {self.fields_per_batch}"
+            )
+
+
+def sample_pairs(is_host: np.ndarray, neg_per_pos: int, rng: np.random.Generator) -> np.ndarray:
+    """Candidate rows of one field used in one epoch: all positives + k negatives per positive.
+
+    Parameters
+    ----------
+    is_host : ndarray bool (N,)
+    neg_per_pos : int
+        Negatives drawn (without replacement) per positive; all negatives if fewer exist.
+    rng : numpy Generator
+
+    Returns
+    -------
+    ndarray int, sorted row indices.
+
+    Raises
+    ------
+    ValueError
+        If the field has no positive or ``neg_per_pos`` < 1.
+    """
+    is_host = np.asarray(is_host, dtype=bool)
+    if neg_per_pos < 1:
+        raise ValueError(f"neg_per_pos must be >= 1, got {neg_per_pos}")
+    pos = np.flatnonzero(is_host)
+    if pos.size == 0:
+        raise ValueError("field has no labelled host: cannot form a positive pair")
+    neg = np.flatnonzero(~is_host)
+    k = min(neg.size, neg_per_pos * pos.size)
+    chosen = rng.choice(neg, size=k, replace=False) if k else np.empty(0, dtype=np.int64)
+    return np.sort(np.concatenate([pos, chosen]))
+
+
+def pos_weight(n_pos: int, n_neg: int) -> float:
+    """BCE weight of a positive so that positives and negatives weigh the same in total."""
+    if n_pos < 1:
+        raise ValueError(f"pos_weight needs at least one positive, got n_pos={n_pos}")
+    return max(n_neg, 1) / n_pos
+
+
+def _batch_tensors(
+    batch: Sequence[LabelledField],
+    cfg: HostConfig,
+    tcfg: TrainConfig,
+    rng: np.random.Generator,
+    device: torch.device,
+) -> tuple[dict[str, Any], torch.Tensor, float]:
+    radios, opticals, xys, labels, field_of_pair = [], [], [], [], []
+    for k, lf in enumerate(batch):
+        rows = sample_pairs(lf.is_host, tcfg.neg_per_pos, rng)
+        f = lf.field
+        radio = np.asarray(f.radio, dtype=np.float32).reshape(cfg.radio_size, cfg.radio_size)
+        optical = np.asarray(f.optical)[rows] if cfg.use_optical else None
+        xy = np.asarray(f.xy, dtype=np.float64)[rows]
+        if tcfg.augment:
+            # seed §3.1 item 4: one flip + rotation moves radio, stamps and (x, y) together
+            radio, optical, xy = augment(radio, optical, xy, rng=rng)
+        radios.append(radio)
+        if optical is not None:
+            opticals.append(optical)
+        xys.append(xy)
+        labels.append(lf.is_host[rows])
+        field_of_pair.append(np.full(len(rows), k))
+    y = np.concatenate(labels).astype(np.float32)
+    n_pos = int(y.sum())
+    inputs = {
+        "radio": torch.from_numpy(np.stack(radios)[:, None]).to(device),
+        "optical": torch.from_numpy(np.concatenate(opticals)).to(device) if opticals else None,
+        "xy": torch.from_numpy(np.concatenate(xys).astype(np.float32)).to(device),
+        "field_of_pair": torch.from_numpy(np.concatenate(field_of_pair)).to(device),
+    }
+    return inputs, torch.from_numpy(y).to(device), pos_weight(n_pos, len(y) - n_pos)
+
+
+def train_one_epoch(
+    model: HostIdentifier,
+    fields: Sequence[LabelledField],
+    optimizer: torch.optim.Optimizer,
+    tcfg: TrainConfig,
+    rng: np.random.Generator,
+    device: torch.device,
+) -> float:
+    """One pass over ``fields`` in minibatches of ``fields_per_batch`` fields; mean loss.
+
+    The radio backbone runs once per field and its features are shared by the field's pairs
+    (the same sharing as :mod:`ml.inference`; gradients are identical to repeating the cutout).
+    """
+    cfg = model.cfg
+    model.train()
+    order = rng.permutation(len(fields))
+    total, n = 0.0, 0
+    for start in range(0, len(order), tcfg.fields_per_batch):
+        batch = [fields[i] for i in order[start : start + tcfg.fields_per_batch]]
+        if cfg.use_radio and len(batch) < 2:
+            continue  # BatchNorm cannot train on a single radio image
+        inputs, y, pw = _batch_tensors(batch, cfg, tcfg, rng, device)
+        radio_feat = (
+            model.radio_features(inputs["radio"]).index_select(0, inputs["field_of_pair"])
+            if cfg.use_radio
+            else None
+        )
+        code = model.optical_code(inputs["optical"]) if cfg.use_optical else None
+        logits = model.head(radio_feat, code, None, inputs["xy"])
+        loss_fn = nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pw, device=device))
+        loss = loss_fn(logits, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        total += float(loss.detach()) * len(y)
+        n += len(y)
+    return total / max(n, 1)
+
+
+def fit(
+    fields: Sequence[LabelledField], cfg: HostConfig, tcfg: TrainConfig, *, seed: int
+) -> tuple[HostIdentifier, list[float]]:
+    """Train a fresh model on ``fields``; deterministic given ``seed`` (on one device)."""
+    if cfg.use_class_probs and not cfg.shared_trunk:
+        raise ValueError(
+            "fit: simulated training fields carry no classifier probabilities; use "
+            "use_class_probs=False or shared_trunk=True"
+        )
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    device = pick_device()
+    model = host_identifier(cfg).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=tcfg.epochs)
+    history = []
+    for _ in range(tcfg.epochs):
+        history.append(train_one_epoch(model, fields, opt, tcfg, rng, device))
+        sched.step()
+    model.eval()
+    return model, history
+
+
+def evaluate(likelihoods: Sequence[np.ndarray], fields: Sequence[LabelledField]) -> dict[str, Any]:
+    """Seed §4.2 metrics of per-field likelihoods against the labels.
+
+    Returns accuracy (best candidate = labelled host), prime-host count, pair-level precision
+    and recall at 0.5 (seed Figure 7), and the nearest-neighbour accuracy on the same fields.
+    """
+    correct = prime = tp = fp = fn = nn_correct = 0
+    for lik, lf in zip(likelihoods, fields, strict=True):
+        best, positives, p = decide(lik)
+        host = lf.host_index
+        correct += int(best == host)
+        prime += int(p is not None)
+        pos = np.zeros(len(lik), dtype=bool)
+        pos[positives] = True
+        tp += int((pos & lf.is_host).sum())
+        fp += int((pos & ~lf.is_host).sum())
+        fn += int((~pos & lf.is_host).sum())
+        nn_correct += int(nearest_neighbour_index(lf) == host)
+    n = len(fields)
+    return {
+        "n_fields": n,
+        "correct": correct,
+        "accuracy": correct / n if n else float("nan"),
+        "prime_hosts": prime,
+        "precision": tp / (tp + fp) if tp + fp else float("nan"),
+        "recall": tp / (tp + fn) if tp + fn else float("nan"),
+        "nn_correct": nn_correct,
+        "nn_accuracy": nn_correct / n if n else float("nan"),
+    }
+
+
+def cross_validate(
+    fields: Sequence[LabelledField],
+    cfg: HostConfig,
+    tcfg: TrainConfig,
+    *,
+    bf16_check: bool = True,
+    log: Any = print,
+) -> dict[str, Any]:
+    """``tcfg.folds``-fold CV grouped by field; per-fold and per-morphology metrics."""
+    groups = np.array([lf.group for lf in fields])
+    if len(np.unique(groups)) < tcfg.folds:
+        raise ValueError(
+            f"cross_validate: {len(np.unique(groups))} field groups for {tcfg.folds} folds"
+        )
+    folds = []
+    per_morph: dict[str, dict[str, int]] = {}
+    bf16_same = bf16_total = 0
+    all_lik: list[np.ndarray] = []
+    all_fields: list[LabelledField] = []
+    splitter = GroupKFold(n_splits=tcfg.folds)
+    for k, (tr, te) in enumerate(splitter.split(np.zeros(len(fields)), groups=groups)):
+        assert not set(groups[tr]) & set(groups[te])  # no field in two folds
+        t0 = time.perf_counter()
+        train_f = [fields[i] for i in tr]
+        test_f = [fields[i] for i in te]
+        model, hist = fit(train_f, cfg, tcfg, seed=tcfg.seed + k)
+        engine = HostEngine(model)
+        lik = engine.score([lf.field for lf in test_f])
+        m = evaluate(lik, test_f)
+        if bf16_check:
+            lik16 = HostEngine(model, dtype=torch.bfloat16).score([lf.field for lf in test_f])
+            same = sum(int(np.argmax(a) == np.argmax(b)) for a, b in zip(lik, lik16, strict=True))
+            bf16_same += same
+            bf16_total += len(test_f)
+            m["bf16_same_best"] = same
+        m.update(fold=k, train_fields=len(train_f), loss_history=hist)
+        m["seconds"] = time.perf_counter() - t0
+        folds.append(m)
+        log(
+            f"fold {k}: acc {m['correct']}/{m['n_fields']} (NN {m['nn_correct']}), "
+            f"P {m['precision']:.3f} R {m['recall']:.3f}, {m['seconds']:.0f} s"
+        )
+        for lk, lf in zip(lik, test_f, strict=True):
+            d = per_morph.setdefault(lf.morphology, {"n": 0, "model": 0, "nn": 0})
+            d["n"] += 1
+            d["model"] += int(int(np.argmax(lk)) == lf.host_index)
+            d["nn"] += int(nearest_neighbour_index(lf) == lf.host_index)
+        all_lik += lik
+        all_fields += test_f
+    pooled = evaluate(all_lik, all_fields)
+    prec = np.array([f["precision"] for f in folds], float)
+    rec = np.array([f["recall"] for f in folds], float)
+    return {
+        "folds": folds,
+        "pooled": pooled,
+        "precision_mean_std": [float(np.nanmean(prec)), float(np.nanstd(prec))],
+        "recall_mean_std": [float(np.nanmean(rec)), float(np.nanstd(rec))],
+        "per_morphology": {
+            m: {
+                **v,
+                "model_accuracy": v["model"] / v["n"],
+                "nn_accuracy": v["nn"] / v["n"],
+            }
+            for m, v in sorted(per_morph.items())
+        },
+        "bf16_same_best_candidate": f"{bf16_same}/{bf16_total}" if bf16_check else None,
+    }
+
+
+def _load_json_config(path: Path) -> tuple[HostConfig, TrainConfig, SimDataConfig]:
+    raw = json.loads(Path(path).read_text())
+    unknown = sorted(set(raw) - {"model", "train", "data", "comment"})
+    if unknown:
+        raise ValueError(f"{path}: unknown sections {unknown}")
+    data = dict(raw.get("data", {}))
+    if "morphologies" in data:
+        data["morphologies"] = tuple(data["morphologies"])
+    return (
+        HostConfig.from_dict(raw.get("model", {})),
+        TrainConfig(**raw.get("train", {})),
+        SimDataConfig(**data),
+    )
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description="Simulated 10-fold CV of the host identifier")
+    ap.add_argument("--config", type=Path, required=True, help="configs/host_*.json")
+    ap.add_argument("--out", type=Path, required=True, help="results/host_sim*.json")
+    ap.add_argument("--no-bf16-check", action="store_true")
+    args = ap.parse_args(argv)
+    cfg, tcfg, dcfg = _load_json_config(args.config)
+    torch.set_num_threads(tcfg.threads)
+    t0 = time.perf_counter()
+    fields = build_sim_fields(dcfg, progress=True)
+    t_data = time.perf_counter() - t0
+    if dcfg.with_optical != cfg.use_optical and cfg.use_optical:
+        raise ValueError(f"{args.config}: model uses optical stamps but data.with_optical is false")
+    if cfg.radio_size != dcfg.radio_size or (
+        cfg.use_optical and cfg.optical_size != dcfg.optical_size
+    ):
+        raise ValueError(f"{args.config}: model and data image sizes disagree")
+    cv = cross_validate(fields, cfg, tcfg, bf16_check=not args.no_bf16_check)
+    out = {
+        "data_set": "SIMULATED fields (ml.sim.field.simulate_field), not real data",
+        "split": f"{tcfg.folds}-fold GroupKFold over fields (group = simulator seed); each "
+        "field is a test field exactly once; models never see their test fields",
+        "command": f"nice -n 10 .venv/bin/python -m ml.host.train --config {args.config} "
+        f"--out {args.out}",
+        "model_config": cfg.to_dict(),
+        "train_config": dataclasses.asdict(tcfg),
+        "data_config": {**dataclasses.asdict(dcfg), "optical_size": dcfg.optical_size},
+        "resolution_note": "reduced resolution for the CPU budget: radio "
+        f"{dcfg.radio_size}^2 (whole 3.6' frame resampled), optical {dcfg.optical_size}^2 "
+        f'({dcfg.optical_crop // 4}" crop); paper: 217^2 and 240^2',
+        "class_probs_note": "not used: the simulator's true class would leak the label and no "
+        "classifier is wired onto simulated candidates here",
+        "imbalance": f"per epoch all hosts + {tcfg.neg_per_pos} re-drawn same-field negatives "
+        f"per host; BCE pos_weight = {tcfg.neg_per_pos} (equal total weight)",
+        "morphology_classes": list(MORPHOLOGY_CLASSES),
+        "n_fields": len(fields),
+        "seconds_data": t_data,
+        "seconds_total": time.perf_counter() - t0,
+        **cv,
+    }
+    out["seconds_total"] = time.perf_counter() - t0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=2, default=float))
+    p = out["pooled"]
+    print(
+        f"pooled: model {p['correct']}/{p['n_fields']}, nearest neighbour "
+        f"{p['nn_correct']}/{p['n_fields']}; P {p['precision']:.3f} R {p['recall']:.3f}"
+    )
+    for m, v in out["per_morphology"].items():
+        print(f"  {m:<8} model {v['model']}/{v['n']}  NN {v['nn']}/{v['n']}")
+    return out
+
+
+if __name__ == "__main__":
+    main()

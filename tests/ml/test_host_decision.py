@@ -1,0 +1,88 @@
+"""Seed §4.2 decision rule and the Table-3 layout."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ml.host.decision import decide, decide_field, format_table3
+
+
+def test_exactly_one_positive_is_prime():
+    best, pos, prime = decide([0.1, 0.9, 0.3])
+    assert (best, pos.tolist(), prime) == (1, [1], 1)
+
+
+def test_no_positive_best_is_argmax_no_prime():
+    best, pos, prime = decide([0.1, 0.4, 0.3])
+    assert (best, pos.tolist(), prime) == (1, [], None)
+
+
+def test_several_positives_no_prime():
+    best, pos, prime = decide([0.6, 0.95, 0.7, 0.2])
+    assert (best, pos.tolist(), prime) == (1, [0, 1, 2], None)
+
+
+def test_threshold_is_strict():
+    # seed §4.2: "greater than 0.5"
+    assert decide([0.5, 0.2])[1].tolist() == []
+
+
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=40))
+def test_rule_properties(lik):
+    best, pos, prime = decide(lik)
+    arr = np.asarray(lik)
+    assert arr[best] == arr.max() and best == int(np.argmax(arr))
+    assert pos.tolist() == [i for i, v in enumerate(lik) if v > 0.5]
+    if len(pos) == 1:
+        assert prime == best == pos[0]
+    else:
+        assert prime is None
+
+
+@pytest.mark.parametrize(
+    ("bad", "msg"),
+    [
+        ([], "likelihoods is empty"),
+        ([[0.1, 0.2]], r"likelihoods must be 1-D, got shape \(1, 2\)"),
+        ([0.1, float("nan")], r"must be finite, got NaN/inf at \[1\]"),
+        ([0.1, 1.5], r"must lie in \[0, 1\], got min 0.1 max 1.5"),
+    ],
+)
+def test_bad_likelihoods(bad, msg):
+    with pytest.raises(ValueError, match=msg):
+        decide(bad)
+
+
+def test_decide_field_and_table3():
+    d = decide_field(
+        "J032626.9-275611.2",
+        [111, 222, 333],
+        [0.2, 0.8, 0.1],
+        class_probs=np.array([[0.9, 0.05, 0.05], [0.5, 0.4, 0.1], [0.1, 0.1, 0.8]]),
+        ra_deg=np.array([51.6, 51.61, 51.62]),
+        dec_deg=np.array([-27.9, -27.91, -27.92]),
+        truth_index=0,
+    )
+    assert d.best_id == "222" and d.prime_index == 1 and d.correct is False
+    text = format_table3([d], max_rows_per_field=1)
+    lines = text.splitlines()
+    assert lines[0].split() == [
+        "component", "candidate", "ra_deg", "dec_deg", "p_galaxy", "p_qso", "p_star",
+        "host_lik", "pos", "decision", "truth",
+    ]  # fmt: skip
+    # top row is the prime host; the labelled host is kept although outside the top 1
+    assert "222" in lines[2] and "prime" in lines[2] and " Y " in lines[2]
+    assert "111" in lines[3] and lines[3].rstrip().endswith("host")
+    assert len(lines) == 4
+
+
+def test_decide_field_errors():
+    with pytest.raises(ValueError, match="field F: 2 candidate ids but 3 likelihoods"):
+        decide_field("F", [1, 2], [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match="field F: ra_deg has 1 rows for 2 candidates"):
+        decide_field("F", [1, 2], [0.1, 0.2], ra_deg=np.array([1.0]))
+    with pytest.raises(ValueError, match=r"field F: truth_index 5 out of range 0..1"):
+        decide_field("F", [1, 2], [0.1, 0.2], truth_index=5)

@@ -1,0 +1,89 @@
+"""Host-identifier training: imbalance treatment, metrics, grouped CV on simulated fields."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ml.host.data import LabelledField, SimDataConfig, build_sim_fields
+from ml.host.model import HostConfig
+from ml.host.train import TrainConfig, cross_validate, evaluate, pos_weight, sample_pairs
+from ml.inference import HostField
+
+
+@given(
+    n=st.integers(1, 40),
+    k=st.integers(1, 12),
+    seed=st.integers(0, 2**16),
+)
+def test_sample_pairs_keeps_every_host_and_k_negatives(n, k, seed):
+    rng = np.random.default_rng(seed)
+    is_host = np.zeros(n, dtype=bool)
+    is_host[rng.integers(n)] = True
+    rows = sample_pairs(is_host, k, np.random.default_rng(seed))
+    assert is_host[rows].sum() == 1  # the host is always in
+    assert (~is_host[rows]).sum() == min(k, n - 1)  # k negatives, or all there are
+    assert len(np.unique(rows)) == len(rows)  # without replacement
+    # deterministic given the generator state
+    assert np.array_equal(rows, sample_pairs(is_host, k, np.random.default_rng(seed)))
+
+
+def test_negatives_are_redrawn_each_epoch():
+    is_host = np.zeros(19, dtype=bool)
+    is_host[4] = True
+    rng = np.random.default_rng(0)
+    seen = set()
+    for _ in range(100):
+        seen |= set(sample_pairs(is_host, 3, rng).tolist())
+    assert seen == set(range(19))  # over epochs every negative is used
+
+
+def test_pos_weight_balances_total_weight():
+    assert pos_weight(2, 6) == 3.0
+    # positives x weight == negatives: equal total weight
+    assert 5 * pos_weight(5, 17) == pytest.approx(17)
+    with pytest.raises(ValueError, match="at least one positive, got n_pos=0"):
+        pos_weight(0, 3)
+    with pytest.raises(ValueError, match="field has no labelled host"):
+        sample_pairs(np.zeros(4, dtype=bool), 3, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="neg_per_pos must be >= 1, got 0"):
+        sample_pairs(np.array([True, False]), 0, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="TrainConfig.neg_per_pos must be >= 1, got 0"):
+        TrainConfig(neg_per_pos=0)
+
+
+def _lf(lik_host: int, sep: list[float], group: int) -> LabelledField:
+    n = len(sep)
+    is_host = np.zeros(n, dtype=bool)
+    is_host[lik_host] = True
+    f = HostField(f"F{group}", None, list(range(n)), np.zeros((n, 2)))
+    return LabelledField(f, is_host, np.zeros(n, int), np.asarray(sep, float), "compact", group)
+
+
+def test_evaluate_counts_by_hand():
+    fields = [_lf(0, [1.0, 5.0, 9.0], 0), _lf(2, [1.0, 5.0, 9.0], 1)]
+    lik = [np.array([0.9, 0.2, 0.1]), np.array([0.7, 0.6, 0.4])]
+    m = evaluate(lik, fields)
+    # field 0: prime = host (TP 1); field 1: two positives, both wrong (FP 2, FN 1)
+    assert m["correct"] == 1 and m["prime_hosts"] == 1
+    assert m["precision"] == pytest.approx(1 / 3) and m["recall"] == pytest.approx(1 / 2)
+    assert m["nn_correct"] == 1
+
+
+@pytest.mark.slow
+def test_grouped_cv_runs_on_simulated_fields(tmp_path):
+    dcfg = SimDataConfig(n_fields=6, first_seed=123, radio_size=32, with_optical=False)
+    fields = build_sim_fields(dcfg, cache_dir=tmp_path)
+    assert all(lf.is_host.sum() == 1 for lf in fields)
+    assert all(lf.field.radio.shape == (32, 32) for lf in fields)
+    cfg = HostConfig(use_optical=False, use_class_probs=False, radio_size=32)
+    tcfg = TrainConfig(epochs=1, folds=3, fields_per_batch=2)
+    cv = cross_validate(fields, cfg, tcfg, bf16_check=False, log=lambda *_: None)
+    assert len(cv["folds"]) == 3
+    tested = sum(f["n_fields"] for f in cv["folds"])
+    assert tested == len(fields)  # every field is a test field exactly once
+    assert cv["pooled"]["nn_correct"] <= len(fields)
+    with pytest.raises(ValueError, match="6 field groups for 10 folds"):
+        cross_validate(fields, cfg, TrainConfig(folds=10), log=lambda *_: None)
