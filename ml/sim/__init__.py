@@ -10,3 +10,25 @@ Everything produced here is *simulated* and marked so in every file written
 
 Submodules are imported lazily so ``import ml.sim.radio`` stays light.
 """
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "render_components": "ml.sim.radio",
+    "vlass_wcs": "ml.sim.radio",
+    "vlass_beams": "ml.sim.radio",
+    "Beam": "ml.sim.radio",
+    "simulate_field": "ml.sim.field",
+    "SimField": "ml.sim.field",
+    "write_sky": "ml.sim.formats",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    # lazy: ``import ml.sim`` must not pull in skimage / astropy tables for radio-only users
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'ml.sim' has no attribute {name!r}")

@@ -224,3 +224,14 @@ def test_first_templates_render_with_flux_and_orientation():
     model_flux = f.components["total_flux_mjy"][f.components["source_id"] == 0].sum()
     # components above 5 sigma hold most of the template's flux
     assert 0.5 < model_flux / (f.sources[0].total_flux_jy * 1e3) <= 1.05
+
+
+def test_package_exports_the_public_api_lazily():
+    import ml.sim
+    import ml.sim.field
+    import ml.sim.radio
+
+    assert ml.sim.simulate_field is ml.sim.field.simulate_field
+    assert ml.sim.render_components is ml.sim.radio.render_components
+    with pytest.raises(AttributeError, match="module 'ml.sim' has no attribute 'nope'"):
+        ml.sim.nope  # noqa: B018
