@@ -27,7 +27,13 @@ import numpy as np
 from ml.inference import HostField
 from ml.paths import REPO_ROOT
 
-__all__ = ["LabelledField", "SimDataConfig", "build_sim_fields", "MORPHOLOGY_CLASSES"]
+__all__ = [
+    "LabelledField",
+    "SimDataConfig",
+    "build_sim_fields",
+    "radio_input",
+    "MORPHOLOGY_CLASSES",
+]
 
 #: Morphology classes of issue 7 ("per morphology class (compact, FR-I, FR-II, bent)"), with
 #: the simulator's names.
@@ -115,7 +121,13 @@ class SimDataConfig:
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def _radio_input(radio_jy: np.ndarray, size: int) -> np.ndarray:
+def radio_input(radio_jy: np.ndarray, size: int) -> np.ndarray:
+    """Radio model input from a 240×240 Jy/beam frame: ``preprocess_radio`` then ``size`` px.
+
+    ``size == 217`` is ``ml.preprocess.radio.to_model_input`` (paper geometry); other sizes use
+    the same area-weighted resample of the whole frame (frame centre -> model centre), so
+    candidate offsets scale by ``size / 240``.
+    """
     from ml.preprocess.radio import preprocess_radio, to_model_input
 
     img = preprocess_radio(radio_jy)
@@ -126,6 +138,9 @@ def _radio_input(radio_jy: np.ndarray, size: int) -> np.ndarray:
     # same mapping as to_model_input (frame centre -> model centre, whole field kept)
     out = resize(img, (size, size), order=1, mode="edge", anti_aliasing=True, preserve_range=True)
     return out.astype(np.float32)
+
+
+_radio_input = radio_input  # kept: ml.evaluation.norris71_model imports this name
 
 
 def _crop_bin(stack: np.ndarray, crop: int, binning: int) -> np.ndarray:
@@ -143,7 +158,7 @@ def _one_field(seed: int, morph: str | None, cfg: SimDataConfig) -> dict[str, np
     f = simulate_field(seed, morphology=morph)
     c = f.candidates
     out = {
-        "radio": _radio_input(f.radio, cfg.radio_size),
+        "radio": radio_input(f.radio, cfg.radio_size),
         # sim x, y are offsets from the frame centre in 1" frame pixels; the model input is
         # resampled by radio_size/240, so offsets scale the same way
         "xy": np.stack([np.asarray(c["x"]), np.asarray(c["y"])], axis=1)

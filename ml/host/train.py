@@ -60,6 +60,7 @@ __all__ = [
     "fit",
     "evaluate",
     "cross_validate",
+    "load_json_config",
     "main",
 ]
 
@@ -136,7 +137,7 @@ def _batch_tensors(
     rng: np.random.Generator,
     device: torch.device,
 ) -> tuple[dict[str, Any], torch.Tensor, float]:
-    radios, opticals, xys, labels, field_of_pair = [], [], [], [], []
+    radios, opticals, xys, labels, field_of_pair, classes = [], [], [], [], [], []
     for k, lf in enumerate(batch):
         rows = sample_pairs(lf.is_host, tcfg.neg_per_pos, rng)
         f = lf.field
@@ -151,6 +152,7 @@ def _batch_tensors(
             opticals.append(optical)
         xys.append(xy)
         labels.append(lf.is_host[rows])
+        classes.append(np.asarray(lf.true_class)[rows])
         field_of_pair.append(np.full(len(rows), k))
     y = np.concatenate(labels).astype(np.float32)
     n_pos = int(y.sum())
@@ -159,6 +161,7 @@ def _batch_tensors(
         "optical": torch.from_numpy(np.concatenate(opticals)).to(device) if opticals else None,
         "xy": torch.from_numpy(np.concatenate(xys).astype(np.float32)).to(device),
         "field_of_pair": torch.from_numpy(np.concatenate(field_of_pair)).to(device),
+        "true_class": torch.from_numpy(np.concatenate(classes).astype(np.int64)).to(device),
     }
     return inputs, torch.from_numpy(y).to(device), pos_weight(n_pos, len(y) - n_pos)
 
@@ -194,6 +197,12 @@ def train_one_epoch(
         logits = model.head(radio_feat, code, None, inputs["xy"])
         loss_fn = nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pw, device=device))
         loss = loss_fn(logits, y)
+        if cfg.shared_trunk:
+            # the shared trunk's classifier head learns GALAXY/QSO/STAR from the same stamps
+            # (seed model A's task) while its softmax feeds FC1 (issue 7, shared optical trunk)
+            loss = loss + nn.functional.cross_entropy(
+                model.class_logits(code), inputs["true_class"]
+            )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -325,7 +334,8 @@ def cross_validate(
     }
 
 
-def _load_json_config(path: Path) -> tuple[HostConfig, TrainConfig, SimDataConfig]:
+def load_json_config(path: Path) -> tuple[HostConfig, TrainConfig, SimDataConfig]:
+    """Read a ``configs/host_*.json``: sections ``model``, ``train``, ``data`` (+ ``comment``)."""
     raw = json.loads(Path(path).read_text())
     unknown = sorted(set(raw) - {"model", "train", "data", "comment"})
     if unknown:
@@ -340,13 +350,16 @@ def _load_json_config(path: Path) -> tuple[HostConfig, TrainConfig, SimDataConfi
     )
 
 
+_load_json_config = load_json_config  # kept: ml.evaluation.norris71_model imports this name
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description="Simulated 10-fold CV of the host identifier")
     ap.add_argument("--config", type=Path, required=True, help="configs/host_*.json")
     ap.add_argument("--out", type=Path, required=True, help="results/host_sim*.json")
     ap.add_argument("--no-bf16-check", action="store_true")
     args = ap.parse_args(argv)
-    cfg, tcfg, dcfg = _load_json_config(args.config)
+    cfg, tcfg, dcfg = load_json_config(args.config)
     torch.set_num_threads(tcfg.threads)
     t0 = time.perf_counter()
     fields = build_sim_fields(dcfg, progress=True)
@@ -370,8 +383,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "resolution_note": "reduced resolution for the CPU budget: radio "
         f"{dcfg.radio_size}^2 (whole 3.6' frame resampled), optical {dcfg.optical_size}^2 "
         f'({dcfg.optical_crop // 4}" crop); paper: 217^2 and 240^2',
-        "class_probs_note": "not used: the simulator's true class would leak the label and no "
-        "classifier is wired onto simulated candidates here",
+        "class_probs_note": (
+            "from the shared trunk's classifier head (trained on the simulator's true classes)"
+            if cfg.shared_trunk
+            else "not used: the simulator's true class would leak the label and no external "
+            "classifier is wired onto simulated candidates here"
+        ),
         "imbalance": f"per epoch all hosts + {tcfg.neg_per_pos} re-drawn same-field negatives "
         f"per host; BCE pos_weight = {tcfg.neg_per_pos} (equal total weight)",
         "morphology_classes": list(MORPHOLOGY_CLASSES),

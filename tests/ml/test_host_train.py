@@ -87,3 +87,43 @@ def test_grouped_cv_runs_on_simulated_fields(tmp_path):
     assert cv["pooled"]["nn_correct"] <= len(fields)
     with pytest.raises(ValueError, match="6 field groups for 10 folds"):
         cross_validate(fields, cfg, TrainConfig(folds=10), log=lambda *_: None)
+
+
+def _random_fields(n_fields: int, n_cand: int, size: int, seed: int) -> list[LabelledField]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(n_fields):
+        is_host = np.zeros(n_cand, dtype=bool)
+        is_host[rng.integers(n_cand)] = True
+        f = HostField(
+            f"R{k}",
+            rng.random((size, size), dtype=np.float32),
+            list(range(k * n_cand, (k + 1) * n_cand)),
+            rng.uniform(-10, 10, (n_cand, 2)),
+            None,
+            rng.random((n_cand, 5, size, size), dtype=np.float32),
+        )
+        sep = np.hypot(*f.xy.T)
+        out.append(LabelledField(f, is_host, rng.integers(0, 3, n_cand), sep, "compact", k))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shared", [False, True])
+def test_fit_with_and_without_shared_trunk(shared):
+    import torch
+
+    from ml.host.model import host_identifier
+    from ml.host.train import fit
+
+    fields = _random_fields(4, 5, 32, seed=0)
+    cfg = HostConfig(radio_size=32, optical_size=32, use_class_probs=shared, shared_trunk=shared)
+    tcfg = TrainConfig(epochs=1, fields_per_batch=2, augment=False)
+    model, hist = fit(fields, cfg, tcfg, seed=0)
+    assert len(hist) == 1 and np.isfinite(hist[0])
+    assert model.optical_net.fc.out_features == 10 + (3 if shared else 0)
+    torch.manual_seed(0)
+    init = host_identifier(cfg)  # fit() seeds torch the same way before building its model
+    assert not torch.allclose(init.optical_net.fc.weight, model.optical_net.fc.weight)
+    with pytest.raises(ValueError, match="carry no classifier probabilities"):
+        fit(fields, HostConfig(radio_size=32, optical_size=32), tcfg, seed=0)

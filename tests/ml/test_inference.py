@@ -60,9 +60,8 @@ def _fields(ids_per_field: list[list[str]], seed: int = 0) -> tuple[list[HostFie
 IDS = [["a0", "a1", "a2", "a3"], ["b0", "a1", "b2"], ["c0", "b0", "c2", "c3", "c4"]]
 
 
-@pytest.mark.parametrize("channels_last", [True, False])
-@pytest.mark.parametrize("batch", [2, 32])
-def test_engine_fp32_equals_naive_per_pair(channels_last, batch):
+@pytest.mark.parametrize(("batch", "channels_last"), [(2, True), (32, False)])
+def test_engine_fp32_equals_naive_per_pair(batch, channels_last):
     m = _model()
     fields, _ = _fields(IDS)
     ref = naive_score_fields(fields, m, per_pair=True)
@@ -97,7 +96,7 @@ def test_engine_equals_naive_for_every_branch_variant(kw):
             f.optical = None
         if not m.cfg.needs_class_probs:
             f.class_probs = None
-    ref = naive_score_fields(fields, m)
+    ref = naive_score_fields(fields, m, per_pair=False)
     got = score_fields(fields, m)
     for r, g in zip(ref, got, strict=True):
         assert np.abs(r - g).max() <= 1e-4
@@ -140,7 +139,7 @@ def test_cache_size_cap_evicts_lru():
 
 
 @given(st.permutations(range(5)))
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=3, deadline=None)
 def test_candidate_order_does_not_matter(perm):
     m = _model()
     fields, _ = _fields([["c0", "c1", "c2", "c3", "c4"]])
