@@ -107,7 +107,7 @@ def parametric_source(morphology: str, rng: np.random.Generator, core_offset) ->
         maj = rng.uniform(0.0, 2.5)
         g.append([core[0], core[1], s, maj, maj * rng.uniform(0.3, 1.0), axis])
     elif morphology == "FRII":
-        las = float(10 ** rng.uniform(math.log10(15), math.log10(150)))
+        las = float(10 ** rng.uniform(math.log10(20), math.log10(150)))
         f_core = 10 ** rng.uniform(-2.3, -0.7)
         arm = las / 2
         ratio = rng.uniform(0.65, 1.0)  # arm-length asymmetry
@@ -149,7 +149,7 @@ def parametric_source(morphology: str, rng: np.random.Generator, core_offset) ->
             jf = s * (1 - f_core) / 2 * rng.uniform(0.7, 1.3)
             g += _chain(rng, core, axis + sign, las / 2, 8, jf, 1.5, las / 8, curvature_deg=curv)
     elif morphology == "XZ":
-        las = float(10 ** rng.uniform(math.log10(20), math.log10(100)))
+        las = float(10 ** rng.uniform(math.log10(25), math.log10(120)))
         f_core = 10 ** rng.uniform(-2, -0.7)
         g.append([core[0], core[1], s * f_core, 0.0, 0.0, 0.0])
         main = s * (1 - f_core) * 0.7
