@@ -135,6 +135,7 @@ class MastPS1:
         from astroquery.mast import CatalogsClass
 
         self.client = CatalogsClass()
+        self.base_url = base_url.rstrip("/") if base_url else None
         if base_url:
             # astroquery builds https://catalogs.mast.stsci.edu/api/v0.1/ at import time;
             # point the service connection at another server (a replay server in tests).
@@ -143,9 +144,12 @@ class MastPS1:
     def query(self, coord: SkyCoord, box_arcmin: float = BOX_ARCMIN) -> Table:
         # The cone circumscribing the box; rows outside the box are cut by ``in_box``.
         radius = box_arcmin / 2 * np.sqrt(2) * u.arcmin
-        t = self.client.query_region(
-            coord, radius=radius, catalog="Panstarrs", data_release="dr2", table="mean"
-        )
+        from astroquery.mast import conf
+
+        with conf.set_temp("catalogs_server", self.base_url or conf.catalogs_server):
+            t = self.client.query_region(
+                coord, radius=radius, catalog="Panstarrs", data_release="dr2", table="mean"
+            )
         return normalise_ps1(t, where="MAST PS1 DR2")
 
 
