@@ -56,19 +56,25 @@ def test_real_sample_ingests_with_flags_and_is_idempotent(path):
     expected = sum(
         1
         for r in rows
-        if float(r[header.index("Duplicate_flag")]) < 2 and float(r[header.index("Quality_flag")]) == 0
+        if float(r[header.index("Duplicate_flag")]) < 2
+        and float(r[header.index("Quality_flag")]) == 0
     )
     assert RadioComponent.objects.filter(is_science=True).count() == expected
     c = RadioComponent.objects.get(name="VLASS1QLCIR J000000.04+800045.6")
     assert c.epoch.name == "1" and c.epoch.survey.name == "VLASS"
-    assert c.ra == pytest.approx(0.00017675657877000002) and c.dec == pytest.approx(80.01266744553764)
+    assert c.ra == pytest.approx(0.00017675657877000002) and c.dec == pytest.approx(
+        80.01266744553764
+    )
     assert c.e_ra_arcsec == pytest.approx(7.529480945e-05 * 3600)
     assert c.total_flux_mjy == pytest.approx(0.81865200256)
     assert c.s_code == "C" and c.quality_flag == 2 and c.duplicate_flag == 0 and not c.is_science
     assert c.extra["Tile"] == "T30t01" and c.extra["BPA"] == pytest.approx(10.809265136719999)
     assert "Component_name" not in c.extra and c.hpx > 0
     # CIRADA repeats a name per overlapping image; flag-2 copies get their subtile.
-    assert RadioComponent.objects.filter(name__startswith="VLASS1QLCIR J000001.67-002209.7").count() == 3
+    assert (
+        RadioComponent.objects.filter(name__startswith="VLASS1QLCIR J000001.67-002209.7").count()
+        == 3
+    )
     again = ingest_vlass_cirada(SAMPLE, use_copy=use_copy)
     assert dict(again.counts["RadioComponent"]) == {"inserted": 0, "updated": 0, "unchanged": 99}
 
@@ -78,7 +84,11 @@ def test_copy_and_orm_paths_store_identical_rows():
     _use_copy("copy")
     ingest_vlass_cirada(SAMPLE, use_copy=True, epoch="1")
     ingest_vlass_cirada(SAMPLE, use_copy=False, epoch="2")
-    fields = [f.attname for f in RadioComponent._meta.concrete_fields if f.attname not in ("id", "epoch_id")]
+    fields = [
+        f.attname
+        for f in RadioComponent._meta.concrete_fields
+        if f.attname not in ("id", "epoch_id")
+    ]
     a = {r["name"]: r for r in RadioComponent.objects.filter(epoch__name="1").values(*fields)}
     b = {r["name"]: r for r in RadioComponent.objects.filter(epoch__name="2").values(*fields)}
     assert a.keys() == b.keys() and len(a) == 99
@@ -108,7 +118,9 @@ def test_changed_row_updates_and_dry_run_writes_nothing(tmp_path, path):
 
 @pytest.mark.django_db
 def test_science_cut_is_configurable():
-    ingest_vlass_cirada(SAMPLE, use_copy=False, cut=ScienceCut(max_duplicate_flag=2, quality_flags=(0, 2)))
+    ingest_vlass_cirada(
+        SAMPLE, use_copy=False, cut=ScienceCut(max_duplicate_flag=2, quality_flags=(0, 2))
+    )
     header, rows = _rows()
     q = header.index("Quality_flag")
     assert RadioComponent.objects.filter(is_science=True).count() == sum(
@@ -142,11 +154,19 @@ BAD = [
     ("ra_360", _edit("RA", "360"), "line 5, column 'RA': 360.0 is not in [0, 360) deg"),
     ("dec_out", _edit("DEC", "-91.5"), "line 5, column 'DEC': -91.5 is not in [-90, 90] deg"),
     ("empty_dec", _edit("DEC", ""), "line 5, column 'DEC': missing value"),
-    ("text_flux", _edit("Peak_flux", "1.2mJy"), "line 5, column 'Peak_flux': not a number: '1.2mJy'"),
+    (
+        "text_flux",
+        _edit("Peak_flux", "1.2mJy"),
+        "line 5, column 'Peak_flux': not a number: '1.2mJy'",
+    ),
     ("text_extra", _edit("NN_dist", "far"), "line 5, column 'NN_dist': not a number: 'far'"),
     ("inf_extra", _edit("BMAJ", "inf"), "line 5, column 'BMAJ': not finite: 'inf'"),
     ("neg_flux", _edit("Total_flux", "-1"), "line 5, column 'Total_flux': -1.0 is negative"),
-    ("flag_frac", _edit("Quality_flag", "0.5"), "line 5, column 'Quality_flag': not an integer: '0.5'"),
+    (
+        "flag_frac",
+        _edit("Quality_flag", "0.5"),
+        "line 5, column 'Quality_flag': not an integer: '0.5'",
+    ),
     ("no_name", _edit("Component_name", ""), "line 5, column 'Component_name': missing value"),
     ("dup", _dup_name, "line 9, column 'Component_name': duplicate name"),
     ("missing_col", _drop_column, "line 1: missing required column(s) ['Total_flux']"),
@@ -156,7 +176,9 @@ BAD = [
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize(("case", "transform", "msg"), BAD, ids=[b[0] for b in BAD])
-def test_bad_input_names_file_line_column_and_leaves_db_unchanged(tmp_path, path, case, transform, msg):
+def test_bad_input_names_file_line_column_and_leaves_db_unchanged(
+    tmp_path, path, case, transform, msg
+):
     use_copy = _use_copy(path)
     ingest_vlass_cirada(SAMPLE, use_copy=use_copy)
     before = _snapshot()
@@ -195,6 +217,8 @@ def test_command_reports_and_fails_cleanly(tmp_path, capsys):
     header, rows = _rows()
     rows[0][header.index("RA")] = "abc"
     with pytest.raises(CommandError, match=r"line 2, column 'RA': not a number: 'abc'"):
-        call_command("ingest_vlass_cirada", str(_write(tmp_path, header, rows)), "--no-copy", verbosity=0)
+        call_command(
+            "ingest_vlass_cirada", str(_write(tmp_path, header, rows)), "--no-copy", verbosity=0
+        )
     with pytest.raises(CommandError, match="not a list of integers"):
         call_command("ingest_vlass_cirada", str(SAMPLE), "--quality-flags", "x", verbosity=0)
