@@ -51,7 +51,7 @@ RADIO_SIZE = 240
 #: Morphology mix of the catalogued source.  Tuned (``python -m ml.sim.validate``) so that the
 #: share of hosts > 5" from the centre and the nearest-neighbour host accuracy match the real
 #: Norris-71 fields (11/71 beyond 5"; 65/71 = 91.5 %).
-DEFAULT_MORPHOLOGY_MIX = {"compact": 0.68, "FRI": 0.07, "FRII": 0.15, "bent": 0.06, "XZ": 0.04}
+DEFAULT_MORPHOLOGY_MIX = {"compact": 0.69, "FRI": 0.07, "FRII": 0.14, "bent": 0.06, "XZ": 0.04}
 #: Share of extended sources drawn from real FIRST images rather than parametric shapes.
 DEFAULT_TEMPLATE_FRACTION = 0.5
 #: Mean number of unrelated radio sources in a 3.6' field (VLASS: ~100 components per deg^2
@@ -70,7 +70,7 @@ ASTROMETRY_SIGMA_ARCSEC = 0.18
 HOST_QSO_FRACTION = 0.25
 #: Class mix of unrelated PS1 candidates.  The seed authors' model A labels the real Norris-71
 #: non-host candidates 22 % GALAXY, 3 % QSO, 74 % STAR; many faint PS1 galaxies are unresolved
-#: at 1.1" seeing, so the true star share is lower: we use 40 / 5 / 55.
+#: at 1.1" seeing, so the true star share is lower: we use GALAXY 55 %, QSO 5 %, STAR 40 %.
 BACKGROUND_CLASS_MIX = {"GALAXY": 0.55, "QSO": 0.05, "STAR": 0.40}
 DETECTION_SIGMA = 5.0
 
@@ -169,7 +169,7 @@ def _offset_to_sky(center: SkyCoord, east_arcsec, north_arcsec, wcs: WCS):
     return np.asarray(ra), np.asarray(dec), d[0], d[1]
 
 
-def _render_sources(sources, host_xy, wcs, beam, shape, rng_tpl=None):
+def _render_sources(sources, host_xy, wcs, beam, shape):
     """Noiseless image (Jy/beam) of ``sources`` whose hosts are at pixel ``host_xy``."""
     img = np.zeros(shape)
     m = _pixel_to_offset_matrix(wcs)

@@ -30,7 +30,7 @@ PS1 candidate VOTable (:func:`ps1_table`)
     VizieR-like names of PS1 DR2 ``II/389`` (same as DR1 ``II/349``): ``objID``, ``RAJ2000``,
     ``DEJ2000`` (deg), ``gmag``, ``e_gmag``, ..., ``ymag``, ``e_ymag`` (AB mag; empty =
     not detected), plus ``field_id``.  Truth columns are *not* in this file (they are in the
-    labels CSV and in ``*_truth`` columns of :func:`truth_table`).
+    labels CSV and in the separate truth VOTables of :func:`truth_table`).
 AllWISE candidate VOTable (:func:`allwise_table`)
     VizieR ``II/328/allwise`` names: ``AllWISE`` (designation ``Jhhmmss.ss+ddmmss.s``),
     ``RAJ2000``, ``DEJ2000``, ``W1mag``, ``e_W1mag``, ``W2mag``, ``e_W2mag`` (Vega), plus

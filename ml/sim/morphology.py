@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MORPHOLOGIES = ("compact", "FRI", "FRII", "bent", "XZ")
+#: lower flux limit (3 GHz, mJy) of extended sources
+EXTENDED_MIN_MJY = 5.0
 
 
 @dataclass
@@ -98,7 +100,9 @@ def parametric_source(morphology: str, rng: np.random.Generator, core_offset) ->
     """
     if morphology not in MORPHOLOGIES:
         raise ValueError(f"unknown morphology {morphology!r}; expected one of {MORPHOLOGIES}")
-    s = draw_total_flux_jy(rng)
+    # extended sources are drawn brighter: a 3 mJy double would be two sub-5-sigma lobes in
+    # VLASS, and multi-component CIRADA sources are mostly > 5 mJy (Gordon et al. 2021)
+    s = draw_total_flux_jy(rng, lo_mjy=1.5 if morphology == "compact" else EXTENDED_MIN_MJY)
     core = np.asarray(core_offset, float)
     axis = rng.uniform(0, 180)
     g: list[list[float]] = []

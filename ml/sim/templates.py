@@ -37,7 +37,7 @@ import numpy as np
 from scipy import ndimage
 
 from ml.paths import data_dir
-from ml.sim.morphology import RadioSource, draw_total_flux_jy
+from ml.sim.morphology import EXTENDED_MIN_MJY, RadioSource, draw_total_flux_jy
 from ml.sim.radio import (
     FWHM_TO_SIGMA,
     Beam,
@@ -230,7 +230,7 @@ def template_source(morphology: str, rng: np.random.Generator, core_offset) -> R
         template_scale=FIRST_PIXEL_ARCSEC * s,
         template_rot_deg=float(rng.uniform(0, 360)),
         template_flip=bool(rng.random() < 0.5),
-        template_flux_jy=draw_total_flux_jy(rng, lo_mjy=3.0),
+        template_flux_jy=draw_total_flux_jy(rng, lo_mjy=EXTENDED_MIN_MJY),
         core_offset=np.asarray(core_offset, float),
     )
     ys, xs = np.nonzero(t.image)
