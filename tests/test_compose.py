@@ -24,11 +24,24 @@ def test_gpu_worker_reserves_a_gpu_and_listens_on_gpu_queue():
     assert "--queues cpu" in SERVICES["worker-cpu"]["command"]
 
 
+def _commands(command: str) -> list[list[str]]:
+    """Split ``sh -c "a && b"`` into its commands; a plain command is one."""
+    argv = shlex.split(command)
+    if argv[:2] == ["sh", "-c"]:
+        return [shlex.split(part) for part in argv[2].split("&&")]
+    return [argv]
+
+
 @pytest.mark.parametrize(
-    "name", [n for n, s in SERVICES.items() if "command" in s and "build" in s]
+    ("name", "argv"),
+    [
+        (n, a)
+        for n, s in SERVICES.items()
+        if "command" in s and "build" in s
+        for a in _commands(s["command"])
+    ],
 )
-def test_commands_exist(name):
-    argv = shlex.split(SERVICES[name]["command"])
+def test_commands_exist(name, argv):
     if argv[0] == "python" and argv[1] == "manage.py":
         from django.core.management import get_commands
 

@@ -1,0 +1,112 @@
+"""Tasks through a real broker and a real ``celery worker`` process on the test database."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from catalog.models import Epoch, RadioComponent
+from radiohost_site.celery import app
+from workers import tasks
+
+ROOT = Path(__file__).resolve().parents[2]
+VLASS_SAMPLE = (
+    Path(settings.RADIOHOST_DATA_DIR)
+    / "vlass_cirada_ql_sample"
+    / "CIRADA_VLASS1QL_table1_components_v1_head100.csv"
+)
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+BROKERS = {
+    "redis": (settings.CELERY_BROKER_URL, 6379),
+    "rabbitmq": ("amqp://guest:guest@127.0.0.1:5672//", 5672),
+}
+
+
+@pytest.fixture(params=sorted(BROKERS))
+def worker(request, transactional_db, tmp_path):
+    """Start a worker on a private queue of the given broker; yields ``send(task, *args)``."""
+    url, port = BROKERS[request.param]
+    if not _port_open(port):
+        pytest.skip(f"{request.param} is not running on 127.0.0.1:{port}")
+    from django.db import connection
+
+    db = connection.settings_dict
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DJANGO_SETTINGS_MODULE": "radiohost_site.settings",
+        "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": url,
+    }
+    log_path = tmp_path / "worker.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed in the finally below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "radiohost_site", "worker", "--pool", "solo",
+         "--queues", queue, "--hostname", f"{queue}@%h", "--loglevel", "INFO"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    conn = app.connection_for_write(url)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"celery worker exited with {proc.returncode}")
+            # the worker logs "<hostname> ready." once it consumes from its queue
+            if f"{queue}@" in log_path.read_text() and " ready." in log_path.read_text():
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"celery worker not ready within 60 s:\n{log_path.read_text()[-2000:]}")
+        yield lambda task, *args: task.apply_async(args, queue=queue, connection=conn)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        conn.release()
+        log.close()
+
+
+def test_ingest_task_runs_in_worker_and_is_idempotent(worker):
+    send = worker
+    first = send(tasks.ingest_vlass_catalogue, str(VLASS_SAMPLE)).get(timeout=120)
+    assert first["counts"]["RadioComponent"]["inserted"] == 99
+    assert RadioComponent.objects.count() == 99
+    # Duplicate_flag < 2 and Quality_flag == 0 (PROVENANCE: 54 rows have Quality_flag 0)
+    assert 0 < RadioComponent.objects.filter(is_science=True).count() <= 54
+    again = send(tasks.ingest_vlass_catalogue, str(VLASS_SAMPLE)).get(timeout=120)
+    assert again["counts"]["RadioComponent"].get("inserted", 0) == 0
+    assert again["counts"]["RadioComponent"]["unchanged"] == 99
+    assert RadioComponent.objects.count() == 99
+
+
+def test_bad_input_error_reaches_the_caller(worker, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Component_name,RA\nX,1\n")
+    result = worker(tasks.ingest_vlass_catalogue, str(bad))
+    with pytest.raises(Exception, match="bad.csv"):
+        result.get(timeout=120)
+    assert RadioComponent.objects.count() == 0
+
+
+def test_beat_task_finds_unprocessed_epochs(worker):
+    send = worker
+    send(tasks.ingest_vlass_catalogue, str(VLASS_SAMPLE)).get(timeout=120)
+    epoch = Epoch.objects.get()
+    assert epoch.processed_at is None
+    assert send(tasks.process_new_epochs).get(timeout=60) == [epoch.id]
+    assert send(tasks.mark_epoch_processed, epoch.id).get(timeout=60) == str(epoch)
+    epoch.refresh_from_db()
+    assert epoch.processed_at is not None

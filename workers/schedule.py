@@ -1,0 +1,23 @@
+"""The beat schedule, installed into django-celery-beat's tables by ``manage.py setup_schedule``."""
+
+from __future__ import annotations
+
+SCHEDULE = {
+    # New VLASS epochs arrive as CIRADA catalogues a few times a year; hourly polling
+    # costs one indexed query and picks an epoch up soon after its ingest finishes.
+    "process-new-vlass-epochs": {"task": "workers.tasks.process_new_epochs", "minutes": 60},
+}
+
+
+def install() -> int:
+    """Create or update the periodic tasks (idempotent); returns how many there are."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    for name, spec in SCHEDULE.items():
+        interval, _ = IntervalSchedule.objects.get_or_create(
+            every=spec["minutes"], period=IntervalSchedule.MINUTES
+        )
+        PeriodicTask.objects.update_or_create(
+            name=name, defaults={"task": spec["task"], "interval": interval, "enabled": True}
+        )
+    return len(SCHEDULE)
