@@ -141,16 +141,19 @@ class MastPS1:
             # point the service connection at another server (a replay server in tests).
             self.client._service_api_connection.REQUEST_URL = base_url.rstrip("/") + "/api/v0.1/"
 
-    def query(self, coord: SkyCoord, box_arcmin: float = BOX_ARCMIN) -> Table:
-        # The cone circumscribing the box; rows outside the box are cut by ``in_box``.
-        radius = box_arcmin / 2 * np.sqrt(2) * u.arcmin
+    def query_raw(self, coord: SkyCoord, radius: u.Quantity) -> Table:
+        """The service's own table (MAST column names) for a cone."""
         from astroquery.mast import conf
 
         with conf.set_temp("catalogs_server", self.base_url or conf.catalogs_server):
-            t = self.client.query_region(
+            return self.client.query_region(
                 coord, radius=radius, catalog="Panstarrs", data_release="dr2", table="mean"
             )
-        return normalise_ps1(t, where="MAST PS1 DR2")
+
+    def query(self, coord: SkyCoord, box_arcmin: float = BOX_ARCMIN) -> Table:
+        # The cone circumscribing the box; rows outside the box are cut by ``in_box``.
+        radius = box_arcmin / 2 * np.sqrt(2) * u.arcmin
+        return normalise_ps1(self.query_raw(coord, radius), where="MAST PS1 DR2")
 
 
 class VizierCatalog:

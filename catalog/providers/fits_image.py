@@ -54,7 +54,7 @@ def read_fits_image(source: bytes | str | Path, *, where: str | None = None) -> 
     raw = source if isinstance(source, bytes) else Path(source).read_bytes()
     try:
         with fits.open(io.BytesIO(raw), memmap=False) as hdul:
-            hdul.verify("silentfix")
+            hdul.verify("silentfix+ignore")  # e.g. tabs in FIRST COMMENT cards
             hdu = next((h for h in hdul if h.is_image and h.data is not None and h.data.size), None)
             if hdu is None:
                 raise ValueError(f"{where}: no image data in any HDU")
