@@ -116,6 +116,7 @@ class Method:
     positive_rule: str
     run: Callable[[Norris71Field], FieldOutcome]
     notes: str = ""
+    details: dict = field(default_factory=dict)
 
 
 def _positional(f: Norris71Field, ra: float, dec: float, info: dict | None = None) -> FieldOutcome:
@@ -456,6 +457,7 @@ def evaluate(m: Method, data: Norris71) -> tuple[dict, list[tuple[Norris71Field,
         "precision_at_0.5": round(tp / (tp + fp), 4) if tp + fp else None,
         "recall_at_0.5": round(tp / (tp + fn), 4) if tp + fn else None,
         "notes": m.notes,
+        **({"details": m.details} if m.details else {}),
         "failures": fails,
         "per_field": rows,
     }
@@ -880,19 +882,19 @@ def model_methods(data: Norris71, checkpoints: list[str], assoc: AssociationMeth
                 False,
                 "host likelihood > 0.5 (seed §4.2)",
                 lambda f, liks=liks: _from_likelihood(liks[f.vlass_name]),
-                json.dumps(
-                    {
-                        "checkpoint": str(path),
-                        "git_sha": ckpt.get("git_sha"),
-                        "config": ckpt.get("config"),
-                        "training": {
-                            k: v
-                            for k, v in ckpt.items()
-                            if k not in ("model", "optimizer", "lr_scheduler", "config")
-                        },
-                    },
-                    default=str,
-                ),
+                "trained on SIMULATED fields only (no Norris field, no Table 6); no optical "
+                "stamps exist here, so only use_optical=False checkpoints are evaluated",
+                {
+                    "checkpoint": str(path),
+                    "git_sha": ckpt.get("git_sha"),
+                    "config": ckpt.get("config"),
+                    "training": ckpt.get(
+                        "training", {k: v for k, v in ckpt.items() if k not in ("model", "config")}
+                    ),
+                    "radio_render": 'Table-4 components within the 240" frame, 2.6x2.3" beam, '
+                    "1.4->3 GHz alpha=-0.7, 130 uJy/beam correlated noise (seed = field index), "
+                    "then ml.host.data's radio chain",
+                },
             )
         )
     return rows
@@ -935,9 +937,10 @@ def run(
             for ra, dec in zip(a["ra"], a["dec"], strict=True)
         ]
     )
+    command = COMMAND + "".join(f" --checkpoint {c}" for c in checkpoints or [])
     result = {
         "benchmark": "Norris-71 (seed §4.2, Table 3): real data",
-        "command": COMMAND,
+        "command": command,
         "data": {
             "test_set": str(LOU2023_TESTSET),
             "norris_table4": str(NORRIS_TABLE4),

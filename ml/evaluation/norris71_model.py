@@ -84,6 +84,23 @@ def render_radio_frame(
     return img, wcs
 
 
+def _radio_input(img_jy: np.ndarray, size: int) -> np.ndarray:
+    """The training data's radio chain, so Norris fields are preprocessed exactly like the
+    simulated training fields (``ml.host.data``): preprocess_radio, then 217 px via
+    to_model_input or, for reduced-resolution models, the same centre-preserving resample."""
+    try:
+        from ml.host.data import _radio_input as train_radio_input
+    except ImportError:  # pragma: no cover - older tree without ml.host.data
+        train_radio_input = None
+    if train_radio_input is not None:
+        return train_radio_input(img_jy, size)
+    from ml.preprocess.radio import preprocess_radio, to_model_input
+
+    if size != 217:
+        raise ValueError(f"radio size {size} needs ml.host.data (only 217 is supported without it)")
+    return to_model_input(preprocess_radio(img_jy))
+
+
 def candidate_xy(f: Norris71Field, wcs, model_size: int) -> np.ndarray:
     """Candidate offsets from the frame centre in model-input pixels, (N, 2).
 
@@ -130,7 +147,6 @@ def norris_host_fields(
     if centre == "assoc" and assoc is None:
         raise ValueError("centre='assoc' needs the association method (assoc=...)")
     from ml.inference import HostField
-    from ml.preprocess.radio import preprocess_radio, to_model_input
 
     out = []
     for i, f in enumerate(data.fields):
@@ -140,9 +156,7 @@ def norris_host_fields(
             asc = assoc.associate(f)
             cra, cdec = asc.core_ra, asc.core_dec
         img, wcs = render_radio_frame(data, cra, cdec, noise_ujy=noise_ujy, seed=seed + i)
-        radio = preprocess_radio(img)
-        if model_size != FRAME_PX:
-            radio = to_model_input(radio)
+        radio = _radio_input(img, model_size)
         a = f.candidate_arrays()
         out.append(
             HostField(
@@ -199,3 +213,78 @@ def checkpoint_inputs(cfg) -> list[str]:
     if cfg.use_distance:
         out.append("D = sqrt(x^2 + y^2)")
     return out
+
+
+def train_checkpoint(
+    config: str, out: str, *, n_fields: int | None = None, cache_dir: str | None = None
+) -> dict:
+    """Train a host identifier on SIMULATED fields only and save it for the Norris-71 rows.
+
+    Uses the training code of :mod:`ml.host.train` (``fit`` on all fields of the config's
+    simulated data set -- no cross-validation, no Norris field, no Table 6) and writes a
+    checkpoint with its config, loss history and training-data description.
+
+    Parameters
+    ----------
+    config : str
+        A ``configs/host_*.json`` of ``ml.host.train``; optical stamps are not rendered when
+        the model does not use them.
+    out : str
+        Checkpoint path (keep it under ``var/``; weights are not committed).
+    n_fields : int, optional
+        Override the number of simulated fields.
+    cache_dir : str, optional
+        Simulated-field cache (default that of ``ml.host.data.build_sim_fields``).
+    """
+    import dataclasses
+    import time
+
+    import torch
+
+    from ml.host.data import build_sim_fields
+    from ml.host.model import save_checkpoint
+    from ml.host.train import _load_json_config, fit
+
+    cfg, tcfg, dcfg = _load_json_config(config)
+    if cfg.use_optical:
+        raise ValueError(f"{config}: use_optical=True cannot be evaluated on Norris-71 (no stamps)")
+    dcfg = dataclasses.replace(
+        dcfg, with_optical=False, **({"n_fields": n_fields} if n_fields else {})
+    )
+    torch.set_num_threads(min(2, tcfg.threads))
+    t0 = time.perf_counter()
+    fields = build_sim_fields(dcfg, progress=True, cache_dir=cache_dir)
+    model, hist = fit(fields, cfg, tcfg, seed=tcfg.seed)
+    info = {
+        "training_data": "SIMULATED fields only (ml.sim.field.simulate_field via ml.host.data); "
+        "no Norris-71 field, no Table 6, no real candidates",
+        "training_config_file": str(config),
+        "data_config": dataclasses.asdict(dcfg),
+        "train_config": dataclasses.asdict(tcfg),
+        "n_training_fields": len(fields),
+        "train_loss_per_epoch": hist,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "command": f"nice -n 10 .venv/bin/python -m ml.evaluation.norris71_model --config {config} "
+        f"--out {out}" + (f" --n-fields {n_fields}" if n_fields else ""),
+    }
+    sha = save_checkpoint(
+        out, model, metrics={"train_loss_per_epoch": hist}, extra={"training": info}
+    )
+    return {**info, "sha256": sha, "checkpoint": str(out)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import json
+
+    p = argparse.ArgumentParser(description="Train a simulated-data host identifier for Norris-71")
+    p.add_argument("--config", required=True)
+    p.add_argument("--out", required=True, help="checkpoint path, e.g. var/models/host_norris.pt")
+    p.add_argument("--n-fields", type=int, default=None)
+    a = p.parse_args(argv)
+    print(json.dumps(train_checkpoint(a.config, a.out, n_fields=a.n_fields), indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

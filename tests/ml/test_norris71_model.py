@@ -11,6 +11,7 @@ from ml.evaluation.norris71_model import (
     norris_host_fields,
     render_radio_frame,
     score_with_checkpoint,
+    train_checkpoint,
 )
 from ml.norris import LOU2023_TESTSET, load_norris71
 from ml.paths import data_dir
@@ -47,9 +48,10 @@ def test_candidate_xy_convention(norris):
     np.testing.assert_allclose(candidate_xy(f, wcs, 217), xy * 217 / 240)
 
 
+@pytest.mark.slow
 def test_host_fields_shapes_and_determinism(norris):
     sub = bench.Norris71(
-        norris.fields[:3], norris.components, norris.sources, norris.n_rows, norris._component_index
+        norris.fields[:2], norris.components, norris.sources, norris.n_rows, norris._component_index
     )
     a = norris_host_fields(sub, seed=7)
     b = norris_host_fields(sub, seed=7)
@@ -77,3 +79,42 @@ def test_optical_checkpoint_is_refused(norris, tmp_path):
     save_checkpoint(p, host_identifier(cfg))
     with pytest.raises(ValueError, match="no PS1 stamps exist for the Norris-71 fields"):
         score_with_checkpoint(norris, str(p))
+
+
+@pytest.mark.slow
+def test_train_checkpoint_on_simulated_fields_then_score_norris(norris, tmp_path):
+    """End to end on a tiny budget: sim-only training -> checkpoint -> Norris-71 likelihoods."""
+    import json
+
+    from ml.host.model import load_checkpoint
+
+    cfg = {
+        "model": {
+            "use_optical": False,
+            "use_class_probs": False,
+            "radio_size": 32,
+            "optical_size": 32,
+        },
+        "train": {"epochs": 1, "fields_per_batch": 4, "neg_per_pos": 1, "folds": 2, "seed": 0},
+        "data": {
+            "n_fields": 4,
+            "first_seed": 91000,
+            "radio_size": 32,
+            "optical_crop": 128,
+            "optical_binning": 4,
+        },
+    }
+    cpath = tmp_path / "cfg.json"
+    cpath.write_text(json.dumps(cfg))
+    out = tmp_path / "m.pt"
+    info = train_checkpoint(str(cpath), str(out), cache_dir=str(tmp_path / "cache"))
+    assert info["n_training_fields"] >= 3 and "SIMULATED" in info["training_data"]
+    model, ckpt = load_checkpoint(out)
+    assert ckpt["training"]["training_config_file"] == str(cpath)
+    sub = bench.Norris71(
+        norris.fields[:2], norris.components, norris.sources, norris.n_rows, norris._component_index
+    )
+    liks, _ = score_with_checkpoint(sub, str(out))
+    for f in sub.fields:
+        lik = liks[f.vlass_name]
+        assert lik.shape == (len(f.candidates),) and np.all((lik >= 0) & (lik <= 1))
