@@ -88,16 +88,21 @@ def prepare(
     """Validate, normalise, box-cut and AllWISE-match raw tables; returns the candidate table."""
     _check_numeric(ps1_raw, where_ps1, first_line)
     ps1 = normalise_ps1(ps1_raw, where=where_ps1)
-    dups = DuplicateChecker(where_ps1, "objID")
+    cols = ps1.meta.get("columns", {})
+    dups = DuplicateChecker(where_ps1, cols.get("source_id", "objID"))
     for i, (sid, ra, dec) in enumerate(zip(ps1["source_id"], ps1["ra"], ps1["dec"], strict=True)):
         line = i + first_line
         if not sid:
-            raise cell_error(where_ps1, line, "objID", "missing value")
+            raise cell_error(where_ps1, line, cols.get("source_id", "objID"), "missing value")
         dups.check(sid, line)
         if not (math.isfinite(ra) and 0 <= ra < 360):
-            raise cell_error(where_ps1, line, "ra", f"{ra!r} is not in [0, 360) deg")
+            raise cell_error(
+                where_ps1, line, cols.get("ra", "ra"), f"{float(ra)!r} is not in [0, 360) deg"
+            )
         if not (math.isfinite(dec) and -90 <= dec <= 90):
-            raise cell_error(where_ps1, line, "dec", f"{dec!r} is not in [-90, 90] deg")
+            raise cell_error(
+                where_ps1, line, cols.get("dec", "dec"), f"{float(dec)!r} is not in [-90, 90] deg"
+            )
     wise = None
     if wise_raw is not None:
         _check_numeric(wise_raw, where_wise, first_line)

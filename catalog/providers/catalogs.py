@@ -45,6 +45,7 @@ _WISE_ALIASES = {
 def _pick(t: Table, names: tuple[str, ...], what: str, *, required: bool, where: str):
     for n in names:
         if n in t.colnames:
+            t.meta.setdefault("radiohost_columns", {})[what] = n
             return t[n]
     if required:
         raise ValueError(f"{where}: missing required column {what!r} (any of {list(names)})")
@@ -64,6 +65,7 @@ def normalise_ps1(t: Table, *, where: str = "PS1 table") -> Table:
     """PS1 DR2 rows from MAST (``objID, raMean, …``) or VizieR II/389 (``objID, RAJ2000, …``)."""
     n = len(t)
     out = Table()
+    t = t.copy(copy_data=False)
     sid = _pick(t, _PS1_ALIASES["source_id"], "source_id", required=True, where=where)
     out["source_id"] = [str(int(x)) if not np.ma.is_masked(x) else "" for x in sid]
     for k in ("ra", "dec"):
@@ -71,6 +73,8 @@ def normalise_ps1(t: Table, *, where: str = "PS1 table") -> Table:
     for b, (mag, err) in _PS1_MAGS.items():
         out[f"{b}_mag"] = _floats(_pick(t, mag, f"{b}_mag", required=False, where=where), n)
         out[f"e_{b}_mag"] = _floats(_pick(t, err, f"e_{b}_mag", required=False, where=where), n)
+    # the input's own column names, so errors can name the column the user wrote
+    out.meta["columns"] = dict(t.meta.get("radiohost_columns", {}))
     return out
 
 
