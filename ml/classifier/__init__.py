@@ -1,1 +1,12 @@
-"""Optical GALAXY/QSO/STAR classifier (seed §3.2, model A)."""
+"""Optical GALAXY/QSO/STAR classifier (seed §3.2, the authors' "model A").
+
+* :func:`ml.classifier.model.optical_classifier` — ResNet-18 on PS1 g r i z y stamps plus W1/W2
+  asinh magnitudes and a no-AllWISE-match mask (``features`` / ``head`` public for a shared
+  trunk);
+* :mod:`ml.classifier.catalogue` — the catalogue-feature MLP variant (real SDSS figures);
+* :mod:`ml.classifier.train` — ``train_one_epoch`` / ``evaluate`` / ``main(cfg)``, checkpoints,
+  :func:`~ml.classifier.train.checkpoint_metadata` for the model registry.
+
+Submodules are imported on use (``from ml.classifier.model import optical_classifier``) so that
+importing the package does not pull in torchvision.
+"""

@@ -37,7 +37,9 @@ class CatalogueSample:
     Attributes
     ----------
     mags : ndarray float64, shape (N, B)
-        Magnitudes in ``bands`` order, AB-like mag.
+        Magnitudes in ``bands`` order, AB-like mag.  The SDSS training sample is complete
+        (checked on load); the external samples keep NaN where a band has no detection, and
+        the evaluation says how many rows it drops for that.
     labels : ndarray int64, shape (N,)
         Indices into ``CLASSES``.
     bands : tuple of str
@@ -88,7 +90,7 @@ def _labels(names, path: Path, column: str) -> np.ndarray:
         key = str(name).strip().upper()
         if key not in lookup:
             raise ValueError(
-                f"{path}: row {row}, column {column!r}: unknown class {name!r}; expected {CLASSES}"
+                f"{path}: row {row}, column {column!r}: unknown class {str(name)!r}; expected {CLASSES}"
             )
         out[row] = lookup[key]
     return out
@@ -136,8 +138,7 @@ def load_elqs_quasars(root: str | os.PathLike | None = None) -> CatalogueSample:
     t = _read(path, (*cols, "w1mpro", "w2mpro", "obs_class1", "obs_z"))
     keep = np.isin(np.char.upper(np.asarray(t["obs_class1"], dtype=str)), CLASSES)
     t = t[keep]
-    mags = _float_columns(t, cols, path)
-    _check_finite(mags, path, cols)
+    mags = _float_columns(t, cols, path)  # NaN where SDSS has no PSF magnitude
     wise = _float_columns(t, ("w1mpro", "w2mpro"), path)
     z = _float_columns(t, ("obs_z",), path)[:, 0]
     z[z < 0] = np.nan  # -999 = no redshift measured
@@ -154,8 +155,8 @@ def load_zgtr4_ulq(root: str | os.PathLike | None = None) -> CatalogueSample:
     path = data_dir(root) / ULQ_FILE
     cols = tuple(f"ps_mag_{b}" for b in "grizy")
     t = _read(path, (*cols, "wise_mag_w1", "wise_mag_w2"))
+    # NaN where PS1 has no detection: at z > 4 the Lyman-alpha forest empties the g band
     mags = _float_columns(t, cols, path)
-    _check_finite(mags, path, cols)
     wise = _float_columns(t, ("wise_mag_w1", "wise_mag_w2"), path)
     labels = np.full(len(t), CLASSES.index("QSO"), np.int64)
     return CatalogueSample(mags, labels, tuple("grizy"), str(path), wise[:, 0], wise[:, 1])
@@ -233,7 +234,7 @@ def simulated_candidates(
     progress : bool
         Show a tqdm bar over fields.
     """
-    from ml.preprocess.optical import normalise_stamps
+    from ml.preprocess.optical import normalise_stamps  # imported here: only the sim path needs it
     from ml.sim.field import simulate_field
 
     seeds = [int(s) for s in seeds]

@@ -217,11 +217,17 @@ def load_image_classifier(path: str | os.PathLike, device: str | None = None) ->
 # ---------------------------------------------------------------- data
 def _sim_code_hash() -> str:
     # a cached stamp set is only valid for the simulator/preprocessing code that made it
+    import inspect
+
+    from ml.classifier import data as D
+
     h = hashlib.sha256()
-    for rel in ("ml/sim", "ml/preprocess/optical.py", "ml/classifier/data.py"):
+    for rel in ("ml/sim", "ml/preprocess/optical.py"):
         p = REPO_ROOT / rel
         for f in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
             h.update(f.read_bytes())
+    for fn in (D.simulated_candidates, D.crop_and_bin):
+        h.update(inspect.getsource(fn).encode())
     return h.hexdigest()[:16]
 
 
@@ -268,6 +274,13 @@ def _augment(images: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     if torch.rand(1, generator=gen) < 0.5:
         images = images.flip(-1)
     return torch.rot90(images, k, dims=(-2, -1))
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
 
 
 # ---------------------------------------------------------------- loops
@@ -422,7 +435,7 @@ def main(cfg: ClassifierTrainConfig) -> dict:
         "command": f"python -m ml.train classifier --config configs/{cfg.name}.json",
         "git_sha": git_sha(),
         "config": cfg.to_dict(),
-        "checkpoint": {"path": str(ckpt_path.relative_to(REPO_ROOT)), "sha256": digest},
+        "checkpoint": {"path": _rel(ckpt_path), "sha256": digest},
         "metrics": metrics,
         "table_text": table,
         "confusion_png": png.name,
