@@ -967,6 +967,11 @@ def run(
                 'was made on Norris Table-4/6 sources whose components lie > 216" from every test '
                 "VLASS position (real data, grouping + host positions only, no candidates)."
             ),
+            "training_for_host_identifier_rows": (
+                "SIMULATED fields only (ml.sim via ml.host.data; see each host_* row's "
+                "details.training): no Norris field, no Table 6, no real candidate is used for "
+                "training; the Norris fields are only rendered from Table 4 for testing"
+            ),
             "real_candidates_for_non_test_sources": non_test_candidate_check(data_root, data),
             "real_candidates_for_non_test_sources_summary": (
                 "no: every PS1 object in the shared data lies inside the 71 test fields, so a host "
