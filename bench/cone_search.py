@@ -79,9 +79,11 @@ def load(n: int, seed: int) -> None:
         for start in range(0, n, chunk):
             buf = io.StringIO()
             for i in range(start, min(n, start + chunk)):
-                buf.write(f"{epoch.id}\tB{i}\t{ra[i]!r}\t{dec[i]!r}\t{hpx[i]}\tt\t{{}}\n")
+                buf.write(
+                    f"{epoch.id}\tB{i}\t{float(ra[i])!r}\t{float(dec[i])!r}\t{int(hpx[i])}\tt\t{{}}\t\n"
+                )
             with raw.cursor().copy(
-                "COPY catalog_radiocomponent (epoch_id, name, ra, dec, hpx, is_science, extra) FROM STDIN"
+                "COPY catalog_radiocomponent (epoch_id, name, ra, dec, hpx, is_science, extra, s_code) FROM STDIN"
             ) as cp:
                 cp.write(buf.getvalue())
             print(f"loaded {min(n, start + chunk)}")
