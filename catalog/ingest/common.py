@@ -64,6 +64,7 @@ class IngestReport:
     counts: dict[str, Counter] = field(default_factory=dict)
     rejected: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
 
     def add(self, model: str, *, inserted: int = 0, updated: int = 0, unchanged: int = 0) -> None:
         c = self.counts.setdefault(model, Counter())
@@ -92,6 +93,7 @@ class IngestReport:
             "counts": {m: dict(c) for m, c in self.counts.items()},
             "rejected": dict(self.rejected),
             "notes": list(self.notes),
+            "timings_s": dict(self.timings_s),
         }
 
     def format(self) -> str:
@@ -197,7 +199,7 @@ def parse_float(
     if math.isnan(x) and not required:
         return None
     if not math.isfinite(x):
-        raise cell_error(path, line, column, f"not finite: {value!r}")
+        raise cell_error(path, line, column, f"{x!r} is not finite")
     if lo is not None and x < lo:
         raise cell_error(path, line, column, f"{x!r} is below {lo}")
     if hi is not None and x > hi:
@@ -224,7 +226,7 @@ def parse_int(path: str | Path, line: int, column: str, value: Any) -> int | Non
     if x is None:
         return None
     if x != int(x):
-        raise cell_error(path, line, column, f"not an integer: {value!r}")
+        raise cell_error(path, line, column, f"not an integer: {x!r}")
     return int(x)
 
 

@@ -150,7 +150,7 @@ def _edit_csv(path: Path, row: int, col: str, value: str) -> None:
 @pytest.mark.parametrize(
     ("which", "col", "value", "msg"),
     [
-        ("cls", "RA", "nan", "line 4, column 'RA': not finite: 'nan'"),
+        ("cls", "RA", "nan", "line 4, column 'RA': nan is not finite"),
         ("cls", "Dec", "95", "line 4, column 'Dec': 95.0 is not in [-90, 90] deg"),
         ("cls", "CL", "1.5", "line 4, column 'CL': 1.5 is above 1.0"),
         ("cls", "TF", "bright", "line 4, column 'TF': not a number: 'bright'"),

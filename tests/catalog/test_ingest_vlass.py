@@ -150,7 +150,7 @@ def _drop_column(header, rows):
 
 # (case, transform, expected message after "<file>: ")
 BAD = [
-    ("nan_ra", _edit("RA", "nan"), "line 5, column 'RA': not finite: 'nan'"),
+    ("nan_ra", _edit("RA", "nan"), "line 5, column 'RA': nan is not finite"),
     ("ra_360", _edit("RA", "360"), "line 5, column 'RA': 360.0 is not in [0, 360) deg"),
     ("dec_out", _edit("DEC", "-91.5"), "line 5, column 'DEC': -91.5 is not in [-90, 90] deg"),
     ("empty_dec", _edit("DEC", ""), "line 5, column 'DEC': missing value"),
@@ -160,12 +160,12 @@ BAD = [
         "line 5, column 'Peak_flux': not a number: '1.2mJy'",
     ),
     ("text_extra", _edit("NN_dist", "far"), "line 5, column 'NN_dist': not a number: 'far'"),
-    ("inf_extra", _edit("BMAJ", "inf"), "line 5, column 'BMAJ': not finite: 'inf'"),
+    ("inf_extra", _edit("BMAJ", "inf"), "line 5, column 'BMAJ': inf is not finite"),
     ("neg_flux", _edit("Total_flux", "-1"), "line 5, column 'Total_flux': -1.0 is negative"),
     (
         "flag_frac",
         _edit("Quality_flag", "0.5"),
-        "line 5, column 'Quality_flag': not an integer: '0.5'",
+        "line 5, column 'Quality_flag': not an integer: 0.5",
     ),
     ("no_name", _edit("Component_name", ""), "line 5, column 'Component_name': missing value"),
     ("dup", _dup_name, "line 9, column 'Component_name': duplicate name"),
