@@ -18,7 +18,7 @@ grouping/host (an *oracle*: never an input of a method, only of reference rows):
    on the rendered source;
 3. ``authors_logged`` -- argmax of the seed authors' logged host likelihood (must give 42/71);
 4. ours, never reading Table 6: ``assoc_centroid`` (model-free association of Table-4 components
-   around the VLASS component, see :mod:`ml.evaluation.norris71_association`),
+   around the VLASS component, see :mod:`ml.association`),
    ``assoc_gated_core`` (its group rendered, core by ``locate_core``) and the host identifier
    (``ml.host``) where a trained checkpoint is given.
 
@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.evaluation.norris71_association import (
+from ml.association import (
     AssociationParams,
     ComponentSky,
     associate,

@@ -10,7 +10,7 @@ exist, so a model with ``use_optical=True`` cannot be evaluated here honestly.
 
 Table 6 (the expert grouping and host) is never read here. The cutout centre is the VLASS
 position (as in the seed) or, with ``centre="assoc"``, the core found by the model-free
-association of Table-4 components (:mod:`ml.evaluation.norris71_association`): the same
+association of Table-4 components (:mod:`ml.association`): the same
 pipeline a survey would run (associate components, centre on the core, identify the host).
 """
 

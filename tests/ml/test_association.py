@@ -1,4 +1,4 @@
-"""Model-free component association (ml.evaluation.norris71_association) on synthetic skies."""
+"""Model-free component association (ml.association) on synthetic skies."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml.evaluation.norris71_association import AssociationParams, ComponentSky, associate
+from ml.association import AssociationParams, ComponentSky, associate
 
 DEC0 = -28.0
 COS = np.cos(np.radians(DEC0))
