@@ -206,3 +206,25 @@ def test_store_cutout_and_geometry_through_its_wcs(tmp_path, component):
         assert c.dx_px == pytest.approx(before[c.pk][0], abs=0.05)
     with pytest.raises(ValueError, match="exactly one of component or optical_source"):
         store_cutout(provider, coord, 240 * u.arcsec, media_root=tmp_path / "media")
+
+
+@pytest.mark.django_db
+def test_simulated_sky_ingests_with_the_real_code(tmp_path):
+    from catalog.ingest.sim_sky import ingest_sim_sky
+    from catalog.models import Label
+    from ml.sim.formats import write_sky
+
+    write_sky(2, tmp_path / "sky", seed=11)
+    rep = ingest_sim_sky(tmp_path / "sky")
+    comps = RadioComponent.objects.filter(epoch__name="sim")
+    assert comps.count() == rep.counts["RadioComponent"]["inserted"] > 0
+    assert not OpticalSource.objects.exclude(catalogue="sim").exists()
+    assert OpticalSource.objects.filter(is_simulated=True, w1_mag__isnull=False).exists()
+    labs = Label.objects.filter(origin="sim")
+    assert labs.count() == 2 and all(lab.host is not None for lab in labs)
+    for lab in labs:
+        assert lab.component.candidates.filter(optical_source=lab.host).exists()
+    again = ingest_sim_sky(tmp_path / "sky")
+    assert again.total("inserted") == again.total("updated") == 0
+    with pytest.raises(ValueError, match="no SIMULATED.json"):
+        ingest_sim_sky(tmp_path)
