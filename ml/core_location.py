@@ -45,16 +45,21 @@ _EIGHT = np.ones((3, 3), dtype=bool)  # 8-connectivity: diagonal neighbours touc
 class CoreLocation:
     """A radio core position in pixels (``x`` column, ``y`` row) and how it was found.
 
-    ``method`` is ``"geodesic"`` or ``"centroid"``; ``n_components`` counts the
-    connected components above the threshold grouped into the source and ``dominance``
-    is the brightest one's share of their summed flux (both 1 for a single structure).
+    ``method`` is ``"geodesic"``, ``"centroid"`` (seed §5.3), ``"head"`` (bright end of a
+    head-tail) or ``"ridge"`` (brightest emission near the centre of a U/V-shaped tail);
+    ``n_components`` counts the connected components above the threshold grouped into the
+    source and ``dominance`` is the brightest one's share of their summed flux (both 1 for
+    a single structure). ``bend_deg`` (degrees, 180 = straight) and ``path_length_px``
+    (pixels) describe the skeleton's diameter path when one was measured, else ``None``.
     """
 
     x: float
     y: float
-    method: Literal["geodesic", "centroid"]
+    method: Literal["geodesic", "centroid", "head", "ridge"]
     n_components: int = 1
     dominance: float = 1.0
+    bend_deg: float | None = None
+    path_length_px: float | None = None
 
 
 def _check(img: np.ndarray) -> np.ndarray:
@@ -220,6 +225,416 @@ def source_components(
         members |= new
 
 
+# --- bent sources: the skeleton's diameter path, its bend and its ends -------------------
+#
+# Seed §5.3 argues for the geodesic centre on bent sources; on the real FIRST WAT/HT sample
+# (ml.evaluation.core_location) it alone puts the core within 5" of the host for ~40% only.
+# A radio astronomer reads more off the same skeleton: its longest path (the two tails, or
+# head and tail), how much it bends, and which end is bright and compact. The functions
+# below expose those measurements and locate_core(strategy="bent") gates on them.
+
+# A path whose ends subtend at least this angle at the apex is "straight" (degrees): a
+# head-tail's tail is often curved but rarely folded back (its bending angle in our real
+# sample is 140-180 deg), whereas a WAT's tails open at 50-130 deg.
+DEFAULT_STRAIGHT_DEG = 135.0
+# A head-tail's head is the bright compact end: its peak (within END_RADIUS_PX of the path's
+# end) is at least this many times the other end's ...
+DEFAULT_HEAD_RATIO = 2.0
+# ... and holds (nearly) the brightest emission of the structure (fraction of its peak).
+DEFAULT_HEAD_PEAK_FRACTION = 0.85
+# Paths bent more sharply than this (bending angle below it, degrees) are U/V-shaped tails
+# whose core would be taken as the brightest ridge emission near the geodesic centre (a core
+# is a compact flat-spectrum component that usually shows as a local brightness maximum,
+# seed §5.3). Measured on the real FIRST WATs it changes nothing (38% within 5" with
+# bent_deg 100 or 120 as with 0; results/core_location.json "ablation"), so it is off
+# (0 deg: no path qualifies) by default and kept as an option.
+DEFAULT_BENT_DEG = 0.0
+# Width (standard deviation) of the positional weight around the geodesic centre, as a
+# fraction of the path length, and never below END_RADIUS_PX.
+DEFAULT_RIDGE_WIDTH = 0.1
+# Radius (pixels) within which an end's brightness is read: ~half a FIRST beam (5.4") or
+# one VLASS beam (2.5") at 1"/px, so it measures the end's compact emission.
+END_RADIUS_PX = 3
+# A skeleton path within this distance (pixels) of its chord is straight: skeletons of
+# smooth emission wiggle by a pixel or two, far less than a FIRST (5.4") or VLASS (2.5")
+# beam at 1"/px, and such a wiggle near an end would otherwise give a sharp "bend".
+MIN_SAGITTA_PX = 2.0
+
+
+def diameter_path(structure: np.ndarray) -> tuple[np.ndarray, float]:
+    """The longest geodesic path along the skeleton of one connected structure.
+
+    ``structure`` -> ``skimage.morphology.skeletonize`` -> ``skimage.graph.pixel_graph``
+    (8-connected, edges 1 or sqrt(2) px) -> all-pairs Dijkstra -> the two skeleton pixels
+    farthest apart along the skeleton (the graph's diameter) and the path between them.
+    For a wide-angle tail these are the ends of the two tails; for a head-tail, the head
+    and the end of the tail.
+
+    Parameters
+    ----------
+    structure : ndarray of bool, shape (ny, nx)
+        Pixels of the structure (at least one True).
+
+    Returns
+    -------
+    path : ndarray of int, shape (n, 2)
+        (row, col) of the skeleton pixels from one end to the other, n >= 1. Orientation:
+        starts at the end with the lower raveled index (deterministic).
+    length_px : float
+        Geodesic length of the path, pixels (0 for a single pixel).
+
+    Raises
+    ------
+    ValueError
+        If ``structure`` is not 2-D or has no True pixel.
+    """
+    st = np.asarray(structure, dtype=bool)
+    if st.ndim != 2:
+        raise ValueError(f"structure must be a 2-D array, got shape {st.shape}")
+    if not st.any():
+        raise ValueError("structure is empty (no True pixel)")
+    skel = skeletonize(st)
+    if skel.sum() < 2:  # a blob thinning to one pixel (or nothing): a path of one pixel
+        rr, cc = np.nonzero(skel if skel.any() else st)
+        k = len(rr) // 2
+        return np.array([[rr[k], cc[k]]]), 0.0
+    graph, nodes = pixel_graph(skel, connectivity=2)
+    dist, pred = shortest_path(graph, method="D", directed=False, return_predecessors=True)
+    d = np.where(np.isfinite(dist), dist, -1.0)
+    a, b = np.unravel_index(int(np.argmax(d)), d.shape)  # first maximum: a < b
+    length = float(d[a, b])
+    walk = [int(b)]
+    while walk[-1] != a:
+        walk.append(int(pred[a, walk[-1]]))
+    walk.reverse()
+    path = np.column_stack(np.unravel_index(nodes[np.array(walk)], skel.shape))
+    return path.astype(int), length
+
+
+def bend_apex(path: np.ndarray, min_sagitta_px: float = MIN_SAGITTA_PX) -> tuple[int, float]:
+    """Apex of a path and its bending angle.
+
+    The apex is the path point farthest from the chord joining the two ends; the bending
+    angle is the angle between the directions from the apex to the two ends: 180 deg for a
+    straight source, small for a tightly folded U (a narrow-angle tail). A path that never
+    leaves the chord by more than ``min_sagitta_px`` is straight (180 deg): a pixel-scale
+    wiggle of the skeleton near an end would otherwise read as a sharp bend there.
+
+    Parameters
+    ----------
+    path : ndarray, shape (n, 2)
+        (row, col) pixels, e.g. from :func:`diameter_path`.
+    min_sagitta_px : float
+        Pixels (>= 0); largest distance from the chord that still counts as straight.
+
+    Returns
+    -------
+    apex_index : int
+        Index into ``path`` (the middle index for a path with coincident ends or n < 3).
+    angle_deg : float
+        Bending angle in degrees, in [0, 180].
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not an (n, 2) array with n >= 1.
+    """
+    p = np.asarray(path, dtype=float)
+    if p.ndim != 2 or p.shape[1] != 2 or len(p) == 0:
+        raise ValueError(f"path must have shape (n, 2) with n >= 1, got {p.shape}")
+    if not min_sagitta_px >= 0:
+        raise ValueError(f"min_sagitta_px must be >= 0, got {min_sagitta_px!r}")
+    p0, p1 = p[0], p[-1]
+    chord = p1 - p0
+    length = float(np.hypot(*chord))
+    if len(p) < 3 or length == 0.0:
+        return len(p) // 2, 180.0
+    rel = p - p0
+    dist = np.abs(rel[:, 0] * chord[1] - rel[:, 1] * chord[0]) / length
+    k = int(np.argmax(dist))
+    if dist[k] <= min_sagitta_px:
+        return k, 180.0
+    v0, v1 = p0 - p[k], p1 - p[k]
+    n0, n1 = float(np.hypot(*v0)), float(np.hypot(*v1))
+    if n0 == 0.0 or n1 == 0.0:  # straight: the farthest point is an end (distance 0)
+        return k, 180.0
+    cosang = float(np.clip(v0 @ v1 / (n0 * n1), -1.0, 1.0))
+    return k, float(np.degrees(np.arccos(cosang)))
+
+
+def end_brightness(
+    img: np.ndarray, path: np.ndarray, radius_px: int = END_RADIUS_PX
+) -> tuple[tuple[int, int], tuple[int, int], float, float]:
+    """Brightest pixel within ``radius_px`` of each end of ``path`` and its value.
+
+    Parameters
+    ----------
+    img : ndarray, shape (ny, nx)
+        Surface brightness (any unit).
+    path : ndarray, shape (n, 2)
+        (row, col) pixels from :func:`diameter_path`.
+    radius_px : int
+        Half-side of the square window around each end, pixels (>= 0).
+
+    Returns
+    -------
+    rc0, rc1 : tuple of int
+        (row, col) of the brightest pixel near the first / last end.
+    b0, b1 : float
+        Their values, unit of ``img``.
+
+    Raises
+    ------
+    ValueError
+        If ``radius_px`` is negative or ``path`` is empty.
+    """
+    if radius_px < 0:
+        raise ValueError(f"radius_px must be >= 0, got {radius_px!r}")
+    arr = _check(img)
+    p = np.asarray(path)
+    if p.ndim != 2 or p.shape[1] != 2 or len(p) == 0:
+        raise ValueError(f"path must have shape (n, 2) with n >= 1, got {p.shape}")
+    out = []
+    for r, c in (p[0], p[-1]):
+        r0, c0 = max(int(r) - radius_px, 0), max(int(c) - radius_px, 0)
+        win = arr[r0 : int(r) + radius_px + 1, c0 : int(c) + radius_px + 1]
+        i, j = np.unravel_index(int(np.argmax(win)), win.shape)
+        out.append(((r0 + int(i), c0 + int(j)), float(win[i, j])))
+    return out[0][0], out[1][0], out[0][1], out[1][1]
+
+
+def ridge_peak(
+    img: np.ndarray, structure: np.ndarray, anchor_rc: tuple[float, float], sigma_px: float
+) -> tuple[float, float]:
+    """Brightest emission of ``structure`` near ``anchor_rc``, Gaussian-weighted by distance.
+
+    Maximises ``img * exp(-d**2 / (2 sigma_px**2))`` over the structure's pixels, ``d``
+    being the distance to the anchor: a local brightness maximum (a core) near the anchor
+    wins over the anchor pixel itself, a bright lobe far from it does not.
+
+    Parameters
+    ----------
+    img : ndarray, shape (ny, nx)
+        Surface brightness.
+    structure : ndarray of bool, shape (ny, nx)
+        Pixels allowed (at least one True).
+    anchor_rc : (float, float)
+        (row, col) of the anchor, pixels.
+    sigma_px : float
+        Width of the weight, pixels (> 0).
+
+    Returns
+    -------
+    (x, y) : tuple of float
+        Pixels (x = column, y = row).
+
+    Raises
+    ------
+    ValueError
+        Non-positive ``sigma_px``, shape mismatch, or empty ``structure``.
+    """
+    if not (np.isfinite(sigma_px) and sigma_px > 0):
+        raise ValueError(f"sigma_px must be positive and finite, got {sigma_px!r}")
+    arr = _check(img)
+    st = np.asarray(structure, dtype=bool)
+    if st.shape != arr.shape:
+        raise ValueError(f"structure shape {st.shape} differs from img shape {arr.shape}")
+    if not st.any():
+        raise ValueError("structure is empty (no True pixel)")
+    rr, cc = np.nonzero(st)
+    d2 = (rr - anchor_rc[0]) ** 2 + (cc - anchor_rc[1]) ** 2
+    k = int(np.argmax(arr[rr, cc] * np.exp(-d2 / (2.0 * sigma_px**2))))
+    return float(cc[k]), float(rr[k])
+
+
+@dataclass(frozen=True)
+class CoreCandidates:
+    """Every core estimate of one source and the measurements the gate decides on.
+
+    Positions are (x, y) pixels (x = column, y = row). ``apex``, ``head`` and ``ridge``
+    are ``None`` when the source is not one dominant structure with a skeleton (then only
+    the centroid is meaningful). ``bend_deg`` is the bending angle of the skeleton's
+    diameter path (180 = straight), ``path_length_px`` its geodesic length,
+    ``end_ratio`` = bright end / faint end peak (>= 1) and ``head_peak_fraction`` = bright
+    end peak / structure peak.
+    """
+
+    centroid: tuple[float, float]
+    geodesic: tuple[float, float] | None
+    apex: tuple[float, float] | None
+    head: tuple[float, float] | None
+    ridge: tuple[float, float] | None
+    n_components: int
+    dominance: float
+    n_skeleton_px: int
+    bend_deg: float
+    path_length_px: float
+    end_ratio: float
+    head_peak_fraction: float
+
+
+def _validate_gate(dominance: float, min_skeleton_px: int, link_px: float) -> None:
+    if not (0.0 < dominance <= 1.0):
+        raise ValueError(f"dominance must be in (0, 1], got {dominance!r}")
+    if min_skeleton_px < 0:
+        raise ValueError(f"min_skeleton_px must be >= 0, got {min_skeleton_px!r}")
+    if not link_px >= 0:
+        raise ValueError(f"link_px must be >= 0, got {link_px!r}")
+
+
+def core_candidates(
+    img: np.ndarray,
+    *,
+    threshold: float | None = None,
+    dominance: float = DEFAULT_DOMINANCE,
+    min_skeleton_px: int = DEFAULT_MIN_SKELETON_PX,
+    link_px: float = DEFAULT_LINK_PX,
+    ridge_width: float = DEFAULT_RIDGE_WIDTH,
+) -> CoreCandidates:
+    """All core estimates of the source in ``img`` (see :func:`locate_core` for the gate).
+
+    The source is found as in :func:`locate_core` (emission above ``threshold``, the
+    brightest component and those within ``link_px``). Its centroid is always given; when
+    the brightest component carries >= ``dominance`` of the source's flux and its skeleton
+    has >= ``min_skeleton_px`` pixels, also the geodesic centre (minimax), the apex of the
+    skeleton's diameter path (:func:`bend_apex`), the brighter end of that path
+    (:func:`end_brightness`) and the brightest ridge emission near the geodesic centre
+    (:func:`ridge_peak` with width ``ridge_width`` x path length, at least
+    ``END_RADIUS_PX``).
+
+    Parameters
+    ----------
+    img : ndarray, shape (ny, nx)
+        Surface brightness; typically ``preprocess_radio`` output.
+    threshold : float, optional
+        Same unit as ``img``; default ``0.2 * img.max()``.
+    dominance, min_skeleton_px, link_px
+        As in :func:`locate_core`.
+    ridge_width : float
+        Positive; dimensionless fraction of the path length.
+
+    Returns
+    -------
+    CoreCandidates
+
+    Raises
+    ------
+    ValueError
+        As :func:`locate_core`; also a non-positive ``ridge_width``.
+    """
+    arr = _check(img)
+    _validate_gate(dominance, min_skeleton_px, link_px)
+    if not (np.isfinite(ridge_width) and ridge_width > 0):
+        raise ValueError(f"ridge_width must be positive and finite, got {ridge_width!r}")
+    if threshold is None:
+        peak = float(arr.max())
+        if not peak > 0:
+            raise ValueError(f"img has no positive emission (max {peak:g}); nothing to locate")
+        threshold = DEFAULT_THRESHOLD_FRACTION * peak
+    mask = _mask(arr, threshold)
+    labels, flux = _components(arr, mask)
+    members = source_components(labels, flux, link_px)
+    k = int(np.argmax(flux)) + 1
+    share = float(flux[k - 1] / flux[members - 1].sum())
+    src = np.isin(labels, members)
+    rows, cols = np.nonzero(src)
+    w = arr[rows, cols]
+    centroid = (float((w * cols).sum() / w.sum()), float((w * rows).sum() / w.sum()))
+    none = dict(geodesic=None, apex=None, head=None, ridge=None)
+    feats = dict(bend_deg=180.0, path_length_px=0.0, end_ratio=1.0, head_peak_fraction=1.0)
+    if share < dominance:
+        return CoreCandidates(centroid, **none, n_components=len(members), dominance=share,
+                              n_skeleton_px=0, **feats)  # fmt: skip
+    structure = labels == k
+    r, c, n_skel = _skeleton_centre(structure, "minimax")
+    if n_skel < min_skeleton_px:
+        return CoreCandidates(centroid, **none, n_components=len(members), dominance=share,
+                              n_skeleton_px=n_skel, **feats)  # fmt: skip
+    path, length = diameter_path(structure)
+    ia, bend = bend_apex(path)
+    rc0, rc1, b0, b1 = end_brightness(arr, path)
+    head_rc = rc0 if b0 >= b1 else rc1
+    # A faint end can sit on pixels at the threshold only; guard the ratio against 0.
+    ratio = max(b0, b1) / max(min(b0, b1), np.finfo(float).tiny)
+    sigma = max(ridge_width * length, float(END_RADIUS_PX))
+    return CoreCandidates(
+        centroid=centroid,
+        geodesic=(float(c), float(r)),
+        apex=(float(path[ia][1]), float(path[ia][0])),
+        head=(float(head_rc[1]), float(head_rc[0])),
+        ridge=ridge_peak(arr, structure, (float(r), float(c)), sigma),
+        n_components=len(members),
+        dominance=share,
+        n_skeleton_px=n_skel,
+        bend_deg=bend,
+        path_length_px=length,
+        end_ratio=float(ratio),
+        head_peak_fraction=float(max(b0, b1) / arr[structure].max()),
+    )
+
+
+def choose_core(
+    cands: CoreCandidates,
+    *,
+    strategy: Literal["bent", "seed"] = "bent",
+    straight_deg: float = DEFAULT_STRAIGHT_DEG,
+    head_ratio: float = DEFAULT_HEAD_RATIO,
+    head_peak_fraction: float = DEFAULT_HEAD_PEAK_FRACTION,
+    bent_deg: float = DEFAULT_BENT_DEG,
+) -> CoreLocation:
+    """The gate of :func:`locate_core`, applied to precomputed :class:`CoreCandidates`.
+
+    Parameters
+    ----------
+    cands : CoreCandidates
+        From :func:`core_candidates`.
+    strategy : {"bent", "seed"}
+        ``"seed"``: seed §5.3 only (geodesic centre or centroid). ``"bent"``: additionally
+        the head of a head-tail and the ridge peak of a U/V-shaped tail.
+    straight_deg, bent_deg : float
+        Degrees in [0, 180]; see :func:`locate_core`.
+    head_ratio : float
+        >= 1, dimensionless.
+    head_peak_fraction : float
+        In [0, 1], dimensionless.
+
+    Returns
+    -------
+    CoreLocation
+
+    Raises
+    ------
+    ValueError
+        Unknown strategy or a parameter out of range.
+    """
+    if strategy not in ("bent", "seed"):
+        raise ValueError(f"strategy must be 'bent' or 'seed', got {strategy!r}")
+    for name, val in (("straight_deg", straight_deg), ("bent_deg", bent_deg)):
+        if not (0.0 <= val <= 180.0):
+            raise ValueError(f"{name} must be in [0, 180] degrees, got {val!r}")
+    if not head_ratio >= 1.0:
+        raise ValueError(f"head_ratio must be >= 1, got {head_ratio!r}")
+    if not (0.0 <= head_peak_fraction <= 1.0):
+        raise ValueError(f"head_peak_fraction must be in [0, 1], got {head_peak_fraction!r}")
+    extra = dict(n_components=cands.n_components, dominance=cands.dominance,
+                 bend_deg=cands.bend_deg, path_length_px=cands.path_length_px)  # fmt: skip
+    if cands.geodesic is None:
+        return CoreLocation(*cands.centroid, "centroid", **extra)
+    if strategy == "bent":
+        # Head-tail (seed §5.3 names them with WATs as the bent sources): a straight-ish
+        # path with one bright compact end; the host sits under the head, not mid-tail.
+        if (
+            cands.bend_deg >= straight_deg
+            and cands.end_ratio >= head_ratio
+            and cands.head_peak_fraction >= head_peak_fraction
+        ):
+            return CoreLocation(*cands.head, "head", **extra)
+        # U/V-shaped tails: the core is the bright spot where the tails meet.
+        if cands.bend_deg < bent_deg:
+            return CoreLocation(*cands.ridge, "ridge", **extra)
+    return CoreLocation(*cands.geodesic, "geodesic", **extra)
+
+
 def locate_core(
     img: np.ndarray,
     *,
@@ -227,21 +642,34 @@ def locate_core(
     dominance: float = DEFAULT_DOMINANCE,
     min_skeleton_px: int = DEFAULT_MIN_SKELETON_PX,
     link_px: float = DEFAULT_LINK_PX,
+    strategy: Literal["bent", "seed"] = "bent",
+    straight_deg: float = DEFAULT_STRAIGHT_DEG,
+    head_ratio: float = DEFAULT_HEAD_RATIO,
+    head_peak_fraction: float = DEFAULT_HEAD_PEAK_FRACTION,
+    bent_deg: float = DEFAULT_BENT_DEG,
+    ridge_width: float = DEFAULT_RIDGE_WIDTH,
 ) -> CoreLocation:
-    """The seed §5.3 gated core: geodesic centre for one extended structure, else centroid.
+    """The gated radio core: seed §5.3 plus the head-tail and bent-tail rules.
 
     Emission above ``threshold`` is split into 8-connected components; the source is the
     brightest component plus those linked to it within ``link_px``
     (:func:`source_components`; unrelated field sources are left out). Then:
 
-    * the brightest component carries >= ``dominance`` of the source's flux **and** its
-      skeleton is at least ``min_skeleton_px`` long -> one connected (possibly bent)
-      structure -> geodesic centre of that component, which stays on the emission where
-      a bent source's centroid falls off it (seed Figure 9);
-    * several comparable components (e.g. an FR II's detached lobes, whose host sits in
-      the gap between them where no skeleton runs) or a compact source (short skeleton,
-      where centroid and skeleton coincide but the centroid is sub-pixel) -> flux-weighted
-      centroid of the source's components.
+    * several comparable components (the brightest carries < ``dominance`` of the flux,
+      e.g. an FR II's detached lobes, whose host sits in the gap where no skeleton runs)
+      or a compact source (skeleton shorter than ``min_skeleton_px``) -> flux-weighted
+      centroid of the source's components (``method="centroid"``);
+    * otherwise one connected structure; with ``strategy="seed"`` its geodesic centre
+      (``"geodesic"``, seed §5.3, Figure 9). With ``strategy="bent"`` (default) the
+      skeleton's diameter path is measured first (:func:`diameter_path`,
+      :func:`bend_apex`, :func:`end_brightness`):
+
+      - bending angle >= ``straight_deg``, one end >= ``head_ratio`` x brighter than the
+        other and >= ``head_peak_fraction`` of the structure's peak -> a head-tail: the
+        brightest pixel at the bright end (``"head"``);
+      - bending angle < ``bent_deg`` -> a U/V-shaped tail: the brightest emission near
+        the geodesic centre (:func:`ridge_peak`, ``"ridge"``);
+      - else the geodesic centre (``"geodesic"``).
 
     Parameters
     ----------
@@ -255,43 +683,40 @@ def locate_core(
         Pixels; a skeleton shorter than this is a compact source.
     link_px : float
         Pixels; linking length that groups components into the source.
+    strategy : {"bent", "seed"}
+        ``"seed"`` reproduces the seed §5.3 gate (geodesic centre or centroid) exactly.
+    straight_deg, bent_deg : float
+        Bending angles, degrees in [0, 180].
+    head_ratio : float
+        Bright-end / faint-end peak ratio for a head-tail, >= 1.
+    head_peak_fraction : float
+        Bright-end peak / structure peak for a head-tail, in [0, 1].
+    ridge_width : float
+        Width of the ridge search around the geodesic centre, fraction of the path length.
 
     Returns
     -------
     CoreLocation
-        Pixel position (x = column, y = row) and the method used.
+        Pixel position (x = column, y = row), the method used and the measurements.
 
     Raises
     ------
     ValueError
-        Bad image (not 2-D, non-finite, nothing positive), ``dominance`` outside (0, 1],
-        negative ``min_skeleton_px`` or ``link_px``.
+        Bad image (not 2-D, non-finite, nothing positive) or a parameter out of range.
     """
-    arr = _check(img)
-    if not (0.0 < dominance <= 1.0):
-        raise ValueError(f"dominance must be in (0, 1], got {dominance!r}")
-    if min_skeleton_px < 0:
-        raise ValueError(f"min_skeleton_px must be >= 0, got {min_skeleton_px!r}")
-    if not link_px >= 0:
-        raise ValueError(f"link_px must be >= 0, got {link_px!r}")
-    if threshold is None:
-        peak = float(arr.max())
-        if not peak > 0:
-            raise ValueError(f"img has no positive emission (max {peak:g}); nothing to locate")
-        threshold = DEFAULT_THRESHOLD_FRACTION * peak
-    mask = _mask(arr, threshold)
-    labels, flux = _components(arr, mask)
-    members = source_components(labels, flux, link_px)
-    k = int(np.argmax(flux)) + 1
-    share = float(flux[k - 1] / flux[members - 1].sum())
-    if share >= dominance:
-        r, c, n_skel = _skeleton_centre(labels == k, "minimax")
-        if n_skel >= min_skeleton_px:
-            return CoreLocation(float(c), float(r), "geodesic", len(members), share)
-    src = np.isin(labels, members)
-    w = np.where(src, arr, 0.0)
-    rows, cols = np.nonzero(src)
-    total = w[rows, cols].sum()
-    x = float((w[rows, cols] * cols).sum() / total)
-    y = float((w[rows, cols] * rows).sum() / total)
-    return CoreLocation(x, y, "centroid", len(members), share)
+    cands = core_candidates(
+        img,
+        threshold=threshold,
+        dominance=dominance,
+        min_skeleton_px=min_skeleton_px,
+        link_px=link_px,
+        ridge_width=ridge_width,
+    )
+    return choose_core(
+        cands,
+        strategy=strategy,
+        straight_deg=straight_deg,
+        head_ratio=head_ratio,
+        head_peak_fraction=head_peak_fraction,
+        bent_deg=bent_deg,
+    )

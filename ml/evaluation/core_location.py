@@ -3,9 +3,11 @@
 Data: the 103 real VLA FIRST 1.4 GHz cutouts in ``<data_dir>/images/mirabest_first/``
 (MiraBest, Porter & Scaife; sample of Miraghaei & Best 2017), each 300 x 300 at 1.8"/px
 centred on its SDSS host galaxy. All 103 are used (there is no training here, so no
-split); the gate's parameters (threshold, dominance, linking length) were chosen on this
-same sample, so the gated figures are tuned-on-test. The JSON shows by how much: a
-threshold sweep and a 2-fold cross-validation of the choice ("cross_validated_gate").
+split); the gate's parameters (threshold, dominance, linking length, and the bent-source
+rules' angles and ratios) were chosen looking at this same sample, so the gated figures
+are tuned-on-test. The JSON shows by how much ("cross_validated_gate"): a 5-fold
+cross-validation over the WAT+HT sources of a grid of those parameters, and a transfer
+estimate (tuned on FRI/FRII/hybrid, tested on WAT+HT).
 
 Protocol (seed §5.2, §5.3, Figure 9): each image goes through the production radio chain
 (:func:`ml.preprocess.radio.preprocess_radio`: reprojected onto the seed's 240 x 240
@@ -22,6 +24,7 @@ Run: ``python -m ml.evaluation.core_location`` -> ``results/core_location.json``
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import warnings
@@ -34,13 +37,19 @@ from astropy.wcs import WCS
 from scipy import ndimage
 
 from ml.core_location import (
+    DEFAULT_BENT_DEG,
     DEFAULT_DOMINANCE,
+    DEFAULT_HEAD_PEAK_FRACTION,
+    DEFAULT_HEAD_RATIO,
     DEFAULT_LINK_PX,
     DEFAULT_MIN_SKELETON_PX,
+    DEFAULT_RIDGE_WIDTH,
+    DEFAULT_STRAIGHT_DEG,
     DEFAULT_THRESHOLD_FRACTION,
+    choose_core,
+    core_candidates,
     flux_weighted_centroid,
     geodesic_centre,
-    locate_core,
 )
 from ml.paths import data_dir, results_dir
 from ml.preprocess.radio import RADIO_PIXEL_SCALE_ARCSEC, RADIO_SIZE, preprocess_radio
@@ -48,10 +57,15 @@ from ml.preprocess.radio import RADIO_PIXEL_SCALE_ARCSEC, RADIO_SIZE, preprocess
 MIRABEST_DIR = Path("images") / "mirabest_first"
 WITHIN_ARCSEC = 5.0  # the issue's success radius (FIRST beam is 5.4" FWHM)
 GOAL_FRACTION = 0.90  # issue 4: gated core within 5" for >= 90 % of WAT + HT
-METHODS = ("centroid", "geodesic", "gated")
-# Diagnostic only (not offered by ml.core_location): the brightest pixel of the brightest
-# structure, to show whether a peak-based rule could close the gap to the goal.
-DIAGNOSTICS = ("peak",)
+# "gated" is ml.core_location.locate_core with its defaults (strategy="bent": seed §5.3 plus
+# the head-tail and bent-tail rules); "gated_seed" is the seed §5.3 gate alone
+# (strategy="seed", what this evaluation reported before the bent rules).
+METHODS = ("centroid", "geodesic", "gated_seed", "gated")
+# Single estimators, reported to show what each rule alone does: "peak" = brightest pixel
+# of the brightest structure (not offered by ml.core_location); "apex", "head", "ridge" =
+# the CoreCandidates of ml.core_location (where a source has no dominant structure with a
+# skeleton they fall back to its centroid, as the gate would).
+DIAGNOSTICS = ("peak", "apex", "head", "ridge")
 
 # MiraBest class code: 1st digit FRI(1)/FRII(2)/hybrid(3), 2nd confident(0)/uncertain(1),
 # 3rd standard(0)/double-double(1)/WAT(2)/head-tail(4) (PROVENANCE.md of the folder).
@@ -117,11 +131,13 @@ def load_frame(src: MiraBestSource) -> np.ndarray:
 
 
 def locate_all(img: np.ndarray, threshold_fraction: float = DEFAULT_THRESHOLD_FRACTION) -> dict:
-    """Centroid, geodesic centre and gated core of one frame, pixels."""
+    """Every estimator of one frame (METHODS and DIAGNOSTICS), pixels, plus the gate's inputs."""
     thr = threshold_fraction * float(img.max())
     cx, cy = flux_weighted_centroid(img, thr)
     gx, gy = geodesic_centre(img, thr)
-    core = locate_core(img, threshold=thr)
+    cands = core_candidates(img, threshold=thr)
+    core = choose_core(cands)
+    seed = choose_core(cands, strategy="seed")
     labels, n = ndimage.label(img > thr, structure=np.ones((3, 3), bool))
     flux = ndimage.sum(img, labels, index=np.arange(1, n + 1))
     brightest = np.where(labels == int(np.argmax(flux)) + 1, img, -np.inf)
@@ -131,9 +147,18 @@ def locate_all(img: np.ndarray, threshold_fraction: float = DEFAULT_THRESHOLD_FR
         "centroid": (cx, cy),
         "geodesic": (gx, gy),
         "gated": (core.x, core.y),
+        "gated_seed": (seed.x, seed.y),
+        "apex": cands.apex or cands.centroid,
+        "head": cands.head or cands.centroid,
+        "ridge": cands.ridge or cands.centroid,
         "gated_method": core.method,
+        "gated_seed_method": seed.method,
         "n_components": core.n_components,
         "dominance": core.dominance,
+        "bend_deg": cands.bend_deg,
+        "path_length_px": cands.path_length_px,
+        "end_ratio": cands.end_ratio,
+        "head_peak_fraction": cands.head_peak_fraction,
     }
 
 
@@ -182,14 +207,17 @@ def evaluate(sources: list[MiraBestSource], frames: list[np.ndarray]) -> dict:
         lo, hi = int(np.floor(centre)), int(np.ceil(centre)) + 1
         rec["host_on_emission"] = bool(img[lo:hi, lo:hi].max() > thr)
         rec["gated_method"] = loc["gated_method"]
+        rec["gated_seed_method"] = loc["gated_seed_method"]
         rec["n_components"] = loc["n_components"]
-        rec["dominance"] = round(loc["dominance"], 3)
+        for key in ("dominance", "bend_deg", "path_length_px", "end_ratio", "head_peak_fraction"):
+            rec[key] = round(float(loc[key]), 3)
         records.append(rec)
     offs = {m: np.array(v) for m, v in offs.items()}
-    # Ceiling of any gate choosing among these three estimators: per source, the best one.
-    # (Uses the host position, so it is a diagnostic bound, never a method.)
-    offs["oracle_best_of_three"] = np.min([offs[m] for m in METHODS], axis=0)
-    offs["oracle_best_incl_peak"] = np.min([offs[m] for m in METHODS + DIAGNOSTICS], axis=0)
+    # Ceilings of any gate choosing among estimators: per source, the best one. (They use
+    # the host position, so they are diagnostic bounds, never methods.)
+    seed_three = ("centroid", "geodesic", "gated_seed")
+    offs["oracle_best_of_three"] = np.min([offs[m] for m in seed_three], axis=0)
+    offs["oracle_best_of_all"] = np.min([offs[m] for m in METHODS + DIAGNOSTICS], axis=0)
     groups = _groups(sources)
     per_group = {
         name: {m: _summary(v[sel]) for m, v in offs.items()} for name, sel in groups.items()
@@ -206,6 +234,7 @@ def evaluate(sources: list[MiraBestSource], frames: list[np.ndarray]) -> dict:
             "statement": "gated core within 5 arcsec of the host for >= 90% of WAT+HT "
             "(codes 102+104), and better than the centroid alone on them",
             "gated_frac_within_5arcsec": goal["gated"]["frac_within_5arcsec"],
+            "gated_seed_frac_within_5arcsec": goal["gated_seed"]["frac_within_5arcsec"],
             "centroid_frac_within_5arcsec": goal["centroid"]["frac_within_5arcsec"],
             "met_90pct": goal["gated"]["frac_within_5arcsec"] >= GOAL_FRACTION,
             "better_than_centroid": goal["gated"]["frac_within_5arcsec"]
@@ -213,7 +242,7 @@ def evaluate(sources: list[MiraBestSource], frames: list[np.ndarray]) -> dict:
             "oracle_best_of_three_frac_within_5arcsec": goal["oracle_best_of_three"][
                 "frac_within_5arcsec"
             ],
-            "oracle_best_incl_peak_frac_within_5arcsec": goal["oracle_best_incl_peak"][
+            "oracle_best_of_all_frac_within_5arcsec": goal["oracle_best_of_all"][
                 "frac_within_5arcsec"
             ],
         },
@@ -243,69 +272,157 @@ def threshold_sweep(
     return out
 
 
+# Parameters of the gate and the values the honesty checks tune over. The first three
+# change which emission forms the source (core_candidates), the rest only the choice
+# (choose_core), so candidates are computed once per (threshold, dominance, link).
+_CANDIDATE_KEYS = ("threshold_fraction", "dominance", "link_px")
+_CHOICE_KEYS = ("straight_deg", "head_ratio", "head_peak_fraction", "bent_deg")
+DEFAULT_GATE = {
+    "threshold_fraction": DEFAULT_THRESHOLD_FRACTION,
+    "dominance": DEFAULT_DOMINANCE,
+    "link_px": DEFAULT_LINK_PX,
+    "straight_deg": DEFAULT_STRAIGHT_DEG,
+    "head_ratio": DEFAULT_HEAD_RATIO,
+    "head_peak_fraction": DEFAULT_HEAD_PEAK_FRACTION,
+    "bent_deg": DEFAULT_BENT_DEG,
+}
+TUNING_GRID = {
+    "threshold_fraction": (0.1, 0.2, 0.3),
+    "dominance": (0.7, 0.85),
+    "link_px": (20.0, 40.0),
+    "straight_deg": (125.0, 135.0, 145.0),
+    "head_ratio": (1.5, 2.0, 3.0),
+    "head_peak_fraction": (0.7, 0.85, 1.0),
+    "bent_deg": (0.0, 100.0, 120.0),  # 0 = never the ridge rule
+}
+
+
+def gate_offsets(
+    frames: list[np.ndarray], grid: dict | None = None
+) -> tuple[list[dict], np.ndarray]:
+    """Offsets (arcsec) of the gated core for every parameter set of ``grid`` x every frame.
+
+    ``grid`` maps each key of ``DEFAULT_GATE`` to a tuple of values (missing keys: the
+    default). Returns the list of parameter dicts and an array (n_sets, n_frames).
+    """
+    grid = {k: tuple(grid.get(k, (v,))) if grid else (v,) for k, v in DEFAULT_GATE.items()}
+    centre = (RADIO_SIZE - 1) / 2.0
+    cand_sets = list(itertools.product(*(grid[k] for k in _CANDIDATE_KEYS)))
+    choice_sets = list(itertools.product(*(grid[k] for k in _CHOICE_KEYS)))
+    params, rows = [], []
+    for cs in cand_sets:
+        f, d, ln = cs
+        cands = [
+            core_candidates(
+                img,
+                threshold=f * float(img.max()),
+                dominance=d,
+                link_px=ln,
+                ridge_width=DEFAULT_RIDGE_WIDTH,
+            )  # fmt: skip
+            for img in frames
+        ]
+        for ch in choice_sets:
+            kw = dict(zip(_CHOICE_KEYS, ch, strict=True))
+            locs = [choose_core(c, **kw) for c in cands]
+            params.append(dict(zip(_CANDIDATE_KEYS, cs, strict=True)) | kw)
+            rows.append([np.hypot(c.x - centre, c.y - centre) for c in locs])
+    return params, np.array(rows) * RADIO_PIXEL_SCALE_ARCSEC
+
+
+def _best(offs: np.ndarray, sel: np.ndarray) -> int:
+    """Index of the parameter set with the highest within-5" fraction on ``sel`` (ties:
+    lower median offset, then the first in grid order)."""
+    frac = np.mean(offs[:, sel] <= WITHIN_ARCSEC, axis=1)
+    med = np.median(offs[:, sel], axis=1)
+    return int(np.lexsort((np.arange(len(frac)), med, -frac))[0])
+
+
 def cross_validated_gate(
     sources: list[MiraBestSource],
     frames: list[np.ndarray],
     *,
-    k: int = 2,
+    k: int = 5,
     seed: int = 0,
-    fractions=(0.1, 0.2, 0.3),
-    dominances=(0.7, 0.85, 0.95),
-    links=(0.0, 20.0, 40.0),
+    grid: dict | None = None,
 ) -> dict:
-    """How optimistic is tuning the gate on the test sample? k-fold check on WAT+HT.
+    """How optimistic is tuning the gate on the test sample? Two held-out estimates.
 
-    The sources are split into ``k`` folds (seeded permutation, stratified by group); on
-    each training part the (threshold, dominance, link) triple with the highest WAT+HT
-    within-5" fraction (ties: lower median offset) is chosen and applied to the held-out
-    part. Returns the pooled held-out fraction next to the tuned-on-all one.
+    1. k-fold over WAT+HT sources (seeded permutation, stratified by group): on each
+       training part the parameter set of ``grid`` with the highest WAT+HT within-5"
+       fraction (ties: lower median offset) is chosen and applied to the held-out part;
+       the pooled held-out fraction is reported.
+    2. Transfer: tuned on the other classes (FRI, FRII, hybrid; all-source within-5"
+       fraction) and tested on WAT+HT, which it never saw.
+
+    Both next to the defaults' and the best-on-all (fully tuned-on-test) fractions.
     """
-    centre = (RADIO_SIZE - 1) / 2.0
-    grid = [(f, d, ln) for f in fractions for d in dominances for ln in links]
-    offs = np.empty((len(grid), len(sources)))
-    for j, (f, d, ln) in enumerate(grid):
-        for i, img in enumerate(frames):
-            core = locate_core(img, threshold=f * float(img.max()), dominance=d, link_px=ln)
-            offs[j, i] = np.hypot(core.x - centre, core.y - centre) * RADIO_PIXEL_SCALE_ARCSEC
-    target = _groups(sources)["WAT+HT"]
+    if k < 2:
+        raise ValueError(f"k must be >= 2, got {k!r}")
+    params, offs = gate_offsets(frames, grid if grid is not None else TUNING_GRID)
+    groups = _groups(sources)
+    target = groups["WAT+HT"]
     rng = np.random.default_rng(seed)
-    fold = np.empty(len(sources), int)
-    for g in sorted({s.group for s in sources}):
-        idx = np.flatnonzero([s.group == g for s in sources])
+    fold = np.full(len(sources), -1)
+    for g in ("WAT", "HT"):
+        idx = np.flatnonzero(target & groups[g])
         fold[rng.permutation(idx)] = np.arange(len(idx)) % k
     held_out = np.full(len(sources), np.nan)
     chosen = []
     for f in range(k):
-        train = (fold != f) & target
-
-        def score(j, train=train):
-            o = offs[j, train]
-            return (np.mean(o <= WITHIN_ARCSEC), -np.median(o))
-
-        best = max(range(len(grid)), key=score)
-        keys = ("threshold_fraction", "dominance", "link_px")
-        chosen.append(dict(zip(keys, grid[best], strict=True)))
+        best = _best(offs, target & (fold != f))
+        chosen.append(params[best])
         held_out[fold == f] = offs[best, fold == f]
-    default = grid.index((DEFAULT_THRESHOLD_FRACTION, DEFAULT_DOMINANCE, DEFAULT_LINK_PX))
+    other = ~np.isin([s.group for s in sources], ["WAT", "HT"])
+    transfer = _best(offs, other) if other.any() else None
+    default = params.index(DEFAULT_GATE) if DEFAULT_GATE in params else None
+
+    def frac(row, sel=target):
+        return round(float(np.mean(row[sel] <= WITHIN_ARCSEC)), 4)
+
     return {
         "k": k,
         "seed": seed,
-        "grid_size": len(grid),
+        "grid": {key: list(v) for key, v in (TUNING_GRID if grid is None else grid).items()},
+        "grid_size": len(params),
         "chosen_per_fold": chosen,
-        "WAT+HT_heldout_frac_within_5arcsec": round(
-            float(np.mean(held_out[target] <= WITHIN_ARCSEC)), 4
-        ),
-        "WAT+HT_defaults_frac_within_5arcsec": round(
-            float(np.mean(offs[default, target] <= WITHIN_ARCSEC)), 4
-        ),
-        "WAT+HT_best_on_all_frac_within_5arcsec": round(
-            float(max(np.mean(offs[j, target] <= WITHIN_ARCSEC) for j in range(len(grid)))), 4
-        ),
+        "WAT+HT_heldout_frac_within_5arcsec": frac(held_out),
+        "transfer_chosen_on_FRI_FRII_hybrid": None if transfer is None else params[transfer],
+        "WAT+HT_transfer_frac_within_5arcsec": None if transfer is None else frac(offs[transfer]),
+        "WAT+HT_defaults_frac_within_5arcsec": None if default is None else frac(offs[default]),
+        "WAT+HT_best_on_all_frac_within_5arcsec": frac(offs[_best(offs, target)]),
+        "best_on_all_parameters": params[_best(offs, target)],
     }
 
 
+def ablation(sources: list[MiraBestSource], frames: list[np.ndarray]) -> dict:
+    """Each bent-source rule varied alone around the defaults: within-5" fraction per group.
+
+    ``straight_deg=180`` switches the head-tail rule off in practice (only an exactly
+    straight path would qualify); ``bent_deg=0`` switches the ridge rule off.
+    """
+    groups = _groups(sources)
+    out = {}
+    for key, values in (
+        ("straight_deg", (125.0, 135.0, 145.0, 180.0)),
+        ("head_ratio", (1.5, 2.0, 3.0)),
+        ("head_peak_fraction", (0.7, 0.85, 1.0)),
+        ("bent_deg", (0.0, 100.0, 120.0)),
+    ):
+        params, offs = gate_offsets(frames, {key: values})
+        out[key] = [
+            {key: p[key]}
+            | {
+                g: round(float(np.mean(row[groups[g]] <= WITHIN_ARCSEC)), 4)
+                for g in ("WAT+HT", "WAT", "HT", "FRI", "FRII", "all")
+            }
+            for p, row in zip(params, offs, strict=True)
+        ]
+    return out
+
+
 def plot_worst(sources, frames, result: dict, path: Path, n: int = 6) -> None:
-    """Figure-9 style panels: emission, skeleton structure, host and the three cores."""
+    """Figure-9 style panels: emission, skeleton, host, centroid, geodesic centre, both gates."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -326,7 +443,8 @@ def plot_worst(sources, frames, result: dict, path: Path, n: int = 6) -> None:
         ax.contour(img, levels=[thr], colors="tab:orange", linewidths=0.6)
         ax.plot(centre, centre, "+", color="k", ms=14, mew=1.5, label="host (SDSS)")
         ax.add_patch(plt.Circle((centre, centre), WITHIN_ARCSEC, fill=False, ls=":", color="k"))
-        for m, style in (("centroid", "bs"), ("geodesic", "g^"), ("gated", "rx")):
+        styles = (("centroid", "bs"), ("geodesic", "g^"), ("gated_seed", "mv"), ("gated", "rx"))
+        for m, style in styles:
             x, y = rec[f"{m}_xy_px"]
             ax.plot(x, y, style, ms=8, mfc="none" if m != "gated" else None, label=m)
         ax.set_title(
@@ -361,7 +479,11 @@ def main(argv: list[str] | None = None) -> dict:
         "data": {
             "set": "real: MiraBest VLA FIRST 1.4 GHz cutouts (images/mirabest_first), all files",
             "n_sources": len(sources),
-            "split": "none (no training; gate parameters tuned on this same sample)",
+            "split": "none (no training). TUNED-ON-TEST: the gate's defaults (threshold, "
+            "dominance, link, and the bent rules' straight_deg, head_ratio, "
+            "head_peak_fraction, bent_deg) were chosen looking at this same sample, so every "
+            "'gated' and 'gated_seed' figure in per_group/goal is tuned-on-test; the "
+            "held-out estimates are in cross_validated_gate",
             "host_position": "image centre (SDSS host of Miraghaei & Best 2017)",
             "frame": f'{RADIO_SIZE}x{RADIO_SIZE} at {RADIO_PIXEL_SCALE_ARCSEC}"/px via '
             "ml.preprocess.radio.preprocess_radio",
@@ -371,11 +493,18 @@ def main(argv: list[str] | None = None) -> dict:
             "dominance": DEFAULT_DOMINANCE,
             "min_skeleton_px": DEFAULT_MIN_SKELETON_PX,
             "link_px": DEFAULT_LINK_PX,
+            "strategy": "bent",
+            "straight_deg": DEFAULT_STRAIGHT_DEG,
+            "head_ratio": DEFAULT_HEAD_RATIO,
+            "head_peak_fraction": DEFAULT_HEAD_PEAK_FRACTION,
+            "bent_deg": DEFAULT_BENT_DEG,
+            "ridge_width": DEFAULT_RIDGE_WIDTH,
             "within_arcsec": WITHIN_ARCSEC,
         },
         "command": "python -m ml.evaluation.core_location",
         **{k: v for k, v in result.items() if k != "records"},
         "threshold_sweep_WAT+HT": threshold_sweep(sources, frames),
+        "ablation_tuned_on_test": ablation(sources, frames),
         "cross_validated_gate": cross_validated_gate(sources, frames),
         "records": result["records"],
     }
