@@ -356,22 +356,27 @@ def _plots(off, real, n_cand, fields, size) -> list[str]:
     sel += [f for f in fields if f not in sel][: 8 - len(sel)]
     fig, axes = plt.subplots(2, 4, figsize=(13, 6.8))
     c = (size - 1) / 2
+    h = 60  # show the central 120" (sources are a few to ~100" across)
+    lo = int(c - h + 0.5)
     for ax, f in zip(axes.ravel(), sel, strict=False):
-        r = f.radio * 1e3
+        r = f.radio[lo : lo + 2 * h, lo : lo + 2 * h] * 1e3
         s3 = 3 * f.noise_ujy * 1e-3
         ax.imshow(np.arcsinh(r / s3), origin="lower", cmap="inferno", vmin=np.arcsinh(-1),
                   vmax=max(np.arcsinh(r.max() / s3), 2.0))  # fmt: skip
         cand = f.candidates
-        ax.scatter(c + np.asarray(cand["x"]), c + np.asarray(cand["y"]), s=12, facecolors="none",
-                   edgecolors="cyan", lw=0.7)  # fmt: skip
-        h = f.host_index
-        ax.scatter([c + cand["x"][h]], [c + cand["y"][h]], marker="x", s=50, c="lime")
-        ax.plot([c], [c], "w+", ms=8)
+        x = np.asarray(cand["x"]) + c - lo
+        y = np.asarray(cand["y"]) + c - lo
+        ax.scatter(x, y, s=40, facecolors="none", edgecolors="cyan", lw=0.8)
+        k = f.host_index
+        ax.scatter([x[k]], [y[k]], marker="s", s=90, facecolors="none", edgecolors="lime", lw=1.2)
+        ax.set_xlim(0, 2 * h - 1)
+        ax.set_ylim(0, 2 * h - 1)
         ax.set_title(f'seed {f.seed}: {f.morphology}, beam {f.beam.bmaj_arcsec:.1f}"', fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
     fig.suptitle(
-        "SIMULATED VLASS-like fields (asinh of S / 3 sigma); circles: PS1 candidates, x: host"
+        "SIMULATED VLASS-like fields, central 2' (asinh of S / 3 sigma); "
+        "circles: PS1 candidates, square: host"
     )
     fig.tight_layout()
     fig.savefig(p, dpi=90)
