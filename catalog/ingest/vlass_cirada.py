@@ -143,7 +143,9 @@ def _epoch_from_file(path: Path) -> str:
 # ------------------------------------------------------------------------------------------
 
 
-def row_to_fields(path: Path, line: int, row: dict[str, str], cut: ScienceCut) -> dict:
+def row_to_fields(
+    path: Path, line: int, row: dict[str, str], cut: ScienceCut, keep_extra: bool = True
+) -> dict:
     """Validate one CIRADA row and map it onto ``RadioComponent`` fields (no epoch)."""
     name = row["Component_name"].strip()
     if not name:
@@ -171,7 +173,12 @@ def row_to_fields(path: Path, line: int, row: dict[str, str], cut: ScienceCut) -
     qual = parse_int(path, line, "Quality_flag", row["Quality_flag"])
     if dup is not None and dup >= 2:
         out["name"] = f"{name} [{row.get('Subtile', '').strip()}]"
-    out.update(duplicate_flag=dup, quality_flag=qual, is_science=cut(dup, qual), extra=extra)
+    out.update(
+        duplicate_flag=dup,
+        quality_flag=qual,
+        is_science=cut(dup, qual),
+        extra=extra if keep_extra else {},
+    )
     for f, _ in FIELD_MAP.values():
         out.setdefault(f, None)
     out.setdefault("s_code", "")
@@ -179,13 +186,19 @@ def row_to_fields(path: Path, line: int, row: dict[str, str], cut: ScienceCut) -
 
 
 def _ingest_orm(
-    path: Path, epoch: Epoch, cut: ScienceCut, report: IngestReport, chunk_rows: int, progress
+    path: Path,
+    epoch: Epoch,
+    cut: ScienceCut,
+    report: IngestReport,
+    chunk_rows: int,
+    progress,
+    keep_extra: bool = True,
 ) -> None:
     dups = DuplicateChecker(path, "Component_name")
     for _header, chunk in iter_csv_chunks(path, required=REQUIRED_COLUMNS, chunk_rows=chunk_rows):
         rows = []
         for line, row in chunk:
-            f = row_to_fields(path, line, row, cut)
+            f = row_to_fields(path, line, row, cut, keep_extra)
             dups.check(f["name"], line)
             rows.append({"epoch_id": epoch.pk, **f})
         upsert(RadioComponent, rows, keys=("epoch_id", "name"), report=report)
@@ -225,7 +238,13 @@ def _translate_copy_error(path: Path, exc: Exception) -> Exception:
 
 
 def _ingest_copy(
-    path: Path, epoch: Epoch, cut: ScienceCut, report: IngestReport, chunk_rows: int, progress
+    path: Path,
+    epoch: Epoch,
+    cut: ScienceCut,
+    report: IngestReport,
+    chunk_rows: int,
+    progress,
+    keep_extra: bool = True,
 ) -> None:
     import psycopg  # only on PostgreSQL
 
@@ -392,7 +411,8 @@ def _ingest_copy(
         extra_cols = [
             c
             for c in header
-            if c not in ("Component_name", "RA", "DEC", "S_Code", "Duplicate_flag", "Quality_flag")
+            if keep_extra
+            and c not in ("Component_name", "RA", "DEC", "S_Code", "Duplicate_flag", "Quality_flag")
             and c not in FIELD_MAP
         ]
         # The JSON text is assembled with string operations and parsed once: converting
@@ -455,6 +475,7 @@ def ingest_vlass_cirada(
     dry_run: bool = False,
     use_copy: bool | None = None,
     chunk_rows: int = 50_000,
+    keep_extra: bool = True,
     progress=None,
 ) -> IngestReport:
     """Ingest one CIRADA-format VLASS component CSV (one transaction for the file).
@@ -473,6 +494,10 @@ def ingest_vlass_cirada(
         Force the PostgreSQL COPY path on/off; default on for PostgreSQL.
     chunk_rows : int
         Rows per chunk (memory bound).
+    keep_extra : bool
+        Store the ~50 CIRADA columns the model has no field for in ``extra`` (default).
+        Every cell is validated either way; ``False`` skips building the JSON, which is
+        most of the PostgreSQL upsert time (see ``results/ingest.json``).
 
     Raises
     ------
@@ -492,6 +517,6 @@ def ingest_vlass_cirada(
 
     def work(rep: IngestReport) -> None:
         ep = vlass_epoch(epoch or _epoch_from_file(path), catalogue_version)
-        (_ingest_copy if copy else _ingest_orm)(path, ep, cut, rep, chunk_rows, bar)
+        (_ingest_copy if copy else _ingest_orm)(path, ep, cut, rep, chunk_rows, bar, keep_extra)
 
     return run_ingest(work, report)

@@ -220,3 +220,20 @@ def test_expert_labels_supersede_and_validate(tmp_path):
     with pytest.raises(ValueError, match=r"line 1: missing required column\(s\) \['host_ra'\]"):
         ingest_expert(bad)
     assert Label.objects.filter(origin="expert").count() == 2
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_ingest_all_real_catalogues(capsys):
+    call_command("ingest_all", verbosity=0)
+    out = capsys.readouterr().out
+    for src in ("vlass_cirada", "lou2023", "norris2006", "rgz", "zhu2023"):
+        assert src in out
+    assert "rejected 74: pre-release SWIRE ID without a host position" in out
+    assert RadioComponent.objects.filter(epoch__survey__name="VLASS").count() == 99 + 71
+    assert RadioComponent.objects.filter(epoch__survey__name="ATLAS").count() == 784
+    assert Candidate.objects.count() == 1177
+    assert Label.objects.current().filter(origin="lou2023").count() == 71
+    origins = set(Label.objects.values_list("origin", flat=True))
+    assert {"lou2023", "norris2006", "rgz", "zhu2023"} <= origins
+    assert "components labelled by both rgz and norris2006 disagree" in out

@@ -222,3 +222,16 @@ def test_command_reports_and_fails_cleanly(tmp_path, capsys):
         )
     with pytest.raises(CommandError, match="not a list of integers"):
         call_command("ingest_vlass_cirada", str(SAMPLE), "--quality-flags", "x", verbosity=0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
+def test_no_extra_still_validates_every_cell(tmp_path, path):
+    use_copy = _use_copy(path)
+    ingest_vlass_cirada(SAMPLE, use_copy=use_copy, keep_extra=False)
+    assert all(e == {} for e in RadioComponent.objects.values_list("extra", flat=True))
+    header, rows = _rows()
+    rows[0][header.index("NN_dist")] = "far"
+    bad = _write(tmp_path, header, rows)
+    with pytest.raises(ValueError, match=r"line 2, column 'NN_dist': not a number: 'far'"):
+        ingest_vlass_cirada(bad, use_copy=use_copy, keep_extra=False, epoch="x")
