@@ -262,8 +262,12 @@ def test_cross_validated_gate_on_a_real_subset():
     core = locate_core(frames[0])
     j = params.index(DEFAULT_GATE)
     assert offs[j, 0] == pytest.approx(np.hypot(core.x - 119.5, core.y - 119.5))
-    cv = cross_validated_gate(sources, frames, k=2, grid=grid)
+    cv = cross_validated_gate(sources, frames, k=2, repeats=3, grid=grid)
     assert cv["grid_size"] == 4 and len(cv["chosen_per_fold"]) == 2
+    assert len(cv["WAT+HT_heldout_frac_per_repeat"]) == 3
+    assert cv["WAT+HT_heldout_frac_within_5arcsec"] == pytest.approx(
+        np.mean(cv["WAT+HT_heldout_frac_per_repeat"]), abs=1e-4
+    )
     for key in ("WAT+HT_heldout_frac_within_5arcsec", "WAT+HT_transfer_frac_within_5arcsec"):
         assert 0.0 <= cv[key] <= 1.0
     no_other = cross_validated_gate(sources[:7], frames[:7], k=2, grid=grid)
@@ -278,6 +282,8 @@ def test_cross_validated_gate_on_a_real_subset():
     )
     with pytest.raises(ValueError, match="k must be >= 2, got 1"):
         cross_validated_gate(sources, frames, k=1, grid={})
+    with pytest.raises(ValueError, match="repeats must be >= 1, got 0"):
+        cross_validated_gate(sources, frames, repeats=0, grid={})
 
 
 # --- bent sources: diameter path, apex, head of a head-tail --------------------------------
@@ -506,3 +512,27 @@ def test_real_head_tails_core_is_the_head(name):
     assert np.hypot(core.x - 119.5, core.y - 119.5) <= 5.0
     seed = locate_core(img, strategy="seed")
     assert np.hypot(seed.x - 119.5, seed.y - 119.5) > 10.0
+
+
+def test_shifted_frame_keeps_the_host_under_the_same_emission():
+    # A compact source's peak stays at the same place relative to the host when the frame
+    # is centred elsewhere (the stress test of host-centring in ml.evaluation.core_location).
+    from ml.evaluation.core_location import load_shifted_frame, parse_name
+
+    path = FIRST_DIR / "200_137.463+058.784_0.2697_0006.27.fits"
+    if not path.exists():
+        pytest.skip(f"real data not found: {path}")
+    src = parse_name(path)
+    f0, h0 = load_shifted_frame(src, (0, 0))
+    assert h0 == (119.5, 119.5)
+    p0 = np.unravel_index(np.argmax(f0), f0.shape)
+    for shift in ((6, 0), (-4, 9)):
+        f, (hx, hy) = load_shifted_frame(src, shift)
+        # 1.8"/px input -> the host moves by ~1.8 x shift frame pixels, opposite sign
+        assert hx == pytest.approx(119.5 - 1.8 * shift[0], abs=0.1)
+        assert hy == pytest.approx(119.5 - 1.8 * shift[1], abs=0.1)
+        p = np.unravel_index(np.argmax(f), f.shape)
+        assert p[1] - hx == pytest.approx(p0[1] - 119.5, abs=1.0)
+        assert p[0] - hy == pytest.approx(p0[0] - 119.5, abs=1.0)
+    with pytest.raises(ValueError, match=r"shift_px \(21, 0\) exceeds \+/-20 input pixels"):
+        load_shifted_frame(src, (21, 0))
