@@ -281,18 +281,26 @@ class HostEngine:
                             f"got {tuple(f.optical.shape)}"
                         )
 
-    def _encode_optical(self, fields: Sequence[HostField]) -> None:
-        """Fill the cache with the code of every optical source not yet in it (batched)."""
+    def _encode_optical(self, fields: Sequence[HostField]) -> dict[Hashable, torch.Tensor]:
+        """Codes of every optical source in ``fields``: from the cache, else encoded (batched).
+
+        Returns the codes for this call in a local dict, so a size-capped cache that evicts
+        entries during the call cannot lose any of them.
+        """
+        codes: dict[Hashable, torch.Tensor] = {}
         todo: list[tuple[Hashable, HostField, int]] = []
         queued: set[Hashable] = set()
         for f in fields:
             for i, cid in enumerate(f.candidate_ids):
-                if cid in self.cache or cid in queued:
+                if cid in codes or cid in queued:
                     self.cache.hits += 1
-                    continue
-                self.cache.misses += 1
-                queued.add(cid)
-                todo.append((cid, f, i))
+                elif cid in self.cache:
+                    self.cache.hits += 1
+                    codes[cid] = self.cache.get(cid)
+                else:
+                    self.cache.misses += 1
+                    queued.add(cid)
+                    todo.append((cid, f, i))
         c, s = self.cfg.optical_bands, self.cfg.optical_size
         for start in range(0, len(todo), self.batch):
             chunk = todo[start : start + self.batch]
@@ -309,6 +317,8 @@ class HostEngine:
                 code = self.model.optical_code(self._images(stamps)).float()
             for (cid, _, _), row in zip(chunk, code, strict=True):
                 self.cache.put(cid, row)
+                codes[cid] = row
+        return codes
 
     def _radio_features(self, fields: Sequence[HostField]) -> torch.Tensor:
         s = self.cfg.radio_size
@@ -347,8 +357,7 @@ class HostEngine:
         cfg = self.cfg
         with torch.inference_mode():
             radio = self._radio_features(fields) if cfg.use_radio else None
-            if cfg.use_optical:
-                self._encode_optical(fields)
+            codes = self._encode_optical(fields) if cfg.use_optical else {}
             counts = [len(f.candidate_ids) for f in fields]
             field_of_pair = torch.repeat_interleave(
                 torch.arange(len(fields), device=self.device),
@@ -356,7 +365,7 @@ class HostEngine:
             )
             radio_pair = None if radio is None else radio.index_select(0, field_of_pair)
             code = (
-                torch.stack([self.cache.get(c) for f in fields for c in f.candidate_ids])
+                torch.stack([codes[c] for f in fields for c in f.candidate_ids])
                 if cfg.use_optical
                 else None
             )

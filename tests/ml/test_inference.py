@@ -60,6 +60,7 @@ def _fields(ids_per_field: list[list[str]], seed: int = 0) -> tuple[list[HostFie
 IDS = [["a0", "a1", "a2", "a3"], ["b0", "a1", "b2"], ["c0", "b0", "c2", "c3", "c4"]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("batch", "channels_last"), [(2, True), (32, False)])
 def test_engine_fp32_equals_naive_per_pair(batch, channels_last):
     m = _model()
@@ -127,6 +128,15 @@ def test_optical_cache_encodes_each_source_once_across_fields_and_calls():
     # a cache bound to another engine is cleared, never reused with the wrong weights
     HostEngine(_model(seed=5), cache=cache)
     assert len(cache) == 0
+
+
+def test_small_cache_cap_does_not_lose_codes_within_a_call():
+    m = _model()
+    fields, _ = _fields(IDS)
+    ref = score_fields(fields, m)
+    got = score_fields(fields, m, cache=OpticalCache(max_items=1), batch=2)
+    for r, g in zip(ref, got, strict=True):
+        np.testing.assert_allclose(r, g, atol=1e-6)
 
 
 def test_cache_size_cap_evicts_lru():
