@@ -27,6 +27,7 @@ import functools
 import hashlib
 import logging
 import math
+import os
 import tempfile
 import warnings
 import zipfile
@@ -194,7 +195,8 @@ def load_templates(root: str | None = None) -> dict[str, tuple[Template, ...]]:
         tpls = _build_templates(base)
         # one flat array (not one npz member per template): loading 1,900 members is slow
         sizes = [t.image.size for t in tpls]
-        tmp = cache.with_suffix(".tmp.npz")
+        # unique temporary name: two processes may build the cache at the same time
+        tmp = cache.with_name(f"{cache.stem}.{os.getpid()}.tmp.npz")
         np.savez_compressed(
             tmp,
             flat=np.concatenate([t.image.ravel() for t in tpls]).astype(np.float32),
