@@ -235,3 +235,14 @@ def test_package_exports_the_public_api_lazily():
     assert ml.sim.render_components is ml.sim.radio.render_components
     with pytest.raises(AttributeError, match="module 'ml.sim' has no attribute 'nope'"):
         ml.sim.nope  # noqa: B018
+
+
+def test_norris71_stats_rejects_a_field_without_exactly_one_host(tmp_path):
+    p = tmp_path / "notes.csv"
+    p.write_text(
+        "VLASS_component_name, PS source id, PS source ra, PS source dec, Groud_Truth\n"
+        "VLASS1QLCIR J32626.9-275611.2, 1, 51.61, -27.93, 0\n"
+        "VLASS1QLCIR J32626.9-275611.2, 2, 51.62, -27.94, 0\n"
+    )
+    with pytest.raises(ValueError, match="field VLASS1QLCIR J32626.9-275611.2 has 0 hosts"):
+        norris71_field_stats(str(p))

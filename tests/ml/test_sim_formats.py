@@ -183,3 +183,14 @@ def test_write_sky_bad_input(tmp_path, kwargs, msg):
     args = {"n_fields": 1, "out_dir": tmp_path, "seed": 1, **kwargs}
     with pytest.raises(ValueError, match=msg):
         write_sky(**args)
+
+
+def test_write_fits_image_rejects_a_header_that_does_not_match(tmp_path):
+    from ml.sim.formats import write_fits_image
+
+    hdr = fits.Header([("SIMPLE", True), ("BITPIX", -32), ("NAXIS", 2), ("NAXIS1", 3),
+                       ("NAXIS2", 4)])  # fmt: skip
+    write_fits_image(tmp_path / "ok.fits", hdr, np.zeros((4, 3)))
+    assert fits.getdata(tmp_path / "ok.fits").shape == (4, 3)
+    with pytest.raises(ValueError, match=r"bad.fits: header BITPIX/NAXIS do not describe"):
+        write_fits_image(tmp_path / "bad.fits", hdr, np.zeros((3, 4)))
