@@ -18,6 +18,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ml.classifier.train",
         "optical GALAXY/QSO/STAR image classifier on simulated candidates (seed §3.2)",
     ),
+    "host": (
+        "ml.host.train",
+        "host identifier: grouped 10-fold CV on simulated fields (seed §3.3, §4.2, Fig 7)",
+    ),
 }
 
 

@@ -61,6 +61,7 @@ __all__ = [
     "evaluate",
     "cross_validate",
     "load_json_config",
+    "config_from_file",
     "main",
 ]
 
@@ -353,12 +354,33 @@ def load_json_config(path: Path) -> tuple[HostConfig, TrainConfig, SimDataConfig
 _load_json_config = load_json_config  # kept: ml.evaluation.norris71_model imports this name
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    ap = argparse.ArgumentParser(description="Simulated 10-fold CV of the host identifier")
-    ap.add_argument("--config", type=Path, required=True, help="configs/host_*.json")
-    ap.add_argument("--out", type=Path, required=True, help="results/host_sim*.json")
-    ap.add_argument("--no-bf16-check", action="store_true")
-    args = ap.parse_args(argv)
+@dataclass(frozen=True)
+class RunConfig:
+    """What ``python -m ml.train host --config X`` runs: the CV of config X into ``out``."""
+
+    config: Path
+    out: Path
+    no_bf16_check: bool = False
+
+
+def config_from_file(path: str | Path) -> RunConfig:
+    """``ml.train`` protocol: ``configs/host_sim_full.json`` -> ``results/host_sim_full.json``."""
+    from ml.paths import results_dir
+
+    path = Path(path)
+    load_json_config(path)  # fail early on a bad file
+    return RunConfig(config=path, out=results_dir() / f"{path.stem}.json")
+
+
+def main(argv: list[str] | RunConfig | None = None) -> dict[str, Any]:
+    if isinstance(argv, RunConfig):
+        args = argv
+    else:
+        ap = argparse.ArgumentParser(description="Simulated 10-fold CV of the host identifier")
+        ap.add_argument("--config", type=Path, required=True, help="configs/host_*.json")
+        ap.add_argument("--out", type=Path, required=True, help="results/host_sim*.json")
+        ap.add_argument("--no-bf16-check", action="store_true")
+        args = ap.parse_args(argv)
     cfg, tcfg, dcfg = load_json_config(args.config)
     torch.set_num_threads(tcfg.threads)
     t0 = time.perf_counter()

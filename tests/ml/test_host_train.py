@@ -127,3 +127,21 @@ def test_fit_with_and_without_shared_trunk(shared):
     assert not torch.allclose(init.optical_net.fc.weight, model.optical_net.fc.weight)
     with pytest.raises(ValueError, match="carry no classifier probabilities"):
         fit(fields, HostConfig(radio_size=32, optical_size=32), tcfg, seed=0)
+
+
+def test_config_files_load_and_bad_sections_are_named(tmp_path):
+    from pathlib import Path
+
+    from ml.host.train import config_from_file, load_json_config
+
+    root = Path(__file__).resolve().parents[2] / "configs"
+    for name in ("host_sim_full.json", "host_sim_nooptical.json", "host_sim_shared.json"):
+        cfg, tcfg, dcfg = load_json_config(root / name)
+        assert cfg.radio_size == dcfg.radio_size
+        assert not cfg.use_optical or cfg.optical_size == dcfg.optical_size
+    run = config_from_file(root / "host_sim_full.json")
+    assert run.out.name == "host_sim_full.json"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"model": {}, "optimiser": {}}')
+    with pytest.raises(ValueError, match=r"bad.json: unknown sections \['optimiser'\]"):
+        config_from_file(bad)
