@@ -5,7 +5,12 @@ position; §5.3 and Figure 9 show that the flux-weighted centroid of a bent sour
 wide-angle or head-tail) can fall off the emission, far from the host, while the
 geodesic centre of the emission skeleton stays on it. :func:`locate_core` makes the
 §5.3 choice: geodesic centre for one connected extended structure, centroid for several
-disconnected components or a compact source.
+disconnected components or a compact source; by default (``strategy="bent"``) it first
+reads the skeleton's diameter path as a radio astronomer would and takes the bright end
+of a straight path with one dominant end (a head-tail's head) as the core.
+:func:`core_candidates` returns every estimate (centroid, geodesic centre, apex of the
+bend, head, ridge peak) with the measurements the gate uses, :func:`choose_core` applies
+the gate. Real-data figures: ``python -m ml.evaluation.core_location``.
 
 Pixel convention (all functions): ``x`` = column index, ``y`` = row index, 0-based,
 pixel centres at integers (the numpy convention; ``origin='lower'`` in matplotlib shows
@@ -557,6 +562,7 @@ def core_candidates(
     # A faint end can sit on pixels at the threshold only; guard the ratio against 0.
     ratio = max(b0, b1) / max(min(b0, b1), np.finfo(float).tiny)
     sigma = max(ridge_width * length, float(END_RADIUS_PX))
+    peak = float(arr[structure].max())  # <= 0 only for a user threshold below 0
     return CoreCandidates(
         centroid=centroid,
         geodesic=(float(c), float(r)),
@@ -569,7 +575,7 @@ def core_candidates(
         bend_deg=bend,
         path_length_px=length,
         end_ratio=float(ratio),
-        head_peak_fraction=float(max(b0, b1) / arr[structure].max()),
+        head_peak_fraction=float(max(b0, b1) / peak) if peak > 0 else 0.0,
     )
 
 

@@ -333,9 +333,17 @@ def evaluate(sources: list[MiraBestSource], frames: list[np.ndarray]) -> dict:
 
 
 def threshold_sweep(
-    sources: list[MiraBestSource], frames: list[np.ndarray], fractions=(0.05, 0.1, 0.2, 0.3)
+    sources: list[MiraBestSource],
+    frames: list[np.ndarray],
+    fractions=(0.0, 0.02, 0.05, 0.1, 0.2, 0.3),
 ) -> list[dict]:
-    """Within-5" fractions on WAT+HT for several thresholds (the tuning, made visible)."""
+    """Within-5" fractions on WAT+HT for several thresholds (the tuning, made visible).
+
+    Thresholds are fractions of the frame's peak; 0 keeps every pixel that survived the
+    chain's 3-sigma clip (ml.preprocess.radio.sigma_clip_image), i.e. a noise-based
+    threshold of ~3 sigma, and 0.02 is ~0.5-40 sigma depending on the source's peak/noise
+    (25-2000 in this sample).
+    """
     sel = _groups(sources)["WAT+HT"]
     centre = (RADIO_SIZE - 1) / 2.0
     out = []
@@ -513,8 +521,12 @@ def ablation(sources: list[MiraBestSource], frames: list[np.ndarray]) -> dict:
     return out
 
 
-def plot_worst(sources, frames, result: dict, path: Path, n: int = 6) -> None:
-    """Figure-9 style panels: emission, skeleton, host, centroid, geodesic centre, both gates."""
+def plot_worst(sources, frames, result: dict, path: Path, n: int = 6, codes=("102", "104")) -> None:
+    """Figure-9 style panels: emission, skeleton, host, centroid, geodesic centre, both gates.
+
+    The ``n`` worst gated offsets among the sources whose class code is in ``codes``
+    (default: the goal's WAT+HT; ``None`` = all sources).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -522,7 +534,8 @@ def plot_worst(sources, frames, result: dict, path: Path, n: int = 6) -> None:
     from skimage.morphology import skeletonize
 
     recs = result["records"]
-    order = np.argsort([-r["gated_offset_arcsec"] for r in recs])[:n]
+    keep = [i for i, r in enumerate(recs) if codes is None or r["class_code"] in codes]
+    order = [keep[j] for j in np.argsort([-recs[i]["gated_offset_arcsec"] for i in keep])[:n]]
     centre = (RADIO_SIZE - 1) / 2.0
     fig, axes = plt.subplots(2, 3, figsize=(12, 8.4), constrained_layout=True)
     for ax, i in zip(axes.flat, order, strict=False):
@@ -548,8 +561,10 @@ def plot_worst(sources, frames, result: dict, path: Path, n: int = 6) -> None:
         ax.set_ylabel('y (px = 1")')
     axes.flat[0].legend(fontsize=7, loc="lower left")
     fig.suptitle(
-        'Worst six gated core positions, real FIRST (MiraBest), 240" frames at 1"/px; '
-        f"contour = {DEFAULT_THRESHOLD_FRACTION:g} x peak"
+        f"Worst {n} gated core positions"
+        + ("" if codes is None else f" among classes {'+'.join(codes)}")
+        + f', real FIRST (MiraBest), 240" frames at 1"/px; contour = '
+        f"{DEFAULT_THRESHOLD_FRACTION:g} x peak"
     )
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -237,6 +237,10 @@ def test_evaluation_writes_json_on_a_real_subset(tmp_path):
     assert sum(r["gated_offset_arcsec"] <= 5 for r in ht) > sum(
         r["gated_seed_offset_arcsec"] <= 5 for r in ht
     )
+    from ml.evaluation.core_location import plot_worst
+
+    plot_worst(sources, frames, result, tmp_path / "worst.png", n=2, codes=("104",))
+    assert (tmp_path / "worst.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_cross_validated_gate_on_a_real_subset():
