@@ -53,14 +53,12 @@ def test_parse_j_name_leading_zero_dropped_and_short_decimals():
 )
 @settings(max_examples=200, deadline=None)
 def test_parse_j_name_roundtrip(ra, dec, drop_zero):
-    h = ra / 15
-    hh, mm = int(h), int((h * 60) % 60)
-    ss = (h * 3600) % 60
-    ss = np.floor(ss * 100) / 100
+    # integer arithmetic: float minutes like 19.9999 would otherwise truncate to 19
+    cs = int(np.floor(ra * 240 * 100))  # centiseconds of time
+    hh, mm, ss = cs // 360000, (cs // 6000) % 60, (cs % 6000) / 100
     sign = "-" if dec < 0 else "+"
-    a = abs(dec)
-    dd, dm = int(a), int((a * 60) % 60)
-    ds = np.floor(((a * 3600) % 60) * 10) / 10
+    das = int(np.floor(abs(dec) * 36000))  # deci-arcseconds
+    dd, dm, ds = das // 36000, (das // 600) % 60, (das % 600) / 10
     ra_s = f"{hh:02d}{mm:02d}{ss:05.2f}"
     if drop_zero and ra_s.startswith("0"):
         ra_s = ra_s[1:]
