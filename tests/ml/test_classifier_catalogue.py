@@ -77,3 +77,16 @@ def test_learns_real_sdss_classes_and_is_deterministic(sdss):
     np.testing.assert_allclose(
         c.predict_proba(sdss.mags[te]), a.predict_proba(sdss.mags[te]), rtol=1e-6
     )
+
+
+@needs_data
+def test_cross_validation_gives_one_report_per_stratified_fold(sdss):
+    from ml.evaluation.classifier import cross_validate
+
+    idx = np.random.default_rng(1).permutation(len(sdss.labels))[:600]
+    reports = cross_validate(sdss.mags[idx], sdss.labels[idx], SMALL, n_folds=3)
+    assert len(reports) == 3
+    # stratified: every fold holds each class in proportion (QSO ~8.5 % -> ~17 of 200)
+    for r in reports:
+        assert r["n"] == 200
+        assert abs(r["per_class"]["QSO"]["support"] - 200 * np.mean(sdss.labels[idx] == 1)) <= 1
