@@ -145,3 +145,19 @@ def test_config_files_load_and_bad_sections_are_named(tmp_path):
     bad.write_text('{"model": {}, "optimiser": {}}')
     with pytest.raises(ValueError, match=r"bad.json: unknown sections \['optimiser'\]"):
         config_from_file(bad)
+
+
+@given(
+    flip=st.sampled_from([None, "lr", "ud"]),
+    theta=st.floats(0, 360, exclude_max=True),
+    seed=st.integers(0, 1000),
+)
+def test_optical_augmentation_is_exact_and_adds_no_blank_corners(flip, theta, seed):
+    from ml.augment import Transform
+    from ml.host.train import _exact_flip_rot90
+
+    stamps = np.random.default_rng(seed).random((2, 5, 8, 8), dtype=np.float32) + 0.5
+    out = _exact_flip_rot90(stamps, Transform(flip=flip, theta_deg=theta))
+    assert out.shape == stamps.shape and out.min() >= 0.5  # no zero-filled corners
+    for a, b in zip(stamps.reshape(10, -1), out.reshape(10, -1), strict=True):
+        np.testing.assert_array_equal(np.sort(a), np.sort(b))  # a pure pixel permutation
