@@ -265,7 +265,10 @@ def to_loader(data: SimCandidates, batch_size: int, *, shuffle: bool, seed: int 
         torch.from_numpy(data.labels),
     )
     gen = torch.Generator().manual_seed(seed)
-    return DataLoader(ds, batch_size=batch_size, shuffle=shuffle, generator=gen, num_workers=0)
+    # training drops a ragged last batch: a batch of one breaks BatchNorm at layer4 (1x1 maps)
+    return DataLoader(
+        ds, batch_size=batch_size, shuffle=shuffle, generator=gen, num_workers=0, drop_last=shuffle
+    )
 
 
 def _augment(images: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -362,6 +365,10 @@ def main(cfg: ClassifierTrainConfig) -> dict:
     train_loader = to_loader(train, cfg.batch_size, shuffle=True, seed=cfg.seed)
     val_loader = to_loader(val, cfg.batch_size, shuffle=False)
     test_loader = to_loader(test, cfg.batch_size, shuffle=False)
+    if len(train_loader) == 0:
+        raise ValueError(
+            f"training split has {len(train)} candidates, fewer than batch_size={cfg.batch_size}"
+        )
     lr_scheduler = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=cfg.lr, total_steps=cfg.epochs * len(train_loader)
     )
