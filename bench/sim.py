@@ -31,21 +31,12 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import shutil  # noqa: E402
-import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from ml.checkpoints import git_sha  # noqa: E402
 from ml.paths import results_dir  # noqa: E402
-
-
-def _git_sha() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -89,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict:
     result = {
         "what": "ml.sim throughput and disk size (SIMULATED fields)",
         "command": f"nice -n 10 .venv/bin/python -m bench.sim --n {args.n} --n-sim {args.n_sim}",
-        "git_sha": _git_sha(),
+        "git_sha": (git_sha() or "unknown"),
         "machine": {
             "platform": platform.platform(),
             "cpu_count": os.cpu_count(),

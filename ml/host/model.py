@@ -20,10 +20,8 @@ engine and the naive per-pair forward are the same function.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,8 @@ import torch
 import torchvision
 from torch import nn
 from torch.nn import functional as F
+
+from ml.checkpoints import file_sha256, git_sha
 
 __all__ = [
     "HostConfig",
@@ -335,20 +335,6 @@ def host_identifier(cfg: HostConfig | None = None) -> HostIdentifier:
     return HostIdentifier(cfg or HostConfig())
 
 
-def _git_sha() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        return out.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
 def save_checkpoint(
     path: str | os.PathLike,
     model: HostIdentifier,
@@ -363,11 +349,11 @@ def save_checkpoint(
         "model": model.state_dict(),
         "config": model.cfg.to_dict(),
         "metrics": metrics or {},
-        "git_sha": _git_sha(),
+        "git_sha": git_sha(),
         **(extra or {}),
     }
     torch.save(ckpt, path)
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return file_sha256(path)
 
 
 def load_checkpoint(

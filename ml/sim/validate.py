@@ -25,12 +25,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import subprocess
 import time
 import warnings
 
 import numpy as np
 
+from ml.checkpoints import git_sha
 from ml.paths import data_dir, results_dir
 
 
@@ -48,15 +48,6 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 def _pct(a, q=(0, 10, 25, 50, 75, 90, 100)) -> dict[str, float]:
     a = np.asarray(a, float)
     return {f"p{int(k)}": float(np.percentile(a, k)) for k in q}
-
-
-def _git_sha() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def _noise_estimate(img: np.ndarray, model_mask: np.ndarray) -> float:
@@ -193,7 +184,7 @@ def main(argv: list[str] | None = None) -> dict:
     res = {
         "what": "ml.sim (SIMULATED fields, seeds 0..n-1) vs real data",
         "command": f"python -m ml.sim.validate --n {args.n}",
-        "git_sha": _git_sha(),
+        "git_sha": (git_sha() or "unknown"),
         "n_sim_fields": args.n,
         "beam": {
             "real_vlass_ql_headers": [
