@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm import tqdm
 
+from ml.checkpoints import file_sha256, git_sha
 from ml.classifier.data import SimCandidates, simulated_candidates
 from ml.classifier.metrics import class_report, format_table, plot_confusion
 from ml.classifier.model import optical_classifier
@@ -106,23 +106,6 @@ class ClassifierTrainConfig:
 
 
 # ---------------------------------------------------------------- checkpoints
-def git_sha() -> str | None:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def save_checkpoint(
     path: str | os.PathLike,
     *,
@@ -152,7 +135,7 @@ def save_checkpoint(
         "git_sha": git_sha(),
     }
     torch.save(ckpt, path)
-    digest = _sha256(path)
+    digest = file_sha256(path)
     Path(f"{path}.sha256").write_text(f"{digest}  {path.name}\n")
     return digest
 
@@ -180,7 +163,7 @@ def checkpoint_metadata(path: str | os.PathLike) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: checkpoint not found")
-    digest = _sha256(path)
+    digest = file_sha256(path)
     side = Path(f"{path}.sha256")
     if side.is_file():
         recorded = side.read_text().split()[0]

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -32,6 +31,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from ml.checkpoints import git_sha
 from ml.classifier.catalogue import CatalogueConfig, fit_catalogue_mlp
 from ml.classifier.data import load_elqs_quasars, load_sdss_dr14, load_zgtr4_ulq
 from ml.classifier.metrics import (
@@ -41,21 +41,11 @@ from ml.classifier.metrics import (
     summarise_folds,
 )
 from ml.classifier.photometry import CLASSES, ps1_to_sdss
-from ml.paths import REPO_ROOT
 
 TEST_FRACTION = 0.2
 N_FOLDS = 10
 #: Stern et al. 2012 (ApJ 753, 30) mid-IR AGN criterion, Vega mag.
 STERN_W1W2 = 0.8
-
-
-def _git_sha() -> str | None:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
 
 
 def cross_validate(mags, labels, config: CatalogueConfig, n_folds: int = N_FOLDS) -> list[dict]:
@@ -209,7 +199,7 @@ def run(
     result = {
         "what": "optical GALAXY/QSO/STAR classifier, catalogue-feature MLP variant (real data)",
         "command": "python -m ml.evaluation.classifier --data-dir ../shared/data --out " + str(out),
-        "git_sha": _git_sha(),
+        "git_sha": git_sha(),
         "config": config.to_dict(),
         "sdss_dr14": {
             "data": f"real: {Path(sdss.source).name} (SDSS DR14 SkyServer, 10,000 objects)",
