@@ -37,6 +37,35 @@ def ingest_label_file(self, kind: str, path: str) -> dict:
 
 
 @shared_task(**TASK_OPTS, queue="cpu")
+def identify_hosts(self, component_ids: list[int], model_version_id: int | None = None) -> int:
+    """Score the candidates of these components and store HostPredictions (idempotent upsert)."""
+    from catalog.identify import association_model_version, identify_components
+    from catalog.models import ModelVersion
+
+    mv = (
+        ModelVersion.objects.get(pk=model_version_id)
+        if model_version_id is not None
+        else association_model_version()
+    )
+    return identify_components(component_ids, mv)
+
+
+@shared_task(**TASK_OPTS, queue="cpu")
+def process_epoch(self, epoch_id: int) -> dict:
+    """Identify hosts for an epoch's science components that have candidates, then mark it done."""
+    from catalog.models import RadioComponent
+
+    ids = list(
+        RadioComponent.objects.filter(epoch_id=epoch_id, is_science=True, candidates__isnull=False)
+        .distinct()
+        .values_list("id", flat=True)
+    )
+    n = identify_hosts.run(ids) if ids else 0
+    name = mark_epoch_processed.run(epoch_id)
+    return {"epoch": name, "components": len(ids), "predictions": n}
+
+
+@shared_task(**TASK_OPTS, queue="cpu")
 def mark_epoch_processed(self, epoch_id: int) -> str:
     from catalog.models import Epoch
 
@@ -50,7 +79,8 @@ def mark_epoch_processed(self, epoch_id: int) -> str:
 def process_new_epochs(self) -> list[int]:
     """Beat entry point: the VLASS epochs whose components arrived but were never processed.
 
-    Returns their ids; each is marked processed once its pipeline has run.
+    Returns their ids; each is processed by :func:`process_epoch` (host identification,
+    then marked processed).
     """
     from catalog.models import Epoch
 
@@ -60,5 +90,5 @@ def process_new_epochs(self) -> list[int]:
         .values_list("id", flat=True)
     )
     for epoch_id in pending:
-        mark_epoch_processed.delay(epoch_id)
+        process_epoch.delay(epoch_id)
     return pending
