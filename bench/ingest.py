@@ -12,11 +12,10 @@ subprocesses* (so the peak RSS of one does not leak into the other):
 
 * ``raw_copy``: ``COPY`` of the file into a bare table with the same 70 columns (typed:
   float8 / text), no index -- the floor any loader can reach;
-* ``ingest``: :func:`catalog.ingest.vlass_cirada.ingest_vlass_cirada` into a new epoch,
-  i.e. its fast path (csv chunks validated in Python, HEALPix per chunk, ``COPY`` straight
-  into ``catalog_radiocomponent`` with all its indexes);
-* ``reingest``: the same file again, through the upsert path (COPY into a stage, SQL
-  validation, ``ON CONFLICT``; idempotent: every row unchanged).
+* ``ingest``: :func:`catalog.ingest.vlass_cirada.ingest_vlass_cirada` (COPY into a text
+  stage, SQL validation, HEALPix in Python by chunks, upsert with ``ON CONFLICT`` into
+  ``catalog_radiocomponent`` with all its indexes);
+* ``reingest``: the same file again (idempotent: every row unchanged).
 
 Writes ``results/ingest.json``: rows/s of each, the ratio ingest/raw_copy (target >= 0.5)
 and the peak RSS (``ru_maxrss``) of each subprocess.

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from catalog.ingest.vlass_cirada import CIRADA_COLUMNS, ScienceCut, ingest_vlass_cirada
-from catalog.models import Epoch, RadioComponent
+from catalog.models import RadioComponent
 from ml.paths import data_dir
 
 SAMPLE = data_dir() / "vlass_cirada_ql_sample" / "CIRADA_VLASS1QL_table1_components_v1_head100.csv"
@@ -174,62 +174,22 @@ BAD = [
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", [*PATHS, "fast"])
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize(("case", "transform", "msg"), BAD, ids=[b[0] for b in BAD])
 def test_bad_input_names_file_line_column_and_leaves_db_unchanged(
     tmp_path, path, case, transform, msg
 ):
-    use_copy = _use_copy("copy" if path == "fast" else path)
+    use_copy = _use_copy(path)
     ingest_vlass_cirada(SAMPLE, use_copy=use_copy)
     before = _snapshot()
-    epochs = list(Epoch.objects.values_list("name", flat=True))
     header, rows = _rows()
     rows[2][header.index("Total_flux")] = "99.0"  # a valid change that must NOT land
     header, rows = transform(header, rows)
     bad = _write(tmp_path, header, rows)
-    # "fast": a new epoch, so the PostgreSQL COPY-straight-in path runs (nothing to upsert);
-    # chunks of 3 rows so the error sits in a later chunk than the first.
-    kw = {"epoch": "9", "chunk_rows": 3} if path == "fast" else {}
     with pytest.raises(ValueError) as exc:
-        ingest_vlass_cirada(bad, use_copy=use_copy, **kw)
+        ingest_vlass_cirada(bad, use_copy=use_copy)
     assert str(exc.value).startswith(f"{bad}: {msg}")
     assert _snapshot() == before
-    assert list(Epoch.objects.values_list("name", flat=True)) == epochs
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("chunk_rows", [1, 4, 1000])
-def test_fast_path_matches_upsert_and_finds_duplicates_across_chunks(tmp_path, chunk_rows):
-    _use_copy("copy")
-    rep = ingest_vlass_cirada(SAMPLE, use_copy=True, chunk_rows=chunk_rows)
-    assert "parse_validate" in rep.timings_s  # the new-epoch fast path ran
-    # Re-ingest goes through the upsert, whose IS DISTINCT FROM compares every stored
-    # column (extra included): the fast path stored exactly what the upsert computes.
-    again = ingest_vlass_cirada(SAMPLE, use_copy=True, chunk_rows=chunk_rows)
-    assert "upsert" in again.timings_s
-    assert dict(again.counts["RadioComponent"]) == {"inserted": 0, "updated": 0, "unchanged": 99}
-    header, rows = _rows()
-    d = header.index("Duplicate_flag")
-    rows[60][0], rows[60][d] = rows[10][0], "0.0"
-    rows[10][d] = "0.0"
-    rows[80][header.index("RA")] = "abc"  # a later bad cell: the duplicate is reported first
-    bad = _write(tmp_path, header, rows)
-    with pytest.raises(ValueError) as exc:
-        ingest_vlass_cirada(bad, use_copy=True, epoch="7", chunk_rows=chunk_rows)
-    assert str(exc.value) == (
-        f"{bad}: line 62, column 'Component_name': duplicate name {rows[10][0]!r} "
-        "(first on line 12)"
-    )
-    assert not Epoch.objects.filter(name="7").exists()
-
-
-@pytest.mark.django_db
-def test_fast_path_dry_run_writes_nothing():
-    _use_copy("copy")
-    rep = ingest_vlass_cirada(SAMPLE, use_copy=True, dry_run=True)
-    assert "parse_validate" in rep.timings_s
-    assert rep.counts["RadioComponent"]["inserted"] == 99
-    assert RadioComponent.objects.count() == 0 and not Epoch.objects.exists()
 
 
 @pytest.mark.django_db
