@@ -149,6 +149,14 @@ def is_postgres() -> bool:
 # ------------------------------------------------------------------------------------------
 
 
+def existing_file(path: str | Path) -> Path:
+    """``path`` as a Path, or the one "no such file" error every ingester raises."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file")
+    return path
+
+
 def require_columns(path: str | Path, header: Sequence[str], required: Iterable[str]) -> None:
     """Raise naming the file and every missing column (line 1 is the header)."""
     have = {h.strip() for h in header}

@@ -21,6 +21,7 @@ from .common import (
     DuplicateChecker,
     IngestReport,
     cell_error,
+    existing_file,
     iter_csv_chunks,
     parse_radec,
     run_ingest,
@@ -41,9 +42,7 @@ def ingest_expert(
     progress=None,
 ) -> IngestReport:
     """Ingest an expert label CSV (one transaction)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: no such file")
+    path = existing_file(path)
     report = IngestReport(source=f"expert {path.name}", dry_run=dry_run)
 
     def work(rep: IngestReport) -> None:

@@ -31,7 +31,7 @@ from ml.norris import (
     load_table6,
 )
 
-from .common import IngestReport, cell_error, run_ingest, upsert
+from .common import IngestReport, cell_error, existing_file, run_ingest, upsert
 
 ORIGIN = Label.Origin.NORRIS
 EPOCH_NAME = "Norris2006"
@@ -158,8 +158,7 @@ def ingest_norris(
     root = Path(data_dir)
     t4, t6 = root / NORRIS_TABLE4, root / NORRIS_TABLE6
     for p in (t4, t6):
-        if not p.is_file():
-            raise ValueError(f"{p}: no such file")
+        existing_file(p)
     report = IngestReport(source="norris2006 Tables 4+6", dry_run=dry_run)
 
     def work(rep: IngestReport) -> None:

@@ -26,6 +26,7 @@ from .common import (
     DuplicateChecker,
     IngestReport,
     cell_error,
+    existing_file,
     iter_csv_chunks,
     parse_float,
     parse_radec,
@@ -124,8 +125,7 @@ def ingest_rgz(
     cls_path = Path(classifications) if classifications else root / CLASSIFICATIONS
     host_path = Path(hosts) if hosts else root / HOSTS
     for p in (cls_path, host_path):
-        if not p.is_file():
-            raise ValueError(f"{p}: no such file")
+        existing_file(p)
     report = IngestReport(source=f"rgz {cls_path.name} + {host_path.name}", dry_run=dry_run)
 
     def work(rep: IngestReport) -> None:

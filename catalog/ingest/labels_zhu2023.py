@@ -20,7 +20,15 @@ from catalog.models import Label, OpticalSource, RadioSource
 from catalog.services import nearest_within, put_labels
 from ml.norris import parse_j_name
 
-from .common import DuplicateChecker, IngestReport, cell_error, require_columns, run_ingest, upsert
+from .common import (
+    DuplicateChecker,
+    IngestReport,
+    cell_error,
+    existing_file,
+    require_columns,
+    run_ingest,
+    upsert,
+)
 
 ORIGIN = Label.Origin.ZHU2023
 TABLE3 = Path("zhu2023_atlas_hosts") / "zhu2023_table3_atlas_counterparts.fits"
@@ -72,9 +80,7 @@ def ingest_zhu2023(
     progress=None,
 ) -> IngestReport:
     """Ingest Zhu et al. 2023 Table 3 (one transaction)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: no such file")
+    path = existing_file(path)
     report = IngestReport(source=f"zhu2023 {path.name}", dry_run=dry_run)
 
     def work(rep: IngestReport) -> None:

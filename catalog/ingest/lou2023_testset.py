@@ -37,7 +37,7 @@ from catalog.models import (
 from catalog.services import put_labels, upsert_candidates
 from ml.norris import LOU2023_TESTSET, load_norris71, parse_j_name
 
-from .common import IngestReport, cell_error, run_ingest, upsert
+from .common import IngestReport, cell_error, existing_file, run_ingest, upsert
 from .labels_norris import upsert_norris_structure
 from .vlass_cirada import vlass_epoch
 
@@ -82,8 +82,7 @@ def ingest_lou2023_testset(
     """Ingest the Norris-71 test set (one transaction). See the module docstring."""
     root = Path(data_dir)
     path = root / LOU2023_TESTSET
-    if not path.is_file():
-        raise ValueError(f"{path}: no such file")
+    existing_file(path)
     report = IngestReport(source=f"lou2023 {path.name}", dry_run=dry_run)
 
     def work(rep: IngestReport) -> None:

@@ -30,7 +30,7 @@ from catalog.providers.catalogs import (
 )
 from catalog.services import upsert_candidates
 
-from .common import DuplicateChecker, IngestReport, cell_error, run_ingest, upsert
+from .common import DuplicateChecker, IngestReport, cell_error, existing_file, run_ingest, upsert
 
 PHOT = [f"{p}{b}_mag" for b in "grizy" for p in ("", "e_")] + [
     "w1_mag",
@@ -42,9 +42,7 @@ PHOT = [f"{p}{b}_mag" for b in "grizy" for p in ("", "e_")] + [
 
 def read_table(path: str | Path) -> Table:
     """A local VOTable (``.xml``/``.vot``) or CSV; numeric columns checked cell by cell."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: no such file")
+    path = existing_file(path)
     fmt = "votable" if path.suffix.lower() in (".xml", ".vot", ".votable") else "ascii.csv"
     try:
         t = Table.read(path, format=fmt)

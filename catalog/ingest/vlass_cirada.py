@@ -39,6 +39,7 @@ from .common import (
     DuplicateChecker,
     IngestReport,
     cell_error,
+    existing_file,
     hpx_for,
     is_postgres,
     iter_csv_chunks,
@@ -506,9 +507,7 @@ def ingest_vlass_cirada(
     """
     from tqdm import tqdm
 
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: no such file")
+    path = existing_file(path)
     report = IngestReport(source=f"vlass_cirada {path.name}", dry_run=dry_run)
     copy = is_postgres() if use_copy is None else use_copy
     if copy and not is_postgres():
