@@ -12,8 +12,15 @@ This engine computes exactly the same function (``HostIdentifier.forward`` is
 - batches backbone calls across fields (``batch`` images per call);
 - runs under ``torch.inference_mode`` with BatchNorm folded into the preceding convolution and
   channels-last tensors (oneDNN's preferred layout on CPU; measured by ``bench/inference.py``);
-- optionally runs the backbones under bf16 autocast (``dtype=torch.bfloat16``), the small FC head
-  always in fp32.
+- optionally runs the backbones in bf16 (``dtype=torch.bfloat16``): their (BN-folded) weights
+  are cast once and the images fed in bf16, so no per-call autocast weight casts; the small FC
+  head always runs in fp32. Worth it only on CPUs with native bf16 dot products (AVX512-BF16 or
+  AMX); ``bench/inference.py`` measures it against fp32 in the same run;
+- optionally compiles the two backbones (``compile=True``: ``torch.compile`` with Inductor
+  freezing, so weights become constants and oneDNN fuses conv+ReLU and conv+add+ReLU). The first
+  call per batch size pays the compile (seconds); a long-lived worker amortises it. Backbone
+  batches are then cut into a full ``batch`` and power-of-two tails, so at most
+  log2(batch) + 1 shapes are ever compiled.
 
 In fp32 its likelihoods equal :func:`naive_score_fields` (the per-pair forward) to 1e-4
 (``tests/ml/test_inference.py``).  No Django here: a Celery task passes plain arrays in.
@@ -21,12 +28,10 @@ In fp32 its likelihoods equal :func:`naive_score_fields` (the per-pair forward) 
 
 from __future__ import annotations
 
-import contextlib
 import copy
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
@@ -179,7 +184,7 @@ class HostEngine:
     model : HostIdentifier
         Trained model; it is deep-copied, never modified.
     dtype : torch.float32 or torch.bfloat16
-        Backbone precision; bf16 runs the backbones under ``torch.autocast``.
+        Backbone precision; bf16 casts the backbone weights once and feeds bf16 images.
     batch : int
         Images per backbone call (fields for the radio net, sources for the optical net).
     channels_last : bool
@@ -190,6 +195,8 @@ class HostEngine:
         Default: :func:`ml.device.pick_device`.
     cache : OpticalCache, optional
         Shared optical-code cache (a fresh unbounded one by default).
+    compile : bool
+        Compile the backbones with ``torch.compile`` (needs a C++ compiler on CPU).
     """
 
     def __init__(
@@ -202,6 +209,7 @@ class HostEngine:
         fold_bn: bool = True,
         device: str | torch.device | None = None,
         cache: OpticalCache | None = None,
+        compile: bool = False,
     ) -> None:
         if not isinstance(model, HostIdentifier):
             raise ValueError(f"model must be a HostIdentifier, got {type(model).__name__}")
@@ -216,21 +224,43 @@ class HostEngine:
         if fold_bn:
             fold_batchnorm(m)
         m = m.to(self.device)
+        if self.dtype != torch.float32:
+            # Only the backbones: the head's few hundred FLOPs per pair stay fp32.
+            for net in (m.radio_net, m.optical_net):
+                if net is not None:
+                    net.to(self.dtype)
         if channels_last:
             m = m.to(memory_format=torch.channels_last)
+        self.compiled = bool(compile)
+        if self.compiled:
+            # Static shapes: _spans() keeps the set of batch sizes small and fixed.
+            opts = {"freezing": True}
+            if m.radio_net is not None:
+                m.radio_net = torch.compile(m.radio_net, dynamic=False, options=opts)
+            if m.optical_net is not None:
+                m.optical_net = torch.compile(m.optical_net, dynamic=False, options=opts)
         self.model = m
         self.cache = cache if cache is not None else OpticalCache()
         self.cache.bind(self)
 
     # -- helpers ---------------------------------------------------------------------------
-    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
-        if self.dtype == torch.float32:
-            return contextlib.nullcontext()
-        return torch.autocast(device_type=self.device.type, dtype=self.dtype)
+    def _spans(self, n: int) -> Iterable[tuple[int, int]]:
+        """(start, stop) of the backbone batches for ``n`` images: full batches, then the tail
+        as-is (eager) or split into powers of two (compiled: a bounded set of shapes)."""
+        start = 0
+        while n - start >= self.batch:
+            yield start, start + self.batch
+            start += self.batch
+        while start < n:
+            size = n - start
+            if self.compiled:
+                size = 1 << (size.bit_length() - 1)
+            yield start, start + size
+            start += size
 
     def _images(self, arrays: list[np.ndarray]) -> torch.Tensor:
         x = torch.from_numpy(np.ascontiguousarray(np.stack(arrays), dtype=np.float32))
-        x = x.to(self.device)
+        x = x.to(self.device, dtype=self.dtype)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         return x
@@ -302,8 +332,8 @@ class HostEngine:
                     queued.add(cid)
                     todo.append((cid, f, i))
         c, s = self.cfg.optical_bands, self.cfg.optical_size
-        for start in range(0, len(todo), self.batch):
-            chunk = todo[start : start + self.batch]
+        for start, stop in self._spans(len(todo)):
+            chunk = todo[start:stop]
             stamps = []
             for cid, f, i in chunk:
                 st = f.stamp(i)
@@ -313,8 +343,7 @@ class HostEngine:
                         f"got {st.shape}"
                     )
                 stamps.append(st)
-            with self._autocast():
-                code = self.model.optical_code(self._images(stamps)).float()
+            code = self.model.optical_code(self._images(stamps)).float()
             for (cid, _, _), row in zip(chunk, code, strict=True):
                 self.cache.put(cid, row)
                 codes[cid] = row
@@ -323,12 +352,9 @@ class HostEngine:
     def _radio_features(self, fields: Sequence[HostField]) -> torch.Tensor:
         s = self.cfg.radio_size
         out = []
-        for start in range(0, len(fields), self.batch):
-            imgs = [
-                np.asarray(f.radio).reshape(1, s, s) for f in fields[start : start + self.batch]
-            ]
-            with self._autocast():
-                out.append(self.model.radio_features(self._images(imgs)).float())
+        for start, stop in self._spans(len(fields)):
+            imgs = [np.asarray(f.radio).reshape(1, s, s) for f in fields[start:stop]]
+            out.append(self.model.radio_features(self._images(imgs)).float())
         return torch.cat(out)
 
     # -- public ----------------------------------------------------------------------------
@@ -398,6 +424,7 @@ def score_fields(
     channels_last: bool = True,
     device: str | torch.device | None = None,
     cache: OpticalCache | None = None,
+    compile: bool = False,
 ) -> list[np.ndarray]:
     """Score every candidate of every field with the fast engine (one call, one prepared model).
 
@@ -408,12 +435,14 @@ def score_fields(
     fields : iterable of HostField
     model : HostIdentifier
     dtype : torch.float32 or torch.bfloat16
-        Backbone precision (bf16 via autocast).
+        Backbone precision (bf16: backbone weights cast once).
     batch : int
         Images per backbone call.
     channels_last : bool
     device : str or torch.device, optional
     cache : OpticalCache, optional
+    compile : bool
+        See :class:`HostEngine`.
 
     Returns
     -------
@@ -421,7 +450,13 @@ def score_fields(
         Host likelihoods (float64 in [0, 1]), one array per field in candidate order.
     """
     engine = HostEngine(
-        model, dtype=dtype, batch=batch, channels_last=channels_last, device=device, cache=cache
+        model,
+        dtype=dtype,
+        batch=batch,
+        channels_last=channels_last,
+        device=device,
+        cache=cache,
+        compile=compile,
     )
     return engine.score(list(fields))
 

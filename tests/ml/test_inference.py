@@ -207,3 +207,16 @@ def test_input_errors_name_the_field():
     with pytest.raises(ValueError, match="dtype must be torch.float32 or torch.bfloat16"):
         HostEngine(m, dtype=torch.float16)
     assert score_fields([], m) == []
+
+
+def test_compiled_engine_equals_naive_and_bounds_batch_shapes():
+    # torch.compile with Inductor freezing: same function, so the fp32 contract holds.
+    m = _model()
+    fields, _ = _fields(IDS)
+    ref = naive_score_fields(fields, m, per_pair=False)
+    eng = HostEngine(m, batch=4, compile=True)
+    for a, b in zip(ref, eng.score(fields), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-4)
+    # 11 optical sources at batch 4 -> 4, 4, 2, 1: tails are powers of two when compiled
+    assert [b - a for a, b in eng._spans(11)] == [4, 4, 2, 1]
+    assert [b - a for a, b in HostEngine(m, batch=4)._spans(11)] == [4, 4, 3]
