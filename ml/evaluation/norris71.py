@@ -865,7 +865,7 @@ def model_methods(data: Norris71, checkpoints: list[str], assoc: AssociationMeth
     for spec in checkpoints:
         path, _, centre = spec.partition(":")
         centre = centre or "vlass"
-        liks, ckpt = score_with_checkpoint(data, path, centre=centre, assoc=assoc)
+        liks, ckpt = score_with_checkpoint(data, path, centre=centre, assoc=assoc, bf16_check=True)
         from ml.host.model import HostConfig
 
         cfg = HostConfig.from_dict(ckpt["config"])
@@ -888,6 +888,7 @@ def model_methods(data: Norris71, checkpoints: list[str], assoc: AssociationMeth
                     "checkpoint": str(path),
                     "git_sha": ckpt.get("git_sha"),
                     "config": ckpt.get("config"),
+                    "bf16_check": ckpt.get("bf16_check"),
                     "training": ckpt.get(
                         "training", {k: v for k, v in ckpt.items() if k not in ("model", "config")}
                     ),

@@ -171,8 +171,14 @@ def norris_host_fields(
     return out
 
 
-def score_with_checkpoint(data: Norris71, checkpoint: str, *, centre: str = "vlass", assoc=None):
+def score_with_checkpoint(
+    data: Norris71, checkpoint: str, *, centre: str = "vlass", assoc=None, bf16_check: bool = False
+):
     """Host likelihoods per field (dict vlass_name -> ndarray) from a saved host identifier.
+
+    With ``bf16_check`` the fields are scored again by the bf16 engine and the returned
+    checkpoint dict gains ``"bf16_check"``: in how many fields bf16 picks the same best
+    candidate as fp32 (issue 7: it must in every field), and the largest likelihood change.
 
     Raises
     ------
@@ -198,6 +204,19 @@ def score_with_checkpoint(data: Norris71, checkpoint: str, *, centre: str = "vla
         if not model.cfg.needs_class_probs:
             hf.class_probs = None
     liks = score_fields(fields, model)
+    if bf16_check:
+        liks16 = score_fields(fields, model, dtype="bf16")
+        same = sum(int(np.argmax(a) == np.argmax(b)) for a, b in zip(liks, liks16, strict=True))
+        ckpt = {
+            **ckpt,
+            "bf16_check": {
+                "same_best_candidate_fields": f"{same}/{len(fields)}",
+                "all_same": same == len(fields),
+                "max_abs_likelihood_diff": max(
+                    float(np.abs(a - b).max()) for a, b in zip(liks, liks16, strict=True)
+                ),
+            },
+        }
     return {f.field_id: lik for f, lik in zip(fields, liks, strict=True)}, ckpt
 
 

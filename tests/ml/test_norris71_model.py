@@ -114,7 +114,9 @@ def test_train_checkpoint_on_simulated_fields_then_score_norris(norris, tmp_path
     sub = bench.Norris71(
         norris.fields[:2], norris.components, norris.sources, norris.n_rows, norris._component_index
     )
-    liks, _ = score_with_checkpoint(sub, str(out))
+    liks, ck = score_with_checkpoint(sub, str(out), bf16_check=True)
+    chk = ck["bf16_check"]
+    assert chk["same_best_candidate_fields"].endswith("/2") and chk["max_abs_likelihood_diff"] < 0.1
     for f in sub.fields:
         lik = liks[f.vlass_name]
         assert lik.shape == (len(f.candidates),) and np.all((lik >= 0) & (lik <= 1))
