@@ -999,6 +999,9 @@ def run(
         result["methods"][m.key] = row
         log.info("%-22s %2d/%d", m.key, row["n_correct"], row["n_fields"])
         if overlays:
+            # A field that no longer fails must not keep last run's overlay.
+            for old in png_dir.glob(f"norris71_{m.key}_*.png"):
+                old.unlink()
             for f, o in outcomes:
                 if o.best != f.host_index:
                     tag = f.vlass_name.split()[-1].replace(".", "p")
