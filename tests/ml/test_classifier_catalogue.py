@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -12,6 +14,7 @@ from ml.classifier.catalogue import (
     FittedCatalogueModel,
     colour_features,
     fit_catalogue_mlp,
+    n_features,
 )
 from ml.classifier.data import SDSS_FILE, load_sdss_dr14
 from ml.paths import data_dir
@@ -29,8 +32,15 @@ def sdss():
 
 
 def test_colour_features_values():
-    f = colour_features([[20.0, 19.0, 18.5]], ("u", "g", "r"))
+    f = colour_features([[20.0, 19.0, 18.5]], ("u", "g", "r"), "adjacent")
     np.testing.assert_allclose(f, [[20.0, 19.0, 18.5, 1.0, 0.5]])
+    # default: every pairwise colour u-g, u-r, g-r
+    f = colour_features([[20.0, 19.0, 18.5]], ("u", "g", "r"))
+    np.testing.assert_allclose(f, [[20.0, 19.0, 18.5, 1.0, 1.5, 0.5]])
+    assert n_features(5) == 15 and n_features(5, "adjacent") == 9
+    assert colour_features(np.zeros((2, 5)), tuple("ugriz")).shape == (2, n_features(5))
+    with pytest.raises(ValueError, match=r"colours must be one of \('adjacent', 'all'\), got 'x'"):
+        colour_features([[20.0, 19.0]], ("u", "g"), "x")
 
 
 def test_colour_features_errors_name_row_and_band():
@@ -77,6 +87,19 @@ def test_learns_real_sdss_classes_and_is_deterministic(sdss):
     np.testing.assert_allclose(
         c.predict_proba(sdss.mags[te]), a.predict_proba(sdss.mags[te]), rtol=1e-6
     )
+
+
+def test_state_without_colours_key_is_an_adjacent_colour_model():
+    # checkpoints written before the ``colours`` option (9 inputs for ugriz) still load
+    old = fit_catalogue_mlp(
+        np.random.default_rng(0).normal(19.0, 1.0, (8, 5)),
+        [0, 1, 2, 0, 1, 2, 0, 1],
+        replace(SMALL, epochs=1, colours="adjacent"),
+    )
+    state = old.state()
+    del state["config"]["colours"]
+    c = FittedCatalogueModel.from_state(state)
+    assert c.config.colours == "adjacent" and c.model.trunk[0].in_features == 9
 
 
 @needs_data
