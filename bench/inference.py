@@ -291,7 +291,8 @@ def main(argv: list[str] | None = None) -> dict:
             "max_abs_diff_naive_per_pair_vs_field_batch": max_diff_pp,
             "bf16_same_best_candidate_fields": f"{same_best_bf16}/{nb}",
             "note": "random weights and inputs: agreement here is numerical only; the "
-            "same-best-candidate check on trained models is in results/host_sim*.json",
+            "same-best-candidate check on trained models is in results/norris71.json (every "
+            "host-identifier row) and results/host_sim*.json",
         },
         "shared_trunk": {
             "gflop_saved_per_field": N_CANDIDATES * opt_one / 1e9,
