@@ -140,7 +140,11 @@ def _peak_rss_mb() -> float:
 
 def _cleanup(epoch: str) -> None:
     connection = _setup_django()
+    from django.core.management import call_command
+
     from catalog.models import Epoch, RadioComponent
+
+    call_command("migrate", verbosity=0)  # a fresh database has no tables yet
 
     # Plain SQL: the ORM's delete() would load a million objects to collect cascades
     # (the benchmark epoch has no candidates, labels or cutouts).
@@ -180,6 +184,7 @@ def main(argv=None) -> None:
         print(json.dumps(worker(args.worker, Path(args.file), args.epoch)))
         return
     results = []
+    load_before = os.getloadavg()[0]
     for n in args.rows:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"cirada_{n}.csv"
@@ -225,11 +230,16 @@ def main(argv=None) -> None:
         "benchmark": "CIRADA VLASS CSV -> PostgreSQL (catalog.ingest.vlass_cirada) vs raw COPY",
         "data": "synthetic rows in the real CIRADA 70-column format (real 99-row sample recycled, "
         "unique names, uniform random VLASS-sky positions)",
-        "command": "DEBUG=1 DATABASE_URL=postgres://... nice -n 10 .venv/bin/python bench/ingest.py "
+        "command": "DEBUG=1 DATABASE_URL=postgres://... .venv/bin/python bench/ingest.py "
         + " ".join(["--rows", *map(str, args.rows)])
         + (" --no-extra-too" if args.no_extra_too else ""),
         "target": "ingest_over_raw_copy >= 0.5; peak RSS independent of rows",
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "loadavg_1min_before": load_before,
+            "loadavg_1min_after": os.getloadavg()[0],
+        },
         "results": results,
     }
     Path(args.out).parent.mkdir(exist_ok=True)
