@@ -47,6 +47,7 @@ from ml.association import (
     associate,
     select_weighting,
 )
+from ml.host.decision import field_posterior
 from ml.norris import (
     LOU2023_TESTSET,
     NORRIS_TABLE4,
@@ -872,32 +873,46 @@ def model_methods(data: Norris71, checkpoints: list[str], assoc: AssociationMeth
         inputs = ["VLASS position"] + checkpoint_inputs(cfg)
         if centre == "assoc":
             inputs.append("cutout centred on the association core (row 4a, Table 4 only)")
-        rows.append(
-            Method(
-                f"host_{Path(path).stem}_{centre}",
-                f"4c. host identifier {Path(path).name}, cutout centred on the "
-                f"{'VLASS position' if centre == 'vlass' else 'association core'}",
-                "ours",
-                inputs,
-                False,
-                "host likelihood > 0.5 (seed §4.2)",
-                lambda f, liks=liks: _from_likelihood(liks[f.vlass_name]),
-                "trained on SIMULATED fields only (no Norris field, no Table 6); no optical "
-                "stamps exist here, so only use_optical=False checkpoints are evaluated",
-                {
-                    "checkpoint": str(path),
-                    "git_sha": ckpt.get("git_sha"),
-                    "config": ckpt.get("config"),
-                    "bf16_check": ckpt.get("bf16_check"),
-                    "training": ckpt.get(
-                        "training", {k: v for k, v in ckpt.items() if k not in ("model", "config")}
-                    ),
-                    "radio_render": 'Table-4 components within the 240" frame, 2.6x2.3" beam, '
-                    "1.4->3 GHz alpha=-0.7, 130 uJy/beam correlated noise (seed = field index), "
-                    "then ml.host.data's radio chain",
-                },
-            )
+        base = Method(
+            f"host_{Path(path).stem}_{centre}",
+            f"4c. host identifier {Path(path).name}, cutout centred on the "
+            f"{'VLASS position' if centre == 'vlass' else 'association core'}",
+            "ours",
+            inputs,
+            False,
+            "host likelihood > 0.5 (seed §4.2)",
+            lambda f, liks=liks: _from_likelihood(liks[f.vlass_name]),
+            "trained on SIMULATED fields only (no Norris field, no Table 6); no optical "
+            "stamps exist here, so only use_optical=False checkpoints are evaluated",
+            {
+                "checkpoint": str(path),
+                "git_sha": ckpt.get("git_sha"),
+                "config": ckpt.get("config"),
+                "bf16_check": ckpt.get("bf16_check"),
+                "training": ckpt.get(
+                    "training", {k: v for k, v in ckpt.items() if k not in ("model", "config")}
+                ),
+                "radio_render": 'Table-4 components within the 240" frame, 2.6x2.3" beam, '
+                "1.4->3 GHz alpha=-0.7, 130 uJy/beam correlated noise (seed = field index), "
+                "then ml.host.data's radio chain",
+            },
         )
+        # The same likelihoods as a per-field posterior (ml.host.decision.field_posterior):
+        # same best candidate, calibrated > 0.5 decisions. Failures equal the row above, so
+        # no overlays of its own.
+        post = Method(
+            base.key + "_fieldpost",
+            base.label + ", likelihoods normalised per field",
+            "ours",
+            base.inputs,
+            False,
+            "field posterior > 0.5: likelihood ratios normalised over the field's candidates "
+            "(one host per field, uniform prior); ml.host.decision.field_posterior",
+            lambda f, liks=liks: _from_likelihood(field_posterior(liks[f.vlass_name])),
+            base.notes,
+            {**base.details, "overlays": False},
+        )
+        rows += [base, post]
     return rows
 
 
@@ -998,7 +1013,7 @@ def run(
         row, outcomes = evaluate(m, data)
         result["methods"][m.key] = row
         log.info("%-22s %2d/%d", m.key, row["n_correct"], row["n_fields"])
-        if overlays:
+        if overlays and m.details.get("overlays", True):
             # A field that no longer fails must not keep last run's overlay.
             for old in png_dir.glob(f"norris71_{m.key}_*.png"):
                 old.unlink()

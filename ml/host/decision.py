@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FieldDecision", "decide", "decide_field", "format_table3", "TABLE3_COLUMNS"]
+__all__ = [
+    "FieldDecision",
+    "decide",
+    "decide_field",
+    "field_posterior",
+    "format_table3",
+    "TABLE3_COLUMNS",
+]
 
 # Seed §4.2 threshold on the sigmoid output.
 THRESHOLD = 0.5
@@ -65,6 +72,39 @@ def decide(
     best = int(np.argmax(arr))
     prime = int(positives[0]) if positives.size == 1 else None
     return best, positives, prime
+
+
+def field_posterior(likelihoods: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Per-field posterior that each candidate is *the* host, from per-pair likelihoods.
+
+    Beyond the seed: its sigmoid output is a per-pair score, and a model trained with balanced
+    classes (our ``pos_weight``, issue 7) puts many candidates of a field above 0.5, so §4.2's
+    "exactly one positive" rarely fires. A field has one host among its N candidates, so with a
+    uniform prior over them Bayes gives ``P(i) = LR_i / sum_j LR_j``; the likelihood ratio is the
+    model's odds ``p / (1 - p)`` over the training prior odds, a constant that cancels. The
+    argmax is unchanged (accuracy too); only the > 0.5 decisions change, and at most one
+    candidate can then exceed 0.5.
+
+    Parameters
+    ----------
+    likelihoods : array_like, (N,)
+        Host likelihoods of one field's candidates, in [0, 1].
+
+    Returns
+    -------
+    ndarray (N,), float64, summing to 1 (candidates at likelihood 1 share it; all at 0: uniform).
+    """
+    decide(likelihoods)  # same validation as the decision rule
+    p = np.asarray(likelihoods, dtype=float)
+    with np.errstate(divide="ignore"):
+        log_odds = np.log(p) - np.log1p(-p)  # -inf at 0, +inf at 1
+    if np.isposinf(log_odds).any():
+        w = np.isposinf(log_odds).astype(float)
+    elif np.isneginf(log_odds).all():
+        w = np.ones_like(p)
+    else:
+        w = np.exp(log_odds - log_odds[np.isfinite(log_odds)].max())
+    return w / w.sum()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ml.host.decision import decide, decide_field, format_table3
+from ml.host.decision import decide, decide_field, field_posterior, format_table3
 
 
 def test_exactly_one_positive_is_prime():
@@ -86,3 +86,27 @@ def test_decide_field_errors():
         decide_field("F", [1, 2], [0.1, 0.2], ra_deg=np.array([1.0]))
     with pytest.raises(ValueError, match=r"field F: truth_index 5 out of range 0..1"):
         decide_field("F", [1, 2], [0.1, 0.2], truth_index=5)
+
+
+def test_field_posterior_is_bayes_over_one_host_per_field():
+    lik = np.array([0.9, 0.8, 0.5, 0.1])
+    post = field_posterior(lik)
+    # balanced training: odds are the likelihood ratios 9, 4, 1, 1/9
+    lr = np.array([9.0, 4.0, 1.0, 1.0 / 9.0])
+    np.testing.assert_allclose(post, lr / lr.sum())
+    assert post.argmax() == lik.argmax() and np.isclose(post.sum(), 1.0)
+    # two candidates above 0.5 (no prime host by §4.2) become one positive at most
+    assert (lik > 0.5).sum() == 2 and (post > 0.5).sum() == 1
+    np.testing.assert_allclose(field_posterior([1.0, 0.3, 1.0]), [0.5, 0.0, 0.5])
+    np.testing.assert_allclose(field_posterior([0.0, 0.0]), [0.5, 0.5])
+    np.testing.assert_allclose(field_posterior([0.0, 1e-12]), [0.0, 1.0])
+    with pytest.raises(ValueError, match="in \\[0, 1\\]"):
+        field_posterior([1.2, 0.1])
+
+
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=30))
+def test_field_posterior_sums_to_one_and_keeps_the_best(lik):
+    post = field_posterior(lik)
+    assert np.isclose(post.sum(), 1.0) and (post > 0.5).sum() <= 1
+    # same best candidate (up to rounding between likelihoods that differ by ~1 ulp)
+    assert lik[int(np.argmax(post))] >= max(lik) - 1e-12
