@@ -139,3 +139,32 @@ def test_checkpoint_round_trip(tmp_path):
     assert torch.equal(m(radio, None, probs, xy), m2(radio, None, probs, xy))
     with pytest.raises(ValueError, match="does not exist"):
         load_checkpoint(tmp_path / "missing.pt")
+
+
+def _fc2_input(m, xy):
+    seen = {}
+
+    def hook(mod, inp, out):
+        seen["x"] = inp[0]  # returns None: the output is left alone
+
+    h = m.fc2[0].register_forward_hook(hook)
+    m(xy=xy)
+    h.remove()
+    return seen["x"]
+
+
+def test_log_distance_is_an_opt_in_input_transform_with_the_same_layout():
+    only_d = dict(use_radio=False, use_optical=False, use_class_probs=False, use_xy=False)
+    xy = torch.tensor([[3.0, 4.0], [0.0, 0.0]])  # D = 5 px and 0 px; half-width 16 px
+    lin = host_identifier(HostConfig(**SMALL, **only_d)).eval()
+    log = host_identifier(HostConfig(**SMALL, **only_d, log_distance=True)).eval()
+    assert torch.allclose(_fc2_input(lin, xy)[:, 0], torch.tensor([5 / 16, 0.0]))
+    assert torch.allclose(_fc2_input(log, xy)[:, 0], torch.log1p(torch.tensor([5.0, 0.0])))
+    # no parameters added: a checkpoint of either loads into the other
+    full = host_identifier(HostConfig(**SMALL))
+    full_log = host_identifier(HostConfig(**SMALL, log_distance=True))
+    assert full.state_dict().keys() == full_log.state_dict().keys()
+    full_log.load_state_dict(full.state_dict())
+    # configs saved before the option existed load with the seed's linear D
+    old = {k: v for k, v in HostConfig().to_dict().items() if k != "log_distance"}
+    assert HostConfig.from_dict(old) == HostConfig() and not HostConfig().log_distance

@@ -161,3 +161,68 @@ def test_optical_augmentation_is_exact_and_adds_no_blank_corners(flip, theta, se
     assert out.shape == stamps.shape and out.min() >= 0.5  # no zero-filled corners
     for a, b in zip(stamps.reshape(10, -1), out.reshape(10, -1), strict=True):
         np.testing.assert_array_equal(np.sort(a), np.sort(b))  # a pure pixel permutation
+
+
+def test_warmup_cosine_rises_then_decays_to_zero():
+    from ml.host.train import warmup_cosine
+
+    f = [warmup_cosine(s, 4, 20) for s in range(22)]
+    assert f[:4] == pytest.approx([0.25, 0.5, 0.75, 1.0])
+    assert f[4] == pytest.approx(1.0)
+    assert all(a >= b for a, b in zip(f[4:], f[5:], strict=False))  # monotone after warm-up
+    assert f[20] == pytest.approx(0.0) and f[21] == pytest.approx(0.0)
+
+
+def test_new_schedule_options_are_validated():
+    with pytest.raises(ValueError, match=r"warmup_epochs must be in \[0, epochs=4\), got 4"):
+        TrainConfig(epochs=4, warmup_epochs=4)
+    with pytest.raises(ValueError, match=r"optical_freeze_epochs must be in \[0, epochs=4\)"):
+        TrainConfig(epochs=4, optical_freeze_epochs=-1)
+    with pytest.raises(ValueError, match="optical_lr_scale must be > 0, got 0"):
+        TrainConfig(optical_lr_scale=0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shared", [False, True])
+def test_frozen_optical_backbone_does_not_move_but_the_head_does(shared):
+    import copy
+
+    import torch
+
+    from ml.host.model import host_identifier
+    from ml.host.train import train_one_epoch
+
+    fields = _random_fields(4, 5, 32, seed=1)
+    cfg = HostConfig(radio_size=32, optical_size=32, use_class_probs=shared, shared_trunk=shared)
+    tcfg = TrainConfig(epochs=2, fields_per_batch=2, augment=False)
+    torch.manual_seed(0)
+    model = host_identifier(cfg)
+    before = copy.deepcopy(model.state_dict())
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    rng = np.random.default_rng(0)
+    train_one_epoch(model, fields, opt, tcfg, rng, torch.device("cpu"), freeze_optical=True)
+    after = model.state_dict()
+    for name, p in model.optical_net.named_parameters():
+        assert torch.equal(p, before[f"optical_net.{name}"]), name
+    assert not torch.equal(after["fc2.0.weight"], before["fc2.0.weight"])
+    assert not torch.equal(after["radio_net.conv1.weight"], before["radio_net.conv1.weight"])
+
+
+@pytest.mark.slow
+def test_fit_with_warmup_optical_group_and_freeze():
+    from ml.host.train import fit
+
+    fields = _random_fields(5, 5, 32, seed=2)  # 5 fields, 2 per batch: the 1-field tail is skipped
+    cfg = HostConfig(radio_size=32, optical_size=32, use_class_probs=False, log_distance=True)
+    tcfg = TrainConfig(
+        epochs=3,
+        fields_per_batch=2,
+        augment=False,
+        warmup_epochs=1,
+        optical_lr_scale=0.1,
+        optical_freeze_epochs=1,
+    )
+    model, hist = fit(fields, cfg, tcfg, seed=0)
+    assert len(hist) == 3 and np.all(np.isfinite(hist))
+    model2, hist2 = fit(fields, cfg, tcfg, seed=0)
+    assert hist == hist2  # still deterministic given the seed
