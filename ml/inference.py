@@ -197,6 +197,11 @@ class HostEngine:
         Shared optical-code cache (a fresh unbounded one by default).
     compile : bool
         Compile the backbones with ``torch.compile`` (needs a C++ compiler on CPU).
+    tie_margin : float
+        bf16 only: a field whose two highest likelihoods differ by less than this is scored
+        again in fp32, so bf16 rounding (~1e-3 on likelihoods) cannot swap a near-tie for the
+        best candidate (issue 7: bf16 must pick fp32's best candidate in every field). The
+        count of such fields is kept in ``fp32_rescored_fields``. 0 disables it.
     """
 
     def __init__(
@@ -210,6 +215,7 @@ class HostEngine:
         device: str | torch.device | None = None,
         cache: OpticalCache | None = None,
         compile: bool = False,
+        tie_margin: float = 0.01,
     ) -> None:
         if not isinstance(model, HostIdentifier):
             raise ValueError(f"model must be a HostIdentifier, got {type(model).__name__}")
@@ -242,6 +248,12 @@ class HostEngine:
         self.model = m
         self.cache = cache if cache is not None else OpticalCache()
         self.cache.bind(self)
+        if not 0.0 <= tie_margin < 1.0:
+            raise ValueError(f"tie_margin must lie in [0, 1), got {tie_margin!r}")
+        self.tie_margin = float(tie_margin) if self.dtype != torch.float32 else 0.0
+        self.fp32_rescored_fields = 0
+        self._fp32: HostEngine | None = None
+        self._fp32_args = (model, batch, channels_last, fold_bn, self.device)
 
     # -- helpers ---------------------------------------------------------------------------
     def _spans(self, n: int) -> Iterable[tuple[int, int]]:
@@ -409,10 +421,30 @@ class HostEngine:
             # backbones (where the time is) and the decision threshold sees fp32 logits.
             lik = torch.sigmoid(self.model.head(radio_pair, code, probs, xy)).double().cpu()
             split = [a.numpy() for a in torch.split(lik, counts)]
+        if self.tie_margin > 0:
+            self._rescore_near_ties(fields, split)
+        with torch.inference_mode():
             if not return_class_probs:
                 return split
             cp = torch.softmax(self.model.class_logits(code), dim=1).double().cpu()
             return split, [a.numpy() for a in torch.split(cp, counts)]
+
+    def _rescore_near_ties(self, fields: Sequence[HostField], split: list[np.ndarray]) -> None:
+        close = [
+            i
+            for i, lik in enumerate(split)
+            if lik.size > 1 and float(np.diff(np.sort(lik)[-2:])[0]) < self.tie_margin
+        ]
+        if not close:
+            return
+        if self._fp32 is None:  # built on first need: most bf16 calls never get here
+            model, batch, channels_last, fold_bn, device = self._fp32_args
+            self._fp32 = HostEngine(
+                model, batch=batch, channels_last=channels_last, fold_bn=fold_bn, device=device
+            )
+        for i, lik in zip(close, self._fp32.score([fields[i] for i in close]), strict=True):
+            split[i] = lik
+        self.fp32_rescored_fields += len(close)
 
 
 def score_fields(

@@ -188,7 +188,7 @@ def score_with_checkpoint(
     import torch
 
     from ml.host.model import load_checkpoint
-    from ml.inference import score_fields
+    from ml.inference import HostEngine, score_fields
 
     torch.set_num_threads(min(2, torch.get_num_threads()))
     model, ckpt = load_checkpoint(checkpoint)
@@ -205,13 +205,15 @@ def score_with_checkpoint(
             hf.class_probs = None
     liks = score_fields(fields, model)
     if bf16_check:
-        liks16 = score_fields(fields, model, dtype="bf16")
+        eng16 = HostEngine(model, dtype="bf16")
+        liks16 = eng16.score(fields)
         same = sum(int(np.argmax(a) == np.argmax(b)) for a, b in zip(liks, liks16, strict=True))
         ckpt = {
             **ckpt,
             "bf16_check": {
                 "same_best_candidate_fields": f"{same}/{len(fields)}",
                 "all_same": same == len(fields),
+                "fp32_rescored_near_ties": eng16.fp32_rescored_fields,
                 "max_abs_likelihood_diff": max(
                     float(np.abs(a - b).max()) for a, b in zip(liks, liks16, strict=True)
                 ),

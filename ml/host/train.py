@@ -392,7 +392,7 @@ def cross_validate(
         )
     folds = []
     per_morph: dict[str, dict[str, int]] = {}
-    bf16_same = bf16_total = 0
+    bf16_same = bf16_total = bf16_rescored = 0
     all_lik: list[np.ndarray] = []
     all_fields: list[LabelledField] = []
     splitter = GroupKFold(n_splits=tcfg.folds)
@@ -412,7 +412,9 @@ def cross_validate(
             "correct"
         ]
         if bf16_check:
-            lik16 = HostEngine(model, dtype=torch.bfloat16).score([lf.field for lf in test_f])
+            eng16 = HostEngine(model, dtype=torch.bfloat16)
+            lik16 = eng16.score([lf.field for lf in test_f])
+            bf16_rescored += eng16.fp32_rescored_fields
             same = sum(int(np.argmax(a) == np.argmax(b)) for a, b in zip(lik, lik16, strict=True))
             bf16_same += same
             bf16_total += len(test_f)
@@ -450,6 +452,8 @@ def cross_validate(
             for m, v in sorted(per_morph.items())
         },
         "bf16_same_best_candidate": f"{bf16_same}/{bf16_total}" if bf16_check else None,
+        # near ties (top-2 gap < HostEngine.tie_margin) that the bf16 engine re-scored in fp32
+        "bf16_fp32_rescored_fields": bf16_rescored if bf16_check else None,
     }
 
 

@@ -220,3 +220,19 @@ def test_compiled_engine_equals_naive_and_bounds_batch_shapes():
     # 11 optical sources at batch 4 -> 4, 4, 2, 1: tails are powers of two when compiled
     assert [b - a for a, b in eng._spans(11)] == [4, 4, 2, 1]
     assert [b - a for a, b in HostEngine(m, batch=4)._spans(11)] == [4, 4, 3]
+
+
+def test_bf16_near_ties_are_rescored_in_fp32():
+    m = _model()
+    fields, _ = _fields(IDS)
+    fp32 = score_fields(fields, m)
+    every = HostEngine(m, dtype="bf16", tie_margin=0.999)  # every field counts as a near tie
+    for a, b in zip(fp32, every.score(fields), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    assert every.fp32_rescored_fields == len(fields)
+    off = HostEngine(m, dtype="bf16", tie_margin=0.0)
+    off.score(fields)
+    assert off.fp32_rescored_fields == 0
+    assert HostEngine(m, tie_margin=0.5).tie_margin == 0.0  # fp32 engines never rescore
+    with pytest.raises(ValueError, match="tie_margin"):
+        HostEngine(m, dtype="bf16", tie_margin=1.0)
