@@ -211,6 +211,12 @@ def _batch_tensors(
     return inputs, torch.from_numpy(y).to(device), pos_weight(n_pos, len(y) - n_pos)
 
 
+def _trainable(n_fields: int, cfg: HostConfig) -> bool:
+    """Whether a minibatch of ``n_fields`` fields can take a training step: BatchNorm cannot
+    train on a single radio image."""
+    return n_fields >= 2 or not cfg.use_radio
+
+
 def train_one_epoch(
     model: HostIdentifier,
     fields: Sequence[LabelledField],
@@ -236,8 +242,8 @@ def train_one_epoch(
     total, n = 0.0, 0
     for start in range(0, len(order), tcfg.fields_per_batch):
         batch = [fields[i] for i in order[start : start + tcfg.fields_per_batch]]
-        if cfg.use_radio and len(batch) < 2:
-            continue  # BatchNorm cannot train on a single radio image
+        if not _trainable(len(batch), cfg):
+            continue
         inputs, y, pw = _batch_tensors(batch, cfg, tcfg, rng, device)
         radio_feat = (
             model.radio_features(inputs["radio"]).index_select(0, inputs["field_of_pair"])
@@ -318,7 +324,7 @@ def fit(
     step_sched = None
     if tcfg.warmup_epochs:
         full, tail = divmod(len(fields), tcfg.fields_per_batch)
-        per_epoch = full + int(tail > 1 or (tail == 1 and not cfg.use_radio))
+        per_epoch = full + int(tail > 0 and _trainable(tail, cfg))  # train_one_epoch's steps
         warm, total = tcfg.warmup_epochs * per_epoch, tcfg.epochs * per_epoch
         step_sched = torch.optim.lr_scheduler.LambdaLR(
             opt, lambda step: warmup_cosine(step, warm, total)
