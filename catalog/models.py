@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import CheckConstraint, Q, UniqueConstraint
 
+from . import cirada
 from .querysets import PositionedQuerySet
 from .spatial import hpx_index
 
@@ -93,7 +94,38 @@ class RadioSource(Positioned):
         return f"{self.origin}:{self.name}"
 
 
-class RadioComponent(Positioned):
+def _cirada_fields() -> dict[str, models.Field]:
+    """Model fields for the CIRADA columns that are not core fields (see catalog.cirada)."""
+    out: dict[str, models.Field] = {}
+    for col in cirada.COLUMNS:
+        if col.field in cirada.CORE_FIELDS:
+            continue
+        help_text = f"CIRADA {col.name}: {col.help}"
+        if col.kind == "float":
+            out[col.field] = models.FloatField(null=True, blank=True, help_text=help_text)
+        elif col.kind == "int":
+            out[col.field] = models.BigIntegerField(null=True, blank=True, help_text=help_text)
+        else:  # db_default: rows written by raw SQL (COPY) without these columns stay valid
+            out[col.field] = models.CharField(
+                max_length=col.max_length,
+                blank=True,
+                default="",
+                db_default="",
+                help_text=help_text,
+            )
+    return out
+
+
+# An abstract base built from the column table, so the CIRADA format is described once
+# (catalog/cirada.py) for the model, the migration and both ingest paths.
+CiradaColumns = type(
+    "CiradaColumns",
+    (models.Model,),
+    {"__module__": __name__, "Meta": type("Meta", (), {"abstract": True}), **_cirada_fields()},
+)
+
+
+class RadioComponent(Positioned, CiradaColumns):
     """A fitted radio component of one survey epoch (e.g. a CIRADA VLASS QL row).
 
     Indexes are kept to what queries use, because every one costs the bulk ingest (issue 3
@@ -141,7 +173,11 @@ class RadioComponent(Positioned):
         default=True,
         help_text="In the science sample (default Duplicate_flag < 2 and Quality_flag == 0).",
     )
-    extra = models.JSONField(default=dict, blank=True, help_text="Other catalogue columns.")
+    extra = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Catalogue columns without a field (e.g. a newer CIRADA version's additions).",
+    )
 
     class Meta:
         constraints = [

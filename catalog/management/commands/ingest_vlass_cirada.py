@@ -23,11 +23,8 @@ class Command(IngestCommand):
             help="Science sample: comma-separated accepted Quality_flag values (default 0).",
         )
         parser.add_argument("--no-copy", action="store_true", help="Use the ORM path.")
-        parser.add_argument("--chunk-rows", type=int, default=50_000)
         parser.add_argument(
-            "--no-extra",
-            action="store_true",
-            help="Validate but do not store the CIRADA columns without a model field.",
+            "--chunk-rows", type=int, default=50_000, help="Rows per chunk of the ORM path."
         )
 
     def run(self, options, progress):
@@ -45,6 +42,5 @@ class Command(IngestCommand):
             dry_run=options["dry_run"],
             use_copy=False if options["no_copy"] else None,
             chunk_rows=options["chunk_rows"],
-            keep_extra=not options["no_extra"],
             progress=progress,
         )
