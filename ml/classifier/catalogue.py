@@ -13,6 +13,13 @@ quasars, Richards et al. 2002), magnitudes carry the brightness prior (SDSS spec
 galaxies are brighter than r = 17.77).  Redshift is never a feature: it is a spectroscopic
 product and would leak the label.  Inputs are standardised with the training-set mean/std,
 stored with the model so prediction on new rows uses the same scaling.
+
+Optionally (``position``) the Galactic latitude |b| of each row enters too — as a feature
+(``"abs_b"``), by de-reddening the magnitudes with a crude cosecant-law E(B-V)
+(``"deredden"``), or both (``"deredden_abs_b"``); see :mod:`ml.classifier.galactic` for the
+model and its caveats (no dust map offline; |b| also encodes the SDSS targeting footprint).
+Off by default: on the SDSS development rows it did not improve CV accuracy by more than one
+fold std (``results/classifier.json``, ``variants_tried``).
 """
 
 from __future__ import annotations
@@ -24,10 +31,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from ml.classifier.galactic import deredden, ebv_cosecant
 from ml.classifier.photometry import CLASSES
 from ml.device import pick_device
 
 COLOUR_SETS = ("adjacent", "all")
+POSITION_OPTIONS = ("none", "abs_b", "deredden", "deredden_abs_b")
 
 
 def n_features(n_bands: int, colours: str = "all") -> int:
@@ -74,6 +83,47 @@ def colour_features(mags, bands: Sequence[str], colours: str = "all") -> np.ndar
         return np.hstack([m, m[:, :-1] - m[:, 1:]]).astype(np.float32)
     j, k = np.triu_indices(m.shape[1], 1)
     return np.hstack([m, m[:, j] - m[:, k]]).astype(np.float32)
+
+
+def catalogue_features(mags, config: CatalogueConfig, abs_b=None) -> np.ndarray:
+    """Network input of ``config``: :func:`colour_features`, after the optional position terms.
+
+    Parameters
+    ----------
+    mags : array_like, shape (N, B)
+        Magnitudes in ``config.bands`` order, mag (not extinction-corrected).
+    config : CatalogueConfig
+    abs_b : array_like, shape (N,), optional
+        Galactic |b|, deg (:func:`ml.classifier.galactic.abs_galactic_latitude`); required
+        unless ``config.position == "none"``.
+
+    Returns
+    -------
+    ndarray float32, shape (N, :meth:`CatalogueConfig.n_inputs`)
+
+    Raises
+    ------
+    ValueError
+        Unknown ``position``, ``abs_b`` missing / of the wrong shape / not finite, or any
+        error of :func:`colour_features`.
+    """
+    if config.position not in POSITION_OPTIONS:
+        raise ValueError(f"position must be one of {POSITION_OPTIONS}, got {config.position!r}")
+    if config.position == "none":
+        return colour_features(mags, config.bands, config.colours)
+    if abs_b is None:
+        raise ValueError(f"position={config.position!r} needs abs_b (Galactic |b|, deg)")
+    b = np.asarray(abs_b, dtype=np.float64)
+    n = np.shape(mags)[0]
+    if b.shape != (n,) or not np.isfinite(b).all():
+        raise ValueError(f"abs_b must be {n} finite values, got shape {b.shape}")
+    m = mags
+    if config.position.startswith("deredden"):
+        m = deredden(mags, config.bands, ebv_cosecant(b))
+    x = colour_features(m, config.bands, config.colours)
+    if config.position.endswith("abs_b"):
+        x = np.hstack([x, b[:, None].astype(np.float32)])
+    return x
 
 
 class CatalogueMLP(nn.Module):
@@ -128,8 +178,11 @@ class CatalogueConfig:
     """Hyper-parameters of the catalogue MLP.
 
     Chosen by 10-fold CV on the SDSS development rows only, never on the test split: all
-    pairwise colours and 100 epochs (issue 6: CV 97.1 -> 97.3 %; the other variants tried are
-    listed in ``results/classifier_variants.json``).
+    pairwise colours and 100 epochs (issue 6: CV 97.1 -> 97.3 %; the earlier ugriz-only
+    variants came from a scratch script and are described in the issue 6 note only).  The
+    ``position`` options and the MLP + gradient-boosting average are scored by
+    ``python -m ml.evaluation.classifier --variants`` (``variants_tried`` in
+    ``results/classifier.json``); none beat the default by more than one fold std.
     """
 
     bands: tuple[str, ...] = ("u", "g", "r", "i", "z")
@@ -141,9 +194,15 @@ class CatalogueConfig:
     lr: float = 3e-3
     weight_decay: float = 1e-4
     seed: int = 0
+    #: Galactic-latitude input, one of :data:`POSITION_OPTIONS` (see :func:`catalogue_features`)
+    position: str = "none"
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def n_inputs(self) -> int:
+        """Width of :func:`catalogue_features` for this config."""
+        return n_features(len(self.bands), self.colours) + int(self.position.endswith("abs_b"))
 
 
 @dataclass
@@ -157,21 +216,23 @@ class FittedCatalogueModel:
     history: list[float] = field(default_factory=list)
 
     @torch.no_grad()
-    def predict_proba(self, mags) -> np.ndarray:
+    def predict_proba(self, mags, abs_b=None) -> np.ndarray:
         """Class probabilities (``CLASSES`` order) for magnitudes in ``config.bands`` order.
+
+        ``abs_b`` (Galactic |b|, deg) is required when ``config.position != "none"``.
 
         Returns
         -------
         ndarray float64, shape (N, 3)
         """
-        x = (colour_features(mags, self.config.bands, self.config.colours) - self.mean) / self.std
+        x = (catalogue_features(mags, self.config, abs_b) - self.mean) / self.std
         self.model.eval()
         dev = next(self.model.parameters()).device
         logits = self.model(torch.as_tensor(x, dtype=torch.float32, device=dev))
         return torch.softmax(logits, dim=1).cpu().double().numpy()
 
-    def predict(self, mags) -> np.ndarray:
-        return self.predict_proba(mags).argmax(axis=1)
+    def predict(self, mags, abs_b=None) -> np.ndarray:
+        return self.predict_proba(mags, abs_b).argmax(axis=1)
 
     def state(self) -> dict:
         """Plain-typed state for a checkpoint (``torch.load(weights_only=True)`` safe)."""
@@ -189,9 +250,7 @@ class FittedCatalogueModel:
         cfg = CatalogueConfig(
             **{k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()}
         )
-        model = CatalogueMLP(
-            n_features(len(cfg.bands), cfg.colours), hidden=cfg.hidden, dropout=cfg.dropout
-        )
+        model = CatalogueMLP(cfg.n_inputs(), hidden=cfg.hidden, dropout=cfg.dropout)
         model.load_state_dict(state["model"])
         model.eval()
         return cls(
@@ -203,7 +262,12 @@ class FittedCatalogueModel:
 
 
 def fit_catalogue_mlp(
-    mags, labels, config: CatalogueConfig = CatalogueConfig(), *, device: str | None = None
+    mags,
+    labels,
+    config: CatalogueConfig = CatalogueConfig(),
+    *,
+    abs_b=None,
+    device: str | None = None,
 ) -> FittedCatalogueModel:
     """Train a :class:`CatalogueMLP` on magnitudes and integer labels (deterministic per seed).
 
@@ -214,6 +278,8 @@ def fit_catalogue_mlp(
     labels : array_like of int, shape (N,)
         Indices into :data:`ml.classifier.photometry.CLASSES`.
     config : CatalogueConfig
+    abs_b : array_like, shape (N,), optional
+        Galactic |b|, deg; required when ``config.position != "none"``.
     device : str, optional
         Passed to :func:`ml.device.pick_device`.
 
@@ -226,7 +292,7 @@ def fit_catalogue_mlp(
     ValueError
         Length mismatch, labels outside ``[0, 3)``, or fewer than 2 rows.
     """
-    x = colour_features(mags, config.bands, config.colours)
+    x = catalogue_features(mags, config, abs_b)
     y = np.asarray(labels)
     if y.shape != (x.shape[0],):
         raise ValueError(f"labels must have shape ({x.shape[0]},), got {y.shape}")

@@ -19,7 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import astropy.units as u
 import numpy as np
+from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
 from ml.classifier.photometry import CLASSES, photometry_inputs
@@ -50,6 +52,9 @@ class CatalogueSample:
         classifier input (it is a product of the same spectrum that gives the label).
     source : str
         File the rows come from.
+    coord : SkyCoord, shape (N,), or None
+        ICRS position where the file has one; only position-derived Galactic quantities
+        (:mod:`ml.classifier.galactic`) are ever computed from it.
     """
 
     mags: np.ndarray
@@ -59,6 +64,7 @@ class CatalogueSample:
     w1: np.ndarray | None = None
     w2: np.ndarray | None = None
     redshift: np.ndarray | None = None
+    coord: SkyCoord | None = None
 
 
 def _read(path: Path, required: Iterable[str]) -> Table:
@@ -96,15 +102,18 @@ def _labels(names, path: Path, column: str) -> np.ndarray:
     return out
 
 
-def _check_finite(mags: np.ndarray, path: Path, cols) -> None:
+def _check_finite(mags: np.ndarray, path: Path, cols, what: str = "magnitude") -> None:
     bad = ~np.isfinite(mags)
     if bad.any():
         row, col = np.argwhere(bad)[0]
-        raise ValueError(f"{path}: row {row}, column {cols[col]!r}: magnitude is not finite")
+        raise ValueError(f"{path}: row {row}, column {cols[col]!r}: {what} is not finite")
 
 
 def load_sdss_dr14(root: str | os.PathLike | None = None) -> CatalogueSample:
-    """The 10,000-object SDSS DR14 sample: ugriz and spectroscopic class (never redshift).
+    """The 10,000-object SDSS DR14 sample: ugriz, spectroscopic class and ICRS position.
+
+    The position (``coord``, when the file has ``ra``/``dec``) is read only so that
+    Galactic |b| can be derived from it; redshift is read for descriptions, never as input.
 
     Parameters
     ----------
@@ -123,7 +132,14 @@ def load_sdss_dr14(root: str | os.PathLike | None = None) -> CatalogueSample:
     mags = _float_columns(t, bands, path)
     _check_finite(mags, path, bands)
     z = _float_columns(t, ("redshift",), path)[:, 0]
-    return CatalogueSample(mags, _labels(t["class"], path, "class"), bands, str(path), redshift=z)
+    coord = None  # ra/dec are optional: only the position-derived options need them
+    if {"ra", "dec"} <= set(t.colnames):
+        radec = _float_columns(t, ("ra", "dec"), path)
+        _check_finite(radec, path, ("ra", "dec"), "position")
+        coord = SkyCoord(radec[:, 0] * u.deg, radec[:, 1] * u.deg, frame="icrs")
+    return CatalogueSample(
+        mags, _labels(t["class"], path, "class"), bands, str(path), redshift=z, coord=coord
+    )
 
 
 def load_elqs_quasars(root: str | os.PathLike | None = None) -> CatalogueSample:
