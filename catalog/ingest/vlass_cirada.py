@@ -122,6 +122,8 @@ def _parse_cell(path: Path, line: int, col: cirada.Column, cell: str):
         return v
     if col.kind == "int":
         x = parse_float(path, line, col.name, cell, required=required)
+        if x is not None and not -(2**31) <= x < 2**31:  # CIRADA ids and flags are small
+            raise cell_error(path, line, col.name, f"{x!r} is out of the 32-bit integer range")
         return None if x is None else parse_int(path, line, col.name, x)
     x = parse_float(path, line, col.name, cell, required=required)
     return None if x is None else x * col.scale

@@ -176,6 +176,16 @@ BAD = [
         "line 5, column 'Quality_flag': not an integer: 0.5",
     ),
     ("no_name", _edit("Component_name", ""), "line 5, column 'Component_name': missing value"),
+    (
+        "flag_huge",
+        _edit("Quality_flag", "4e9"),
+        "line 5, column 'Quality_flag': 4000000000.0 is out of the 32-bit integer range",
+    ),
+    (
+        "long_tile",
+        _edit("Tile", "T" * 17),
+        "line 5, column 'Tile': longer than 16 characters",
+    ),
     ("dup", _dup_name, "line 9, column 'Component_name': duplicate name"),
     ("missing_col", _drop_column, "line 1: missing required column(s) ['Total_flux']"),
 ]
