@@ -5,10 +5,16 @@ Run (PostgreSQL required; ~1 GB of temporary CSV is written under $TMPDIR and re
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/radiohost_ingest \
         nice -n 10 .venv/bin/python bench/ingest.py --rows 100000 1000000
 
-For each size N it generates N rows in CIRADA's 70-column format (the real 99-row sample
-``vlass_cirada_ql_sample/`` recycled, each row given a new unique name and a uniformly
-random sky position so HEALPix and the index see realistic spread), then in *fresh
-subprocesses* (so the peak RSS of one does not leak into the other):
+For each size N and each row order it generates N rows in CIRADA's 70-column format (the
+real 99-row sample ``vlass_cirada_ql_sample/`` recycled, each row given a new unique name and
+a uniformly random sky position so HEALPix and the index see realistic spread), then in
+*fresh subprocesses* (so the peak RSS of one does not leak into the other):
+
+Row orders (``--orders``): ``ra`` sorts the rows by RA, as CIRADA's table is (the real
+sample is "sorted by RA", see its PROVENANCE.md), so names arrive nearly in index order;
+``random`` keeps the draw order, the worst case for the ``(epoch, name)`` and ``hpx``
+indexes. The raw ``COPY`` has no index, so the order only matters to the ingest.
+
 
 * ``raw_copy``: ``COPY`` of the file into a bare table with the same 70 columns (typed:
   float8 / text), no index -- the floor any loader can reach;
@@ -55,15 +61,20 @@ def _jname(ra: float, dec: float) -> str:
     return f"J{hh:02d}{mm:02d}{ss:05.2f}{sign}{dd:02d}{dm:02d}{ds:04.1f}"
 
 
-def generate(path: Path, n: int, seed: int = 0) -> None:
-    """N CIRADA-format rows: real sample rows with unique names and random positions."""
+def generate(path: Path, n: int, seed: int = 0, order: str = "ra") -> None:
+    """N CIRADA-format rows: real sample rows with unique names and random positions,
+    in RA order (``order="ra"``, as CIRADA writes its table) or in draw order."""
     from ml.paths import data_dir
 
     lines = (data_dir() / SAMPLE).read_text().splitlines()
     header, rows = lines[0], [ln.split(",", 5) for ln in lines[1:]]
     rng = np.random.default_rng(seed)
-    ra = rng.uniform(0, 360, n).tolist()
-    dec = np.degrees(np.arcsin(rng.uniform(np.sin(np.radians(-40)), 1, n))).tolist()  # VLASS sky
+    ra = rng.uniform(0, 360, n)
+    dec = np.degrees(np.arcsin(rng.uniform(np.sin(np.radians(-40)), 1, n)))  # VLASS sky
+    if order == "ra":
+        keep = np.argsort(ra, kind="stable")
+        ra, dec = ra[keep], dec[keep]
+    ra, dec = ra.tolist(), dec.tolist()
     with open(path, "w") as fh:
         fh.write(header + "\n")
         buf = []
@@ -172,6 +183,7 @@ def run_child(mode: str, path: Path, epoch: str) -> dict:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--orders", nargs="+", choices=["ra", "random"], default=["ra", "random"])
     ap.add_argument("--worker", choices=["raw_copy", "ingest"])
     ap.add_argument("--file")
     ap.add_argument("--epoch", default="bench")
@@ -182,11 +194,11 @@ def main(argv=None) -> None:
         return
     results = []
     load_before = os.getloadavg()[0]
-    for n in args.rows:
+    for n, order in ((n, o) for n in args.rows for o in args.orders):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"cirada_{n}.csv"
             t0 = time.perf_counter()
-            generate(path, n)
+            generate(path, n, order=order)
             gen_s = time.perf_counter() - t0
             epoch = f"bench-{n}"
             _cleanup(epoch)
@@ -198,6 +210,7 @@ def main(argv=None) -> None:
                 _cleanup(epoch)
             row = {
                 "rows": n,
+                "order": order,
                 "file_mb": path.stat().st_size / 2**20,
                 "generate_s": gen_s,
                 "raw_copy_rows_per_s": n / raw["seconds"],
@@ -215,9 +228,10 @@ def main(argv=None) -> None:
     doc = {
         "benchmark": "CIRADA VLASS CSV -> PostgreSQL (catalog.ingest.vlass_cirada) vs raw COPY",
         "data": "synthetic rows in the real CIRADA 70-column format (real 99-row sample recycled, "
-        "unique names, uniform random VLASS-sky positions)",
+        "unique names, uniform random VLASS-sky positions; rows in RA order as CIRADA writes "
+        "them, or in random order)",
         "command": "DEBUG=1 DATABASE_URL=postgres://... .venv/bin/python bench/ingest.py "
-        + " ".join(["--rows", *map(str, args.rows)]),
+        + " ".join(["--rows", *map(str, args.rows), "--orders", *args.orders]),
         "target": "ingest_over_raw_copy >= 0.5; peak RSS independent of rows",
         "machine": {
             "python": platform.python_version(),
