@@ -560,11 +560,13 @@ def ablation(sources: list[MiraBestSource], frames: list[np.ndarray]) -> dict:
     return out
 
 
-def plot_worst(sources, frames, result: dict, path: Path, n: int = 6, codes=("102", "104")) -> None:
+def plot_worst(
+    sources, frames, result: dict, path: Path, n: int = 6, codes=("102", "104"), by: str = "gated"
+) -> None:
     """Figure-9 style panels: emission, skeleton, host, centroid, geodesic centre, both gates.
 
-    The ``n`` worst gated offsets among the sources whose class code is in ``codes``
-    (default: the goal's WAT+HT; ``None`` = all sources).
+    The ``n`` worst offsets of method ``by`` (default the gated core) among the sources whose
+    class code is in ``codes`` (default: the goal's WAT+HT; ``None`` = all sources).
     """
     import matplotlib
 
@@ -574,7 +576,7 @@ def plot_worst(sources, frames, result: dict, path: Path, n: int = 6, codes=("10
 
     recs = result["records"]
     keep = [i for i, r in enumerate(recs) if codes is None or r["class_code"] in codes]
-    order = [keep[j] for j in np.argsort([-recs[i]["gated_offset_arcsec"] for i in keep])[:n]]
+    order = [keep[j] for j in np.argsort([-recs[i][f"{by}_offset_arcsec"] for i in keep])[:n]]
     centre = (RADIO_SIZE - 1) / 2.0
     fig, axes = plt.subplots(2, 3, figsize=(12, 8.4), constrained_layout=True)
     for ax, i in zip(axes.flat, order, strict=False):
@@ -593,16 +595,18 @@ def plot_worst(sources, frames, result: dict, path: Path, n: int = 6, codes=("10
         for m, style in styles:
             x, y = rec[f"{m}_xy_px"]
             ax.plot(x, y, style, ms=8, mfc="none" if m != "gated" else None, label=m)
+        extra = f', learned {rec["learned_offset_arcsec"]:.1f}"' if "learned_xy_px" in rec else ""
         ax.set_title(
             f"{rec['file'][:22]} {rec['group']}\ngated ({rec['gated_method']}) "
-            f'{rec["gated_offset_arcsec"]:.1f}", centroid {rec["centroid_offset_arcsec"]:.1f}"',
+            f'{rec["gated_offset_arcsec"]:.1f}", centroid {rec["centroid_offset_arcsec"]:.1f}"'
+            + extra,
             fontsize=9,
         )
         ax.set_xlabel('x (px = 1")')
         ax.set_ylabel('y (px = 1")')
     axes.flat[0].legend(fontsize=7, loc="lower left")
     fig.suptitle(
-        f"Worst {n} gated core positions"
+        f"Worst {n} {by} core positions"
         + ("" if codes is None else f" among classes {'+'.join(codes)}")
         + f', real FIRST (MiraBest), 240" frames at 1"/px; contour = '
         f"{DEFAULT_THRESHOLD_FRACTION:g} x peak"
@@ -701,6 +705,10 @@ def main(argv: list[str] | None = None) -> dict:
     (out_dir / "core_location.json").write_text(json.dumps(out, indent=1) + "\n")
     if not args.no_plot:
         plot_worst(sources, frames, result, out_dir / "core_location_worst.png")
+        if locator is not None:
+            plot_worst(
+                sources, frames, result, out_dir / "core_location_learned_worst.png", by="learned"
+            )
     for name in ("WAT+HT", "WAT", "HT", "FRI", "FRII", "all"):
         row = out["per_group"][name]
         print(

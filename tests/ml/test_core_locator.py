@@ -160,3 +160,15 @@ def test_model_shapes_loss_and_predict():
 def test_load_locator_names_the_missing_checkpoint(tmp_path):
     with pytest.raises(ValueError, match="no core-locator checkpoint"):
         load_locator(tmp_path / "missing.pt")
+
+
+def test_learned_core_locator_wraps_a_model_and_reports_a_missing_checkpoint(tmp_path):
+    from ml.core_locator.locate import LearnedCoreLocator
+
+    model = core_locator_net(width=4)
+    frame = np.zeros((240, 240), np.float32)
+    frame[100:104, 30:34] = 1.0
+    x, y = LearnedCoreLocator(model=model)(frame)
+    np.testing.assert_allclose((x, y), predict(model, frame[None])[0])
+    with pytest.raises(ValueError, match="missing.pt: no core-locator checkpoint"):
+        LearnedCoreLocator(tmp_path / "missing.pt")(frame)
