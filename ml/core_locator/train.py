@@ -60,7 +60,7 @@ class Config:
     n_sim_val: int = 800
     real_crops: int = 10
     val_fraction: float = 0.15
-    epochs: int = 6
+    epochs: int = 5  # ~10 min each on one niced CPU thread
     batch_size: int = 32
     lr: float = 2e-3
     weight_decay: float = 1e-4
@@ -95,7 +95,11 @@ def real_frames(
 
 def build_dataset(cfg: Config, path: Path | None = None) -> dict:
     """Frames as 120 x 120 network input (float16) + host pixels, cached under var/."""
-    path = path or CACHE_DIR / f"dataset_seed{cfg.seed}_sim{cfg.n_sim}_crops{cfg.real_crops}.npz"
+    # every field that changes the data is in the name, so a stale cache is never reused
+    path = path or CACHE_DIR / (
+        f"dataset_seed{cfg.seed}_sim{cfg.n_sim}_simval{cfg.n_sim_val}"
+        f"_crops{cfg.real_crops}_val{cfg.val_fraction:g}.npz"
+    )
     if path.exists():
         d = np.load(path)
         return {k: d[k] for k in d.files}

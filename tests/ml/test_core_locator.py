@@ -172,3 +172,22 @@ def test_learned_core_locator_wraps_a_model_and_reports_a_missing_checkpoint(tmp
     np.testing.assert_allclose((x, y), predict(model, frame[None])[0])
     with pytest.raises(ValueError, match="missing.pt: no core-locator checkpoint"):
         LearnedCoreLocator(tmp_path / "missing.pt")(frame)
+
+
+def test_paired_comparison_counts_discordant_sources():
+    from ml.evaluation.core_location import _paired_vs_gated
+
+    learned = np.array([1.0, 2.0, 9.0, 3.0, 8.0, 1.0])
+    gated = np.array([1.0, 9.0, 9.0, 9.0, 2.0, 1.0])
+    on = np.array([True, True, False, True, True, False])
+    sel = np.array([True, True, True, True, True, False])
+    out = _paired_vs_gated(learned, gated, on, sel)
+    assert (out["both_within"], out["learned_only"], out["gated_only"], out["neither"]) == (
+        1,
+        2,
+        1,
+        1,
+    )
+    assert out["mcnemar_exact_p"] == 1.0  # 2 vs 1 discordant: no evidence either way
+    assert out["learned_within_host_on_emission"] == "3/4"
+    assert out["learned_within_host_off_emission"] == "0/1"
