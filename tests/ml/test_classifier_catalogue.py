@@ -9,26 +9,13 @@ import pytest
 import torch
 
 from ml.classifier.catalogue import (
-    CatalogueConfig,
     CatalogueMLP,
     FittedCatalogueModel,
     colour_features,
     fit_catalogue_mlp,
     n_features,
 )
-from ml.classifier.data import SDSS_FILE, load_sdss_dr14
-from ml.paths import data_dir
-
-needs_data = pytest.mark.skipif(
-    not (data_dir() / SDSS_FILE).exists(), reason="real data folder ../shared/data not present"
-)
-SMALL = CatalogueConfig(epochs=12, batch_size=256, hidden=(32, 32), seed=3)
-
-
-@pytest.fixture(scope="module")
-def sdss():
-    torch.set_num_threads(1)
-    return load_sdss_dr14()
+from tests.ml.conftest import SMALL, needs_data
 
 
 def test_colour_features_values():

@@ -7,7 +7,6 @@ from dataclasses import replace
 import astropy.units as u
 import numpy as np
 import pytest
-import torch
 from astropy.coordinates import SkyCoord
 
 from ml.classifier.catalogue import (
@@ -24,18 +23,7 @@ from ml.classifier.galactic import (
     deredden,
     ebv_cosecant,
 )
-from ml.paths import data_dir
-
-needs_data = pytest.mark.skipif(
-    not (data_dir() / SDSS_FILE).exists(), reason="real data folder ../shared/data not present"
-)
-SMALL = CatalogueConfig(epochs=12, batch_size=256, hidden=(32, 32), seed=3)
-
-
-@pytest.fixture(scope="module")
-def sdss():
-    torch.set_num_threads(1)
-    return load_sdss_dr14()
+from tests.ml.conftest import SMALL, needs_data
 
 
 def test_abs_b_of_the_galactic_pole_centre_and_a_southern_point():
