@@ -244,13 +244,8 @@ def test_evaluation_writes_json_on_a_real_subset(tmp_path):
 
 
 def test_cross_validated_gate_on_a_real_subset():
-    from ml.evaluation.core_location import (
-        DEFAULT_GATE,
-        cross_validated_gate,
-        gate_offsets,
-        list_sources,
-        load_frame,
-    )
+    from ml.evaluation.core_location import list_sources, load_frame
+    from ml.evaluation.core_location_tuning import DEFAULT_GATE, cross_validated_gate, gate_offsets
 
     if not FIRST_DIR.exists():
         pytest.skip("real data not found")
