@@ -267,10 +267,11 @@ def iter_csv_chunks(
     """Stream a CSV as ``(header, [(line, {column: cell}), ...])`` chunks (bounded memory).
 
     A row with a different number of fields than the header (e.g. a truncated last
-    line) raises naming the line. Lines are 1-based file lines (header = line 1).
+    line) raises naming the line. Lines are 1-based file lines (header = line 1). A
+    UTF-8 byte-order mark (spreadsheet exports) is not part of the first column name.
     """
     path = Path(path)
-    with open(path, newline="") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh, skipinitialspace=skipinitialspace)
         try:
             header = [h.strip() for h in next(reader)]

@@ -99,7 +99,7 @@ def vlass_epoch(name: str, catalogue_version: str = "QL") -> Epoch:
 
 
 def _epoch_from_file(path: Path) -> str:
-    with open(path, newline="") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
         fh.readline()
         first = fh.readline()
     m = _NAME_EPOCH.match(first.strip().strip('"'))
@@ -192,7 +192,7 @@ def _ingest_orm(path, epoch, cut, report, chunk_rows, progress) -> None:
 def _read_header(path: Path) -> list[str]:
     import csv
 
-    with open(path, newline="") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
         try:
             header = [h.strip() for h in next(csv.reader(fh))]
         except StopIteration:

@@ -293,3 +293,16 @@ def test_copy_path_across_blocks_matches_reference_and_catches_duplicates(tmp_pa
     assert str(exc.value).startswith(f"{bad}: line 92, column 'Component_name': duplicate name")
     assert "(first on line 4)" in str(exc.value)
     assert not RadioComponent.objects.filter(epoch__name="3").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
+def test_crlf_and_byte_order_mark_store_the_same_rows(tmp_path, path):
+    """A spreadsheet export (BOM, CRLF line ends) is the same catalogue, on both paths."""
+    use_copy = _use_copy(path)
+    odd = tmp_path / "excel.csv"
+    odd.write_bytes(b"\xef\xbb\xbf" + SAMPLE.read_bytes().replace(b"\n", b"\r\n"))
+    rep = ingest_vlass_cirada(odd, use_copy=use_copy, epoch="1")
+    assert rep.counts["RadioComponent"]["inserted"] == 99 and rep.notes == []
+    again = ingest_vlass_cirada(SAMPLE, use_copy=use_copy, epoch="1")
+    assert dict(again.counts["RadioComponent"]) == {"inserted": 0, "updated": 0, "unchanged": 99}
