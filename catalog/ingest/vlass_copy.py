@@ -23,6 +23,7 @@ line and column on every path and engine.
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 import time
@@ -200,8 +201,6 @@ def batch_fields(
 
 def _extra_json(batch: pa.RecordBatch, n: int) -> pa.Array:
     """``extra``: the non-empty cells of columns the table does not know, as JSON text."""
-    import json
-
     unknown = [c for c in batch.schema.names if c not in BY_NAME]
     if not unknown:
         return pa.array(["{}"] * n, pa.string())
