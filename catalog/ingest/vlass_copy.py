@@ -212,11 +212,23 @@ def _extra_json(batch: pa.RecordBatch, n: int) -> pa.Array:
 
 
 def _produce(
-    path: Path, header: list[str], epoch_id: int, cut, columns, block_bytes: int, out: queue.Queue
+    path: Path,
+    header: list[str],
+    epoch_id: int,
+    cut,
+    columns,
+    block_bytes: int,
+    out: queue.Queue,
+    stop: threading.Event,
 ) -> None:
-    """Producer thread: parse, check and encode blocks; put (n_rows, bytes) or an error."""
+    """Producer thread: parse, check and encode blocks; put (n_rows, bytes) or an error.
+
+    Stops at the next block once ``stop`` is set (the consumer gave up).
+    """
     try:
         for block in _blocks_of_lines(path, block_bytes):
+            if stop.is_set():
+                return
             batch = _parse(block, header)
             if batch is not None:
                 fields = batch_fields(batch, epoch_id, cut, columns)
@@ -230,8 +242,11 @@ def _blocks(path, header, epoch_id, cut, columns, block_bytes) -> Iterator[tuple
     # Two blocks in flight: the server writes one while this process prepares the next,
     # and memory stays bounded whatever the file size.
     q: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
     t = threading.Thread(
-        target=_produce, args=(path, header, epoch_id, cut, columns, block_bytes, q), daemon=True
+        target=_produce,
+        args=(path, header, epoch_id, cut, columns, block_bytes, q, stop),
+        daemon=True,
     )
     t.start()
     try:
@@ -240,7 +255,9 @@ def _blocks(path, header, epoch_id, cut, columns, block_bytes) -> Iterator[tuple
                 raise item
             yield item
     finally:
-        # Drain so a producer blocked on a full queue can finish, then join it.
+        # On an early exit (an error, a declined block) the producer stops at its next
+        # block instead of reading the rest of the file; draining unblocks a full queue.
+        stop.set()
         while t.is_alive():
             try:
                 q.get(timeout=0.1)

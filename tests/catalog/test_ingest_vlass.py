@@ -306,3 +306,21 @@ def test_crlf_and_byte_order_mark_store_the_same_rows(tmp_path, path):
     assert rep.counts["RadioComponent"]["inserted"] == 99 and rep.notes == []
     again = ingest_vlass_cirada(SAMPLE, use_copy=use_copy, epoch="1")
     assert dict(again.counts["RadioComponent"]) == {"inserted": 0, "updated": 0, "unchanged": 99}
+
+
+def test_copy_producer_stops_when_the_consumer_gives_up(monkeypatch):
+    """Leaving the block iterator early (a server error mid-COPY) must not make the
+    producer read the rest of the file."""
+    from catalog.ingest import vlass_copy
+    from catalog.ingest.vlass_cirada import ScienceCut, _read_header
+
+    header = _read_header(SAMPLE)
+    parsed = []
+    real_parse = vlass_copy._parse
+    monkeypatch.setattr(vlass_copy, "_parse", lambda b, h: parsed.append(1) or real_parse(b, h))
+    columns = [("ra", "float8"), ("name", "text")]
+    blocks = vlass_copy._blocks(SAMPLE, header, 1, ScienceCut(), columns, 2 << 10)
+    next(blocks)
+    blocks.close()  # what a `for` loop does when its body raises
+    n_blocks = sum(1 for _ in vlass_copy._blocks_of_lines(SAMPLE, 2 << 10))
+    assert n_blocks > 20 and len(parsed) <= 4  # one taken, two queued, one in hand
