@@ -146,7 +146,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
-CELERY_TASK_ROUTES = {"workers.tasks.*": {"queue": "cpu"}}
+# Training and evaluation go to the GPU worker (docker-compose "worker-gpu"); exact names
+# are matched before the glob. On a CPU-only machine, run one worker on both queues.
+CELERY_TASK_ROUTES = {
+    "workers.tasks.train_host_model": {"queue": "gpu"},
+    "workers.tasks.evaluate_host_model": {"queue": "gpu"},
+    "workers.tasks.*": {"queue": "cpu"},
+}
 
 # --- production hardening (manage.py check --deploy passes when DEBUG is off)
 if not DEBUG:

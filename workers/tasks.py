@@ -2,15 +2,21 @@
 
 Every task is idempotent (the ingesters upsert; predictions are unique per key),
 acknowledged late and re-queued if the worker dies, so a crash never loses work
-and a retry never duplicates it. CPU work runs on the ``cpu`` queue; model
-inference and training are routed to ``gpu`` (a GPU worker, CUDA chosen at run
-time by :func:`ml.device.pick_device`; on a CPU-only deployment, point a worker
-at both queues).
+and a retry never duplicates it. Ingest and host identification run on the ``cpu``
+queue; training and evaluating a host identifier run on ``gpu`` (``CELERY_TASK_ROUTES``;
+CUDA is chosen at run time by :func:`ml.device.pick_device`, so a CPU-only deployment
+points one worker at both queues). Retraining fed by expert relabels is not built yet:
+the real labels have no pixels here to train on.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 TASK_OPTS = {"bind": True, "acks_late": True, "reject_on_worker_lost": True}
@@ -92,3 +98,51 @@ def process_new_epochs(self) -> list[int]:
     for epoch_id in pending:
         process_epoch.delay(epoch_id)
     return pending
+
+
+@shared_task(**TASK_OPTS, queue="gpu")
+def train_host_model(
+    self, config: str, name: str, n_fields: int | None = None, activate: bool = False
+) -> int:
+    """Train a host identifier on SIMULATED fields, store and register it; returns its
+    ModelVersion id.
+
+    ``config`` is an ``ml.host.train`` JSON (absolute, or relative to the project). The
+    checkpoint lands in ``<media root>/models/<name>-<sha256[:12]>.pt``. Idempotent by
+    ``name``: a model of that name already registered (a retried or repeated task) is
+    returned without training again; retraining takes a new name.
+    """
+    from catalog.models import ModelVersion
+    from catalog.registry import register_checkpoint
+    from ml.evaluation.norris71_model import train_checkpoint
+
+    done = ModelVersion.objects.filter(name=name).values_list("pk", flat=True).first()
+    if done is not None:
+        return done
+
+    cfg = Path(config)
+    if not cfg.is_absolute():
+        cfg = Path(settings.BASE_DIR) / cfg
+    models = Path(settings.RADIOHOST_MEDIA_ROOT) / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=models) as tmp:
+        info = train_checkpoint(str(cfg), str(Path(tmp) / "host.pt"), n_fields=n_fields)
+        final = models / f"{name}-{info['sha256'][:12]}.pt"
+        os.replace(Path(tmp) / "host.pt", final)
+    mv, _ = register_checkpoint(final, name=name, activate=activate)
+    return mv.pk
+
+
+@shared_task(**TASK_OPTS, queue="gpu")
+def evaluate_host_model(self, model_version_id: int) -> dict:
+    """Score a registered host identifier on the real Norris-71 fields; the figures are
+    stored in ``ModelVersion.metrics["norris71"]`` (a re-run overwrites them) and returned."""
+    from catalog.models import ModelVersion
+    from catalog.registry import checkpoint_file
+    from ml.evaluation.norris71 import checkpoint_summary
+
+    mv = ModelVersion.objects.get(pk=model_version_id)
+    summary = checkpoint_summary(str(checkpoint_file(mv)), Path(settings.RADIOHOST_DATA_DIR))
+    mv.metrics = {**mv.metrics, "norris71": summary}
+    mv.save(update_fields=["metrics"])
+    return summary

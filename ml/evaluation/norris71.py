@@ -382,6 +382,29 @@ def failure_reason(m: Method, f: Norris71Field, o: FieldOutcome) -> str:
     return "; ".join(parts)
 
 
+def checkpoint_summary(checkpoint: str, data_root: Path | None = None) -> dict:
+    """The Norris-71 figures of one host-identifier checkpoint, for its model registry entry.
+
+    Real data, all 71 fields are test; cutouts centred on the VLASS position (no Table 4
+    or 6 read). Two rows as in the harness: raw likelihoods (seed §4.2 rule) and the same
+    likelihoods normalised per field; plus the bf16 check.
+    """
+    data = load_norris71(data_dir(data_root))
+    rows = {}
+    for m in model_methods(data, [checkpoint], assoc=None):
+        row, _ = evaluate(m, data)
+        key = "field_posterior" if m.key.endswith("_fieldpost") else "likelihood"
+        keep = ("n_fields", "n_correct", "accuracy", "n_prime_host", "precision_at_0.5")
+        rows[key] = {k: row[k] for k in (*keep, "recall_at_0.5")}
+    return {
+        "data": "real: Norris-71, the seed's 71 CDFS test fields (all test), cutouts centred "
+        "on the VLASS position",
+        "rows": rows,
+        "bf16_check": m.details.get("bf16_check"),
+        "command": f"python -m ml.evaluation.norris71 --checkpoint {checkpoint}",
+    }
+
+
 def evaluate(m: Method, data: Norris71) -> tuple[dict, list[tuple[Norris71Field, FieldOutcome]]]:
     """Run a method on every field; return its JSON row and the raw outcomes."""
     rows, fails, outcomes = [], [], []

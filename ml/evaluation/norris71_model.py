@@ -289,7 +289,10 @@ def train_checkpoint(
         f"--out {out}" + (f" --n-fields {n_fields}" if n_fields else ""),
     }
     sha = save_checkpoint(
-        out, model, metrics={"train_loss_per_epoch": hist}, extra={"training": info}
+        out,
+        model,
+        metrics={"train_loss_per_epoch": hist},
+        extra={"training": info, "simulated": True},  # registry: is_simulated_training
     )
     return {**info, "sha256": sha, "checkpoint": str(out)}
 

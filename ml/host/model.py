@@ -356,6 +356,7 @@ def save_checkpoint(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     ckpt = {
+        "kind": "host",  # the model registry's ModelVersion.kind (ml.checkpoints)
         "model": model.state_dict(),
         "config": model.cfg.to_dict(),
         "metrics": metrics or {},

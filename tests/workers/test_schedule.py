@@ -32,3 +32,15 @@ def test_identify_task_stores_predictions_for_a_simulated_sky(tmp_path):
     assert again == result["predictions"] and HostPrediction.objects.count() == again
     epoch.refresh_from_db()
     assert epoch.processed_at is not None
+
+
+def test_training_and_evaluation_are_routed_to_the_gpu_queue():
+    from radiohost_site.celery import app
+
+    def queue(name):
+        return app.amqp.router.route({}, name)["queue"].name
+
+    assert queue("workers.tasks.train_host_model") == "gpu"
+    assert queue("workers.tasks.evaluate_host_model") == "gpu"
+    assert queue("workers.tasks.identify_hosts") == "cpu"
+    assert queue("workers.tasks.ingest_vlass_catalogue") == "cpu"

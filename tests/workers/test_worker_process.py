@@ -51,6 +51,7 @@ def worker(request, transactional_db, tmp_path):
         "DJANGO_SETTINGS_MODULE": "radiohost_site.settings",
         "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "CELERY_BROKER_URL": url,
+        "RADIOHOST_MEDIA_ROOT": str(tmp_path / "media"),
     }
     log_path = tmp_path / "worker.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed in the finally below
@@ -112,3 +113,42 @@ def test_beat_task_finds_unprocessed_epochs(worker):
     assert done == {"epoch": str(epoch), "components": 0, "predictions": 0}
     epoch.refresh_from_db()
     assert epoch.processed_at is not None
+
+
+TINY_HOST_CONFIG = {
+    "comment": "test-sized host identifier (radio + x, y, D): 4 SIMULATED fields, 1 epoch",
+    "model": {"use_optical": False, "use_class_probs": False, "radio_size": 48, "optical_size": 32},
+    "train": {"epochs": 1, "lr": 0.002, "fields_per_batch": 2, "neg_per_pos": 3, "folds": 2,
+              "seed": 0, "threads": 1},
+    "data": {"n_fields": 4, "first_seed": 70000, "radio_size": 48, "optical_crop": 128,
+             "optical_binning": 4},
+}  # fmt: skip
+
+
+def test_train_and_evaluate_host_model_in_worker(worker, tmp_path):
+    """The gpu-queue tasks: train on simulated fields, register, score on real Norris-71."""
+    import json
+
+    from catalog.models import ModelVersion
+
+    send = worker
+    cfg = tmp_path / "host_tiny.json"
+    cfg.write_text(json.dumps(TINY_HOST_CONFIG))
+    mv_id = send(tasks.train_host_model, str(cfg), "tiny-host").get(timeout=300)
+    mv = ModelVersion.objects.get(pk=mv_id)
+    assert mv.name == "tiny-host" and mv.is_simulated_training
+    assert (
+        mv.checkpoint_path.startswith("models/tiny-host-") and mv.sha256[:12] in mv.checkpoint_path
+    )
+    assert (tmp_path / "media" / mv.checkpoint_path).is_file()
+    # idempotent by name: a repeated task returns the registered model, trains nothing
+    files = sorted((tmp_path / "media" / "models").iterdir())
+    assert send(tasks.train_host_model, str(cfg), "tiny-host").get(timeout=300) == mv_id
+    assert ModelVersion.objects.filter(name="tiny-host").count() == 1
+    assert sorted((tmp_path / "media" / "models").iterdir()) == files
+    summary = send(tasks.evaluate_host_model, mv_id).get(timeout=300)
+    assert summary["rows"]["likelihood"]["n_fields"] == 71
+    assert 0 <= summary["rows"]["field_posterior"]["n_correct"] <= 71
+    assert summary["bf16_check"]["same_best_candidate_fields"].endswith("/71")
+    mv.refresh_from_db()
+    assert mv.metrics["norris71"] == summary
