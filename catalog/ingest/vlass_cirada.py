@@ -28,6 +28,7 @@ beyond those 70 are kept in ``extra``.
 
 from __future__ import annotations
 
+import csv
 import re
 import time
 from dataclasses import dataclass
@@ -190,8 +191,6 @@ def _ingest_orm(path, epoch, cut, report, chunk_rows, progress) -> None:
 
 
 def _read_header(path: Path) -> list[str]:
-    import csv
-
     with open(path, newline="", encoding="utf-8-sig") as fh:
         try:
             header = [h.strip() for h in next(csv.reader(fh))]
@@ -216,13 +215,14 @@ def _ingest_copy(path, epoch, cut, report, chunk_rows, progress) -> None:
         with transaction.atomic():  # a savepoint: a declined attempt leaves no trace
             n_rows, n_ins, n_upd = copy_ingest(path, header, epoch, cut, report, progress)
     except (Declined, psycopg.Error) as exc:
+        # The reference path raises at the file's first bad cell (line and column), and
+        # the file's transaction then undoes whatever it stored before; a valid file is
+        # stored row by row.
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        for _rows in _reference_chunks(path, cut, chunk_rows):
-            pass  # raises the file's first error, by line and column
+        _ingest_orm(path, epoch, cut, report, chunk_rows, progress)
         report.notes.append(
             f"binary COPY path declined ({reason}); stored row by row through the ORM"
         )
-        _ingest_orm(path, epoch, cut, report, chunk_rows, progress)
         return
     report.add("RadioComponent", inserted=n_ins, updated=n_upd, unchanged=n_rows - n_ins - n_upd)
 
