@@ -110,10 +110,16 @@ def heatmap_loss(logits: torch.Tensor, xy_grid: torch.Tensor, sigma: float = 1.0
 
 
 def decode(logits: torch.Tensor, window: int = 3) -> np.ndarray:
-    """(N, 120, 120) logits -> (N, 2) frame pixels (x, y): argmax, refined by the probability-
-    weighted mean in a (2 window + 1)^2 box around it (soft-argmax limited to the mode, so a
-    second bright candidate elsewhere cannot pull the estimate between the two)."""
-    p = F.softmax(logits.flatten(1), dim=1).reshape(logits.shape).detach().cpu().numpy()
+    """(N, 120, 120) logits -> (N, 2) frame pixels (x, y); see :func:`decode_probabilities`."""
+    p = F.softmax(logits.flatten(1), dim=1).reshape(logits.shape)
+    return decode_probabilities(p.detach().cpu().numpy(), window)
+
+
+def decode_probabilities(p: np.ndarray, window: int = 3) -> np.ndarray:
+    """(N, 120, 120) heat maps (each summing to 1) -> (N, 2) frame pixels (x, y): argmax,
+    refined by the probability-weighted mean in a (2 window + 1)^2 box around it (soft-argmax
+    limited to the mode, so a second bright candidate elsewhere cannot pull the estimate
+    between the two)."""
     out = np.zeros((len(p), 2))
     for i, pi in enumerate(p):
         y0, x0 = np.unravel_index(int(np.argmax(pi)), pi.shape)
@@ -125,11 +131,58 @@ def decode(logits: torch.Tensor, window: int = 3) -> np.ndarray:
     return grid_to_frame(out)
 
 
+#: the eight symmetries of the square pixel grid: (left-right flip?, quarter turns)
+DIHEDRAL = tuple((flip, k) for flip in (False, True) for k in range(4))
+
+
+def _forward_dihedral(x: torch.Tensor, flip: bool, k: int) -> torch.Tensor:
+    x = torch.flip(x, dims=(-1,)) if flip else x
+    return torch.rot90(x, k, dims=(-2, -1))
+
+
+def _inverse_dihedral(x: torch.Tensor, flip: bool, k: int) -> torch.Tensor:
+    x = torch.rot90(x, -k, dims=(-2, -1))
+    return torch.flip(x, dims=(-1,)) if flip else x
+
+
 @torch.inference_mode()
-def predict(model: nn.Module, frames: np.ndarray, batch: int = 32) -> np.ndarray:
-    """(N, 240, 240) frames -> (N, 2) predicted host pixels (x, y) in the frame."""
-    model.eval()
+def heatmaps(models, x: torch.Tensor, *, tta: bool = False) -> torch.Tensor:
+    """(N, 120, 120) network input -> (N, 120, 120) host probability maps.
+
+    ``models`` is one network or a sequence of them (an ensemble). With ``tta`` each is also
+    run on the 8 flips/quarter-turns of the input and each output map is turned back before
+    averaging. The sky has no preferred orientation and training augments with exactly these
+    8 transforms, so averaging them only removes the network's own orientation noise; they
+    are exact pixel permutations of the grid (no interpolation). The maps are averaged as
+    probabilities (a mixture), not as logits, so one confident member cannot veto the rest.
+    """
+    members = list(models) if isinstance(models, list | tuple) else [models]
+    if not members:
+        raise ValueError("heatmaps needs at least one model")
+    ops = DIHEDRAL if tta else DIHEDRAL[:1]
+    total = torch.zeros_like(x)
+    for m in members:
+        m.eval()
+        for flip, k in ops:
+            logits = m(_forward_dihedral(x, flip, k))
+            p = F.softmax(logits.flatten(1), dim=1).reshape(logits.shape)
+            total += _inverse_dihedral(p, flip, k)
+    return total / (len(members) * len(ops))
+
+
+@torch.inference_mode()
+def predict(models, frames: np.ndarray, batch: int = 32, *, tta: bool = False) -> np.ndarray:
+    """(N, 240, 240) frames -> (N, 2) predicted host pixels (x, y) in the frame.
+
+    ``models``: one network or a sequence (ensemble); ``tta``: average over the 8 grid
+    symmetries (:func:`heatmaps`).
+    """
     x = to_input(frames)
     return np.concatenate(
-        [decode(model(torch.from_numpy(x[i : i + batch]))) for i in range(0, len(x), batch)]
+        [
+            decode_probabilities(
+                heatmaps(models, torch.from_numpy(x[i : i + batch]), tta=tta).numpy()
+            )
+            for i in range(0, len(x), batch)
+        ]
     )

@@ -132,6 +132,32 @@ def list_sources(root: Path | None = None) -> list[MiraBestSource]:
     return [parse_name(f) for f in files]
 
 
+#: a host counts as detected in radio at this peak S/N within one beam radius (diagnostic)
+HOST_DETECTION_SNR = 5.0
+
+
+def host_radio_snr(src: MiraBestSource) -> float:
+    """Brightest FIRST pixel within ~3.6" of the host over the image's robust noise.
+
+    A diagnostic of what any radio-only locator has to go on: the noise is the 3-sigma-clipped
+    standard deviation of the whole 540" cut-out (its median subtracted), the host box the
+    central 4 x 4 input pixels (7.2" across, about the 5.4" beam). Unlike ``host_on_emission``
+    (above 0.2 x peak in the preprocessed frame) it counts a faint core next to bright lobes.
+    """
+    from astropy.stats import sigma_clipped_stats
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # FITS comment cards; NaN edges in sigma clipping
+        data = np.asarray(fits.getdata(src.path), dtype=np.float64).squeeze()
+        _, median, std = sigma_clipped_stats(data, sigma=3.0)
+    ny, nx = data.shape
+    cy, cx = ny // 2, nx // 2
+    box = data[cy - 2 : cy + 2, cx - 2 : cx + 2]
+    if not std > 0 or not np.isfinite(box).any():
+        raise ValueError(f"{src.path.name}: no finite noise estimate or host pixels")
+    return float((np.nanmax(box) - median) / std)
+
+
 def load_frame(src: MiraBestSource) -> np.ndarray:
     """The production 240 x 240 preprocessed frame, centred on the file's centre (= host)."""
     return load_shifted_frame(src, (0, 0))[0]
@@ -194,7 +220,7 @@ def shifted_frame_check(
     *,
     max_shift_px: int = SHIFT_MAX_PX,
     seed: int = 0,
-    locator=None,
+    locators: dict | None = None,
 ) -> dict:
     """Within-5" fractions with every frame centred up to ``max_shift_px`` x 1.8" off the host.
 
@@ -202,19 +228,18 @@ def shifted_frame_check(
     ``max_shift_px`` input pixels (36" at 20), a stress test of host-centring rather than
     a model of VLASS component offsets. The image-plane locators use no position prior, so
     the figures should match the centred ones up to edge and scaling effects; the learned
-    ``locator`` (a :mod:`ml.core_locator` network, optional) could in principle have learned
-    one, which this check exposes.
+    ``locators`` (row name -> :class:`ml.core_locator.locate.LearnedCoreLocator`, optional)
+    could in principle have learned one, which this check exposes.
     """
     rng = np.random.default_rng(seed)
     shifts = rng.integers(-max_shift_px, max_shift_px + 1, size=(len(sources), 2))
-    offs = {m: [] for m in ("centroid", "gated_seed", "gated")}
-    if locator is not None:
-        offs["learned"] = []
+    locators = locators or {}
+    offs = {m: [] for m in ("centroid", "gated_seed", "gated", *locators)}
     for src, (dx, dy) in zip(sources, shifts, strict=True):
         img, (hx, hy) = load_shifted_frame(src, (int(dx), int(dy)))
         loc = locate_all(img)
-        if locator is not None:
-            loc["learned"] = tuple(predict_learned(locator, [img])[0])
+        for name, locator in locators.items():
+            loc[name] = tuple(locator.locate_many(img[None])[0])
         for m in offs:
             offs[m].append(np.hypot(loc[m][0] - hx, loc[m][1] - hy) * RADIO_PIXEL_SCALE_ARCSEC)
     groups = _groups(sources)
@@ -227,13 +252,6 @@ def shifted_frame_check(
             for g in ("WAT+HT", "WAT", "HT", "FRI", "FRII", "all")
         },
     }
-
-
-def predict_learned(locator, frames: list[np.ndarray]) -> np.ndarray:
-    """(N, 2) frame pixels (x, y) of the learned locator (imports torch only when used)."""
-    from ml.core_locator.model import predict
-
-    return predict(locator, np.stack(frames))
 
 
 def locate_all(img: np.ndarray, threshold_fraction: float = DEFAULT_THRESHOLD_FRACTION) -> dict:
@@ -295,16 +313,23 @@ def _groups(sources: list[MiraBestSource]) -> dict[str, np.ndarray]:
     }
 
 
-def evaluate(sources: list[MiraBestSource], frames: list[np.ndarray], locator=None) -> dict:
-    """Offsets from the host of every estimator; ``locator`` adds the learned row."""
+def evaluate(
+    sources: list[MiraBestSource], frames: list[np.ndarray], locators: dict | None = None
+) -> dict:
+    """Offsets from the host of every estimator.
+
+    ``locators`` (row name -> :class:`ml.core_locator.locate.LearnedCoreLocator`) adds one
+    learned row each; the first is the one compared with the gate in ``goal``.
+    """
     centre = (RADIO_SIZE - 1) / 2.0
-    learned = ("learned",) if locator is not None else ()
-    learned_xy = predict_learned(locator, frames) if locator is not None else None
+    locators = locators or {}
+    learned = tuple(locators)
+    learned_xy = {name: loc.locate_many(np.stack(frames)) for name, loc in locators.items()}
     records, offs = [], {m: [] for m in METHODS + learned + DIAGNOSTICS}
     for i, (src, img) in enumerate(zip(sources, frames, strict=True)):
         loc = locate_all(img)
-        if learned_xy is not None:
-            loc["learned"] = (float(learned_xy[i, 0]), float(learned_xy[i, 1]))
+        for name, xy in learned_xy.items():
+            loc[name] = (float(xy[i, 0]), float(xy[i, 1]))
         rec = {"file": src.path.name, "class_code": src.code, "group": src.group}
         for m in METHODS + learned + DIAGNOSTICS:
             x, y = loc[m]
@@ -317,6 +342,7 @@ def evaluate(sources: list[MiraBestSource], frames: list[np.ndarray], locator=No
         thr = DEFAULT_THRESHOLD_FRACTION * float(img.max())
         lo, hi = int(np.floor(centre)), int(np.ceil(centre)) + 1
         rec["host_on_emission"] = bool(img[lo:hi, lo:hi].max() > thr)
+        rec["host_radio_snr"] = round(host_radio_snr(src), 1)
         rec["gated_method"] = loc["gated_method"]
         rec["gated_seed_method"] = loc["gated_seed_method"]
         rec["n_components"] = loc["n_components"]
@@ -335,14 +361,18 @@ def evaluate(sources: list[MiraBestSource], frames: list[np.ndarray], locator=No
         name: {m: _summary(v[sel]) for m, v in offs.items()} for name, sel in groups.items()
     }
     on = np.array([r["host_on_emission"] for r in records])
+    detected = np.array([r["host_radio_snr"] >= HOST_DETECTION_SNR for r in records])
     for name, sel in groups.items():
         per_group[name]["frac_host_on_emission"] = (
             round(float(on[sel].mean()), 4) if sel.any() else None
         )
+        per_group[name][f"frac_host_radio_snr_ge{HOST_DETECTION_SNR:g}"] = (
+            round(float(detected[sel].mean()), 4) if sel.any() else None
+        )
     goal = per_group["WAT+HT"]
-    paired = (
-        _paired_vs_gated(offs["learned"], offs["gated"], on, groups["WAT+HT"]) if learned else {}
-    )
+    paired = {
+        name: _paired_vs_gated(offs[name], offs["gated"], on, groups["WAT+HT"]) for name in learned
+    }
     return {
         "per_group": per_group,
         "goal": {
@@ -361,15 +391,15 @@ def evaluate(sources: list[MiraBestSource], frames: list[np.ndarray], locator=No
                 "frac_within_5arcsec"
             ],
         }
-        | (
-            {
-                "learned_frac_within_5arcsec": goal["learned"]["frac_within_5arcsec"],
-                "learned_met_90pct": goal["learned"]["frac_within_5arcsec"] >= GOAL_FRACTION,
-                "learned_vs_gated_paired": paired,
-            }
-            if locator is not None
-            else {}
-        ),
+        | {
+            k: v
+            for name in learned
+            for k, v in (
+                (f"{name}_frac_within_5arcsec", goal[name]["frac_within_5arcsec"]),
+                (f"{name}_met_90pct", goal[name]["frac_within_5arcsec"] >= GOAL_FRACTION),
+                (f"{name}_vs_gated_paired", paired[name]),
+            )
+        },
         "records": records,
     }
 
@@ -452,6 +482,61 @@ def plot_worst(
     plt.close(fig)
 
 
+def learned_rows(paths: list[Path]) -> dict:
+    """Row name -> :class:`ml.core_locator.locate.LearnedCoreLocator` for existing checkpoints.
+
+    ``learned`` (first checkpoint, as evaluated before test-time augmentation existed),
+    ``learned_tta`` (the same with the 8-transform average) and, with two or more
+    checkpoints, ``learned_ensemble_tta``. Empty when ``paths`` is empty (no torch import).
+    """
+    if not paths:
+        return {}
+    import torch
+
+    from ml.core_locator.locate import LearnedCoreLocator
+    from ml.core_locator.train import load_locator
+
+    torch.set_num_threads(1)
+    models = [load_locator(p) for p in paths]
+    rows = {
+        "learned": LearnedCoreLocator(model=models[0]),
+        "learned_tta": LearnedCoreLocator(model=models[0], tta=True),
+    }
+    if len(models) > 1:
+        rows["learned_ensemble_tta"] = LearnedCoreLocator(model=models, tta=True)
+    return rows
+
+
+def _checkpoint_info(path: Path) -> dict:
+    import torch
+
+    from ml.checkpoints import file_sha256
+
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    cfg = ckpt["config"]
+    return {
+        "checkpoint": str(path.relative_to(REPO_ROOT))
+        if path.is_relative_to(REPO_ROOT)
+        else str(path),
+        "sha256": file_sha256(path),
+        "git_sha": ckpt.get("git_sha"),
+        "config": cfg,
+        "heldout_validation_non_mirabest": ckpt["metrics"],
+        "n_train_real_images": ckpt.get("n_train_real_images"),
+        "train_command": f"python -m ml.core_locator.train --epochs {cfg['epochs']}"
+        + (
+            f" --seed {cfg['seed']} --out var/core_locator/{Path(cfg['out']).name}"
+            if cfg["seed"]
+            else ""
+        ),
+        "training_data": "FIRST Radio Galaxy Dataset images of FRICAT, FRIICAT, FR0CAT "
+        "(SDSS-host positions), none within 30 arcsec of any MiraBest source, and no "
+        "MiraBest-catalogue image at all; plus simulated sources (ml.core_locator.sim). "
+        "Host up to +/-40 arcsec off the frame centre in training.",
+        "tuned_on_mirabest": False,
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     # The tuning checks import this module's helpers; importing them here avoids a cycle.
     from ml.evaluation.core_location_tuning import ablation, cross_validated_gate, threshold_sweep
@@ -463,46 +548,37 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--locator",
         type=Path,
-        default=LEARNED_CHECKPOINT,
-        help="learned core-locator checkpoint (row 'learned' when the file exists)",
+        nargs="+",
+        default=[LEARNED_CHECKPOINT, LEARNED_CHECKPOINT.with_name("core_locator_seed1.pt")],
+        help="learned core-locator checkpoints; the first gives rows 'learned' and "
+        "'learned_tta', all that exist together give 'learned_ensemble_tta' (rows are left "
+        "out when the files do not exist)",
     )
     args = parser.parse_args(argv)
 
     from tqdm import tqdm
 
-    locator, locator_info = None, None
-    if args.locator.exists():
-        import torch
-
-        from ml.checkpoints import file_sha256
-        from ml.core_locator.train import load_locator
-
-        torch.set_num_threads(1)
-        locator = load_locator(args.locator)
-        ckpt = torch.load(args.locator, map_location="cpu", weights_only=False)
-        locator_info = {
-            "checkpoint": str(args.locator.relative_to(REPO_ROOT))
-            if args.locator.is_relative_to(REPO_ROOT)
-            else str(args.locator),
-            "sha256": file_sha256(args.locator),
-            "git_sha": ckpt.get("git_sha"),
-            "config": ckpt["config"],
-            "heldout_validation_non_mirabest": ckpt["metrics"],
-            "n_train_real_images": ckpt.get("n_train_real_images"),
-            "train_command": "python -m ml.core_locator.train --epochs "
-            + str(ckpt["config"]["epochs"]),
-            "training_data": "FIRST Radio Galaxy Dataset images of FRICAT, FRIICAT, FR0CAT "
-            "(SDSS-host positions), none within 30 arcsec of any MiraBest source, and no "
-            "MiraBest-catalogue image at all; plus simulated sources (ml.core_locator.sim). "
-            "Host up to +/-40 arcsec off the frame centre in training.",
-            "tuned_on_mirabest": False,
+    paths = [p for p in args.locator if p.exists()]
+    locators, locator_info = learned_rows(paths), None
+    if paths:
+        locator_info = _checkpoint_info(paths[0]) | {
+            "ensemble_members": [_checkpoint_info(p) for p in paths[1:]],
+            "rows": {
+                "learned": "first checkpoint, one forward pass",
+                "learned_tta": "first checkpoint, heat map averaged over the 8 flips / "
+                "quarter turns of the frame (ml.core_locator.model.heatmaps)",
+                "learned_ensemble_tta": "all checkpoints (different seeds: simulated data, "
+                "real validation split, initialisation), heat maps averaged over members "
+                "and the 8 transforms; chosen as the proposed variant before any of these "
+                "rows was computed",
+            },
         }
     else:
-        print(f"no learned locator at {args.locator}: row 'learned' left out")
+        print(f"no learned locator at {args.locator[0]}: rows 'learned*' left out")
 
     sources = list_sources(args.data_dir)
     frames = [load_frame(s) for s in tqdm(sources, desc="preprocess FIRST", leave=False)]
-    result = evaluate(sources, frames, locator)
+    result = evaluate(sources, frames, locators)
     out = {
         "data": {
             "set": "real: MiraBest VLA FIRST 1.4 GHz cutouts (images/mirabest_first), all files",
@@ -534,9 +610,9 @@ def main(argv: list[str] | None = None) -> dict:
         **{k: v for k, v in result.items() if k != "records"},
         "threshold_sweep_WAT+HT": threshold_sweep(sources, frames),
         "ablation_tuned_on_test": ablation(sources, frames),
-        "shifted_frames": shifted_frame_check(sources, locator=locator),
+        "shifted_frames": shifted_frame_check(sources, locators=locators),
         # the +/-20" re-centring of the learned-locator brief (11 input pixels = 19.8")
-        "shifted_frames_20arcsec": shifted_frame_check(sources, max_shift_px=11, locator=locator),
+        "shifted_frames_20arcsec": shifted_frame_check(sources, max_shift_px=11, locators=locators),
         "cross_validated_gate": cross_validated_gate(sources, frames),
         "records": result["records"],
     }
@@ -545,7 +621,7 @@ def main(argv: list[str] | None = None) -> dict:
     (out_dir / "core_location.json").write_text(json.dumps(out, indent=1) + "\n")
     if not args.no_plot:
         plot_worst(sources, frames, result, out_dir / "core_location_worst.png")
-        if locator is not None:
+        if locators:
             plot_worst(
                 sources, frames, result, out_dir / "core_location_learned_worst.png", by="learned"
             )
@@ -556,7 +632,7 @@ def main(argv: list[str] | None = None) -> dict:
             + "  ".join(
                 f'{m}: med {row[m]["median_offset_arcsec"]:5.1f}" '
                 f'<=5" {row[m]["frac_within_5arcsec"]:.2f}'
-                for m in METHODS + (("learned",) if locator is not None else ())
+                for m in METHODS + tuple(locators)
             )
         )
     print("goal:", json.dumps(out["goal"]))

@@ -191,3 +191,37 @@ def test_paired_comparison_counts_discordant_sources():
     assert out["mcnemar_exact_p"] == 1.0  # 2 vs 1 discordant: no evidence either way
     assert out["learned_within_host_on_emission"] == "3/4"
     assert out["learned_within_host_off_emission"] == "0/1"
+
+
+@pytest.mark.parametrize("k,flip", [(1, False), (2, False), (3, True), (0, True)])
+def test_tta_prediction_turns_with_the_frame(k, flip):
+    # averaged over the 8 grid symmetries, the prediction is exactly equivariant even for an
+    # untrained network (the inverse transforms of the heat maps are right)
+    torch.manual_seed(0)
+    model = core_locator_net(width=4)
+    frame = np.random.default_rng(1).random((240, 240)).astype(np.float32)
+    frame[60:64, 150:154] += 5.0
+    moved = np.fliplr(frame) if flip else frame
+    moved = np.ascontiguousarray(np.rot90(moved, k))
+    x, y = predict(model, frame[None], tta=True)[0]
+    if flip:
+        x = 239 - x
+    for _ in range(k):  # np.rot90 (counter-clockwise) sends (x, y) to (y, 239 - x)
+        x, y = y, 239 - x
+    np.testing.assert_allclose(predict(model, moved[None], tta=True)[0], (x, y), atol=1e-3)
+
+
+def test_ensemble_heat_maps_are_the_mean_of_the_members():
+    from ml.core_locator.model import heatmaps
+
+    torch.manual_seed(0)
+    a, b = core_locator_net(width=4), core_locator_net(width=4)
+    x = torch.rand(2, GRID, GRID)
+    x = x / x.amax(dim=(1, 2), keepdim=True)  # what to_input gives
+    both = heatmaps([a, b], x)
+    np.testing.assert_allclose(both, (heatmaps(a, x) + heatmaps(b, x)) / 2, atol=1e-6)
+    np.testing.assert_allclose(both.sum(dim=(1, 2)), 1.0, atol=1e-4)
+    with pytest.raises(ValueError, match="at least one model"):
+        heatmaps([], x)
+    # a one-pass prediction is the logits' decode, as before TTA existed
+    np.testing.assert_allclose(predict(a, x.numpy().repeat(2, 1).repeat(2, 2)), decode(a(x)))
