@@ -17,6 +17,7 @@ from astropy.coordinates import SkyCoord
 from django.db import transaction
 
 from ml.association import AssociationParams, ComponentSky, associate
+from ml.association_fit import Method
 from ml.crossmatch import SIGMA_MULTI_ARCSEC, SIGMA_SINGLE_ARCSEC, positional_likelihood
 from ml.host.decision import decide
 
@@ -43,17 +44,28 @@ def association_model_version() -> ModelVersion:
     return mv
 
 
+def is_catalogue_method(mv: ModelVersion) -> bool:
+    return "association" in (mv.config or {})
+
+
+def current_method_version() -> ModelVersion:
+    """The catalogue-level method the pipeline runs: the active host version when it is one
+    (a refit), else the published-defaults version."""
+    active = ModelVersion.objects.filter(
+        kind=ModelVersion.Kind.HOST, status=ModelVersion.Status.ACTIVE
+    ).first()
+    if active is not None and is_catalogue_method(active):
+        return active
+    return association_model_version()
+
+
 def _separations_arcsec(ra0, dec0, ra, dec) -> np.ndarray:
     c0 = SkyCoord(ra0 * u.deg, dec0 * u.deg)
     return SkyCoord(np.asarray(ra) * u.deg, np.asarray(dec) * u.deg).separation(c0).arcsec
 
 
-@transaction.atomic
-def identify_component(component: RadioComponent, mv: ModelVersion) -> int:
-    """Score every candidate of ``component``; returns the number of predictions written."""
-    cands = list(component.candidates.select_related("optical_source").order_by("id"))
-    if not cands:
-        return 0
+def component_sky(component: RadioComponent, params: AssociationParams | None = None):
+    """The radio sky of ``component``'s epoch within ``SKY_RADIUS_ARCSEC`` (ComponentSky)."""
     coord = SkyCoord(component.ra * u.deg, component.dec * u.deg)
     sky_rows = list(
         RadioComponent.objects.filter(epoch=component.epoch)
@@ -68,14 +80,29 @@ def identify_component(component: RadioComponent, mv: ModelVersion) -> int:
         np.nanmedian(flux[flux > 0]) if np.any(flux > 0) else 1.0,
     )
     peak = np.where(np.isfinite(peak) & (peak > 0), peak, flux)
-    assoc = associate(ComponentSky(ra, dec, flux, peak), component.ra, component.dec)
+    return ComponentSky(ra, dec, flux, peak, params)
+
+
+@transaction.atomic
+def identify_component(component: RadioComponent, mv: ModelVersion) -> int:
+    """Score every candidate of ``component``; returns the number of predictions written.
+
+    The association parameters and positional scales are ``mv.config``'s (a version refitted
+    on labels by :mod:`catalog.relabel`), the published defaults where it has none.
+    """
+    cands = list(component.candidates.select_related("optical_source").order_by("id"))
+    if not cands:
+        return 0
+    method = Method.from_config(mv.config)
+    assoc = associate(component_sky(component, method.association), component.ra, component.dec)
     sep = _separations_arcsec(
         assoc.core_ra,
         assoc.core_dec,
         [c.optical_source.ra for c in cands],
         [c.optical_source.dec for c in cands],
     )
-    lik = positional_likelihood(sep, multi_component=assoc.is_multi)
+    sigma = method.sigma_multi_arcsec if assoc.is_multi else method.sigma_single_arcsec
+    lik = positional_likelihood(sep, multi_component=assoc.is_multi, sigma_arcsec=sigma)
     best, positives, prime = decide(lik)
     ranks = np.empty(len(cands), dtype=int)
     ranks[np.argsort(-lik, kind="stable")] = np.arange(1, len(cands) + 1)
@@ -105,7 +132,8 @@ def identify_component(component: RadioComponent, mv: ModelVersion) -> int:
 
 
 def identify_components(component_ids, mv: ModelVersion | None = None) -> int:
-    mv = mv or association_model_version()
+    """Identify hosts for these components with ``mv`` (default: :func:`current_method_version`)."""
+    mv = mv or current_method_version()
     n = 0
     for comp in RadioComponent.objects.filter(pk__in=list(component_ids)).select_related("epoch"):
         n += identify_component(comp, mv)

@@ -22,12 +22,22 @@ SIGMA_SINGLE_ARCSEC = 1.0
 SIGMA_MULTI_ARCSEC = 3.0
 
 
-def positional_likelihood(sep_arcsec, *, multi_component: bool) -> np.ndarray:
-    """Host likelihood of candidates at ``sep_arcsec`` (arcsec) from the radio core, in [0, 1]."""
+def positional_likelihood(
+    sep_arcsec, *, multi_component: bool, sigma_arcsec: float | None = None
+) -> np.ndarray:
+    """Host likelihood of candidates at ``sep_arcsec`` (arcsec) from the radio core, in [0, 1].
+
+    ``sigma_arcsec`` overrides the class default (``SIGMA_MULTI_ARCSEC`` or
+    ``SIGMA_SINGLE_ARCSEC``), e.g. with a scale refitted on labels (:mod:`ml.association_fit`).
+    """
     sep = np.asarray(sep_arcsec, dtype=float)
     if sep.ndim != 1 or sep.size == 0:
         raise ValueError(f"sep_arcsec must be a non-empty 1-D array, got shape {sep.shape}")
     if not np.all(np.isfinite(sep)) or np.any(sep < 0):
         raise ValueError("sep_arcsec must be finite and >= 0 arcsec")
-    sigma = SIGMA_MULTI_ARCSEC if multi_component else SIGMA_SINGLE_ARCSEC
+    if sigma_arcsec is None:
+        sigma_arcsec = SIGMA_MULTI_ARCSEC if multi_component else SIGMA_SINGLE_ARCSEC
+    if not sigma_arcsec > 0:
+        raise ValueError(f"sigma_arcsec must be > 0 arcsec, got {sigma_arcsec}")
+    sigma = sigma_arcsec
     return np.exp(-0.5 * (sep / sigma) ** 2)

@@ -110,6 +110,9 @@ RADIOHOST_DATA_DIR = env.path("RADIOHOST_DATA_DIR", default=(BASE_DIR / ".." / "
 # Cutouts, checkpoints and figures.
 RADIOHOST_MEDIA_ROOT = env.path("RADIOHOST_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 MEDIA_ROOT = RADIOHOST_MEDIA_ROOT
+# Retraining fed by expert relabels (workers.tasks.retrain_from_relabels): refit once this
+# many expert labels have arrived since the last refit.
+RADIOHOST_RETRAIN_MIN_RELABELS = env.int("RADIOHOST_RETRAIN_MIN_RELABELS", default=20)
 MEDIA_URL = "media/"
 
 # --- REST framework

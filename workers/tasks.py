@@ -5,8 +5,10 @@ acknowledged late and re-queued if the worker dies, so a crash never loses work
 and a retry never duplicates it. Ingest and host identification run on the ``cpu``
 queue; training and evaluating a host identifier run on ``gpu`` (``CELERY_TASK_ROUTES``;
 CUDA is chosen at run time by :func:`ml.device.pick_device`, so a CPU-only deployment
-points one worker at both queues). Retraining fed by expert relabels is not built yet:
-the real labels have no pixels here to train on.
+points one worker at both queues). Retraining fed by expert relabels refits the deployed
+catalogue-level method on the current labels (:mod:`catalog.relabel`, daily on beat); the
+CNN host identifier still trains on simulated fields only (the real labels have no pixels
+here to train on).
 """
 
 from __future__ import annotations
@@ -45,13 +47,13 @@ def ingest_label_file(self, kind: str, path: str) -> dict:
 @shared_task(**TASK_OPTS, queue="cpu")
 def identify_hosts(self, component_ids: list[int], model_version_id: int | None = None) -> int:
     """Score the candidates of these components and store HostPredictions (idempotent upsert)."""
-    from catalog.identify import association_model_version, identify_components
+    from catalog.identify import current_method_version, identify_components
     from catalog.models import ModelVersion
 
     mv = (
         ModelVersion.objects.get(pk=model_version_id)
         if model_version_id is not None
-        else association_model_version()
+        else current_method_version()
     )
     return identify_components(component_ids, mv)
 
@@ -98,6 +100,24 @@ def process_new_epochs(self) -> list[int]:
     for epoch_id in pending:
         process_epoch.delay(epoch_id)
     return pending
+
+
+@shared_task(**TASK_OPTS, queue="cpu")
+def retrain_from_relabels(self, min_new_relabels: int | None = None) -> dict:
+    """Beat entry point: refit the catalogue-level method once enough expert relabels arrived.
+
+    ``min_new_relabels`` defaults to ``settings.RADIOHOST_RETRAIN_MIN_RELABELS``. Returns
+    ``{"due", "new_expert_labels", "model_version", "created", "status"}``; re-running on the
+    same labels returns the same version (registration is keyed by the label set).
+    """
+    from catalog.relabel import refit_due, refit_from_labels
+
+    due, n = refit_due(min_new_relabels)
+    out = {"due": due, "new_expert_labels": n, "model_version": None, "created": False}
+    if not due:
+        return out | {"status": None}
+    mv, created = refit_from_labels()
+    return out | {"model_version": mv.pk, "created": created, "status": mv.status}
 
 
 @shared_task(**TASK_OPTS, queue="gpu")

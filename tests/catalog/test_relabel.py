@@ -1,0 +1,149 @@
+"""Retraining fed by expert relabels: labels -> refit -> registered, activated version."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from catalog.identify import association_model_version, current_method_version, identify_components
+from catalog.models import HostPrediction, Label, ModelVersion
+from catalog.relabel import MIN_FIELDS, REFIT_PREFIX, refit_due, refit_from_labels, training_labels
+from workers import tasks
+
+
+def _sky(tmp_path, fields: int, seed: int = 5) -> None:
+    from catalog.ingest.sim_sky import ingest_sim_sky
+    from ml.sim.formats import write_sky
+
+    write_sky(fields, tmp_path / "sky", seed)
+    ingest_sim_sky(tmp_path / "sky")
+
+
+def _relabel(label: Label) -> Label:
+    """An expert says the host is another of the component's candidates (the nearest other)."""
+    cands = list(label.component.candidates.order_by("distance_px"))
+    other = next(c for c in cands if c.optical_source_id != label.host_id)
+    return Label.objects.create(
+        component=label.component,
+        host=other.optical_source,
+        origin=Label.Origin.EXPERT,
+        author_name="test expert",
+        reason="host is the other galaxy",
+        supersedes=label,
+    )
+
+
+@pytest.mark.django_db
+def test_refit_registers_once_per_label_set_and_expert_labels_take_precedence(tmp_path):
+    _sky(tmp_path, 14)
+    mv, created = refit_from_labels()
+    assert created and mv.name.startswith(REFIT_PREFIX) and mv.kind == "host"
+    assert mv.label_snapshot["by_origin"] == {"sim": mv.label_snapshot["n"]}
+    assert mv.label_snapshot["n"] >= MIN_FIELDS and mv.is_simulated_training
+    cv = mv.metrics["labels_cv"]
+    assert cv["refit"]["n"] == cv["baseline"]["n"] == mv.label_snapshot["n"]
+    assert set(mv.config) >= {"association", "sigma_single_arcsec", "sigma_multi_arcsec"}
+    assert refit_from_labels() == (mv, False)  # same labels: nothing new is trained
+
+    sim = [lab for lab in training_labels() if lab.component.candidates.count() > 1][:3]
+    experts = [_relabel(lab) for lab in sim]
+    used = {lab.component_id: lab for lab in training_labels()}
+    for e in experts:
+        assert used[e.component_id].pk == e.pk  # the relabel, not the superseded label
+    mv2, created2 = refit_from_labels()
+    assert created2 and mv2.name != mv.name
+    assert mv2.label_snapshot["by_origin"]["expert"] == 3
+    assert not mv2.is_simulated_training
+    assert set(e.pk for e in experts) <= set(mv2.label_snapshot["ids"])
+
+
+@pytest.mark.django_db
+def test_activation_follows_the_held_out_figures_and_drives_identification(tmp_path):
+    _sky(tmp_path, 14)
+    mv, _ = refit_from_labels()
+    cv = mv.metrics["labels_cv"]
+    good = (cv["refit"]["top1"], cv["refit"]["prime_correct"]) >= (
+        cv["baseline"]["top1"],
+        cv["baseline"]["prime_correct"],
+    )
+    assert (mv.status == "active") == good
+    assert mv.metrics["decision"].startswith("activated" if good else "kept")
+    assert current_method_version() == (mv if good else association_model_version())
+
+    # identification reads its scales from the version's config
+    wide = ModelVersion.objects.create(
+        name="wide-scales",
+        kind="host",
+        config={"association": {}, "sigma_single_arcsec": 20.0, "sigma_multi_arcsec": 20.0},
+    )
+    ids = [lab.component_id for lab in training_labels()]
+    base = association_model_version()
+    identify_components(ids, base)
+    identify_components(ids, wide)
+    lik = {
+        m: dict(
+            HostPrediction.objects.filter(model_version=m).values_list("candidate", "likelihood")
+        )
+        for m in (base, wide)
+    }
+    assert lik[base].keys() == lik[wide].keys()
+    assert all(lik[wide][c] >= lik[base][c] for c in lik[base])
+    assert any(lik[wide][c] > lik[base][c] + 1e-6 for c in lik[base])
+
+
+@pytest.mark.django_db
+def test_a_checkpoint_model_is_never_displaced(tmp_path):
+    _sky(tmp_path, 12)
+    cnn = ModelVersion.objects.create(name="cnn", kind="host", status="active", config={})
+    mv, _ = refit_from_labels()
+    cnn.refresh_from_db()
+    assert cnn.status == "active" and mv.status == "candidate"
+    assert "not a catalogue-level method" in mv.metrics["decision"]
+
+
+@pytest.mark.django_db
+def test_too_few_labels_is_a_clear_error_and_stores_nothing(tmp_path):
+    _sky(tmp_path, 4)
+    with pytest.raises(ValueError, match=rf"at least {MIN_FIELDS} labelled components .* found \d"):
+        refit_from_labels()
+    with pytest.raises(CommandError, match="at least 10 labelled components"):
+        call_command("refit_from_labels")
+    assert not ModelVersion.objects.filter(name__startswith=REFIT_PREFIX).exists()
+
+
+@pytest.mark.django_db
+def test_beat_task_refits_only_when_enough_relabels_arrived(tmp_path):
+    _sky(tmp_path, 14)
+    assert tasks.retrain_from_relabels.apply(args=(2,)).get() == {
+        "due": False,
+        "new_expert_labels": 0,
+        "model_version": None,
+        "created": False,
+        "status": None,
+    }
+    for lab in [lab for lab in training_labels() if lab.component.candidates.count() > 1][:2]:
+        _relabel(lab)
+    out = tasks.retrain_from_relabels.apply(args=(2,)).get()
+    assert out["due"] and out["created"] and out["new_expert_labels"] == 2
+    mv = ModelVersion.objects.get(pk=out["model_version"])
+    assert mv.label_snapshot["by_origin"]["expert"] == 2
+    # the refit just consumed them: nothing new since
+    assert refit_due(2) == (False, 0)
+    text = io.StringIO()
+    call_command("refit_from_labels", stdout=text)
+    assert f"already registered: {mv.name}" in text.getvalue()
+    assert "held-out (5-fold over" in text.getvalue()
+
+
+def test_retrain_task_is_on_the_cpu_queue_and_scheduled_daily():
+    from radiohost_site.celery import app
+    from workers.schedule import SCHEDULE
+
+    assert SCHEDULE["retrain-from-relabels"] == {
+        "task": "workers.tasks.retrain_from_relabels",
+        "minutes": 1440,
+    }
+    assert app.tasks["workers.tasks.retrain_from_relabels"].queue == "cpu"
