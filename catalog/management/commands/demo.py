@@ -84,11 +84,12 @@ class Command(BaseCommand):
         try:
             refit, _ = refit_from_labels()
             cv = refit.metrics["labels_cv"]
+            r, b = cv["refit"], cv["baseline"]
             self.stdout.write(
-                f"  {refit.name} ({refit.status}): held-out top-1 {cv['refit']['top1']:.3f} vs "
-                f"{cv['baseline']['top1']:.3f} for the method it would replace "
-                f"({cv['k']}-fold over {cv['refit']['n']} SIMULATED labels); "
-                f"{refit.metrics['decision']}"
+                f"  {refit.name} ({refit.status}), held out ({cv['k']}-fold over {r['n']} "
+                f"SIMULATED labels): top-1 {r['top1']:.3f} vs {b['top1']:.3f}, correct prime "
+                f"host {r['prime_correct']:.3f} vs {b['prime_correct']:.3f} for the method it "
+                f"would replace; {refit.metrics['decision']}"
             )
         except ValueError as exc:  # too few labels for a refit (a small --fields)
             self.stdout.write(f"  skipped: {exc}")
