@@ -24,7 +24,10 @@ Learned locator (row ``learned``): :mod:`ml.core_locator`, a heat-map CNN traine
 ``python -m ml.core_locator.train`` on non-MiraBest data only (FRICAT/FRIICAT/FR0CAT FIRST
 images > 30" from every MiraBest source, plus simulated tailed sources); its checkpoint
 ``var/core_locator/core_locator.pt`` is read when it exists (``--locator``), and the row is
-left out otherwise. Nothing about it was tuned on these images.
+left out otherwise. Nothing about it was tuned on these images. Rows ``learned_tta`` and
+``learned_ensemble_tta`` add the 8-fold test-time average and a second seed's checkpoint.
+What real tailed sources would add is measured separately, held out, by
+:mod:`ml.evaluation.core_location_finetune` (fine-tuning on the other MiraBest folds).
 """
 
 from __future__ import annotations
