@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ml.core_locator.model import predict
+from ml.paths import REPO_ROOT
 
 
 class LearnedCoreLocator:
@@ -58,3 +59,58 @@ class LearnedCoreLocator:
         """One frame -> (x, y) pixel of the predicted core / host."""
         x, y = self.locate_many(np.asarray(img)[None])[0]
         return float(x), float(y)
+
+
+def learned_rows(paths: list[Path]) -> dict:
+    """Row name -> :class:`ml.core_locator.locate.LearnedCoreLocator` for existing checkpoints.
+
+    ``learned`` (first checkpoint, as evaluated before test-time augmentation existed),
+    ``learned_tta`` (the same with the 8-transform average) and, with two or more
+    checkpoints, ``learned_ensemble_tta``. Empty when ``paths`` is empty (no torch import).
+    """
+    if not paths:
+        return {}
+    import torch
+
+    from ml.core_locator.train import load_locator
+
+    torch.set_num_threads(1)
+    models = [load_locator(p) for p in paths]
+    rows = {
+        "learned": LearnedCoreLocator(model=models[0]),
+        "learned_tta": LearnedCoreLocator(model=models[0], tta=True),
+    }
+    if len(models) > 1:
+        rows["learned_ensemble_tta"] = LearnedCoreLocator(model=models, tta=True)
+    return rows
+
+
+def checkpoint_info(path: Path) -> dict:
+    """What the evaluation JSON records of a checkpoint (provenance, config, validation)."""
+    import torch
+
+    from ml.checkpoints import file_sha256
+
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    cfg = ckpt["config"]
+    return {
+        "checkpoint": str(path.relative_to(REPO_ROOT))
+        if path.is_relative_to(REPO_ROOT)
+        else str(path),
+        "sha256": file_sha256(path),
+        "git_sha": ckpt.get("git_sha"),
+        "config": cfg,
+        "heldout_validation_non_mirabest": ckpt["metrics"],
+        "n_train_real_images": ckpt.get("n_train_real_images"),
+        "train_command": f"python -m ml.core_locator.train --epochs {cfg['epochs']}"
+        + (
+            f" --seed {cfg['seed']} --out var/core_locator/{Path(cfg['out']).name}"
+            if cfg["seed"]
+            else ""
+        ),
+        "training_data": "FIRST Radio Galaxy Dataset images of FRICAT, FRIICAT, FR0CAT "
+        "(SDSS-host positions), none within 30 arcsec of any MiraBest source, and no "
+        "MiraBest-catalogue image at all; plus simulated sources (ml.core_locator.sim). "
+        "Host up to +/-40 arcsec off the frame centre in training.",
+        "tuned_on_mirabest": False,
+    }

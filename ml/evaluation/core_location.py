@@ -485,61 +485,6 @@ def plot_worst(
     plt.close(fig)
 
 
-def learned_rows(paths: list[Path]) -> dict:
-    """Row name -> :class:`ml.core_locator.locate.LearnedCoreLocator` for existing checkpoints.
-
-    ``learned`` (first checkpoint, as evaluated before test-time augmentation existed),
-    ``learned_tta`` (the same with the 8-transform average) and, with two or more
-    checkpoints, ``learned_ensemble_tta``. Empty when ``paths`` is empty (no torch import).
-    """
-    if not paths:
-        return {}
-    import torch
-
-    from ml.core_locator.locate import LearnedCoreLocator
-    from ml.core_locator.train import load_locator
-
-    torch.set_num_threads(1)
-    models = [load_locator(p) for p in paths]
-    rows = {
-        "learned": LearnedCoreLocator(model=models[0]),
-        "learned_tta": LearnedCoreLocator(model=models[0], tta=True),
-    }
-    if len(models) > 1:
-        rows["learned_ensemble_tta"] = LearnedCoreLocator(model=models, tta=True)
-    return rows
-
-
-def _checkpoint_info(path: Path) -> dict:
-    import torch
-
-    from ml.checkpoints import file_sha256
-
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    cfg = ckpt["config"]
-    return {
-        "checkpoint": str(path.relative_to(REPO_ROOT))
-        if path.is_relative_to(REPO_ROOT)
-        else str(path),
-        "sha256": file_sha256(path),
-        "git_sha": ckpt.get("git_sha"),
-        "config": cfg,
-        "heldout_validation_non_mirabest": ckpt["metrics"],
-        "n_train_real_images": ckpt.get("n_train_real_images"),
-        "train_command": f"python -m ml.core_locator.train --epochs {cfg['epochs']}"
-        + (
-            f" --seed {cfg['seed']} --out var/core_locator/{Path(cfg['out']).name}"
-            if cfg["seed"]
-            else ""
-        ),
-        "training_data": "FIRST Radio Galaxy Dataset images of FRICAT, FRIICAT, FR0CAT "
-        "(SDSS-host positions), none within 30 arcsec of any MiraBest source, and no "
-        "MiraBest-catalogue image at all; plus simulated sources (ml.core_locator.sim). "
-        "Host up to +/-40 arcsec off the frame centre in training.",
-        "tuned_on_mirabest": False,
-    }
-
-
 def main(argv: list[str] | None = None) -> dict:
     # The tuning checks import this module's helpers; importing them here avoids a cycle.
     from ml.evaluation.core_location_tuning import ablation, cross_validated_gate, threshold_sweep
@@ -562,10 +507,13 @@ def main(argv: list[str] | None = None) -> dict:
     from tqdm import tqdm
 
     paths = [p for p in args.locator if p.exists()]
-    locators, locator_info = learned_rows(paths), None
-    if paths:
-        locator_info = _checkpoint_info(paths[0]) | {
-            "ensemble_members": [_checkpoint_info(p) for p in paths[1:]],
+    locators, locator_info = {}, None
+    if paths:  # torch is imported only when there is a learned locator to run
+        from ml.core_locator.locate import checkpoint_info, learned_rows
+
+        locators = learned_rows(paths)
+        locator_info = checkpoint_info(paths[0]) | {
+            "ensemble_members": [checkpoint_info(p) for p in paths[1:]],
             "rows": {
                 "learned": "first checkpoint, one forward pass",
                 "learned_tta": "first checkpoint, heat map averaged over the 8 flips / "
