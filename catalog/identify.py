@@ -9,16 +9,14 @@ so re-running is idempotent.
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import astropy.units as u
 import numpy as np
 from astropy.coordinates import SkyCoord
 from django.db import transaction
 
-from ml.association import AssociationParams, ComponentSky, associate
+from ml.association import ComponentSky, associate
 from ml.association_fit import Method
-from ml.crossmatch import SIGMA_MULTI_ARCSEC, SIGMA_SINGLE_ARCSEC, positional_likelihood
+from ml.crossmatch import positional_likelihood
 from ml.host.decision import decide
 
 from .models import HostPrediction, ModelVersion, RadioComponent
@@ -33,9 +31,7 @@ def association_model_version() -> ModelVersion:
     """The registry entry of the model-free method (no checkpoint: its config is its definition)."""
     config = {
         "method": "ml.association + ml.crossmatch.positional_likelihood",
-        "association": asdict(AssociationParams()),
-        "sigma_single_arcsec": SIGMA_SINGLE_ARCSEC,
-        "sigma_multi_arcsec": SIGMA_MULTI_ARCSEC,
+        **Method().to_config(),
         "sky_radius_arcsec": SKY_RADIUS_ARCSEC,
     }
     mv, _ = ModelVersion.objects.get_or_create(
@@ -64,8 +60,9 @@ def _separations_arcsec(ra0, dec0, ra, dec) -> np.ndarray:
     return SkyCoord(np.asarray(ra) * u.deg, np.asarray(dec) * u.deg).separation(c0).arcsec
 
 
-def component_sky(component: RadioComponent, params: AssociationParams | None = None):
-    """The radio sky of ``component``'s epoch within ``SKY_RADIUS_ARCSEC`` (ComponentSky)."""
+def sky_arrays(component: RadioComponent) -> tuple[np.ndarray, ...]:
+    """The radio sky of ``component``'s epoch within ``SKY_RADIUS_ARCSEC``: ra, dec (deg),
+    integrated flux (mJy) and peak flux (mJy/beam), the inputs of ``ComponentSky``."""
     coord = SkyCoord(component.ra * u.deg, component.dec * u.deg)
     sky_rows = list(
         RadioComponent.objects.filter(epoch=component.epoch)
@@ -80,7 +77,7 @@ def component_sky(component: RadioComponent, params: AssociationParams | None = 
         np.nanmedian(flux[flux > 0]) if np.any(flux > 0) else 1.0,
     )
     peak = np.where(np.isfinite(peak) & (peak > 0), peak, flux)
-    return ComponentSky(ra, dec, flux, peak, params)
+    return ra, dec, flux, peak
 
 
 @transaction.atomic
@@ -94,15 +91,17 @@ def identify_component(component: RadioComponent, mv: ModelVersion) -> int:
     if not cands:
         return 0
     method = Method.from_config(mv.config)
-    assoc = associate(component_sky(component, method.association), component.ra, component.dec)
+    sky = ComponentSky(*sky_arrays(component), method.association)
+    assoc = associate(sky, component.ra, component.dec)
     sep = _separations_arcsec(
         assoc.core_ra,
         assoc.core_dec,
         [c.optical_source.ra for c in cands],
         [c.optical_source.dec for c in cands],
     )
-    sigma = method.sigma_multi_arcsec if assoc.is_multi else method.sigma_single_arcsec
-    lik = positional_likelihood(sep, multi_component=assoc.is_multi, sigma_arcsec=sigma)
+    lik = positional_likelihood(
+        sep, multi_component=assoc.is_multi, sigma_arcsec=method.sigma(assoc.is_multi)
+    )
     best, positives, prime = decide(lik)
     ranks = np.empty(len(cands), dtype=int)
     ranks[np.argsort(-lik, kind="stable")] = np.arange(1, len(cands) + 1)

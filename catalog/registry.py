@@ -49,13 +49,21 @@ def register_checkpoint(
         label_snapshot=meta["label_snapshot"],
         is_simulated_training=meta["simulated"],
     )
-    if activate and mv.status != ModelVersion.Status.ACTIVE:
-        ModelVersion.objects.filter(kind=kind, status=ModelVersion.Status.ACTIVE).update(
-            status=ModelVersion.Status.RETIRED
-        )
-        mv.status = ModelVersion.Status.ACTIVE
-        mv.save(update_fields=["status"])
+    if activate:
+        activate_version(mv)
     return mv, created
+
+
+@transaction.atomic
+def activate_version(mv: ModelVersion) -> None:
+    """Make ``mv`` its kind's active version, retiring the one active before (one per kind)."""
+    if mv.status == ModelVersion.Status.ACTIVE:
+        return
+    ModelVersion.objects.filter(kind=mv.kind, status=ModelVersion.Status.ACTIVE).update(
+        status=ModelVersion.Status.RETIRED
+    )
+    mv.status = ModelVersion.Status.ACTIVE
+    mv.save(update_fields=["status"])
 
 
 def checkpoint_file(mv: ModelVersion) -> Path:

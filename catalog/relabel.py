@@ -20,12 +20,12 @@ from collections import Counter
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 
 from ml.association_fit import LabelledField, Method, better, cross_validate, fit
 
-from .identify import SKY_RADIUS_ARCSEC, component_sky, current_method_version, is_catalogue_method
+from .identify import SKY_RADIUS_ARCSEC, current_method_version, is_catalogue_method, sky_arrays
 from .models import Label, ModelVersion
+from .registry import activate_version
 
 #: which label of a component trains, best first
 ORIGIN_PRIORITY = (
@@ -70,13 +70,9 @@ def labelled_fields(labels: list[Label]) -> tuple[list[LabelledField], list[Labe
         if lab.host_id not in ids:
             skipped["host not among the component's candidates"] += 1
             continue
-        sky = component_sky(comp)
         fields.append(
             LabelledField(
-                sky.ra,
-                sky.dec,
-                sky.flux,
-                sky.peak,
+                *sky_arrays(comp),
                 comp.ra,
                 comp.dec,
                 [c.optical_source.ra for c in cands],
@@ -167,9 +163,5 @@ def refit_from_labels(
             },
         )
         if created and decision.startswith("activated"):
-            ModelVersion.objects.filter(
-                Q(kind=ModelVersion.Kind.HOST) & Q(status=ModelVersion.Status.ACTIVE)
-            ).update(status=ModelVersion.Status.RETIRED)
-            mv.status = ModelVersion.Status.ACTIVE
-            mv.save(update_fields=["status"])
+            activate_version(mv)
     return mv, created

@@ -79,6 +79,10 @@ class Method:
     sigma_single_arcsec: float = SIGMA_SINGLE_ARCSEC
     sigma_multi_arcsec: float = SIGMA_MULTI_ARCSEC
 
+    def sigma(self, multi_component: bool) -> float:
+        """The positional scale (arcsec) for a single- or multi-component core."""
+        return self.sigma_multi_arcsec if multi_component else self.sigma_single_arcsec
+
     def to_config(self) -> dict:
         return {
             "association": asdict(self.association),
@@ -112,9 +116,8 @@ def score(fields: list[LabelledField], method: Method) -> dict:
     top1 = primes = prime_ok = 0
     for f in fields:
         sep, multi = core_offsets(f, method.association)
-        sigma = method.sigma_multi_arcsec if multi else method.sigma_single_arcsec
         best, _, prime = decide(
-            positional_likelihood(sep, multi_component=multi, sigma_arcsec=sigma)
+            positional_likelihood(sep, multi_component=multi, sigma_arcsec=method.sigma(multi))
         )
         top1 += int(best == f.host)
         primes += int(prime is not None)
@@ -193,23 +196,17 @@ def fit(
     for f in fields:
         sep, multi = core_offsets(f, best)
         offsets[multi].append(sep[f.host])
-    sig = {}
-    for multi, prior_sigma in (
-        (False, prior.sigma_single_arcsec),
-        (True, prior.sigma_multi_arcsec),
-    ):
+    sig, usable = {}, {}
+    for multi in (False, True):
         r = np.asarray(offsets[multi])
-        usable = int(np.sum(r <= cap_arcsec))
-        sig[multi] = rayleigh_sigma(r, cap_arcsec) if usable >= MIN_SIGMA_SAMPLES else prior_sigma
+        usable[multi] = int(np.sum(r <= cap_arcsec))
+        sig[multi] = (
+            rayleigh_sigma(r, cap_arcsec)
+            if usable[multi] >= MIN_SIGMA_SAMPLES
+            else prior.sigma(multi)
+        )
     method = Method(best, round(sig[False], 3), round(sig[True], 3))
-    return Fit(
-        method,
-        score(fields, method),
-        {
-            "single": int(np.sum(np.asarray(offsets[False]) <= cap_arcsec)),
-            "multi": int(np.sum(np.asarray(offsets[True]) <= cap_arcsec)),
-        },
-    )
+    return Fit(method, score(fields, method), {"single": usable[False], "multi": usable[True]})
 
 
 def cross_validate(
