@@ -61,13 +61,15 @@ class AssociationParams:
             raise ValueError(f"max_flux_ratio must be >= 1, got {self.max_flux_ratio}")
         if not 0 < self.midpoint_fraction < 0.5:
             raise ValueError(f"midpoint_fraction must be in (0, 0.5), got {self.midpoint_fraction}")
-        if self.weighting not in WEIGHTINGS:
+        if self.weighting not in CORE_WEIGHTINGS:
             raise ValueError(
-                f"weighting must be one of {sorted(WEIGHTINGS)}, got {self.weighting!r}"
+                f"weighting must be one of {sorted(CORE_WEIGHTINGS)}, got {self.weighting!r}"
             )
 
 
 WEIGHTINGS = ("peak", "int", "peak2")
+#: every centroid weighting :meth:`ComponentSky.core` knows (``compact`` added in issue 16)
+CORE_WEIGHTINGS = (*WEIGHTINGS, "compact")
 
 
 def _unit_vectors(ra_deg: np.ndarray, dec_deg: np.ndarray) -> np.ndarray:
@@ -82,6 +84,16 @@ def _angle_arcsec(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(cross, dot)) * 3600.0
 
 
+def _optional(name: str, values, n: int) -> np.ndarray:
+    """An optional per-component column as floats (all NaN when not given)."""
+    if values is None:
+        return np.full(n, np.nan)
+    a = np.atleast_1d(np.asarray(values, dtype=float))
+    if a.shape != (n,):
+        raise ValueError(f"{name} has shape {a.shape}; all arrays need length {n}")
+    return a
+
+
 class ComponentSky:
     """A catalogue of radio components with the pair links of the association criteria.
 
@@ -91,7 +103,12 @@ class ComponentSky:
         Component positions (deg).
     int_flux_mjy, peak_flux_mjy : array_like
         Integrated (mJy) and peak (mJy/beam) flux densities, > 0.
-    params : AssociationParams, optional
+    params : AssociationParams or ml.association_edges.EdgeParams, optional
+        The rules (default) or a learned edge model; a ModelVersion config chooses which
+        (:class:`ml.association_fit.Method`).
+    major_arcsec, minor_arcsec, pa_deg, rms_mjy : array_like, optional
+        Deconvolved FWHM axes (arcsec; 0 = unresolved), major-axis position angle (deg E of N)
+        and local rms (mJy/beam); NaN where not measured. Used by the edge model only.
 
     Raises
     ------
@@ -99,7 +116,19 @@ class ComponentSky:
         On mismatched lengths, non-finite values or non-positive fluxes.
     """
 
-    def __init__(self, ra_deg, dec_deg, int_flux_mjy, peak_flux_mjy, params=None):
+    def __init__(
+        self,
+        ra_deg,
+        dec_deg,
+        int_flux_mjy,
+        peak_flux_mjy,
+        params=None,
+        *,
+        major_arcsec=None,
+        minor_arcsec=None,
+        pa_deg=None,
+        rms_mjy=None,
+    ):
         arrays = [
             np.atleast_1d(np.asarray(a, dtype=float))
             for a in (ra_deg, dec_deg, int_flux_mjy, peak_flux_mjy)
@@ -117,15 +146,30 @@ class ComponentSky:
         self.ra, self.dec, self.flux, self.peak = arrays
         if np.any(self.flux <= 0) or np.any(self.peak <= 0):
             raise ValueError("int_flux_mjy and peak_flux_mjy must be > 0 mJy")
+        # Optional shape columns (CIRADA DC_Maj/DC_Min/PA/Isl_rms); NaN = not measured.
+        self.major, self.minor, self.pa, self.rms = (
+            _optional(name, a, n)
+            for name, a in (
+                ("major_arcsec", major_arcsec),
+                ("minor_arcsec", minor_arcsec),
+                ("pa_deg", pa_deg),
+                ("rms_mjy", rms_mjy),
+            )
+        )
         self.params = params or AssociationParams()
         self.xyz = _unit_vectors(self.ra, self.dec)
-        self.links = self._links()
+        # The rule links are also an input of the learned edge model (its ``rules``).
+        rules = self.params if isinstance(self.params, AssociationParams) else self.params.rules
+        self.links = self._links(rules)
+        self._labels = None
+        if not isinstance(self.params, AssociationParams):
+            # a learned edge model (ml.association_edges.EdgeParams): grouped once per sky
+            self._labels = self.params.group_labels(self)
 
     def __len__(self) -> int:
         return self.ra.size
 
-    def _links(self) -> np.ndarray:
-        p = self.params
+    def _links(self, p: AssociationParams) -> np.ndarray:
         sep = _angle_arcsec(self.xyz[:, None, :], self.xyz[None, :, :])
         ratio = self.flux[:, None] / self.flux[None, :]
         comparable = (ratio <= p.max_flux_ratio) & (ratio >= 1.0 / p.max_flux_ratio)
@@ -158,6 +202,8 @@ class ComponentSky:
         """Indices (ascending) of the components linked, transitively, to ``seed``."""
         if not 0 <= seed < len(self):
             raise ValueError(f"seed index {seed} out of range 0..{len(self) - 1}")
+        if self._labels is not None:
+            return np.flatnonzero(self._labels == self._labels[seed])
         members = {int(seed)}
         frontier = [int(seed)]
         while frontier:
@@ -168,10 +214,15 @@ class ComponentSky:
         return np.array(sorted(members))
 
     def core(self, members: np.ndarray, weighting: str | None = None) -> tuple[float, float]:
-        """Weighted centroid (deg) of ``members``: peak, integrated or peak^2 flux weights."""
-        w = {"peak": self.peak, "int": self.flux, "peak2": self.peak**2}[
-            weighting or self.params.weighting
-        ]
+        """Weighted centroid (deg) of ``members``: peak, integrated or peak^2 flux weights;
+        ``compact``: peak weights times the peak/integrated ratio (favours an unresolved core
+        over lobes of similar peak flux)."""
+        w = {
+            "peak": self.peak,
+            "int": self.flux,
+            "peak2": self.peak**2,
+            "compact": self.peak**2 / self.flux,
+        }[weighting or self.params.weighting]
         v = (self.xyz[members] * w[members, None]).sum(axis=0)
         v /= np.linalg.norm(v)
         return float(np.degrees(np.arctan2(v[1], v[0])) % 360.0), float(np.degrees(np.arcsin(v[2])))

@@ -195,7 +195,16 @@ class AssociationMethod:
     def __init__(self, data: Norris71, params: AssociationParams | None = None):
         a = data.component_arrays()
         self.cids = a["cid"]
-        self.sky = ComponentSky(a["ra"], a["dec"], a["int_flux_mjy"], a["peak_flux_mjy"], params)
+        # shapes only feed the learned edge model; the rules ignore them
+        shape = {
+            "major_arcsec": a["major_arcsec"],
+            "minor_arcsec": a["minor_arcsec"],
+            "pa_deg": a["pa_deg"],
+            "rms_mjy": np.array([c.rms_ujy for c in data.components]) / 1000.0,
+        }
+        self.sky = ComponentSky(
+            a["ra"], a["dec"], a["int_flux_mjy"], a["peak_flux_mjy"], params, **shape
+        )
 
     def associate(self, f: Norris71Field):
         return associate(self.sky, f.ra, f.dec)
