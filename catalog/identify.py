@@ -24,13 +24,16 @@ from .models import HostPrediction, ModelVersion, RadioComponent
 #: The radio sky read around a component: the 3.6′ field of seed §2.2.2 reaches 108″
 #: from the centre; doubles up to ~150″ across still link from the field's edge.
 SKY_RADIUS_ARCSEC = 180.0
-METHOD_NAME = "association-positional-v1"
+#: v2 (issue 16): the learned edge associator is the default; a registry keeps v1 (the rules)
+#: under its old name, so one name never holds two methods.
+METHOD_NAME = "association-positional-v2"
 
 
 def association_model_version() -> ModelVersion:
     """The registry entry of the model-free method (no checkpoint: its config is its definition)."""
     config = {
-        "method": "ml.association + ml.crossmatch.positional_likelihood",
+        "method": "ml.association (edges: ml.association_edges) + "
+        "ml.crossmatch.positional_likelihood",
         **Method().to_config(),
         "sky_radius_arcsec": SKY_RADIUS_ARCSEC,
     }
@@ -91,7 +94,7 @@ def identify_component(component: RadioComponent, mv: ModelVersion) -> int:
     if not cands:
         return 0
     method = Method.from_config(mv.config)
-    sky = ComponentSky(*sky_arrays(component), method.association)
+    sky = ComponentSky(*sky_arrays(component), method.params)
     assoc = associate(sky, component.ra, component.dec)
     sep = _separations_arcsec(
         assoc.core_ra,

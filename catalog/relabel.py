@@ -145,8 +145,8 @@ def refit_from_labels(
             defaults={
                 "kind": ModelVersion.Kind.HOST,
                 "config": {
-                    "method": "ml.association + ml.crossmatch.positional_likelihood, refitted "
-                    "on labels (ml.association_fit)",
+                    "method": f"ml.association ({result.method.associator}) + "
+                    "ml.crossmatch.positional_likelihood, refitted on labels (ml.association_fit)",
                     **result.method.to_config(),
                     "sky_radius_arcsec": SKY_RADIUS_ARCSEC,
                     "refit_from": baseline_mv.name,

@@ -221,3 +221,56 @@ class EdgeParams:
             raise ValueError(f"edge model features {feats} differ from this code's {FEATURE_NAMES}")
         rules = AssociationParams(**d.pop("rules", {}))
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}, rules=rules)
+
+
+#: The edge model fitted on every held-out Norris 2006 source (real CDFS data, 543 sources outside
+#: the Norris-71 test fields); reproduced by ``python -m ml.evaluation.association`` (key
+#: ``edge_model.fitted_on_all_heldout`` of results/association_real.json).
+DEFAULT_EDGE_MODEL = {
+    "coef": (
+        -1.29904,
+        -1.074633,
+        -0.987147,
+        0.912615,
+        -0.594198,
+        0.049425,
+        0.448191,
+        0.516826,
+        0.956757,
+        0.027394,
+        0.525141,
+    ),
+    "intercept": -4.138768,
+    "mean": (
+        0.718421,
+        1.885567,
+        0.490355,
+        0.334292,
+        -1.263152,
+        0.316456,
+        0.108047,
+        0.072093,
+        0.255965,
+        1.010428,
+        0.094286,
+    ),
+    "scale": (
+        0.409404,
+        0.289412,
+        0.420417,
+        0.48393,
+        0.51904,
+        0.2642,
+        0.166046,
+        0.202068,
+        0.173338,
+        0.275784,
+        0.292226,
+    ),
+    "threshold": 0.5,
+}
+
+
+def default_edge_params() -> EdgeParams:
+    """The shipped edge model (:data:`DEFAULT_EDGE_MODEL`)."""
+    return EdgeParams(**DEFAULT_EDGE_MODEL)

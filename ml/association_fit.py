@@ -3,8 +3,11 @@
 The deployed method (:mod:`ml.association` + :func:`ml.crossmatch.positional_likelihood` +
 the seed §4.2 decision rule) has two kinds of parameters:
 
-* the association criteria (Magliocchetti et al. 1998 double-source scale and flux ratio;
-  the centroid weighting), which decide *which* candidate ranks first;
+* the association: either the published rules (Magliocchetti et al. 1998 double-source scale
+  and flux ratio; the centroid weighting) or the learned edge model of
+  :mod:`ml.association_edges` (issue 16; its grouping threshold and centroid weighting are
+  refitted here, its coefficients come from expert groupings), chosen by ``associator``;
+  they decide *which* candidate ranks first;
 * the positional scales ``sigma_single`` / ``sigma_multi``, which do not change the ranking
   (the likelihood is monotone in separation) but decide which candidates pass the
   likelihood > 0.5 threshold, hence positives and prime hosts (seed §4.2).
@@ -22,12 +25,13 @@ Pure numpy: the ORM side is :mod:`catalog.relabel`.
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import minimize_scalar
 
 from ml.association import AssociationParams, ComponentSky, _angle_arcsec, _unit_vectors, associate
+from ml.association_edges import EdgeParams, default_edge_params
 from ml.crossmatch import SIGMA_MULTI_ARCSEC, SIGMA_SINGLE_ARCSEC, positional_likelihood
 from ml.host.decision import decide
 
@@ -38,6 +42,13 @@ DEFAULT_GRID = {
     "max_flux_ratio": (3.0, 4.0, 6.0),
     "weighting": ("peak", "int", "peak2"),
 }
+#: the refit grid of the edge associator: its grouping threshold and the centroid weighting
+EDGE_GRID = {
+    "threshold": (0.3, 0.4, 0.5, 0.6, 0.7),
+    "weighting": ("peak", "int", "peak2"),
+}
+#: ``rules``: ml.association's published criteria; ``edges``: ml.association_edges
+ASSOCIATORS = ("rules", "edges")
 #: core-host offsets beyond this are association failures, not astrometric scatter (arcsec)
 SIGMA_CAP_ARCSEC = 10.0
 #: fewer offsets than this in a class (single / multi-component) keep the prior scale
@@ -73,35 +84,69 @@ class LabelledField:
 
 @dataclass(frozen=True)
 class Method:
-    """The parameters of the catalogue-level method (what a ModelVersion's config holds)."""
+    """The parameters of the catalogue-level method (what a ModelVersion's config holds).
+
+    ``associator`` picks the grouping: the learned edge model (default since issue 16: it
+    beat the rules on held-out multi-component Norris sources, results/association_real.json)
+    or the published rules (``association``, which the edge model also reads as a feature).
+    """
 
     association: AssociationParams = AssociationParams()
     sigma_single_arcsec: float = SIGMA_SINGLE_ARCSEC
     sigma_multi_arcsec: float = SIGMA_MULTI_ARCSEC
+    associator: str = "edges"
+    edges: EdgeParams = field(default_factory=default_edge_params)
+
+    def __post_init__(self):
+        if self.associator not in ASSOCIATORS:
+            raise ValueError(f"associator must be one of {ASSOCIATORS}, got {self.associator!r}")
+
+    @property
+    def params(self) -> AssociationParams | EdgeParams:
+        """What ComponentSky needs: the rules, or the edge model reading these rules."""
+        if self.associator == "rules":
+            return self.association
+        return replace(self.edges, rules=self.association)
 
     def sigma(self, multi_component: bool) -> float:
         """The positional scale (arcsec) for a single- or multi-component core."""
         return self.sigma_multi_arcsec if multi_component else self.sigma_single_arcsec
 
     def to_config(self) -> dict:
-        return {
+        out = {
+            "associator": self.associator,
             "association": asdict(self.association),
             "sigma_single_arcsec": self.sigma_single_arcsec,
             "sigma_multi_arcsec": self.sigma_multi_arcsec,
         }
+        if self.associator == "edges":
+            edges = self.edges.to_dict()
+            edges.pop("rules")  # the rules live under "association", once
+            out["edges"] = edges
+        return out
 
     @classmethod
     def from_config(cls, config: dict) -> Method:
-        """Inverse of :meth:`to_config`; missing keys take the defaults."""
+        """Inverse of :meth:`to_config`; missing keys take the defaults, except that a config
+        without ``associator`` (written before the edge model existed) means the rules."""
+        rules = AssociationParams(**config.get("association", {}))
+        edges = config.get("edges")
         return cls(
-            AssociationParams(**config.get("association", {})),
+            rules,
             float(config.get("sigma_single_arcsec", SIGMA_SINGLE_ARCSEC)),
             float(config.get("sigma_multi_arcsec", SIGMA_MULTI_ARCSEC)),
+            config.get("associator", "rules"),
+            EdgeParams.from_dict({**edges, "rules": asdict(rules)})
+            if edges
+            else default_edge_params(),
         )
 
 
-def core_offsets(field: LabelledField, params: AssociationParams) -> tuple[np.ndarray, bool]:
-    """Separations (arcsec) of every candidate from the associated core, and is-multi."""
+def core_offsets(
+    field: LabelledField, params: AssociationParams | EdgeParams
+) -> tuple[np.ndarray, bool]:
+    """Separations (arcsec) of every candidate from the associated core, and is-multi;
+    ``params`` is a :attr:`Method.params`."""
     sky = ComponentSky(field.sky_ra, field.sky_dec, field.sky_flux, field.sky_peak, params)
     a = associate(sky, field.ra, field.dec)
     sep = _angle_arcsec(
@@ -115,7 +160,7 @@ def score(fields: list[LabelledField], method: Method) -> dict:
     """Top-1 accuracy and seed §4.2 prime-host figures of ``method`` on ``fields``."""
     top1 = primes = prime_ok = 0
     for f in fields:
-        sep, multi = core_offsets(f, method.association)
+        sep, multi = core_offsets(f, method.params)
         best, _, prime = decide(
             positional_likelihood(sep, multi_component=multi, sigma_arcsec=method.sigma(multi))
         )
@@ -166,14 +211,16 @@ class Fit:
 def fit(
     fields: list[LabelledField],
     *,
-    grid: dict = DEFAULT_GRID,
+    grid: dict | None = None,
     prior: Method = Method(),
     cap_arcsec: float = SIGMA_CAP_ARCSEC,
 ) -> Fit:
     """Association parameters by top-1 accuracy on ``fields``, then the scales by ML.
 
-    Grid points are tried with ``prior``'s association parameters first, and a later point
-    must be strictly better, so equal accuracy keeps the prior.
+    The grid (default :data:`DEFAULT_GRID` for the rules, :data:`EDGE_GRID` for the edge
+    model) runs over the fields of ``prior``'s associator. Grid points are tried with
+    ``prior``'s parameters first, and a later point must be strictly better, so equal
+    accuracy keeps the prior.
 
     Raises
     ------
@@ -182,19 +229,22 @@ def fit(
     """
     if not fields:
         raise ValueError("fit needs at least one labelled field")
+    edges = prior.associator == "edges"
+    grid = grid if grid is not None else (EDGE_GRID if edges else DEFAULT_GRID)
     keys = list(grid)
-    best, best_acc = prior.association, -1.0
-    candidates = [prior.association] + [
-        replace(prior.association, **dict(zip(keys, values, strict=True)))
-        for values in itertools.product(*(grid[k] for k in keys))
+    part = "edges" if edges else "association"
+    best, best_acc = prior, -1.0
+    candidates = [prior] + [
+        replace(prior, **{part: replace(getattr(prior, part), **dict(zip(keys, v, strict=True)))})
+        for v in itertools.product(*(grid[k] for k in keys))
     ]
-    for params in candidates:
-        acc = score(fields, replace(prior, association=params))["top1"]
+    for m in candidates:
+        acc = score(fields, m)["top1"]
         if acc > best_acc:
-            best, best_acc = params, acc
+            best, best_acc = m, acc
     offsets = {False: [], True: []}
     for f in fields:
-        sep, multi = core_offsets(f, best)
+        sep, multi = core_offsets(f, best.params)
         offsets[multi].append(sep[f.host])
     sig, usable = {}, {}
     for multi in (False, True):
@@ -205,7 +255,9 @@ def fit(
             if usable[multi] >= MIN_SIGMA_SAMPLES
             else prior.sigma(multi)
         )
-    method = Method(best, round(sig[False], 3), round(sig[True], 3))
+    method = replace(
+        best, sigma_single_arcsec=round(sig[False], 3), sigma_multi_arcsec=round(sig[True], 3)
+    )
     return Fit(method, score(fields, method), {"single": usable[False], "multi": usable[True]})
 
 

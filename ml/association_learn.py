@@ -59,10 +59,11 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = DEFAULT_C) -> dict:
     """
     if len(np.unique(y)) < 2:
         raise ValueError("edge training needs both linked and unlinked pairs")
-    mean = np.nanmean(x, axis=0)
-    mean = np.where(np.isfinite(mean), mean, 0.0)
-    scale = np.nanstd(x, axis=0)
-    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+    ok = np.isfinite(x)
+    n = np.maximum(ok.sum(axis=0), 1)  # a column never measured (no shapes) gets 0 and 1
+    mean = np.where(ok, x, 0.0).sum(axis=0) / n
+    scale = np.sqrt(np.where(ok, (x - mean) ** 2, 0.0).sum(axis=0) / n)
+    scale = np.where(scale > 0, scale, 1.0)
     z = np.where(np.isfinite(x), (x - mean) / scale, 0.0)
     lr = LogisticRegression(C=c, class_weight=CLASS_WEIGHT, max_iter=2000).fit(z, y)
     return {

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from catalog.identify import association_model_version, current_method_version, identify_components
 from catalog.models import HostPrediction, Label, ModelVersion
 from catalog.relabel import MIN_FIELDS, REFIT_PREFIX, refit_due, refit_from_labels, training_labels
+from ml.association_fit import Method
 from workers import tasks
 
 
@@ -46,6 +47,12 @@ def test_refit_registers_once_per_label_set_and_expert_labels_take_precedence(tm
     cv = mv.metrics["labels_cv"]
     assert cv["refit"]["n"] == cv["baseline"]["n"] == mv.label_snapshot["n"]
     assert set(mv.config) >= {"association", "sigma_single_arcsec", "sigma_multi_arcsec"}
+    # the deployed default is the learned edge associator: the refit keeps it, its refitted
+    # threshold/weighting in the config, and the config rebuilds the same method
+    assert mv.config["associator"] == "edges" and "threshold" in mv.config["edges"]
+    assert Method.from_config(mv.config).to_config() == {
+        k: v for k, v in mv.config.items() if k in Method().to_config()
+    }
     assert refit_from_labels() == (mv, False)  # same labels: nothing new is trained
 
     sim = [lab for lab in training_labels() if lab.component.candidates.count() > 1][:3]

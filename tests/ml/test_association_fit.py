@@ -73,11 +73,16 @@ def test_rayleigh_sigma_recovers_the_scale_and_corrects_the_truncation():
         rayleigh_sigma([5.0, np.nan], cap_arcsec=1.0)
 
 
-def test_fit_learns_the_weighting_the_labels_show():
+RULES = Method(associator="rules")
+
+
+@pytest.mark.parametrize("prior", [RULES, Method()], ids=["rules", "edges"])
+def test_fit_learns_the_weighting_the_labels_show(prior):
     fields = double_fields(20)
-    assert score(fields, Method())["top1"] == 0.0  # the defaults pick the decoy
-    result = fit(fields)
-    assert result.method.association.weighting == "int"
+    assert score(fields, prior)["top1"] == 0.0  # the defaults pick the decoy
+    result = fit(fields, prior=prior)
+    assert result.method.associator == prior.associator
+    assert result.method.params.weighting == "int"
     assert result.train["top1"] == 1.0
     # multi-component offsets are the 0.7" jitter: sigma near 0.7", not the 3" prior
     assert 0.5 < result.method.sigma_multi_arcsec < 1.0
@@ -87,18 +92,23 @@ def test_fit_learns_the_weighting_the_labels_show():
 
 def test_fit_keeps_the_prior_on_ties_and_round_trips_its_config():
     fields = double_fields(6)
-    prior = Method(AssociationParams(weighting="int"), 1.0, 0.7)
+    prior = Method(AssociationParams(weighting="int"), 1.0, 0.7, "rules")
     assert fit(fields, prior=prior).method.association == prior.association
-    m = fit(fields).method
-    assert Method.from_config(m.to_config()) == m
-    assert Method.from_config({}) == Method()
+    for start in (RULES, Method()):
+        m = fit(fields, prior=start).method
+        assert Method.from_config(m.to_config()) == m
+    # a config written before the edge model existed keeps meaning the rules
+    assert Method.from_config({}) == RULES
+    assert Method.from_config(Method().to_config()) == Method()
+    with pytest.raises(ValueError, match="associator must be one of"):
+        Method(associator="cnn")
     with pytest.raises(ValueError, match="at least one labelled field"):
         fit([])
 
 
 def test_cross_validation_is_held_out_and_compares_with_the_baseline():
     fields = double_fields(15, seed=1)
-    cv = cross_validate(fields, k=3)
+    cv = cross_validate(fields, RULES, k=3)
     assert cv["refit"]["n"] == cv["baseline"]["n"] == 15
     assert cv["refit"]["top1"] == 1.0 and cv["baseline"]["top1"] == 0.0
     assert better(cv["refit"], cv["baseline"]) and not better(cv["baseline"], cv["refit"])
