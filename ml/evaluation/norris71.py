@@ -47,6 +47,7 @@ from ml.association import (
     associate,
     select_weighting,
 )
+from ml.evaluation.norris71_fields import field_components
 from ml.host.decision import field_posterior
 from ml.norris import (
     LOU2023_TESTSET,
@@ -260,16 +261,6 @@ def render_norris_field(comps, center_ra: float, center_dec: float, size: int = 
         arr["ra"], arr["dec"], arr["flux"], arr["maj"], arr["min"], arr["pa"], wcs=wcs
     )
     return img, wcs
-
-
-def field_components(data: Norris71, ra: float, dec: float, half_arcsec: float):
-    """Table-4 components within a square of half-side ``half_arcsec`` (plus 30" margin so that
-    the wings of bright neighbours appear) around a position."""
-    a = data.component_arrays()
-    dx = (a["ra"] - ra) * np.cos(np.radians(dec)) * 3600.0
-    dy = (a["dec"] - dec) * 3600.0
-    keep = (np.abs(dx) < half_arcsec + 30) & (np.abs(dy) < half_arcsec + 30)
-    return [data.components[i] for i in np.flatnonzero(keep)]
 
 
 def _core_locator():

@@ -63,7 +63,7 @@ def render_radio_frame(
     image : ndarray (240, 240), float32, Jy/beam at 3 GHz
     wcs : astropy.wcs.WCS
     """
-    from ml.evaluation.norris71 import field_components
+    from ml.evaluation.norris71_fields import field_components
     from ml.sim.radio import render_components
 
     wcs = _frame_geometry(center_ra, center_dec)
