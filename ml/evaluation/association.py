@@ -140,7 +140,7 @@ def cross_validated_edges(h: HeldOut) -> tuple[dict, list[dict]]:
 def norris71_correct(root: Path, params) -> int:
     """Norris-71 fields whose nearest candidate to the associated core is the expert host
     (the harness's ``assoc_centroid`` rule, :mod:`ml.evaluation.norris71`)."""
-    from ml.evaluation.norris71 import AssociationMethod
+    from ml.evaluation.norris71_rows import AssociationMethod
     from ml.norris import load_norris71
 
     data = load_norris71(root)

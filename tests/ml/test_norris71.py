@@ -10,6 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ml.evaluation import norris71 as bench
+from ml.evaluation.norris71_methods import build_methods
+from ml.evaluation.norris71_rows import AssociationMethod, oracle_centroid, weighted_centroid
+from ml.evaluation.norris71_scoring import _sep1, authors_logged_confusion, evaluate
 from ml.norris import (
     LOU2023_TESTSET,
     NORRIS_TABLE4,
@@ -102,7 +105,7 @@ def test_every_host_sits_on_its_norris_host(norris):
     for f in norris.fields:
         s = f.norris_source
         hra, hdec = (s.host_ra, s.host_dec) if s.host_ra is not None else (s.ra, s.dec)
-        d = bench._sep1(f.host.ra, f.host.dec, hra, hdec)
+        d = _sep1(f.host.ra, f.host.dec, hra, hdec)
         assert d < 4.0, (f.vlass_name, d)
 
 
@@ -176,9 +179,9 @@ def test_testset_field_without_host_is_rejected(tmp_path):
 def test_required_reproductions(norris):
     # Issue 7: nearest neighbour must give 65/71, the authors' logged model 42/71, the
     # integrated-flux centroid of the expert grouping 69/71.
-    methods, _ = bench.build_methods(norris)
+    methods, _ = build_methods(norris)
     got = {
-        m.key: bench.evaluate(m, norris)[0]["n_correct"]
+        m.key: evaluate(m, norris)[0]["n_correct"]
         for m in methods
         if not m.key.endswith("gated_core")
     }
@@ -193,7 +196,7 @@ def test_association_never_reads_table6(norris):
     """Scrambling Table 6 (grouping and host) must not change the association row's choices."""
     import dataclasses
 
-    m = bench.AssociationMethod(norris)
+    m = AssociationMethod(norris)
     before = [m(f).best for f in norris.fields]
     fake = [
         dataclasses.replace(f, norris_source=norris.sources[0], source_components=())
@@ -205,31 +208,29 @@ def test_association_never_reads_table6(norris):
 @needs_data
 def test_authors_confusion_matches_their_log(norris):
     # PROVENANCE: TP 27, FN 44 on every row; FP 14 on rows = 13 unique + 1 duplicated row.
-    c = bench.authors_logged_confusion(norris)
+    c = authors_logged_confusion(norris)
     assert (c["tp"], c["fn"], c["fp"]) == (27, 44, 13)
 
 
 @needs_data
 def test_failure_reason_names_the_multi_component_source(norris):
-    m = next(m for m in bench.build_methods(norris)[0] if m.key == "nn_vlass")
-    row, _ = bench.evaluate(m, norris)
+    m = next(m for m in build_methods(norris)[0] if m.key == "nn_vlass")
+    row, _ = evaluate(m, norris)
     s031 = [f for f in row["failures"] if f["norris_source"] == "S031"]
     assert len(s031) == 2
     assert "3 components of Norris source S031 (C030,C034,C038)" in s031[0]["reason"]
 
 
 def test_weighted_centroid_midpoint_and_error():
-    ra, dec = bench.weighted_centroid(
-        np.array([10.0, 10.0]), np.array([-1.0, 1.0]), np.array([1.0, 1.0])
-    )
+    ra, dec = weighted_centroid(np.array([10.0, 10.0]), np.array([-1.0, 1.0]), np.array([1.0, 1.0]))
     assert ra == pytest.approx(10.0) and dec == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(ValueError, match="at least one position with positive weight"):
-        bench.weighted_centroid(np.array([1.0]), np.array([1.0]), np.array([0.0]))
+        weighted_centroid(np.array([1.0]), np.array([1.0]), np.array([0.0]))
 
 
 def test_oracle_centroid_weight_validation():
     with pytest.raises(ValueError, match="weight must be 'int' or 'peak'"):
-        bench.oracle_centroid("total")
+        oracle_centroid("total")
 
 
 @needs_data

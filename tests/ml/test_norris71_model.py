@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml.evaluation import norris71 as bench
 from ml.evaluation.norris71_model import (
     candidate_xy,
     norris_host_fields,
@@ -13,7 +12,7 @@ from ml.evaluation.norris71_model import (
     score_with_checkpoint,
     train_checkpoint,
 )
-from ml.norris import LOU2023_TESTSET, load_norris71
+from ml.norris import LOU2023_TESTSET, Norris71, load_norris71
 from ml.paths import data_dir
 
 pytestmark = pytest.mark.skipif(
@@ -50,7 +49,7 @@ def test_candidate_xy_convention(norris):
 
 @pytest.mark.slow
 def test_host_fields_shapes_and_determinism(norris):
-    sub = bench.Norris71(
+    sub = Norris71(
         norris.fields[:2], norris.components, norris.sources, norris.n_rows, norris._component_index
     )
     a = norris_host_fields(sub, seed=7)
@@ -111,7 +110,7 @@ def test_train_checkpoint_on_simulated_fields_then_score_norris(norris, tmp_path
     assert info["n_training_fields"] >= 3 and "SIMULATED" in info["training_data"]
     model, ckpt = load_checkpoint(out)
     assert ckpt["training"]["training_config_file"] == str(cpath)
-    sub = bench.Norris71(
+    sub = Norris71(
         norris.fields[:2], norris.components, norris.sources, norris.n_rows, norris._component_index
     )
     liks, ck = score_with_checkpoint(sub, str(out), bf16_check=True)
