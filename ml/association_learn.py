@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from ml.association_edges import (
+    FEATURE_NAMES,
     MAX_PAIR_SEPARATION_ARCSEC,
     EdgeParams,
     candidate_pairs,
@@ -125,3 +126,44 @@ def fit_edges(
     sources = [s for s in sources if train[s].all()]
     t = choose_threshold(sky, model, sources)
     return EdgeParams(**model, threshold=t, weighting=weighting)
+
+
+def simulated_pairs(
+    n_fields: int,
+    *,
+    beam: tuple[float, float, float] | None = None,
+    noise_ujy: float | None = None,
+    seed0: int = 10_000,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pair features and same-source labels from ``n_fields`` simulated fields (:mod:`ml.sim`):
+    CIRADA-like components of every source in the field, labelled by their parent source.
+
+    ``beam`` (FWHM major, minor arcsec, PA deg) and ``noise_ujy`` default to the simulator's
+    VLASS ones; an ATLAS-like beam makes the components comparable to Norris Table 4.
+    """
+    from ml.association import ComponentSky
+    from ml.sim.field import simulate_field
+
+    xs, ys = [], []
+    for s in range(seed0, seed0 + n_fields):
+        c = simulate_field(seed=s, beam=beam, noise_ujy=noise_ujy).components
+        if len(c) < 2:
+            continue
+        col = {k: np.asarray(c[k], float) for k in c.colnames if c[k].dtype.kind == "f"}
+        sky = ComponentSky(
+            col["ra"],
+            col["dec"],
+            np.maximum(col["total_flux_mjy"], 1e-3),
+            np.maximum(col["peak_flux_mjy_beam"], 1e-3),
+            major_arcsec=col["dc_maj_arcsec"],
+            minor_arcsec=col["dc_min_arcsec"],
+            pa_deg=col["dc_pa_deg"],
+            rms_mjy=col["isl_rms_mjy_beam"],
+        )
+        pairs, y = labelled_pairs(sky, np.asarray(c["source_id"]), np.ones(len(c), bool))
+        if len(pairs):
+            xs.append(pair_features(sky, pairs))
+            ys.append(y)
+    if not xs:
+        return np.zeros((0, len(FEATURE_NAMES))), np.zeros(0, int)
+    return np.vstack(xs), np.concatenate(ys)

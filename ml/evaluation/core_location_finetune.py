@@ -33,17 +33,19 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.evaluation.core_location import (
-    GOAL_FRACTION,
+from ml.evaluation.core_location_data import (
     LEARNED_CHECKPOINT,
     SHIFT_MAX_PX,
-    WITHIN_ARCSEC,
     MiraBestSource,
     _groups,
-    _summary,
     list_sources,
     load_frame,
     load_shifted_frame,
+)
+from ml.evaluation.core_location_scoring import (
+    GOAL_FRACTION,
+    WITHIN_ARCSEC,
+    _summary,
 )
 from ml.paths import results_dir
 from ml.preprocess.radio import RADIO_PIXEL_SCALE_ARCSEC, RADIO_SIZE

@@ -24,11 +24,13 @@ from ml.core_location import (
     choose_core,
     core_candidates,
 )
-from ml.evaluation.core_location import (
-    METHODS,
-    WITHIN_ARCSEC,
+from ml.evaluation.core_location_data import (
     MiraBestSource,
     _groups,
+)
+from ml.evaluation.core_location_scoring import (
+    METHODS,
+    WITHIN_ARCSEC,
     _summary,
     locate_all,
 )

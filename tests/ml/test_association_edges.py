@@ -97,3 +97,11 @@ def test_fit_edges_learns_links_from_labelled_groups():
     doubles = sum(labels[2 * k] == labels[2 * k + 1] for k in range(40))
     singles = sum(np.sum(labels == labels[i]) == 1 for i in range(80, len(src)))
     assert doubles >= 36 and singles >= 190
+
+
+def test_simulated_pairs_are_labelled_by_parent_source():
+    from ml.association_learn import simulated_pairs
+
+    x, y = simulated_pairs(20, beam=(11.0, 5.0, 0.0), noise_ujy=30.0)
+    assert x.shape == (len(y), len(FEATURE_NAMES)) and len(y) > 0
+    assert set(np.unique(y)) <= {0, 1} and 0 < y.sum() < len(y) + 1

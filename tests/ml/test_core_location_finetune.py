@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from ml.core_locator.model import GRID, core_locator_net
-from ml.evaluation.core_location import MIRABEST_DIR, list_sources
+from ml.evaluation.core_location_data import MIRABEST_DIR, list_sources
 from ml.evaluation.core_location_finetune import (
     FinetuneConfig,
     assign_folds,

@@ -175,7 +175,7 @@ def test_learned_core_locator_wraps_a_model_and_reports_a_missing_checkpoint(tmp
 
 
 def test_paired_comparison_counts_discordant_sources():
-    from ml.evaluation.core_location import _paired_vs_gated
+    from ml.evaluation.core_location_scoring import _paired_vs_gated
 
     learned = np.array([1.0, 2.0, 9.0, 3.0, 8.0, 1.0])
     gated = np.array([1.0, 9.0, 9.0, 9.0, 2.0, 1.0])
