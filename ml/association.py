@@ -30,6 +30,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
+from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
 
 #: Magliocchetti et al. 1998: theta_max = 100" (S_total / 100 mJy)^0.5, flux ratio <= 4.
 DOUBLE_THETA_100MJY_ARCSEC = 100.0
@@ -70,6 +73,15 @@ class AssociationParams:
 WEIGHTINGS = ("peak", "int", "peak2")
 #: every centroid weighting :meth:`ComponentSky.core` knows (``compact`` added in issue 16)
 CORE_WEIGHTINGS = (*WEIGHTINGS, "compact")
+
+
+#: k-d tree queries reach this much farther than a criterion, then the exact angle decides
+_MARGIN = 1.001
+
+
+def _chord(angle_arcsec) -> np.ndarray:
+    """Unit-sphere chord length of an angle (arcsec): the k-d tree's metric."""
+    return 2 * np.sin(np.radians(np.asarray(angle_arcsec, float) / 3600.0) / 2)
 
 
 def _unit_vectors(ra_deg: np.ndarray, dec_deg: np.ndarray) -> np.ndarray:
@@ -169,28 +181,52 @@ class ComponentSky:
     def __len__(self) -> int:
         return self.ra.size
 
-    def _links(self, p: AssociationParams) -> np.ndarray:
-        sep = _angle_arcsec(self.xyz[:, None, :], self.xyz[None, :, :])
-        ratio = self.flux[:, None] / self.flux[None, :]
-        comparable = (ratio <= p.max_flux_ratio) & (ratio >= 1.0 / p.max_flux_ratio)
-        theta_max = p.theta_100mjy_arcsec * np.sqrt(
-            (self.flux[:, None] + self.flux[None, :]) / 100.0
+    def _links(self, p: AssociationParams) -> sparse.csr_matrix:
+        """The rule links as a symmetric sparse boolean matrix.
+
+        Only pairs that can pass a criterion are measured (a k-d tree query per component
+        out to its largest possible reach), so a HEALPix tile of thousands of components
+        costs O(n log n) instead of the O(n^2) separation matrix; the criteria themselves are
+        evaluated exactly as before on those pairs.
+        """
+        n = len(self)
+        # a double needs sep < theta(S_i + S_j) <= theta(2 max(S_i, S_j)): the pair lies in
+        # the reach of its brighter member; a triple's lobes lie within triple_max_sep
+        reach = np.maximum(
+            p.theta_100mjy_arcsec * np.sqrt(2 * self.flux / 100.0), p.triple_max_sep_arcsec
         )
-        links = (sep < theta_max) & comparable
-        np.fill_diagonal(links, False)
+        tree = cKDTree(self.xyz)
+        balls = tree.query_ball_point(self.xyz, _chord(reach * _MARGIN))
+        i = np.repeat(np.arange(n), [len(b) for b in balls])
+        j = np.concatenate([np.asarray(b, dtype=int) for b in balls]) if n else i
+        keep = i != j  # a pair may sit in the reach of only one member: order, then dedupe
+        i, j = np.minimum(i, j)[keep], np.maximum(i, j)[keep]
+        pairs = np.unique(np.stack([i, j], axis=1), axis=0) if i.size else np.zeros((0, 2), int)
+        i, j = pairs[:, 0], pairs[:, 1]
+        sep = _angle_arcsec(self.xyz[i], self.xyz[j])
+        ratio = self.flux[i] / self.flux[j]
+        comparable = (ratio <= p.max_flux_ratio) & (ratio >= 1.0 / p.max_flux_ratio)
+        theta_max = p.theta_100mjy_arcsec * np.sqrt((self.flux[i] + self.flux[j]) / 100.0)
+        rows, cols = [i[(sep < theta_max) & comparable]], [j[(sep < theta_max) & comparable]]
         # Triples: a faint component at the midpoint of a comparable-flux pair is their core.
-        for i, j in np.argwhere(np.triu(comparable & (sep < p.triple_max_sep_arcsec), 1)):
-            mid = self.xyz[i] + self.xyz[j]
+        for a, b, d in zip(
+            *(x[comparable & (sep < p.triple_max_sep_arcsec)] for x in (i, j, sep)), strict=True
+        ):
+            mid = self.xyz[a] + self.xyz[b]
             mid /= np.linalg.norm(mid)
-            dk = _angle_arcsec(self.xyz, mid[None, :])
-            fainter = self.flux < min(self.flux[i], self.flux[j])
-            ks = np.flatnonzero((dk < p.midpoint_fraction * sep[i, j]) & fainter)
-            ks = ks[(ks != i) & (ks != j)]
-            for k in ks:
-                links[i, j] = links[j, i] = True
-                links[i, k] = links[k, i] = links[j, k] = links[k, j] = True
-        self.sep_arcsec = sep
-        return links
+            near = np.asarray(tree.query_ball_point(mid, _chord(p.midpoint_fraction * d * _MARGIN)))
+            if near.size == 0:
+                continue
+            dk = _angle_arcsec(self.xyz[near], mid[None, :])
+            fainter = self.flux[near] < min(self.flux[a], self.flux[b])
+            ks = near[(dk < p.midpoint_fraction * d) & fainter]
+            ks = ks[(ks != a) & (ks != b)]
+            if ks.size:
+                rows += [np.array([a]), np.full(ks.size, a), np.full(ks.size, b)]
+                cols += [np.array([b]), ks, ks]
+        r, c = np.concatenate(rows).astype(int), np.concatenate(cols).astype(int)
+        m = sparse.coo_matrix((np.ones(r.size, bool), (r, c)), shape=(n, n)).tocsr()
+        return (m + m.T).astype(bool)
 
     def nearest(self, ra_deg: float, dec_deg: float) -> tuple[int, float]:
         """Index of and separation to (arcsec) the component nearest to a position."""
@@ -202,16 +238,9 @@ class ComponentSky:
         """Indices (ascending) of the components linked, transitively, to ``seed``."""
         if not 0 <= seed < len(self):
             raise ValueError(f"seed index {seed} out of range 0..{len(self) - 1}")
-        if self._labels is not None:
-            return np.flatnonzero(self._labels == self._labels[seed])
-        members = {int(seed)}
-        frontier = [int(seed)]
-        while frontier:
-            x = frontier.pop()
-            new = set(np.flatnonzero(self.links[x]).tolist()) - members
-            members |= new
-            frontier.extend(new)
-        return np.array(sorted(members))
+        if self._labels is None:  # transitive closure of the links, computed once per sky
+            self._labels = csgraph.connected_components(self.links, directed=False)[1]
+        return np.flatnonzero(self._labels == self._labels[seed])
 
     def core(self, members: np.ndarray, weighting: str | None = None) -> tuple[float, float]:
         """Weighted centroid (deg) of ``members``: peak, integrated or peak^2 flux weights;

@@ -130,7 +130,7 @@ def pair_features(sky, pairs: np.ndarray) -> np.ndarray:
             midscore,
             np.maximum(compact[i], compact[j]),
             np.minimum(snr[i], snr[j]),
-            sky.links[i, j].astype(float),
+            np.asarray(sky.links[i, j]).ravel().astype(float),
         ]
     )
 

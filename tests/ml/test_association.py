@@ -116,3 +116,43 @@ def test_groups_are_a_partition_independent_of_catalogue_order(sky_args):
     for i in range(len(sky)):
         got = sorted(perm[j] for j in shuffled.group(int(inv[i])))
         assert got == sky.group(i).tolist()
+
+
+def _dense_reference_links(sky, p):
+    """The O(n^2) form of the rules (as ml.association computed them before issue 16)."""
+    from ml.association import _angle_arcsec
+
+    sep = _angle_arcsec(sky.xyz[:, None, :], sky.xyz[None, :, :])
+    ratio = sky.flux[:, None] / sky.flux[None, :]
+    comparable = (ratio <= p.max_flux_ratio) & (ratio >= 1.0 / p.max_flux_ratio)
+    theta = p.theta_100mjy_arcsec * np.sqrt((sky.flux[:, None] + sky.flux[None, :]) / 100.0)
+    links = (sep < theta) & comparable
+    np.fill_diagonal(links, False)
+    for i, j in np.argwhere(np.triu(comparable & (sep < p.triple_max_sep_arcsec), 1)):
+        mid = sky.xyz[i] + sky.xyz[j]
+        mid /= np.linalg.norm(mid)
+        dk = _angle_arcsec(sky.xyz, mid[None, :])
+        ks = np.flatnonzero(
+            (dk < p.midpoint_fraction * sep[i, j]) & (sky.flux < min(sky.flux[i], sky.flux[j]))
+        )
+        for k in ks[(ks != i) & (ks != j)]:
+            links[i, j] = links[j, i] = links[i, k] = links[k, i] = True
+            links[j, k] = links[k, j] = True
+    return links
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    width_deg=st.floats(0.005, 0.3),
+    seed=st.integers(0, 2**31 - 1),
+    theta=st.sampled_from([50.0, 100.0, 160.0]),
+)
+def test_sparse_rule_links_equal_the_dense_reference(n, width_deg, seed, theta):
+    rng = np.random.default_rng(seed)
+    ra = 50 + rng.uniform(0, width_deg, n)
+    dec = -28 + rng.uniform(0, width_deg, n)
+    flux = rng.lognormal(0, 2, n)
+    p = AssociationParams(theta_100mjy_arcsec=theta)
+    sky = ComponentSky(ra, dec, flux, flux, p)
+    assert (sky.links.toarray() == _dense_reference_links(sky, p)).all()
