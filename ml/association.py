@@ -170,6 +170,7 @@ class ComponentSky:
         )
         self.params = params or AssociationParams()
         self.xyz = _unit_vectors(self.ra, self.dec)
+        self._tree = None
         # The rule links are also an input of the learned edge model (its ``rules``).
         rules = self.params if isinstance(self.params, AssociationParams) else self.params.rules
         self.links = self._links(rules)
@@ -195,7 +196,7 @@ class ComponentSky:
         reach = np.maximum(
             p.theta_100mjy_arcsec * np.sqrt(2 * self.flux / 100.0), p.triple_max_sep_arcsec
         )
-        tree = cKDTree(self.xyz)
+        tree = self._tree = cKDTree(self.xyz)
         balls = tree.query_ball_point(self.xyz, _chord(reach * _MARGIN))
         i = np.repeat(np.arange(n), [len(b) for b in balls])
         j = np.concatenate([np.asarray(b, dtype=int) for b in balls]) if n else i
@@ -230,9 +231,15 @@ class ComponentSky:
 
     def nearest(self, ra_deg: float, dec_deg: float) -> tuple[int, float]:
         """Index of and separation to (arcsec) the component nearest to a position."""
-        d = _angle_arcsec(self.xyz, _unit_vectors(np.array(ra_deg), np.array(dec_deg))[None, :])
-        i = int(np.argmin(d))
-        return i, float(d[i])
+        v = _unit_vectors(np.array(ra_deg), np.array(dec_deg))
+        # k-d tree (built once per sky): associate() runs for every component of a tile
+        if self._tree is None:
+            self._tree = cKDTree(self.xyz)
+        chord, idx = self._tree.query(v, k=min(2, len(self)))
+        idx = np.atleast_1d(idx)
+        chord = np.atleast_1d(chord)
+        i = int(idx[0] if idx.size == 1 or chord[1] > chord[0] else min(idx))  # ties: lowest
+        return i, float(_angle_arcsec(self.xyz[i], v))
 
     def group(self, seed: int) -> np.ndarray:
         """Indices (ascending) of the components linked, transitively, to ``seed``."""
