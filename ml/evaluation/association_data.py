@@ -50,6 +50,11 @@ class HeldOut:
             a["ra"], a["dec"], a["int_flux_mjy"], a["peak_flux_mjy"], params, **self.shape
         )
 
+    def sky_four_columns(self, params=None) -> ComponentSky:
+        """The sky without the optional shape columns (what the original interface passes)."""
+        a = self.data.component_arrays()
+        return ComponentSky(a["ra"], a["dec"], a["int_flux_mjy"], a["peak_flux_mjy"], params)
+
     @property
     def in_heldout(self) -> np.ndarray:
         return self.fold >= 0
