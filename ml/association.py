@@ -23,6 +23,12 @@ favours compact components (cores, hot spots near the nucleus) over diffuse lobe
 (peak vs integrated vs peak^2) was chosen on the host-localisation error of Norris sources
 *outside* the 71 test fields (``select_weighting``), never on the test fields; a single
 component's position is the VLASS position itself.
+
+Since issue 16 the rules are one of two associators: :mod:`ml.association_edges` learns a
+pairwise edge score from expert groupings (and reads these rule links as one feature); a
+``ComponentSky`` built with its ``EdgeParams`` groups by that model instead. Which one runs is
+the method config's ``associator`` (:class:`ml.association_fit.Method`). Links are computed on
+k-d tree candidate pairs, so a sky of n components costs O(n log n), not O(n^2).
 """
 
 from __future__ import annotations
