@@ -24,16 +24,13 @@ from .models import HostPrediction, ModelVersion, RadioComponent
 #: The radio sky read around a component: the 3.6′ field of seed §2.2.2 reaches 108″
 #: from the centre; doubles up to ~150″ across still link from the field's edge.
 SKY_RADIUS_ARCSEC = 180.0
-#: v2 (issue 16): the learned edge associator is the default; a registry keeps v1 (the rules)
-#: under its old name, so one name never holds two methods.
-METHOD_NAME = "association-positional-v2"
+METHOD_NAME = "association-positional-v1"
 
 
 def association_model_version() -> ModelVersion:
     """The registry entry of the model-free method (no checkpoint: its config is its definition)."""
     config = {
-        "method": "ml.association (edges: ml.association_edges) + "
-        "ml.crossmatch.positional_likelihood",
+        "method": "ml.association + ml.crossmatch.positional_likelihood",
         **Method().to_config(),
         "sky_radius_arcsec": SKY_RADIUS_ARCSEC,
     }

@@ -47,12 +47,7 @@ def test_refit_registers_once_per_label_set_and_expert_labels_take_precedence(tm
     cv = mv.metrics["labels_cv"]
     assert cv["refit"]["n"] == cv["baseline"]["n"] == mv.label_snapshot["n"]
     assert set(mv.config) >= {"association", "sigma_single_arcsec", "sigma_multi_arcsec"}
-    # the deployed default is the learned edge associator: the refit keeps it, its refitted
-    # threshold/weighting in the config, and the config rebuilds the same method
-    assert mv.config["associator"] == "edges" and "threshold" in mv.config["edges"]
-    assert Method.from_config(mv.config).to_config() == {
-        k: v for k, v in mv.config.items() if k in Method().to_config()
-    }
+    assert mv.config["associator"] == "rules"  # the deployed default
     assert refit_from_labels() == (mv, False)  # same labels: nothing new is trained
 
     sim = [lab for lab in training_labels() if lab.component.candidates.count() > 1][:3]
@@ -154,3 +149,24 @@ def test_retrain_task_is_on_the_cpu_queue_and_scheduled_daily():
         "minutes": 1440,
     }
     assert app.tasks["workers.tasks.retrain_from_relabels"].queue == "cpu"
+
+
+@pytest.mark.django_db
+def test_refit_of_an_active_edge_method_refits_the_edge_model(tmp_path):
+    """A ModelVersion whose config chooses the learned edge associator is refitted as one:
+    its threshold and weighting come back in the config and rebuild the same method."""
+    _sky(tmp_path, 12)
+    edges = Method(associator="edges")
+    active = ModelVersion.objects.create(
+        name="edges-v1",
+        kind="host",
+        status="active",
+        config={"method": "ml.association (edges)", **edges.to_config()},
+    )
+    assert current_method_version() == active
+    mv, created = refit_from_labels(activate=False)
+    assert created and mv.config["refit_from"] == "edges-v1"
+    assert mv.config["associator"] == "edges" and "threshold" in mv.config["edges"]
+    rebuilt = Method.from_config(mv.config)
+    assert rebuilt.associator == "edges"
+    assert rebuilt.to_config() == {k: mv.config[k] for k in rebuilt.to_config()}

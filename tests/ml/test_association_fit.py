@@ -74,9 +74,10 @@ def test_rayleigh_sigma_recovers_the_scale_and_corrects_the_truncation():
 
 
 RULES = Method(associator="rules")
+EDGES = Method(associator="edges")
 
 
-@pytest.mark.parametrize("prior", [RULES, Method()], ids=["rules", "edges"])
+@pytest.mark.parametrize("prior", [RULES, EDGES], ids=["rules", "edges"])
 def test_fit_learns_the_weighting_the_labels_show(prior):
     fields = double_fields(20)
     assert score(fields, prior)["top1"] == 0.0  # the defaults pick the decoy
@@ -94,12 +95,12 @@ def test_fit_keeps_the_prior_on_ties_and_round_trips_its_config():
     fields = double_fields(6)
     prior = Method(AssociationParams(weighting="int"), 1.0, 0.7, "rules")
     assert fit(fields, prior=prior).method.association == prior.association
-    for start in (RULES, Method()):
+    for start in (RULES, EDGES):
         m = fit(fields, prior=start).method
         assert Method.from_config(m.to_config()) == m
-    # a config written before the edge model existed keeps meaning the rules
-    assert Method.from_config({}) == RULES
-    assert Method.from_config(Method().to_config()) == Method()
+    # a config written before the edge model existed keeps meaning the rules (the default)
+    assert Method.from_config({}) == RULES == Method()
+    assert Method.from_config(EDGES.to_config()) == EDGES
     with pytest.raises(ValueError, match="associator must be one of"):
         Method(associator="cnn")
     with pytest.raises(ValueError, match="at least one labelled field"):
