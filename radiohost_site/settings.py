@@ -124,12 +124,29 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        # Basic auth that refuses NUL bytes and stops hashing after repeated failures.
+        "catalog.api.auth.ThrottledBasicAuthentication",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Keyset pages (page 10,000 costs what page 1 does); ?limit= capped at 1000.
+    "DEFAULT_PAGINATION_CLASS": "catalog.api.pagination.KeysetPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "catalog.api.auth.AnonThrottle",
+        "catalog.api.auth.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("RADIOHOST_THROTTLE_ANON", default="600/min"),
+        "user": env("RADIOHOST_THROTTLE_USER", default="3000/min"),
+    },
 }
+# Failed logins per client address and per username within the window, then 429 without
+# hashing the password (catalog/api/auth.py).
+RADIOHOST_LOGIN_FAILURES = env.int("RADIOHOST_LOGIN_FAILURES", default=10)
+RADIOHOST_LOGIN_WINDOW_S = env.int("RADIOHOST_LOGIN_WINDOW_S", default=300)
+# Throttle and failed-login counters live here: a shared cache (redis://…) when several
+# processes or hosts serve the API, else each process counts alone.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://radiohost")}
 SPECTACULAR_SETTINGS = {
     "TITLE": "radiohost API",
     "DESCRIPTION": "Radio components, optical candidates, labels and host predictions.",
@@ -137,6 +154,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Response schemas state which fields may be absent or null, as the responses do.
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Celery (read by radiohost_site/celery.py with the CELERY_ namespace)
@@ -157,7 +176,13 @@ CELERY_TASK_ROUTES = {
     "workers.tasks.*": {"queue": "cpu"},
 }
 
-# --- production hardening (manage.py check --deploy passes when DEBUG is off)
+# --- production hardening (manage.py check --deploy passes when DEBUG is off, and fails
+# with radiohost.E001 on a weak SECRET_KEY: catalog/checks.py).
+# Behind TLS: the proxy (nginx, a load balancer) terminates HTTPS and must set
+# X-Forwarded-Proto: https, and strip any client-sent copy of it; Django then treats the
+# request as secure (SECURE_PROXY_SSL_HEADER) and redirects plain HTTP to HTTPS
+# (SECURE_SSL_REDIRECT, on by default; set SECURE_SSL_REDIRECT=0 only when the proxy
+# already redirects). See README "Deployment behind TLS".
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

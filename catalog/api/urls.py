@@ -1,10 +1,13 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from . import views, vo
+from . import epochs, views, vo
 
 router = DefaultRouter()
+router.include_root_view = False  # the schema (/api/schema/) and docs list the endpoints
 router.register("components", views.RadioComponentViewSet)
+router.register("hosts", views.HostViewSet, basename="host")
+router.register("epochs", epochs.EpochViewSet)
 router.register("optical-sources", views.OpticalSourceViewSet)
 router.register("candidates", views.CandidateViewSet)
 router.register("labels", views.LabelViewSet)
@@ -14,5 +17,5 @@ router.register("host-predictions", views.HostPredictionViewSet)
 
 urlpatterns = [
     path("", include(router.urls)),
-    path("vo/cone/components", vo.scs_components, name="vo-scs-components"),
+    path("vo/cone/components", vo.ConeSearchView.as_view(), name="vo-scs-components"),
 ]
