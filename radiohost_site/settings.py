@@ -156,6 +156,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Response schemas state which fields may be absent or null, as the responses do.
     "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "catalog.api.schema.add_error_responses",
+    ],
 }
 
 # --- Celery (read by radiohost_site/celery.py with the CELERY_ namespace)

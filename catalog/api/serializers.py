@@ -186,8 +186,8 @@ class ComponentDetailSerializer(RadioComponentSerializer):
         pass
 
     def to_representation(self, answer):
-        data = super().to_representation(answer.component)
         ctx = self.context
+        data = RadioComponentSerializer(context=ctx).to_representation(answer.component)
         data["model_version"] = (
             None
             if answer.model_version is None

@@ -1,4 +1,5 @@
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from . import epochs, views, vo
@@ -15,7 +16,14 @@ router.register("model-versions", views.ModelVersionViewSet)
 router.register("class-predictions", views.ClassPredictionViewSet)
 router.register("host-predictions", views.HostPredictionViewSet)
 
+
+def not_found(request, rest=""):
+    """Unmatched API paths (e.g. a non-integer id) answer JSON, like every other API error."""
+    return JsonResponse({"detail": f"no API endpoint at {request.path}"}, status=404)
+
+
 urlpatterns = [
     path("", include(router.urls)),
     path("vo/cone/components", vo.ConeSearchView.as_view(), name="vo-scs-components"),
+    re_path(r"^(?P<rest>.*)$", not_found),
 ]

@@ -99,7 +99,7 @@ class RadioComponentViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
         return super().list(request, *args, **kwargs)
 
     @extend_schema(responses=serializers.CandidateAnswerSerializer(many=True))
-    @action(detail=True, pagination_class=None)
+    @action(detail=True, pagination_class=None, filter_backends=[])
     def candidates(self, request, pk=None):
         """The component's candidates ranked by the model (the detail's ``candidates``)."""
         comp = self._component()
