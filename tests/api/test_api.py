@@ -177,3 +177,29 @@ def test_vo_cone_search_error_is_a_votable(live_server_url):
     service = pyvo.dal.SCSService(f"{live_server_url}/api/vo/cone/components")
     with pytest.raises(pyvo.dal.DALQueryError, match="SR must be in"):
         service.search(pos=(53.0, -27.8), radius=5.0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_vo_cone_search_post_case_insensitive_with_host_columns(live_server_url):
+    import io
+
+    import requests
+    from astropy.io.votable import parse_single_table
+
+    url = f"{live_server_url}/api/vo/cone/components"
+    get = requests.get(url, params={"ra": 53.0, "Dec": -27.8, "sr": 10 / 3600}, timeout=30)
+    post = requests.post(url, data={"RA": 53.0, "DEC": -27.8, "SR": 10 / 3600}, timeout=30)
+    assert get.status_code == post.status_code == 200
+    assert get.content == post.content
+    table = parse_single_table(io.BytesIO(post.content))
+    fields = {f.name: f for f in table.fields}
+    assert fields["peak_flux"].unit == "mJy/beam" and fields["total_flux"].unit == "mJy"
+    assert {"host_optical_id", "host_ra", "host_dec", "host_reliability"} <= set(fields)
+    assert list(table.array["name"]) == ["C0", "C1"]
+
+
+def test_vo_cone_search_is_in_the_schema(db):
+    r = APIClient().get("/api/schema/", {"format": "json"})
+    ops = r.json()["paths"]["/api/vo/cone/components"]
+    assert {"get", "post"} <= set(ops)
+    assert {p["name"] for p in ops["get"]["parameters"]} >= {"RA", "DEC", "SR"}
