@@ -67,11 +67,72 @@ class Epoch(models.Model):
         null=True, blank=True, help_text="When the host pipeline last finished this epoch."
     )
 
+    class State(models.TextChoices):
+        """Where the epoch is in the pipeline (catalog.pipeline.state moves it)."""
+
+        INGESTED = "ingested", "Ingested"
+        CANDIDATES_READY = "candidates_ready", "Candidates ready"
+        IDENTIFYING = "identifying", "Identifying"
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Failed"
+        NEEDS_CANDIDATES = "needs_candidates", "Needs candidates"
+
+    # The pipeline's honest state (issue 14): an epoch with no candidate at all is
+    # "needs candidates", never "processed"; counts are kept while tiles finish.
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.INGESTED, db_default="ingested"
+    )
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="", db_default="", help_text="Why it failed.")
+    model_version = models.ForeignKey(
+        "ModelVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The host method of the last identification run.",
+    )
+    tile_order = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="HEALPix order of the identification tiles."
+    )
+    tiles_total = models.PositiveIntegerField(default=0, db_default=0)
+    tiles_done = models.PositiveIntegerField(default=0, db_default=0)
+    n_components = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="Science components identified so far (with candidates)."
+    )
+    n_predictions = models.PositiveBigIntegerField(default=0, db_default=0)
+    n_without_candidates = models.PositiveIntegerField(
+        default=0,
+        db_default=0,
+        help_text="Science components with no optical candidate (flagged, not identified).",
+    )
+    identify_seconds = models.FloatField(
+        default=0.0, db_default=0.0, help_text="Summed tile wall time (s)."
+    )
+
     class Meta:
         constraints = [UniqueConstraint(fields=["survey", "name"], name="epoch_unique")]
 
     def __str__(self) -> str:
         return f"{self.survey.name} {self.name}"
+
+    @property
+    def progress(self) -> dict:
+        """State and counts for the API and pages (one dict, so every reader says the same)."""
+        return {
+            "state": self.state,
+            "state_changed_at": self.state_changed_at,
+            "tiles_done": self.tiles_done,
+            "tiles_total": self.tiles_total,
+            "tile_order": self.tile_order,
+            "components": self.n_components,
+            "predictions": self.n_predictions,
+            "without_candidates": self.n_without_candidates,
+            "seconds": self.identify_seconds,
+            "model_version": self.model_version_id,
+            "processed_at": self.processed_at,
+            "error": self.error,
+        }
 
 
 class RadioSource(Positioned):
@@ -172,6 +233,12 @@ class RadioComponent(Positioned, CiradaColumns):
     is_science = models.BooleanField(
         default=True,
         help_text="In the science sample (default Duplicate_flag < 2 and Quality_flag == 0).",
+    )
+    no_candidates = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Set by the epoch pipeline: a science component with no optical candidate "
+        "(e.g. south of the optical catalogue's Dec limit); counted on its epoch, not identified.",
     )
     extra = models.JSONField(
         default=dict,
@@ -491,3 +558,7 @@ class Cutout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey}/{self.band}: {self.path}"
+
+
+# The epoch pipeline's records (tiles, diffs, inbox files) live in their own module.
+from .models_pipeline import EpochDiff, EpochDiffEntry, EpochTile, InboxFile  # noqa: E402,F401
