@@ -290,6 +290,29 @@ class OpticalSource(Positioned):
     e_z_mag = models.FloatField(null=True, blank=True, help_text="(mag).")
     y_mag = models.FloatField(null=True, blank=True, help_text="PS1 y (AB mag).")
     e_y_mag = models.FloatField(null=True, blank=True, help_text="(mag).")
+    # PS1 DR2 Kron magnitudes (the extended-source flux; seed §3.2 uses PSF and Kron colours)
+    g_kron_mag = models.FloatField(null=True, blank=True, help_text="PS1 g Kron (AB mag).")
+    e_g_kron_mag = models.FloatField(null=True, blank=True, help_text="(mag).")
+    r_kron_mag = models.FloatField(null=True, blank=True, help_text="PS1 r Kron (AB mag).")
+    e_r_kron_mag = models.FloatField(null=True, blank=True, help_text="(mag).")
+    i_kron_mag = models.FloatField(null=True, blank=True, help_text="PS1 i Kron (AB mag).")
+    e_i_kron_mag = models.FloatField(null=True, blank=True, help_text="(mag).")
+    z_kron_mag = models.FloatField(null=True, blank=True, help_text="PS1 z Kron (AB mag).")
+    e_z_kron_mag = models.FloatField(null=True, blank=True, help_text="(mag).")
+    y_kron_mag = models.FloatField(null=True, blank=True, help_text="PS1 y Kron (AB mag).")
+    e_y_kron_mag = models.FloatField(null=True, blank=True, help_text="(mag).")
+    n_detections = models.IntegerField(
+        null=True, blank=True, help_text="PS1 nDetections (single-epoch detections)."
+    )
+    quality_flag = models.IntegerField(null=True, blank=True, help_text="PS1 qualityFlag bits.")
+    cc_flags = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="AllWISE cc_flags (contamination/confusion, W1-W4).",
+    )
+    ext_flg = models.IntegerField(null=True, blank=True, help_text="AllWISE ext_flg (0-5).")
     w1_mag = models.FloatField(null=True, blank=True, help_text="AllWISE W1 (Vega mag).")
     e_w1_mag = models.FloatField(null=True, blank=True, help_text="(mag).")
     w2_mag = models.FloatField(null=True, blank=True, help_text="AllWISE W2 (Vega mag).")
@@ -304,6 +327,26 @@ class OpticalSource(Positioned):
 
     def __str__(self) -> str:
         return f"{self.catalogue}:{self.source_id}"
+
+
+class HarvestedTile(models.Model):
+    """A HEALPix tile whose optical catalogue was fetched (``harvest_optical_region``):
+    a re-run skips it, so an interrupted harvest resumes where it stopped."""
+
+    catalogue = models.CharField(max_length=16, choices=OpticalSource.Catalogue.choices)
+    order = models.PositiveSmallIntegerField(help_text="HEALPix order (nested).")
+    pixel = models.BigIntegerField(help_text="Nested HEALPix index at ``order``.")
+    n_rows = models.PositiveIntegerField(help_text="Rows the service returned.")
+    service = models.CharField(max_length=64, blank=True, help_text="e.g. MAST, VizieR II/389.")
+    fetched_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            UniqueConstraint(fields=["catalogue", "order", "pixel"], name="harvestedtile_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.catalogue} order {self.order} pixel {self.pixel}"
 
 
 class Candidate(models.Model):
