@@ -165,17 +165,21 @@ CELERY_TASK_DEFAULT_QUEUE = "cpu"
 # Crash safety (issue 14). Tasks are acknowledged late, so a message stays in the broker until
 # its task finished. On Redis an unacknowledged message is handed out again once it is older
 # than ``visibility_timeout`` (kombu's default is 3,600 s: a SIGKILLed worker's tile then sat
-# for an hour, and every task longer than that ran twice at once). 600 s sits above the hard
-# time limit of a tile (soft + 60 s) so a running tile is never redelivered, and a killed
-# worker's tile is back on the queue within ~10 minutes (plus kombu's 10 s restore cycle).
-# RabbitMQ redelivers at once when the connection drops. Long gpu-queue tasks (training)
-# outlive any visibility timeout: see README "Crash safety" -- they hold a PostgreSQL
-# advisory lock for their whole run, so a redelivered copy waits instead of training twice.
+# for an hour, and every task longer than that ran twice at once), found by a sweep that by
+# default runs only every 10 s x 10 = 100 s. Here: 300 s, above a tile's hard time limit
+# (RADIOHOST_TILE_SOFT_LIMIT_S + 60 s) so a running tile is never handed out twice, and a
+# sweep every 10 s -- a killed worker's tile is back on the queue within ~5 min 10 s.
+# RabbitMQ redelivers at once when the connection drops. Longer tasks (an epoch's diff,
+# training on the gpu queue) outlive the timeout: they hold a PostgreSQL advisory lock for
+# their whole run, so a redelivered copy backs off instead of running beside the first
+# (README "Crash safety").
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
 }
 # A tile is seconds to a minute of work (catalog.pipeline.tiles); the limit catches a hung one.
-RADIOHOST_TILE_SOFT_LIMIT_S = env.int("RADIOHOST_TILE_SOFT_LIMIT_S", default=480)
+RADIOHOST_TILE_SOFT_LIMIT_S = env.int("RADIOHOST_TILE_SOFT_LIMIT_S", default=180)
 CELERY_TASK_ROUTES = {
     "workers.tasks.train_host_model": {"queue": "gpu"},
     "workers.tasks.evaluate_host_model": {"queue": "gpu"},

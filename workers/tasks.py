@@ -253,6 +253,18 @@ def train_host_model(
     ``name``: a model of that name already registered (a retried or repeated task) is
     returned without training again; retraining takes a new name.
     """
+    from catalog.pipeline.locks import GPU_TASK, advisory_lock, stable_id
+
+    # Training outlives the Redis visibility timeout, so the broker may hand this message to a
+    # second worker while the first still trains: the lock keyed by the model's name makes
+    # that copy wait (and then find the model registered) instead of training beside it.
+    with advisory_lock(GPU_TASK, stable_id(f"train:{name}")) as got:
+        if not got:
+            raise self.retry(countdown=_busy_countdown(), max_retries=None)
+        return _train_host_model(config, name, n_fields, activate)
+
+
+def _train_host_model(config: str, name: str, n_fields: int | None, activate: bool) -> int:
     from catalog.models import ModelVersion
     from catalog.registry import register_checkpoint
     from ml.evaluation.norris71_model import train_checkpoint
@@ -279,11 +291,15 @@ def evaluate_host_model(self, model_version_id: int) -> dict:
     """Score a registered host identifier on the real Norris-71 fields; the figures are
     stored in ``ModelVersion.metrics["norris71"]`` (a re-run overwrites them) and returned."""
     from catalog.models import ModelVersion
+    from catalog.pipeline.locks import GPU_TASK, advisory_lock, stable_id
     from catalog.registry import checkpoint_file
     from ml.evaluation.norris71 import checkpoint_summary
 
-    mv = ModelVersion.objects.get(pk=model_version_id)
-    summary = checkpoint_summary(str(checkpoint_file(mv)), Path(settings.RADIOHOST_DATA_DIR))
-    mv.metrics = {**mv.metrics, "norris71": summary}
-    mv.save(update_fields=["metrics"])
+    with advisory_lock(GPU_TASK, stable_id(f"evaluate:{model_version_id}")) as got:
+        if not got:  # a redelivered copy while the first still evaluates (see train_host_model)
+            raise self.retry(countdown=_busy_countdown(), max_retries=None)
+        mv = ModelVersion.objects.get(pk=model_version_id)
+        summary = checkpoint_summary(str(checkpoint_file(mv)), Path(settings.RADIOHOST_DATA_DIR))
+        mv.metrics = {**mv.metrics, "norris71": summary}
+        mv.save(update_fields=["metrics"])
     return summary

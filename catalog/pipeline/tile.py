@@ -146,6 +146,23 @@ def compute_tile(
     return TileOutcome(decide_fields(cand_id, cand_t, lik), ident, without, len(sky), widened)
 
 
+def untiled_predictions(epoch_id: int, method: Method) -> Predictions:
+    """The reference the tiles must equal: every science component of the epoch associated in
+    ONE ComponentSky of the whole epoch (small epochs only: the pair matrix is N×N)."""
+    rows = list(
+        RadioComponent.objects.filter(epoch_id=epoch_id).values_list(
+            "id", "ra", "dec", "total_flux_mjy", "peak_flux_mjy"
+        )
+    )
+    a = np.array(rows, dtype=float).reshape(-1, 5)
+    sky = Sky.from_rows(a[:, 0].astype(np.int64), a[:, 1], a[:, 2], a[:, 3], a[:, 4])
+    cid, comp, ora, odec = load_candidates(epoch_id, 0, 12 * 4**T.HPX_ORDER)
+    ident = np.unique(comp)
+    cores, _ = locate_cores(sky, np.searchsorted(sky.ids, ident), method.association)
+    cand_t = np.searchsorted(ident, comp)
+    return decide_fields(cid, cand_t, score_candidates(cand_t, ora, odec, cores, method))
+
+
 def _flag_without_candidates(epoch_id: int, lo: int, hi: int, without: np.ndarray) -> None:
     ids = without.tolist()
     RadioComponent.objects.filter(pk__in=ids, no_candidates=False).update(no_candidates=True)

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
 from catalog.models import Epoch, EpochDiff, EpochTile, HostPrediction, RadioComponent
 from catalog.pipeline import tile as tile_mod
-from catalog.pipeline.score import Sky, decide_fields, locate_cores, score_candidates
 from ml.association_fit import Method
 from ml.sim.epoch import repeat, simulate_epoch
 
@@ -33,18 +31,7 @@ def eager():
 
 def untiled_reference(epoch: Epoch, method: Method) -> dict[int, tuple]:
     """Every science component associated in ONE ComponentSky of the whole epoch."""
-    rows = list(
-        RadioComponent.objects.filter(epoch=epoch).values_list(
-            "id", "ra", "dec", "total_flux_mjy", "peak_flux_mjy", "is_science"
-        )
-    )
-    a = np.array([r[:5] for r in rows], dtype=float)
-    sky = Sky.from_rows(a[:, 0].astype(np.int64), a[:, 1], a[:, 2], a[:, 3], a[:, 4])
-    cid, comp, ora, odec = tile_mod.load_candidates(epoch.pk, 0, 2**62)
-    ident = np.unique(comp)
-    cores, _ = locate_cores(sky, np.searchsorted(sky.ids, ident), method.association)
-    cand_t = np.searchsorted(ident, comp)
-    p = decide_fields(cid, cand_t, score_candidates(cand_t, ora, odec, cores, method))
+    p = tile_mod.untiled_predictions(epoch.pk, method)
     return {
         int(c): (lk, int(r), bool(pos), bool(pr))
         for c, lk, r, pos, pr in zip(
