@@ -77,6 +77,7 @@ def diff_epochs(
 ) -> EpochDiff:
     """Compute and store the diff A → B (replacing an earlier one of the same pair/model)."""
     t0 = time.perf_counter()
+    a, b = Epoch.objects.get(pk=a.pk), Epoch.objects.get(pk=b.pk)  # their current model versions
     radius = float(
         radius_arcsec if radius_arcsec is not None else settings.RADIOHOST_EPOCH_MATCH_ARCSEC
     )

@@ -6,8 +6,8 @@ a whole patch of sky as catalogue rows in one pass: radio sources at the VLASS c
 density (~100 deg⁻²: 3.4 M components over the ~33,900 deg² north of Dec −40°), a mix of
 single components, doubles (two lobes within the Magliocchetti et al. 1998 scale) and triples
 (two lobes and a faint core at their midpoint), and optical sources at the seed's candidate
-density (~18 PS1 objects in a 3.6′ box, seed §2.2.2) around every component, one of them the
-host near the radio core. Every row says it is simulated: names start ``VLASS<e>QLCIR``
+density (~18 PS1 objects in a 3.6′ box, seed §2.2.2), uniform wherever a component's box can
+reach, plus the host of every radio source near its core. Every row says it is simulated: names start ``VLASS<e>QLCIR``
 with ``Tile = SIMULATED`` (the CIRADA writer below), optical ids ``SIM…``.
 
 A second epoch of the same sky (``repeat``) moves positions by the astrometric error and
@@ -52,6 +52,15 @@ def _offset(ra, dec, east_arcsec, north_arcsec):
     dec2 = dec + north_arcsec / 3600.0
     ra2 = (ra + east_arcsec / 3600.0 / np.cos(np.radians(dec2))) % 360.0
     return ra2, np.clip(dec2, -89.999, 89.999)
+
+
+def _xyz(ra, dec) -> np.ndarray:
+    r, d = np.radians(ra), np.radians(dec)
+    return np.stack([np.cos(d) * np.cos(r), np.cos(d) * np.sin(r), np.sin(d)], axis=-1)
+
+
+def _chord(arcsec: float) -> float:
+    return float(2 * np.sin(np.radians(arcsec / 3600.0) / 2))
 
 
 def simulate_epoch(
@@ -102,11 +111,18 @@ def simulate_epoch(
     if not optical:
         e = np.empty(0)
         return SimEpoch(ra, dec, tot, peak, src, e, e, e)
-    # optical: the seed's density in every component's 3.6' box, plus a host at each core
-    n_box = rng.poisson(OPTICAL_PER_ARCMIN2 * (2 * BOX_ARCSEC / 60) ** 2, ra.size)
-    idx = np.repeat(np.arange(ra.size), n_box)
-    ora, odec = _offset(ra[idx], dec[idx], rng.uniform(-BOX_ARCSEC, BOX_ARCSEC, idx.size),
-                        rng.uniform(-BOX_ARCSEC, BOX_ARCSEC, idx.size))  # fmt: skip
+    # optical: the seed's density, uniform, wherever a candidate box can reach (within 210"
+    # of a source centre: a lobe sits < 55" from it and a box corner 153" from the lobe),
+    # plus a host at each core
+    from scipy.spatial import cKDTree
+
+    area_arcmin2 = side * side * 3600.0
+    n_opt = rng.poisson(OPTICAL_PER_ARCMIN2 * area_arcmin2)
+    udec = dec0 + (rng.random(n_opt) - 0.5) * side
+    ura = (ra0 + (rng.random(n_opt) - 0.5) * side / np.cos(np.radians(dec0))) % 360.0
+    d, _ = cKDTree(_xyz(sra, sdec)).query(_xyz(ura, udec), distance_upper_bound=_chord(210.0))
+    keep = np.isfinite(d)
+    ora, odec = ura[keep], udec[keep]
     hra, hdec = _offset(sra, sdec, rng.normal(0, 0.6, n_src), rng.normal(0, 0.6, n_src))
     opt_ra, opt_dec = np.concatenate([ora, hra]), np.concatenate([odec, hdec])
     mag = rng.uniform(16.0, 23.0, opt_ra.size)
