@@ -8,6 +8,7 @@ workers, following the epoch's tile count until it leaves ``identifying``.
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -43,11 +44,18 @@ class Command(BaseCommand):
         eager = bool(app.conf.task_always_eager)
         bar = tqdm(desc=str(epoch), unit="tile", disable=o["verbosity"] < 1)
 
+        tile_tasks = {tasks.identify_tile.name, tasks.identify_tile_cnn.name}
+
         def tick(sender=None, **_):
-            if sender is tasks.identify_tile or sender is tasks.identify_tile_cnn:
+            if getattr(sender, "name", None) in tile_tasks:
                 bar.update(1)
 
         task_postrun.connect(tick, weak=False)
+        # eager runs log every task at INFO; the bar says the same in one line
+        trace_log = logging.getLogger("celery.app.trace")
+        old_level = trace_log.level
+        if o["verbosity"] < 2:
+            trace_log.setLevel(logging.WARNING)
         try:
             plan = launch(epoch.pk, force=o["force"], resume=o["resume"])
             bar.total = plan["tiles"]
@@ -59,6 +67,7 @@ class Command(BaseCommand):
             elif not eager and plan["action"] != "already_identifying" or o["resume"]:
                 self._follow(epoch.pk, bar, o["timeout"])
         finally:
+            trace_log.setLevel(old_level)
             task_postrun.disconnect(tick)
             bar.close()
         epoch.refresh_from_db()
