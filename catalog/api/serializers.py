@@ -11,6 +11,8 @@ from catalog.models import (
     Candidate,
     ClassPrediction,
     Epoch,
+    EpochDiff,
+    EpochDiffEntry,
     HostPrediction,
     Label,
     ModelVersion,
@@ -143,9 +145,15 @@ class EpochEntrySerializer(serializers.Serializer):
     epoch_id = serializers.IntegerField()
     survey = serializers.CharField()
     epoch = serializers.CharField()
+    epoch_state = serializers.CharField()
     component_id = serializers.IntegerField()
     component_name = serializers.CharField()
     separation_arcsec = serializers.FloatField()
+    change = serializers.CharField(
+        allow_null=True, help_text="Epoch diff vs the previous epoch: new, changed or null."
+    )
+    host_changed = serializers.BooleanField(allow_null=True)
+    likelihood_moved = serializers.BooleanField(allow_null=True)
     host_optical_id = serializers.IntegerField(allow_null=True, source="host.optical_id")
     host_likelihood = serializers.FloatField(allow_null=True, source="host.likelihood")
     host_reliability = serializers.FloatField(allow_null=True, source="host.reliability")
@@ -313,8 +321,43 @@ class HostPredictionSerializer(serializers.ModelSerializer):
 
 
 class EpochSerializer(serializers.ModelSerializer):
+    """An epoch with its pipeline state and progress (``Epoch.progress``)."""
+
     survey = serializers.CharField(source="survey.name", read_only=True)
+    progress = serializers.SerializerMethodField()
 
     class Meta:
         model = Epoch
-        fields = "__all__"
+        fields = [
+            "id",
+            "survey",
+            "name",
+            "catalogue_version",
+            "observed_start",
+            "observed_end",
+            "processed_at",
+            "state",
+            "state_changed_at",
+            "error",
+            "model_version",
+            "progress",
+        ]
+
+    def get_progress(self, obj) -> dict:
+        p = dict(obj.progress)
+        p["fraction"] = (obj.tiles_done / obj.tiles_total) if obj.tiles_total else None
+        return p
+
+
+class EpochDiffEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EpochDiffEntry
+        exclude = ["diff"]
+
+
+class EpochDiffSerializer(serializers.ModelSerializer):
+    summary = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = EpochDiff
+        fields = ["id", "epoch_a", "epoch_b", "model_version", "created_at", "summary"]
