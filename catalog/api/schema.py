@@ -7,6 +7,8 @@ a 409 and a throttled client a 429, each with a JSON body.
 
 from __future__ import annotations
 
+from drf_spectacular.authentication import BasicScheme
+
 ERROR = {
     "type": "object",
     "description": "Field name → list of messages, or {'detail': message}.",
@@ -36,3 +38,9 @@ def add_error_responses(result, generator, request, public):
                     "409", _json("supersedes is not the component's current label.")
                 )
     return result
+
+
+class ThrottledBasicScheme(BasicScheme):
+    """Documents catalog.api.auth.ThrottledBasicAuthentication as HTTP Basic."""
+
+    target_class = "catalog.api.auth.ThrottledBasicAuthentication"
