@@ -89,6 +89,12 @@ def load_epoch(n_components: int, seed: int) -> dict:
             run_tile(tile)
         pipeline.finish(ep.pk)
         print(f"loaded the simulated epoch in {time.perf_counter() - t0:.0f} s")
+    # Planner statistics after the bulk load (COPY), as autovacuum would gather them in time:
+    # without them PostgreSQL scanned every prediction of the model for one host page.
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
     comps = list(RadioComponent.objects.filter(epoch=ep).values_list("id", "name", "ra", "dec"))
     return {
         "epoch_id": ep.pk,
@@ -317,13 +323,14 @@ def main(argv=None) -> int:
 
     out_path = Path(args.out)
     report = json.loads(out_path.read_text()) if out_path.exists() else {}
+    command = "python " + " ".join(["bench/api_load.py", *(argv or sys.argv[1:])])
     report.update(
         {
             "benchmark": "radiohost API under load (gunicorn, PostgreSQL, simulated epoch)",
-            "command": "python " + " ".join(["bench/api_load.py", *(argv or sys.argv[1:])]),
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         }
     )
+    report.setdefault("commands", {})["export_rss" if args.export_rss else "load"] = command
     if args.export_rss:
         report["export_rss"] = export_rss(
             args.base_url, [int(x) for x in args.export_rss.split(",")]
