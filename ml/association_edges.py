@@ -152,6 +152,37 @@ def connected_groups(n: int, pairs: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return connected_components(g, directed=False)[1]
 
 
+def absorb_midpoint_cores(sky, pairs: np.ndarray, keep: np.ndarray, rules: AssociationParams):
+    """Group-level consistency after the pairwise decision: a component at the midpoint of a
+    linked lobe pair (within ``rules.midpoint_fraction`` of its separation, the pair closer
+    than ``rules.triple_max_sep_arcsec``) is their core, however its own edges scored. The
+    pairwise model sees one pair at a time; a linked pair of lobes with an unlinked component
+    between them is the configuration the experts resolve as core + lobes (Norris 2006 §3.2).
+
+    Returns the pairs and kept mask with a (lobe, core) edge added per absorbed core.
+    """
+    e = pairs[keep]
+    if len(e) == 0:
+        return pairs, keep
+    xi, xj = sky.xyz[e[:, 0]], sky.xyz[e[:, 1]]
+    cross = np.linalg.norm(np.cross(xi, xj), axis=-1)
+    sep = np.degrees(np.arctan2(cross, np.sum(xi * xj, axis=-1))) * 3600.0
+    tree = cKDTree(sky.xyz)
+    add = []
+    for (a, b), d in zip(e, sep, strict=True):
+        if d >= rules.triple_max_sep_arcsec:
+            continue
+        mid = sky.xyz[a] + sky.xyz[b]
+        mid /= np.linalg.norm(mid)
+        reach = 2 * np.sin(np.radians(rules.midpoint_fraction * d / 3600.0) / 2)
+        add += [
+            (min(a, k), max(a, k)) for k in tree.query_ball_point(mid, reach) if k not in (a, b)
+        ]
+    if not add:
+        return pairs, keep
+    return np.vstack([pairs, np.array(add)]), np.concatenate([keep, np.ones(len(add), bool)])
+
+
 @dataclass(frozen=True)
 class EdgeParams:
     """A fitted logistic edge model plus its grouping threshold and core weighting.
@@ -170,6 +201,7 @@ class EdgeParams:
     weighting: str = "peak"
     max_sep_arcsec: float = MAX_PAIR_SEPARATION_ARCSEC
     rules: AssociationParams = AssociationParams()
+    absorb_cores: bool = False
 
     def __post_init__(self):
         k = len(FEATURE_NAMES)
@@ -198,7 +230,10 @@ class EdgeParams:
 
     def group_labels(self, sky) -> np.ndarray:
         pairs, p = self.probabilities(sky)
-        return connected_groups(len(sky), pairs, p > self.threshold)
+        keep = p > self.threshold
+        if self.absorb_cores:
+            pairs, keep = absorb_midpoint_cores(sky, pairs, keep, self.rules)
+        return connected_groups(len(sky), pairs, keep)
 
     def to_dict(self) -> dict:
         return {
@@ -210,6 +245,7 @@ class EdgeParams:
             "weighting": self.weighting,
             "max_sep_arcsec": self.max_sep_arcsec,
             "rules": asdict(self.rules),
+            "absorb_cores": self.absorb_cores,
             "features": list(FEATURE_NAMES),
         }
 
@@ -268,6 +304,7 @@ DEFAULT_EDGE_MODEL = {
         0.292226,
     ),
     "threshold": 0.5,
+    "absorb_cores": True,
 }
 
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from ml.association import AssociationParams
 from ml.association_edges import (
     FEATURE_NAMES,
     MAX_PAIR_SEPARATION_ARCSEC,
     EdgeParams,
+    absorb_midpoint_cores,
     candidate_pairs,
     connected_groups,
     edge_probability,
@@ -89,14 +91,24 @@ def exact_counts(labels: np.ndarray, sources: list[np.ndarray]) -> tuple[int, in
     return me, mt, se, st
 
 
-def choose_threshold(sky, model: dict, sources: list[np.ndarray], thresholds=THRESHOLDS) -> float:
+def choose_threshold(
+    sky,
+    model: dict,
+    sources: list[np.ndarray],
+    thresholds=THRESHOLDS,
+    absorb_rules: AssociationParams | None = None,
+) -> float:
     """The threshold with the best balanced agreement on ``sources`` whose single rate is at
-    least ``SINGLE_FLOOR`` (if none reaches it, the best balanced agreement overall)."""
+    least ``SINGLE_FLOOR`` (if none reaches it, the best balanced agreement overall);
+    ``absorb_rules``: group as an edge model with ``absorb_cores`` and these rules does."""
     pairs = candidate_pairs(sky.xyz)
     p = edge_probability(pair_features(sky, pairs), **model)
     best, key = thresholds[0], None
     for t in thresholds:
-        me, mt, se, st = exact_counts(connected_groups(len(sky), pairs, p > t), sources)
+        e, keep = pairs, p > t
+        if absorb_rules is not None:
+            e, keep = absorb_midpoint_cores(sky, pairs, keep, absorb_rules)
+        me, mt, se, st = exact_counts(connected_groups(len(sky), e, keep), sources)
         k = (se / max(st, 1) >= SINGLE_FLOOR, me / max(mt, 1) + se / max(st, 1))
         if key is None or k > key:
             best, key = t, k
@@ -111,11 +123,14 @@ def fit_edges(
     weighting: str = "peak",
     c: float = DEFAULT_C,
     extra: tuple[np.ndarray, np.ndarray] | None = None,
+    absorb_cores: bool = False,
 ) -> EdgeParams:
     """Fit the edge model on the components in ``train`` (bool mask) of ``sky``.
 
     ``extra`` is an optional additional ``(features, labels)`` training set (e.g. simulated
     multi-component sources). Sources are the groups of ``source_of`` restricted to ``train``.
+    ``absorb_cores`` adds the group-level midpoint-core step (with the sky's rules) to the
+    model, and its threshold is chosen with that step in place.
     """
     pairs, y = labelled_pairs(sky, source_of, train)
     x = pair_features(sky, pairs)
@@ -124,8 +139,11 @@ def fit_edges(
     model = fit_logistic(x, y, c)
     sources = [np.flatnonzero(source_of == s) for s in np.unique(source_of[train])]
     sources = [s for s in sources if train[s].all()]
-    t = choose_threshold(sky, model, sources)
-    return EdgeParams(**model, threshold=t, weighting=weighting)
+    rules = sky.params if isinstance(sky.params, AssociationParams) else sky.params.rules
+    t = choose_threshold(sky, model, sources, absorb_rules=rules if absorb_cores else None)
+    return EdgeParams(
+        **model, threshold=t, weighting=weighting, rules=rules, absorb_cores=absorb_cores
+    )
 
 
 def simulated_pairs(
