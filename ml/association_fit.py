@@ -60,7 +60,9 @@ class LabelledField:
     """One labelled component: its radio sky, its optical candidates and the labelled host.
 
     Positions in ICRS degrees; fluxes in mJy (integrated) and mJy/beam (peak), > 0.
-    ``host`` indexes ``cand_ra`` / ``cand_dec``.
+    ``host`` indexes ``cand_ra`` / ``cand_dec``. ``sky_shape`` holds the optional
+    ComponentSky shape columns (``major_arcsec``, ``minor_arcsec``, ``pa_deg``, ``rms_mjy``),
+    so an edge model is refitted on the same inputs it runs on.
     """
 
     sky_ra: np.ndarray
@@ -73,6 +75,7 @@ class LabelledField:
     cand_dec: np.ndarray
     host: int
     key: str = ""
+    sky_shape: dict = field(default_factory=dict)
 
     def __post_init__(self):
         n = len(self.cand_ra)
@@ -149,7 +152,9 @@ def core_offsets(
 ) -> tuple[np.ndarray, bool]:
     """Separations (arcsec) of every candidate from the associated core, and is-multi;
     ``params`` is a :attr:`Method.params`."""
-    sky = ComponentSky(field.sky_ra, field.sky_dec, field.sky_flux, field.sky_peak, params)
+    sky = ComponentSky(
+        field.sky_ra, field.sky_dec, field.sky_flux, field.sky_peak, params, **field.sky_shape
+    )
     a = associate(sky, field.ra, field.dec)
     sep = _angle_arcsec(
         _unit_vectors(np.asarray(field.cand_ra, float), np.asarray(field.cand_dec, float)),

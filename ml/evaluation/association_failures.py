@@ -137,7 +137,7 @@ def multi_failures(h, labels_by_method: dict) -> dict:
     """
     a = h.data.component_arrays()
     sources, counts = [], {m: {} for m in labels_by_method}
-    for n, (comps, f) in enumerate(zip(h.sources, h.source_fold, strict=True)):
+    for comps, f in zip(h.sources, h.source_fold, strict=True):
         if comps.size < 2:
             continue
         modes = {m: failure_mode(a, comps, lab(f)) for m, lab in labels_by_method.items()}
