@@ -30,6 +30,7 @@ from ml.association import AssociationParams
 from ml.association_edges import FEATURE_NAMES, candidate_pairs
 from ml.association_learn import (
     SINGLE_FLOOR,
+    SURVEY_DEPENDENT_FEATURES,
     THRESHOLDS,
     exact_counts,
     fit_edges,
@@ -146,17 +147,21 @@ def cross_validated_edges(
     shapes_at_inference: bool = True,
     shapes_in_training: bool = True,
     absorb_cores: bool = False,
+    exclude=(),
 ) -> tuple[dict, list[dict]]:
     """Edge models fitted on k-1 RA strips (plus ``extra`` simulated pairs, if given), each
     applied to the whole sky for its own strip; ``shapes_at_inference=False`` applies them to
     the four-column sky (no axes, PA or rms), as a pipeline that passes no shapes would;
     ``shapes_in_training=False`` also fits them without shapes (those features are constant);
-    ``absorb_cores`` adds the group-level midpoint-core step (threshold chosen with it)."""
+    ``absorb_cores`` adds the group-level midpoint-core step (threshold chosen with it);
+    ``exclude`` leaves features out of the fit."""
     labels, folds = {}, []
     for f in range(h.k):
         train = h.in_heldout & (h.fold != f)
         sky = h.sky() if shapes_in_training else h.sky_four_columns()
-        params = fit_edges(sky, h.source_of, train, extra=extra, absorb_cores=absorb_cores)
+        params = fit_edges(
+            sky, h.source_of, train, extra=extra, absorb_cores=absorb_cores, exclude=exclude
+        )
         labels[f] = (h.sky(params) if shapes_at_inference else h.sky_four_columns(params))._labels
         folds.append(
             {
@@ -175,9 +180,13 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
     rule_lab = rules_labels(h.sky(AssociationParams()))
     nested_lab, ratios_chosen = nested_core_flux_ratio(h)
     edge_labels, _ = cross_validated_edges(h)
-    # the shipped edge model: pairwise edges + the group-level midpoint-core step, added after
-    # the failure analysis of the plain edges row (multi_failures) showed a missed core
-    absorb_labels, folds = cross_validated_edges(h, absorb_cores=True)
+    # + the group-level midpoint-core step, added after the failure analysis of the plain
+    # edges row (multi_failures) showed a linked lobe pair whose core was left out
+    absorb_labels, _ = cross_validated_edges(h, absorb_cores=True)
+    # the shipped edge model: + without the beam-dependent compactness feature, which made the
+    # ATLAS-trained model link unrelated VLASS neighbours (simulated transfer check)
+    indep = {"absorb_cores": True, "exclude": SURVEY_DEPENDENT_FEATURES}
+    indep_labels, folds = cross_validated_edges(h, **indep)
     # The issue's suggested extra training set: labelled simulated multi-component sources,
     # rendered with an ATLAS-like beam and noise so their components resemble Table 4.
     sim = simulated_pairs(SIM_FIELDS, beam=SIM_BEAM, noise_ujy=SIM_NOISE_UJY)
@@ -191,27 +200,31 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
         "rules_core_flux_ratio_nested": score_row(h, lambda f: nested_lab[f], "peak", rgz),
         "edges": score_row(h, lambda f: edge_labels[f], "peak", rgz),
         "edges_absorb_cores": score_row(h, lambda f: absorb_labels[f], "peak", rgz),
+        "edges_survey_independent": score_row(h, lambda f: indep_labels[f], "peak", rgz),
         "edges_plus_simulated": score_row(h, lambda f: sim_labels[f], "peak", rgz),
         "edges_without_shapes_at_inference": score_row(h, lambda f: bare_labels[f], "peak", rgz),
         "edges_four_columns": score_row(h, lambda f: four_labels[f], "peak", rgz),
         "oracle_table6_grouping": score_row(h, lambda f: h.source_of, "peak", rgz),
     }
     plain = fit_edges(h.sky(), h.source_of, h.in_heldout)
-    final = fit_edges(h.sky(), h.source_of, h.in_heldout, absorb_cores=True)
+    absorb = fit_edges(h.sky(), h.source_of, h.in_heldout, absorb_cores=True)
+    final = fit_edges(h.sky(), h.source_of, h.in_heldout, **indep)
     n71 = {
         "rules": norris71_correct(root, AssociationParams()),
         "edges": norris71_correct(root, plain),
-        "edges_absorb_cores": norris71_correct(root, final),
+        "edges_absorb_cores": norris71_correct(root, absorb),
+        "edges_survey_independent": norris71_correct(root, final),
     }
     vlass = simulated_vlass_check(
         {
             "rules": (None, False),
             "edges_four_columns": (final, False),
             "edges_with_shapes": (final, True),
-            "edges_without_absorb_cores_with_shapes": (plain, True),
+            "edges_absorb_cores_with_shapes": (absorb, True),
+            "edges_original_with_shapes": (plain, True),
         }
     )
-    shipped = rows["edges_absorb_cores"]
+    shipped = rows["edges_survey_independent"]
     edges_better = shipped["multi_exact_frac"] > rows["rules"]["multi_exact_frac"]
     # Added guard (not in the issue's rule): the pipeline runs on VLASS, where most targets
     # are single components; a default must not lose singles there.
@@ -220,15 +233,20 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
         >= vlass["rules"]["single_exact_frac"] - VLASS_SINGLE_TOLERANCE
     )
     singles_ok = shipped["single_exact_frac"] >= SINGLE_FLOOR
-    n71_ok = n71["edges_absorb_cores"] >= 69
-    default = "edges" if edges_better and n71_ok and vlass_singles_ok and singles_ok else "rules"
+    n71_ok = n71["edges_survey_independent"] >= 69
+    # the issue's goal itself (>= 85% of held-out multis) is also required before the pipeline's
+    # default changes: a gain of 2 of 26 sources is within the spread of the variant rows
+    goal = shipped["multi_exact_frac"] >= 0.85
+    ok = edges_better and n71_ok and vlass_singles_ok and singles_ok and goal
+    default = "edges" if ok else "rules"
     reason = (
         f"held-out Norris multis {shipped['multi_exact']} vs rules "
         f"{rows['rules']['multi_exact']} ({'better' if edges_better else 'not better'}); "
         f"singles {shipped['single_exact']}; "
-        f"Norris-71 {n71['edges_absorb_cores']}/71 (needs >= 69); simulated VLASS singles "
+        f"Norris-71 {n71['edges_survey_independent']}/71 (needs >= 69); simulated VLASS singles "
         f"{vlass['edges_with_shapes']['single_exact']} vs rules {vlass['rules']['single_exact']} "
-        f"(may lose at most {VLASS_SINGLE_TOLERANCE:.0%})"
+        f"(may lose at most {VLASS_SINGLE_TOLERANCE:.0%}); goal >= 85% of multis "
+        f"{'met' if goal else 'not met'}"
     )
     result = {
         "benchmark": "component association + core position on real expert groupings (issue 16)",
@@ -259,7 +277,10 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
             "group-level step chosen after reading the held-out failure list (multi_failures: "
             "a linked lobe pair with its midpoint core left out); so it was chosen on held-out "
             "Norris sources (never the test fields) and its +1 of 26 is optimistic by that "
-            "selection. rules_core_flux_ratio_nested lets a triple's core be up to r times the "
+            "selection. edges_survey_independent (shipped) also leaves out the compactness "
+            "feature (integrated/peak flux depends on the beam); chosen on the SIMULATED VLASS "
+            "transfer check (singles 313 -> 326 of 338), not on Norris-71. "
+            "rules_core_flux_ratio_nested lets a triple's core be up to r times the "
             "fainter lobe (published: fainter than both), r chosen on the k-1 training strips",
             "norris71": "scored once with the final model (fitted on all held-out sources), "
             "after every choice was made; it only gates whether the edge model becomes the default",
@@ -274,7 +295,9 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
         "edge_model": {
             "features": list(FEATURE_NAMES),
             "fitted_on_all_heldout": final.to_dict(),
-            "without_absorb_cores": {"threshold": plain.threshold},
+            "threshold_without_absorb_cores": plain.threshold,
+            "threshold_with_compactness": absorb.threshold,
+            "excluded_features": list(SURVEY_DEPENDENT_FEATURES),
         },
         "multi_failures": multi_failures(
             h,
@@ -282,6 +305,7 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
                 "rules": lambda f: rule_lab,
                 "edges": lambda f: edge_labels[f],
                 "edges_absorb_cores": lambda f: absorb_labels[f],
+                "edges_survey_independent": lambda f: indep_labels[f],
             },
         ),
         "norris71_correct_by_row": n71,
@@ -295,14 +319,15 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
     }
     best = shipped
     result["summary"] = {
-        "associator": "edges with the midpoint-core step (ml.association_edges, the shipped "
-        "opt-in model); the headline keys are its figures, the rules' sit beside them",
+        "associator": "edges_survey_independent (ml.association_edges: pairwise edges without "
+        "the beam-dependent compactness feature + the midpoint-core step; the shipped opt-in "
+        "model); the headline keys are its figures, the rules' sit beside them",
         "default_associator": default,
         "default_reason": reason,
         "multi_exact_heldout": best["multi_exact"],
         "single_exact_heldout": best["single_exact"],
         "core_within_5arcsec_heldout": best["core_to_swire_host_all"]["within_5arcsec"],
-        "norris71_correct": f"{n71['edges_absorb_cores']}/71",
+        "norris71_correct": f"{n71['edges_survey_independent']}/71",
         "rules": {
             "multi_exact_heldout": rows["rules"]["multi_exact"],
             "single_exact_heldout": rows["rules"]["single_exact"],
@@ -320,9 +345,8 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
             "norris71_correct": f"{n71['edges']}/71",
         },
         "edges_absorb_cores": {
-            "multi_exact_heldout": shipped["multi_exact"],
-            "single_exact_heldout": shipped["single_exact"],
-            "core_within_5arcsec_heldout": shipped["core_to_swire_host_all"]["within_5arcsec"],
+            "multi_exact_heldout": rows["edges_absorb_cores"]["multi_exact"],
+            "single_exact_heldout": rows["edges_absorb_cores"]["single_exact"],
             "norris71_correct": f"{n71['edges_absorb_cores']}/71",
         },
         "rules_core_flux_ratio_nested": {

@@ -134,3 +134,17 @@ def test_failure_mode_names_split_and_over_merged(labels, mode):
 def test_replace_keeps_edge_params_valid():
     p = replace(_lobes_only_model(False), absorb_cores=True)
     assert p.absorb_cores and p.threshold == 0.5
+
+
+def test_survey_dependent_features_get_no_weight_in_the_fit_and_the_shipped_model():
+    from ml.association_edges import default_edge_params
+    from ml.association_learn import SURVEY_DEPENDENT_FEATURES, fit_logistic
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, K))
+    k = FEATURE_NAMES.index("log_compact_max")
+    y = (x[:, k] + 0.3 * rng.normal(size=400) > 0).astype(int)  # only compactness predicts
+    assert fit_logistic(x, y)["coef"][k] > 1.0
+    assert fit_logistic(x, y, exclude=SURVEY_DEPENDENT_FEATURES)["coef"][k] == 0.0
+    shipped = default_edge_params()
+    assert shipped.coef[k] == 0.0 and shipped.absorb_cores
