@@ -137,6 +137,7 @@ def multi_failures(h, labels_by_method: dict) -> dict:
     """
     a = h.data.component_arrays()
     sources, counts = [], {m: {} for m in labels_by_method}
+    kinds = {m: {} for m in labels_by_method}
     for comps, f in zip(h.sources, h.source_fold, strict=True):
         if comps.size < 2:
             continue
@@ -146,6 +147,8 @@ def multi_failures(h, labels_by_method: dict) -> dict:
         for m, v in modes.items():
             key = "exact" if v is None else v["mode"]
             counts[m][key] = counts[m].get(key, 0) + 1
+            for miss in [] if v is None else v.get("missed", []):
+                kinds[m][miss["kind"]] = kinds[m].get(miss["kind"], 0) + 1
         src = h.data.sources[int(h.source_of[comps[0]])]
         sources.append(
             {
@@ -157,4 +160,12 @@ def multi_failures(h, labels_by_method: dict) -> dict:
                 "by_method": {m: (v if v is not None else "exact") for m, v in modes.items()},
             }
         )
-    return {"n_sources_listed": len(sources), "modes_by_method": counts, "sources": sources}
+    return {
+        "n_sources_listed": len(sources),
+        "modes_by_method": counts,
+        "missed_components_by_kind": kinds,
+        "n_listed_doubles_without_core": sum(
+            s["n_components"] == 2 for s in sources
+        ),  # a double's components are its lobes: no core was catalogued between them
+        "sources": sources,
+    }
