@@ -6,7 +6,8 @@ catalogue facts, plus the component shapes the catalogue already measures, are t
 few features per candidate pair and combined by a logistic edge score fitted on expert
 groupings (Norris et al. 2006 Table 6, only outside the Norris-71 test fields; see
 :mod:`ml.evaluation.association`). Components are grouped by connected components of the
-edges whose probability exceeds a threshold, as the transitive rule of the original method.
+edges whose probability exceeds a threshold, as the transitive rule of the original method;
+with ``absorb_cores`` a component at the midpoint of a linked lobe pair then joins it.
 
 Why these features (each is a classic visual cue of the experts, e.g. Norris 2006 §3.2):
 
@@ -19,7 +20,9 @@ Why these features (each is a classic visual cue of the experts, e.g. Norris 200
   each other or to the core), weighted by their ellipticity;
 * the midpoint rule: a third component close to the pair's midpoint (a core);
 * compactness (integrated / peak flux) and S/N of the fainter member: noise spikes and
-  unresolved star-forming galaxies rarely belong to a multi-component AGN;
+  unresolved star-forming galaxies rarely belong to a multi-component AGN (compactness depends
+  on the beam, so the shipped model gives it no weight:
+  ``ml.association_learn.SURVEY_DEPENDENT_FEATURES``);
 * whether the published rules of :mod:`ml.association` link the pair (a double, or a lobe
   pair / lobe-core pair of a midpoint triple): the model learns when to trust them.
 

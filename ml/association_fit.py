@@ -91,9 +91,9 @@ class Method:
 
     ``associator`` picks the grouping: the published rules (``association``; the default) or
     the learned edge model of issue 16 (``edges``, which also reads the rules as a feature).
-    The edge model beats the rules on held-out multi-component Norris sources but loses
-    singles on simulated VLASS fields, so it is opt-in (results/association_real.json,
-    ``default_reason``).
+    The shipped edge model beats the rules on held-out multi-component Norris sources (17 vs
+    15 of 26) and keeps singles on simulated VLASS fields, but misses the issue's goal (85% of
+    multis), so it is opt-in (results/association_real.json, ``default_reason``).
     """
 
     association: AssociationParams = AssociationParams()
