@@ -60,16 +60,32 @@ def _separations_arcsec(ra0, dec0, ra, dec) -> np.ndarray:
     return SkyCoord(np.asarray(ra) * u.deg, np.asarray(dec) * u.deg).separation(c0).arcsec
 
 
-def sky_arrays(component: RadioComponent) -> tuple[np.ndarray, ...]:
-    """The radio sky of ``component``'s epoch within ``SKY_RADIUS_ARCSEC``: ra, dec (deg),
-    integrated flux (mJy) and peak flux (mJy/beam), the inputs of ``ComponentSky``."""
+#: RadioComponent columns passed to ComponentSky as its optional shape keywords (CIRADA
+#: DC_Maj, DC_Min, PA, Isl_rms): the edge associator reads them (ml.association_edges)
+SHAPE_FIELDS = {
+    "major_arcsec": "dc_major_arcsec",
+    "minor_arcsec": "dc_minor_arcsec",
+    "pa_deg": "pa_deg",
+    "rms_mjy": "isl_rms_mjy",
+}
+
+
+def sky_arrays(component: RadioComponent) -> tuple[tuple[np.ndarray, ...], dict[str, np.ndarray]]:
+    """The radio sky of ``component``'s epoch within ``SKY_RADIUS_ARCSEC``.
+
+    Returns ``(columns, shapes)``: ``columns`` = ra, dec (deg), integrated flux (mJy) and
+    peak flux (mJy/beam), the positional inputs of ``ComponentSky``; ``shapes`` = its
+    optional keywords (:data:`SHAPE_FIELDS`, NULL -> NaN = not measured), so an edge model
+    sees what the held-out evaluation gave it.
+    """
     coord = SkyCoord(component.ra * u.deg, component.dec * u.deg)
     sky_rows = list(
         RadioComponent.objects.filter(epoch=component.epoch)
         .cone_search(coord, SKY_RADIUS_ARCSEC * u.arcsec)
-        .values_list("ra", "dec", "total_flux_mjy", "peak_flux_mjy")
+        .values_list("ra", "dec", "total_flux_mjy", "peak_flux_mjy", *SHAPE_FIELDS.values())
     )
-    ra, dec, flux, peak = (np.array(col, dtype=float) for col in zip(*sky_rows, strict=True))
+    cols = [np.array(col, dtype=float) for col in zip(*sky_rows, strict=True)]
+    ra, dec, flux, peak = cols[:4]
     # A component without fluxes cannot be weighed: treat it as equal to its neighbours.
     flux = np.where(
         np.isfinite(flux) & (flux > 0),
@@ -77,7 +93,7 @@ def sky_arrays(component: RadioComponent) -> tuple[np.ndarray, ...]:
         np.nanmedian(flux[flux > 0]) if np.any(flux > 0) else 1.0,
     )
     peak = np.where(np.isfinite(peak) & (peak > 0), peak, flux)
-    return ra, dec, flux, peak
+    return (ra, dec, flux, peak), dict(zip(SHAPE_FIELDS, cols[4:], strict=True))
 
 
 @transaction.atomic
@@ -91,7 +107,8 @@ def identify_component(component: RadioComponent, mv: ModelVersion) -> int:
     if not cands:
         return 0
     method = Method.from_config(mv.config)
-    sky = ComponentSky(*sky_arrays(component), method.params)
+    columns, shapes = sky_arrays(component)
+    sky = ComponentSky(*columns, method.params, **shapes)
     assoc = associate(sky, component.ra, component.dec)
     sep = _separations_arcsec(
         assoc.core_ra,

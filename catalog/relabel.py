@@ -70,15 +70,17 @@ def labelled_fields(labels: list[Label]) -> tuple[list[LabelledField], list[Labe
         if lab.host_id not in ids:
             skipped["host not among the component's candidates"] += 1
             continue
+        columns, shapes = sky_arrays(comp)
         fields.append(
             LabelledField(
-                *sky_arrays(comp),
+                *columns,
                 comp.ra,
                 comp.dec,
                 [c.optical_source.ra for c in cands],
                 [c.optical_source.dec for c in cands],
                 ids.index(lab.host_id),
                 key=f"label {lab.pk}",
+                sky_shape=shapes,
             )
         )
         used.append(lab)

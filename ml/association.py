@@ -47,6 +47,8 @@ DOUBLE_MAX_FLUX_RATIO = 4.0
 TRIPLE_MIDPOINT_FRACTION = 0.2
 #: Largest lobe separation considered for a triple (arcsec): a 3.6' field spans 216" (seed §2.1).
 TRIPLE_MAX_SEPARATION_ARCSEC = 120.0
+#: A core must be fainter than this times the fainter lobe (1: fainter than both lobes).
+TRIPLE_CORE_FLUX_RATIO = 1.0
 #: A VLASS component is matched to a catalogue component within this radius (arcsec).
 SEED_MATCH_ARCSEC = 10.0
 
@@ -60,6 +62,7 @@ class AssociationParams:
     midpoint_fraction: float = TRIPLE_MIDPOINT_FRACTION
     triple_max_sep_arcsec: float = TRIPLE_MAX_SEPARATION_ARCSEC
     weighting: str = "peak"
+    core_flux_ratio: float = TRIPLE_CORE_FLUX_RATIO
 
     def __post_init__(self):
         if self.theta_100mjy_arcsec <= 0:
@@ -74,6 +77,8 @@ class AssociationParams:
             raise ValueError(
                 f"weighting must be one of {sorted(CORE_WEIGHTINGS)}, got {self.weighting!r}"
             )
+        if not self.core_flux_ratio > 0:
+            raise ValueError(f"core_flux_ratio must be > 0, got {self.core_flux_ratio}")
 
 
 WEIGHTINGS = ("peak", "int", "peak2")
@@ -225,7 +230,7 @@ class ComponentSky:
             if near.size == 0:
                 continue
             dk = _angle_arcsec(self.xyz[near], mid[None, :])
-            fainter = self.flux[near] < min(self.flux[a], self.flux[b])
+            fainter = self.flux[near] < p.core_flux_ratio * min(self.flux[a], self.flux[b])
             ks = near[(dk < p.midpoint_fraction * d) & fainter]
             ks = ks[(ks != a) & (ks != b)]
             if ks.size:

@@ -6,7 +6,8 @@ catalogue facts, plus the component shapes the catalogue already measures, are t
 few features per candidate pair and combined by a logistic edge score fitted on expert
 groupings (Norris et al. 2006 Table 6, only outside the Norris-71 test fields; see
 :mod:`ml.evaluation.association`). Components are grouped by connected components of the
-edges whose probability exceeds a threshold, as the transitive rule of the original method.
+edges whose probability exceeds a threshold, as the transitive rule of the original method;
+with ``absorb_cores`` a component at the midpoint of a linked lobe pair then joins it.
 
 Why these features (each is a classic visual cue of the experts, e.g. Norris 2006 §3.2):
 
@@ -19,7 +20,9 @@ Why these features (each is a classic visual cue of the experts, e.g. Norris 200
   each other or to the core), weighted by their ellipticity;
 * the midpoint rule: a third component close to the pair's midpoint (a core);
 * compactness (integrated / peak flux) and S/N of the fainter member: noise spikes and
-  unresolved star-forming galaxies rarely belong to a multi-component AGN;
+  unresolved star-forming galaxies rarely belong to a multi-component AGN (compactness depends
+  on the beam, so the shipped model gives it no weight:
+  ``ml.association_learn.SURVEY_DEPENDENT_FEATURES``);
 * whether the published rules of :mod:`ml.association` link the pair (a double, or a lobe
   pair / lobe-core pair of a midpoint triple): the model learns when to trust them.
 
@@ -152,6 +155,37 @@ def connected_groups(n: int, pairs: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return connected_components(g, directed=False)[1]
 
 
+def absorb_midpoint_cores(sky, pairs: np.ndarray, keep: np.ndarray, rules: AssociationParams):
+    """Group-level consistency after the pairwise decision: a component at the midpoint of a
+    linked lobe pair (within ``rules.midpoint_fraction`` of its separation, the pair closer
+    than ``rules.triple_max_sep_arcsec``) is their core, however its own edges scored. The
+    pairwise model sees one pair at a time; a linked pair of lobes with an unlinked component
+    between them is the configuration the experts resolve as core + lobes (Norris 2006 §3.2).
+
+    Returns the pairs and kept mask with a (lobe, core) edge added per absorbed core.
+    """
+    e = pairs[keep]
+    if len(e) == 0:
+        return pairs, keep
+    xi, xj = sky.xyz[e[:, 0]], sky.xyz[e[:, 1]]
+    cross = np.linalg.norm(np.cross(xi, xj), axis=-1)
+    sep = np.degrees(np.arctan2(cross, np.sum(xi * xj, axis=-1))) * 3600.0
+    tree = cKDTree(sky.xyz)
+    add = []
+    for (a, b), d in zip(e, sep, strict=True):
+        if d >= rules.triple_max_sep_arcsec:
+            continue
+        mid = sky.xyz[a] + sky.xyz[b]
+        mid /= np.linalg.norm(mid)
+        reach = 2 * np.sin(np.radians(rules.midpoint_fraction * d / 3600.0) / 2)
+        add += [
+            (min(a, k), max(a, k)) for k in tree.query_ball_point(mid, reach) if k not in (a, b)
+        ]
+    if not add:
+        return pairs, keep
+    return np.vstack([pairs, np.array(add)]), np.concatenate([keep, np.ones(len(add), bool)])
+
+
 @dataclass(frozen=True)
 class EdgeParams:
     """A fitted logistic edge model plus its grouping threshold and core weighting.
@@ -170,6 +204,7 @@ class EdgeParams:
     weighting: str = "peak"
     max_sep_arcsec: float = MAX_PAIR_SEPARATION_ARCSEC
     rules: AssociationParams = AssociationParams()
+    absorb_cores: bool = False
 
     def __post_init__(self):
         k = len(FEATURE_NAMES)
@@ -198,7 +233,10 @@ class EdgeParams:
 
     def group_labels(self, sky) -> np.ndarray:
         pairs, p = self.probabilities(sky)
-        return connected_groups(len(sky), pairs, p > self.threshold)
+        keep = p > self.threshold
+        if self.absorb_cores:
+            pairs, keep = absorb_midpoint_cores(sky, pairs, keep, self.rules)
+        return connected_groups(len(sky), pairs, keep)
 
     def to_dict(self) -> dict:
         return {
@@ -210,6 +248,7 @@ class EdgeParams:
             "weighting": self.weighting,
             "max_sep_arcsec": self.max_sep_arcsec,
             "rules": asdict(self.rules),
+            "absorb_cores": self.absorb_cores,
             "features": list(FEATURE_NAMES),
         }
 
@@ -228,19 +267,19 @@ class EdgeParams:
 #: ``edge_model.fitted_on_all_heldout`` of results/association_real.json).
 DEFAULT_EDGE_MODEL = {
     "coef": (
-        -1.29904,
-        -1.074633,
-        -0.987147,
-        0.912615,
-        -0.594198,
-        0.049425,
-        0.448191,
-        0.516826,
-        0.956757,
-        0.027394,
-        0.525141,
+        -1.351051,
+        -0.915144,
+        -1.068058,
+        1.191381,
+        -0.182956,
+        0.166082,
+        0.388205,
+        0.620023,
+        0.0,
+        -0.407223,
+        0.503459,
     ),
-    "intercept": -4.138768,
+    "intercept": -3.991071,
     "mean": (
         0.718421,
         1.885567,
@@ -267,7 +306,8 @@ DEFAULT_EDGE_MODEL = {
         0.275784,
         0.292226,
     ),
-    "threshold": 0.5,
+    "threshold": 0.7,
+    "absorb_cores": True,
 }
 
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from ml.association import AssociationParams
 from ml.association_edges import (
     FEATURE_NAMES,
     MAX_PAIR_SEPARATION_ARCSEC,
     EdgeParams,
+    absorb_midpoint_cores,
     candidate_pairs,
     connected_groups,
     edge_probability,
@@ -32,6 +34,11 @@ SINGLE_FLOOR = 619 / 629
 DEFAULT_C = 1.0
 #: unweighted classes: the threshold, not the loss, sets the link rate
 CLASS_WEIGHT = None
+#: Features that measure the survey rather than the source: integrated/peak flux grows as the
+#: beam shrinks, so a model trained on ATLAS (11" x 5" beam, Norris 2006 §2) reads every VLASS
+#: component (2.5") as extended and links it (simulated VLASS transfer check, issue 16). The
+#: shipped edge model is fitted without them (their coefficient is 0).
+SURVEY_DEPENDENT_FEATURES = ("log_compact_max",)
 
 
 def labelled_pairs(
@@ -48,10 +55,11 @@ def labelled_pairs(
     return pairs, y
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = DEFAULT_C) -> dict:
+def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = DEFAULT_C, exclude=()) -> dict:
     """Standardised logistic regression; the arrays :class:`EdgeParams` needs.
 
-    Missing features (NaN, e.g. no size measured) are set to the column mean, as at inference.
+    Missing features (NaN, e.g. no size measured) are set to the column mean, as at inference;
+    features named in ``exclude`` are not used (coefficient 0).
 
     Raises
     ------
@@ -66,9 +74,13 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = DEFAULT_C) -> dict:
     scale = np.sqrt(np.where(ok, (x - mean) ** 2, 0.0).sum(axis=0) / n)
     scale = np.where(scale > 0, scale, 1.0)
     z = np.where(np.isfinite(x), (x - mean) / scale, 0.0)
+    drop = [FEATURE_NAMES.index(name) for name in exclude]
+    z[:, drop] = 0.0
     lr = LogisticRegression(C=c, class_weight=CLASS_WEIGHT, max_iter=2000).fit(z, y)
+    coef = lr.coef_[0].copy()
+    coef[drop] = 0.0
     return {
-        "coef": tuple(round(float(v), 6) for v in lr.coef_[0]),
+        "coef": tuple(round(float(v), 6) for v in coef),
         "intercept": round(float(lr.intercept_[0]), 6),
         "mean": tuple(round(float(v), 6) for v in mean),
         "scale": tuple(round(float(v), 6) for v in scale),
@@ -89,14 +101,24 @@ def exact_counts(labels: np.ndarray, sources: list[np.ndarray]) -> tuple[int, in
     return me, mt, se, st
 
 
-def choose_threshold(sky, model: dict, sources: list[np.ndarray], thresholds=THRESHOLDS) -> float:
+def choose_threshold(
+    sky,
+    model: dict,
+    sources: list[np.ndarray],
+    thresholds=THRESHOLDS,
+    absorb_rules: AssociationParams | None = None,
+) -> float:
     """The threshold with the best balanced agreement on ``sources`` whose single rate is at
-    least ``SINGLE_FLOOR`` (if none reaches it, the best balanced agreement overall)."""
+    least ``SINGLE_FLOOR`` (if none reaches it, the best balanced agreement overall);
+    ``absorb_rules``: group as an edge model with ``absorb_cores`` and these rules does."""
     pairs = candidate_pairs(sky.xyz)
     p = edge_probability(pair_features(sky, pairs), **model)
     best, key = thresholds[0], None
     for t in thresholds:
-        me, mt, se, st = exact_counts(connected_groups(len(sky), pairs, p > t), sources)
+        e, keep = pairs, p > t
+        if absorb_rules is not None:
+            e, keep = absorb_midpoint_cores(sky, pairs, keep, absorb_rules)
+        me, mt, se, st = exact_counts(connected_groups(len(sky), e, keep), sources)
         k = (se / max(st, 1) >= SINGLE_FLOOR, me / max(mt, 1) + se / max(st, 1))
         if key is None or k > key:
             best, key = t, k
@@ -111,21 +133,29 @@ def fit_edges(
     weighting: str = "peak",
     c: float = DEFAULT_C,
     extra: tuple[np.ndarray, np.ndarray] | None = None,
+    absorb_cores: bool = False,
+    exclude=(),
 ) -> EdgeParams:
     """Fit the edge model on the components in ``train`` (bool mask) of ``sky``.
 
     ``extra`` is an optional additional ``(features, labels)`` training set (e.g. simulated
     multi-component sources). Sources are the groups of ``source_of`` restricted to ``train``.
+    ``absorb_cores`` adds the group-level midpoint-core step (with the sky's rules) to the
+    model, and its threshold is chosen with that step in place. ``exclude``: feature names
+    left out (e.g. :data:`SURVEY_DEPENDENT_FEATURES`).
     """
     pairs, y = labelled_pairs(sky, source_of, train)
     x = pair_features(sky, pairs)
     if extra is not None:
         x, y = np.vstack([x, extra[0]]), np.concatenate([y, extra[1]])
-    model = fit_logistic(x, y, c)
+    model = fit_logistic(x, y, c, exclude)
     sources = [np.flatnonzero(source_of == s) for s in np.unique(source_of[train])]
     sources = [s for s in sources if train[s].all()]
-    t = choose_threshold(sky, model, sources)
-    return EdgeParams(**model, threshold=t, weighting=weighting)
+    rules = sky.params if isinstance(sky.params, AssociationParams) else sky.params.rules
+    t = choose_threshold(sky, model, sources, absorb_rules=rules if absorb_cores else None)
+    return EdgeParams(
+        **model, threshold=t, weighting=weighting, rules=rules, absorb_cores=absorb_cores
+    )
 
 
 def simulated_pairs(

@@ -26,16 +26,25 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.association import AssociationParams, ComponentSky, associate
-from ml.association_edges import FEATURE_NAMES, candidate_pairs, default_edge_params
+from ml.association import AssociationParams
+from ml.association_edges import FEATURE_NAMES, candidate_pairs
 from ml.association_learn import (
     SINGLE_FLOOR,
+    SURVEY_DEPENDENT_FEATURES,
     THRESHOLDS,
     exact_counts,
     fit_edges,
     simulated_pairs,
 )
+from ml.evaluation.association_checks import (
+    SIM_VLASS_FIELDS,
+    nested_core_flux_ratio,
+    norris71_correct,
+    rules_labels,
+    simulated_vlass_check,
+)
 from ml.evaluation.association_data import HeldOut, load_heldout, load_rgz_hosts
+from ml.evaluation.association_failures import multi_failures
 from ml.norris import _sep_arcsec
 from ml.paths import REPO_ROOT, data_dir
 
@@ -48,9 +57,8 @@ RADII_ARCSEC = (2.0, 5.0, 10.0)
 SIM_FIELDS = 300
 SIM_BEAM = (11.0, 5.0, 0.0)
 SIM_NOISE_UJY = 30.0
-#: simulated VLASS fields of the transfer check, and how much of its single-component
-#: agreement a default may lose against the rules (619/629 vs 629/629 is 1.6 points)
-SIM_VLASS_FIELDS = 400
+#: how much of the simulated VLASS single-component agreement a default may lose against the
+#: rules (619/629 vs 629/629 is 1.6 points)
 VLASS_SINGLE_TOLERANCE = 0.01
 
 
@@ -134,17 +142,26 @@ def score_row(h: HeldOut, labels_for_fold, weighting: str, rgz: list[dict]) -> d
 
 
 def cross_validated_edges(
-    h: HeldOut, extra=None, shapes_at_inference: bool = True, shapes_in_training: bool = True
+    h: HeldOut,
+    extra=None,
+    shapes_at_inference: bool = True,
+    shapes_in_training: bool = True,
+    absorb_cores: bool = False,
+    exclude=(),
 ) -> tuple[dict, list[dict]]:
     """Edge models fitted on k-1 RA strips (plus ``extra`` simulated pairs, if given), each
     applied to the whole sky for its own strip; ``shapes_at_inference=False`` applies them to
     the four-column sky (no axes, PA or rms), as a pipeline that passes no shapes would;
-    ``shapes_in_training=False`` also fits them without shapes (those features are constant)."""
+    ``shapes_in_training=False`` also fits them without shapes (those features are constant);
+    ``absorb_cores`` adds the group-level midpoint-core step (threshold chosen with it);
+    ``exclude`` leaves features out of the fit."""
     labels, folds = {}, []
     for f in range(h.k):
         train = h.in_heldout & (h.fold != f)
         sky = h.sky() if shapes_in_training else h.sky_four_columns()
-        params = fit_edges(sky, h.source_of, train, extra=extra)
+        params = fit_edges(
+            sky, h.source_of, train, extra=extra, absorb_cores=absorb_cores, exclude=exclude
+        )
         labels[f] = (h.sky(params) if shapes_at_inference else h.sky_four_columns(params))._labels
         folds.append(
             {
@@ -157,70 +174,19 @@ def cross_validated_edges(
     return labels, folds
 
 
-def simulated_vlass_check(n_fields: int = SIM_VLASS_FIELDS, seed0: int = 20_000) -> dict:
-    """Grouping of each simulated field's catalogued component (ml.sim, VLASS beam and noise:
-    the survey the pipeline runs on) vs its true parent source, per associator.
-
-    The edge model never saw these fields (its training is real ATLAS data), so this is a
-    transfer check: Norris Table 4 has a ~10" beam, VLASS 2.5".
-    """
-    from ml.sim.field import simulate_field
-
-    edges = default_edge_params()
-    rows = {k: [0, 0, 0, 0] for k in ("rules", "edges_four_columns", "edges_with_shapes")}
-    for s in range(seed0, seed0 + n_fields):
-        c = simulate_field(seed=s).components
-        col = {k: np.asarray(c[k], float) for k in c.colnames if c[k].dtype.kind == "f"}
-        src = np.asarray(c["source_id"])
-        target = int(np.flatnonzero(np.asarray(c["is_target"]))[0])
-        truth = set(np.flatnonzero(src == src[target]).tolist())
-        shapes = {
-            "major_arcsec": col["dc_maj_arcsec"],
-            "minor_arcsec": col["dc_min_arcsec"],
-            "pa_deg": col["dc_pa_deg"],
-            "rms_mjy": col["isl_rms_mjy_beam"],
-        }
-        fluxes = (
-            np.maximum(col["total_flux_mjy"], 1e-3),
-            np.maximum(col["peak_flux_mjy_beam"], 1e-3),
-        )
-        for name, params, kw in (
-            ("rules", None, {}),
-            ("edges_four_columns", edges, {}),
-            ("edges_with_shapes", edges, shapes),
-        ):
-            sky = ComponentSky(col["ra"], col["dec"], *fluxes, params, **kw)
-            got = set(associate(sky, col["ra"][target], col["dec"][target]).members)
-            r = rows[name]
-            k = 0 if len(truth) > 1 else 2
-            r[k] += got == truth
-            r[k + 1] += 1
-    return {
-        name: {
-            "multi_exact": f"{r[0]}/{r[1]}",
-            "single_exact": f"{r[2]}/{r[3]}",
-            "single_exact_frac": round(r[2] / max(r[3], 1), 4),
-        }
-        for name, r in rows.items()
-    }
-
-
-def norris71_correct(root: Path, params) -> int:
-    """Norris-71 fields whose nearest candidate to the associated core is the expert host
-    (the harness's ``assoc_centroid`` rule, :mod:`ml.evaluation.norris71`)."""
-    from ml.evaluation.norris71_rows import AssociationMethod
-    from ml.norris import load_norris71
-
-    data = load_norris71(root)
-    m = AssociationMethod(data, params)
-    return sum(m(f).best == f.host_index for f in data.fields)
-
-
 def run(root: Path, out: Path, k: int = 5) -> dict:
     h = load_heldout(root, k)
     rgz = load_rgz_hosts(root, h)
-    rules_labels = _labels_of(h.sky(AssociationParams()))
-    edge_labels, folds = cross_validated_edges(h)
+    rule_lab = rules_labels(h.sky(AssociationParams()))
+    nested_lab, ratios_chosen = nested_core_flux_ratio(h)
+    edge_labels, _ = cross_validated_edges(h)
+    # + the group-level midpoint-core step, added after the failure analysis of the plain
+    # edges row (multi_failures) showed a linked lobe pair whose core was left out
+    absorb_labels, _ = cross_validated_edges(h, absorb_cores=True)
+    # the shipped edge model: + without the beam-dependent compactness feature, which made the
+    # ATLAS-trained model link unrelated VLASS neighbours (simulated transfer check)
+    indep = {"absorb_cores": True, "exclude": SURVEY_DEPENDENT_FEATURES}
+    indep_labels, folds = cross_validated_edges(h, **indep)
     # The issue's suggested extra training set: labelled simulated multi-component sources,
     # rendered with an ATLAS-like beam and noise so their components resemble Table 4.
     sim = simulated_pairs(SIM_FIELDS, beam=SIM_BEAM, noise_ujy=SIM_NOISE_UJY)
@@ -230,33 +196,57 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
     n = len(h.source_of)
     rows = {
         "nearest_component": score_row(h, lambda f: np.arange(n), "peak", rgz),
-        "rules": score_row(h, lambda f: rules_labels, "peak", rgz),
+        "rules": score_row(h, lambda f: rule_lab, "peak", rgz),
+        "rules_core_flux_ratio_nested": score_row(h, lambda f: nested_lab[f], "peak", rgz),
         "edges": score_row(h, lambda f: edge_labels[f], "peak", rgz),
+        "edges_absorb_cores": score_row(h, lambda f: absorb_labels[f], "peak", rgz),
+        "edges_survey_independent": score_row(h, lambda f: indep_labels[f], "peak", rgz),
         "edges_plus_simulated": score_row(h, lambda f: sim_labels[f], "peak", rgz),
         "edges_without_shapes_at_inference": score_row(h, lambda f: bare_labels[f], "peak", rgz),
         "edges_four_columns": score_row(h, lambda f: four_labels[f], "peak", rgz),
         "oracle_table6_grouping": score_row(h, lambda f: h.source_of, "peak", rgz),
     }
-    final = fit_edges(h.sky(), h.source_of, h.in_heldout)
+    plain = fit_edges(h.sky(), h.source_of, h.in_heldout)
+    absorb = fit_edges(h.sky(), h.source_of, h.in_heldout, absorb_cores=True)
+    final = fit_edges(h.sky(), h.source_of, h.in_heldout, **indep)
     n71 = {
         "rules": norris71_correct(root, AssociationParams()),
-        "edges": norris71_correct(root, final),
+        "edges": norris71_correct(root, plain),
+        "edges_absorb_cores": norris71_correct(root, absorb),
+        "edges_survey_independent": norris71_correct(root, final),
     }
-    vlass = simulated_vlass_check()
-    edges_better = rows["edges"]["multi_exact_frac"] > rows["rules"]["multi_exact_frac"]
+    vlass = simulated_vlass_check(
+        {
+            "rules": (None, False),
+            "edges_four_columns": (final, False),
+            "edges_with_shapes": (final, True),
+            "edges_absorb_cores_with_shapes": (absorb, True),
+            "edges_original_with_shapes": (plain, True),
+        }
+    )
+    shipped = rows["edges_survey_independent"]
+    edges_better = shipped["multi_exact_frac"] > rows["rules"]["multi_exact_frac"]
     # Added guard (not in the issue's rule): the pipeline runs on VLASS, where most targets
     # are single components; a default must not lose singles there.
     vlass_singles_ok = (
         vlass["edges_with_shapes"]["single_exact_frac"]
         >= vlass["rules"]["single_exact_frac"] - VLASS_SINGLE_TOLERANCE
     )
-    default = "edges" if edges_better and n71["edges"] >= 69 and vlass_singles_ok else "rules"
+    singles_ok = shipped["single_exact_frac"] >= SINGLE_FLOOR
+    n71_ok = n71["edges_survey_independent"] >= 69
+    # the issue's goal itself (>= 85% of held-out multis) is also required before the pipeline's
+    # default changes: a gain of 2 of 26 sources is within the spread of the variant rows
+    goal = shipped["multi_exact_frac"] >= 0.85
+    ok = edges_better and n71_ok and vlass_singles_ok and singles_ok and goal
+    default = "edges" if ok else "rules"
     reason = (
-        f"held-out Norris multis {rows['edges']['multi_exact']} vs rules "
+        f"held-out Norris multis {shipped['multi_exact']} vs rules "
         f"{rows['rules']['multi_exact']} ({'better' if edges_better else 'not better'}); "
-        f"Norris-71 {n71['edges']}/71 (needs >= 69); simulated VLASS singles "
+        f"singles {shipped['single_exact']}; "
+        f"Norris-71 {n71['edges_survey_independent']}/71 (needs >= 69); simulated VLASS singles "
         f"{vlass['edges_with_shapes']['single_exact']} vs rules {vlass['rules']['single_exact']} "
-        f"(may lose at most {VLASS_SINGLE_TOLERANCE:.0%})"
+        f"(may lose at most {VLASS_SINGLE_TOLERANCE:.0%}); goal >= 85% of multis "
+        f"{'met' if goal else 'not met'}"
     )
     result = {
         "benchmark": "component association + core position on real expert groupings (issue 16)",
@@ -283,7 +273,15 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
             "any held-out figure; the other edges_* rows were scored afterwards on the same "
             "folds to show what the pipeline gets without shape columns and with simulated "
             "training. Their spread (16-19 of 26 multis) is the noise of 26 sources; none of them "
-            "was picked from it",
+            "was picked from it. edges_absorb_cores (the shipped opt-in model) adds one "
+            "group-level step chosen after reading the held-out failure list (multi_failures: "
+            "a linked lobe pair with its midpoint core left out); so it was chosen on held-out "
+            "Norris sources (never the test fields) and its +1 of 26 is optimistic by that "
+            "selection. edges_survey_independent (shipped) also leaves out the compactness "
+            "feature (integrated/peak flux depends on the beam); chosen on the SIMULATED VLASS "
+            "transfer check (singles 313 -> 326 of 338), not on Norris-71. "
+            "rules_core_flux_ratio_nested lets a triple's core be up to r times the "
+            "fainter lobe (published: fainter than both), r chosen on the k-1 training strips",
             "norris71": "scored once with the final model (fitted on all held-out sources), "
             "after every choice was made; it only gates whether the edge model becomes the default",
             "simulated_training": f"row edges_plus_simulated adds the labelled pairs of {SIM_FIELDS} "
@@ -292,11 +290,24 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
             "edge model uses real Norris sources only, because that row scored lower held out",
         },
         "folds": folds,
+        "rules_core_flux_ratio_chosen_per_fold": ratios_chosen,
         "rows": rows,
         "edge_model": {
             "features": list(FEATURE_NAMES),
             "fitted_on_all_heldout": final.to_dict(),
+            "threshold_without_absorb_cores": plain.threshold,
+            "threshold_with_compactness": absorb.threshold,
+            "excluded_features": list(SURVEY_DEPENDENT_FEATURES),
         },
+        "multi_failures": multi_failures(
+            h,
+            {
+                "rules": lambda f: rule_lab,
+                "edges": lambda f: edge_labels[f],
+                "edges_absorb_cores": lambda f: absorb_labels[f],
+                "edges_survey_independent": lambda f: indep_labels[f],
+            },
+        ),
         "norris71_correct_by_row": n71,
         "simulated_vlass_transfer_check": {
             "data": f"SIMULATED: {SIM_VLASS_FIELDS} ml.sim fields (VLASS beams and noise), the "
@@ -306,15 +317,17 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
         "default_associator": default,
         "default_reason": reason,
     }
-    best = rows["edges"]
+    best = shipped
     result["summary"] = {
-        "associator": "edges (ml.association_edges); the headline keys are its figures",
+        "associator": "edges_survey_independent (ml.association_edges: pairwise edges without "
+        "the beam-dependent compactness feature + the midpoint-core step; the shipped opt-in "
+        "model); the headline keys are its figures, the rules' sit beside them",
         "default_associator": default,
         "default_reason": reason,
         "multi_exact_heldout": best["multi_exact"],
         "single_exact_heldout": best["single_exact"],
         "core_within_5arcsec_heldout": best["core_to_swire_host_all"]["within_5arcsec"],
-        "norris71_correct": f"{n71['edges']}/71",
+        "norris71_correct": f"{n71['edges_survey_independent']}/71",
         "rules": {
             "multi_exact_heldout": rows["rules"]["multi_exact"],
             "single_exact_heldout": rows["rules"]["single_exact"],
@@ -331,6 +344,15 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
             ],
             "norris71_correct": f"{n71['edges']}/71",
         },
+        "edges_absorb_cores": {
+            "multi_exact_heldout": rows["edges_absorb_cores"]["multi_exact"],
+            "single_exact_heldout": rows["edges_absorb_cores"]["single_exact"],
+            "norris71_correct": f"{n71['edges_absorb_cores']}/71",
+        },
+        "rules_core_flux_ratio_nested": {
+            "multi_exact_heldout": rows["rules_core_flux_ratio_nested"]["multi_exact"],
+            "single_exact_heldout": rows["rules_core_flux_ratio_nested"]["single_exact"],
+        },
         "nearest_component_core_within_5arcsec_heldout": rows["nearest_component"][
             "core_to_swire_host_all"
         ]["within_5arcsec"],
@@ -340,15 +362,6 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
     return result
-
-
-def _labels_of(sky) -> np.ndarray:
-    """Group label per component of a rules sky (its transitive link groups)."""
-    labels = np.full(len(sky), -1)
-    for i in range(len(sky)):
-        if labels[i] < 0:
-            labels[sky.group(i)] = i
-    return labels
 
 
 def main(argv: list[str] | None = None) -> int:

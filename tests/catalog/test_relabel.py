@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -170,3 +171,30 @@ def test_refit_of_an_active_edge_method_refits_the_edge_model(tmp_path):
     rebuilt = Method.from_config(mv.config)
     assert rebuilt.associator == "edges"
     assert rebuilt.to_config() == {k: mv.config[k] for k in rebuilt.to_config()}
+
+
+@pytest.mark.django_db
+def test_sky_arrays_carry_the_shape_columns_to_identification_and_refit(tmp_path):
+    """The refit loop and identification give ComponentSky the deconvolved axes, PA and rms
+    of every component in the cone (NULL = NaN, not measured), as the held-out evaluation did."""
+    from catalog.identify import SHAPE_FIELDS, sky_arrays
+    from catalog.models import RadioComponent
+    from catalog.relabel import labelled_fields
+
+    _sky(tmp_path, 12)
+    comp = RadioComponent.objects.filter(candidates__isnull=False).order_by("id").first()
+    RadioComponent.objects.filter(pk=comp.pk).update(
+        dc_major_arcsec=7.5, dc_minor_arcsec=None, pa_deg=33.0, isl_rms_mjy=0.12
+    )
+    comp.refresh_from_db()
+    (ra, dec, flux, peak), shapes = sky_arrays(comp)
+    assert set(shapes) == set(SHAPE_FIELDS) == {"major_arcsec", "minor_arcsec", "pa_deg", "rms_mjy"}
+    assert all(v.shape == ra.shape for v in shapes.values())
+    me = int(np.argmin((ra - comp.ra) ** 2 + (dec - comp.dec) ** 2))
+    assert shapes["major_arcsec"][me] == 7.5 and np.isnan(shapes["minor_arcsec"][me])
+    assert shapes["pa_deg"][me] == 33.0 and shapes["rms_mjy"][me] == 0.12
+    # the same columns reach the refit loop's labelled fields
+    fields, used, _ = labelled_fields(training_labels())
+    f = next(f for f, lab in zip(fields, used, strict=True) if lab.component_id == comp.pk)
+    assert set(f.sky_shape) == set(SHAPE_FIELDS)
+    np.testing.assert_array_equal(f.sky_shape["pa_deg"], shapes["pa_deg"])

@@ -47,3 +47,20 @@ def test_oracle_row_is_perfect_and_nearest_component_never_groups(heldout):
     assert alone["multi_exact"] == "0/26" and alone["pairwise"]["recall"] == 0.0
     # a single-component source's core is the component itself under both rows
     assert oracle["core_to_swire_host_all"]["n"] == alone["core_to_swire_host_all"]["n"] == 442
+
+
+def test_multi_failures_list_exactly_the_wrong_multis_and_agree_with_the_score(heldout):
+    from ml.association import AssociationParams
+    from ml.evaluation.association_checks import rules_labels
+    from ml.evaluation.association_failures import multi_failures
+
+    h = heldout
+    rules = rules_labels(h.sky(AssociationParams()))
+    n = len(h.source_of)
+    out = multi_failures(h, {"rules": lambda f: rules, "alone": lambda f: np.arange(n)})
+    # every multi is split when nothing groups, so every multi is listed
+    assert out["n_sources_listed"] == 26 and out["modes_by_method"]["alone"] == {"split": 26}
+    assert out["n_listed_doubles_without_core"] == 16
+    wrong = sum(v for k, v in out["modes_by_method"]["rules"].items() if k != "exact")
+    exact = score_row(h, lambda f: rules, "peak", [])["multi_exact"]
+    assert f"{26 - wrong}/26" == exact
