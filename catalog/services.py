@@ -15,7 +15,7 @@ from astropy.coordinates import SkyCoord
 from astropy.wcs import WCS
 
 from .geometry import sin_offsets
-from .ingest.common import IngestReport, upsert
+from .ingest.common import IngestReport
 from .models import Candidate, Label, OpticalSource, RadioComponent
 
 # Seed §3.3: the radio cutout is 240×240 px at 1″/px (VLASS QL pixel scale) centred on
