@@ -137,10 +137,9 @@ class _Duplicates:
         same = (h1[order][1:] == h1[order][:-1]) & (h2[order][1:] == h2[order][:-1])
         if same.any():
             k = int(np.flatnonzero(same)[0])
-            # report the later row of the first repeated id, as DuplicateChecker does
-            dup = order[k + 1 :][np.flatnonzero(~same[k:])[0] if (~same[k:]).any() else 0]
-            a, b = int(rows[order[k]]), int(rows[dup])
-            raise row_error(path, b, column, f"duplicate id (first on row {a})", fmt=fmt)
+            a, b = int(rows[order[k]]), int(rows[order[k + 1]])
+            unit = "line" if fmt == "csv" else "row"
+            raise row_error(path, b, column, f"duplicate id (first on {unit} {a})", fmt=fmt)
 
 
 def ingest_optical_catalogue(
