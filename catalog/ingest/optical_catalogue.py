@@ -55,13 +55,13 @@ COPY_COLUMNS = (
 )
 
 
-def _fields(vals: dict, catalogue: str, hpx: np.ndarray, n: int) -> list[Field]:
+def _fields(vals: dict, catalogue: str, hpx: np.ndarray, n: int, simulated: bool) -> list[Field]:
     out = []
     for col, kind in COPY_COLUMNS:
         if col == "hpx":
             out.append(Field("int8", hpx))
         elif col == "is_simulated":
-            out.append(Field("bool", np.zeros(n, bool)))
+            out.append(Field("bool", np.full(n, simulated)))
         elif col == "catalogue":
             out.append(Field("text", pa.array([catalogue] * n, pa.string())))
         elif col == "allwise_id":
@@ -79,7 +79,7 @@ def _fields(vals: dict, catalogue: str, hpx: np.ndarray, n: int) -> list[Field]:
     return out
 
 
-def _rows(vals: dict, catalogue: str, n: int) -> list[dict]:
+def _rows(vals: dict, catalogue: str, n: int, simulated: bool) -> list[dict]:
     def py(x):
         return None if x != x else x  # NaN -> NULL
 
@@ -89,6 +89,7 @@ def _rows(vals: dict, catalogue: str, n: int) -> list[dict]:
             "catalogue": catalogue,
             "source_id": vals["source_id"][i],
             "cc_flags": vals["cc_flags"][i] if "cc_flags" in vals else "",
+            "is_simulated": simulated,
         }
         for f in FLOAT_FIELDS:
             if f in vals:
@@ -143,14 +144,26 @@ class _Duplicates:
 
 
 def ingest_optical_catalogue(
-    path: str | Path, *, catalogue: str, dry_run: bool = False, progress=None, match: bool = True
+    path: str | Path,
+    *,
+    catalogue: str,
+    dry_run: bool = False,
+    progress=None,
+    match: bool = True,
+    simulated: bool = False,
 ) -> IngestReport:
-    """Ingest one catalogue file (one transaction). See the module docstring."""
+    """Ingest one catalogue file (one transaction). See the module docstring.
+
+    ``simulated``: the file is ml.sim output; its PS1-like rows are stored as catalogue
+    ``sim`` (never mistaken for PS1 DR2), AllWISE-like rows with ``is_simulated``.
+    """
     if catalogue not in CATALOGUES:
         raise ValueError(f"--catalogue must be one of {list(CATALOGUES)}, got {catalogue!r}")
     path = existing_file(path)
     fmt = file_format(path)
-    report = IngestReport(source=f"{catalogue} {path.name}", dry_run=dry_run)
+    stored = OpticalSource.Catalogue.SIMULATED if simulated and catalogue == "ps1dr2" else catalogue
+    stored = str(stored)
+    report = IngestReport(source=f"{stored} {path.name}", dry_run=dry_run)
 
     def work(rep: IngestReport) -> None:
         t0 = time.perf_counter()
@@ -158,7 +171,7 @@ def ingest_optical_catalogue(
         tiles: set[int] = set()
         n_rows = 0
         use_copy = is_postgres()
-        fresh = use_copy and not OpticalSource.objects.filter(catalogue=catalogue).exists()
+        fresh = use_copy and not OpticalSource.objects.filter(catalogue=stored).exists()
         writer = _CopyWriter(catalogue, fresh) if use_copy else None
         try:
             for first, vals, n in _validated(path, catalogue, fmt, progress):
@@ -166,10 +179,10 @@ def ingest_optical_catalogue(
                 tiles |= tiles_of(hpx)
                 dups.add(vals["source_id"], first)
                 if writer is not None:
-                    writer.write(_fields(vals, catalogue, hpx, n), n)
+                    writer.write(_fields(vals, stored, hpx, n, simulated), n)
                 else:  # the ORM upsert refuses a repeated key itself: name the row first
                     dups.check(path, SCHEMAS[catalogue][0].names[0], fmt)
-                    rows = _rows(vals, catalogue, n)
+                    rows = _rows(vals, stored, n, simulated)
                     upsert(OpticalSource, rows, keys=("catalogue", "source_id"), report=rep)
                 n_rows += n
             dups.check(path, SCHEMAS[catalogue][0].names[0], fmt)
@@ -188,7 +201,7 @@ def ingest_optical_catalogue(
             rep.notes.append(
                 f"PS1↔AllWISE 2″ match redone on {len(tiles)} tiles: {m} PS1 rows changed"
             )
-        rep.notes.append(f"{n_rows} {catalogue} rows from {fmt.upper()} {path.name}")
+        rep.notes.append(f"{n_rows} {stored} rows from {fmt.upper()} {path.name}")
 
     run_ingest(work, report)
     analyze(OpticalSource)

@@ -24,6 +24,8 @@ from .common import IngestReport
 
 TILE_ORDER = 6  # = catalog.candidates.TILE_ORDER (not imported: no ingest -> join import)
 _SHIFT = 2 * (HPX_ORDER - TILE_ORDER)
+# simulated PS1-like rows (ml.sim) take W1/W2 from the (simulated) AllWISE rows alike
+PS1_LIKE = (OpticalSource.Catalogue.PS1_DR2, OpticalSource.Catalogue.SIMULATED)
 WISE_FIELDS = ("w1_mag", "e_w1_mag", "w2_mag", "e_w2_mag")
 
 
@@ -57,7 +59,7 @@ def match_tiles(
     for tile in _with_neighbours(tiles):
         ps1 = list(
             OpticalSource.objects.filter(
-                catalogue=OpticalSource.Catalogue.PS1_DR2,
+                catalogue__in=PS1_LIKE,
                 hpx__gte=tile << _SHIFT,
                 hpx__lt=(tile + 1) << _SHIFT,
             ).only("pk", "ra", "dec", "allwise_id", "allwise_sep_arcsec", *WISE_FIELDS)
