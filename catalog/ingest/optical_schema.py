@@ -92,17 +92,24 @@ def resolve(path, header: list[str], catalogue: str) -> dict[str, str]:
     return out
 
 
-def _as_text(arr: pa.ChunkedArray | pa.Array) -> list:
-    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        return arr.to_pylist()
-    return pc.cast(arr, pa.string()).to_pylist()
-
-
 def _numbers(arr, path, first: int, column: str, fmt: str) -> np.ndarray:
-    """float64 with NaN for missing; the first non-numeric cell raises naming its row."""
+    """float64 with NaN for missing; the first non-numeric cell raises naming its row.
+
+    Text is cast by pyarrow (C++) in one call; only a block that fails the cast is
+    walked cell by cell, to name the bad cell.
+    """
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         x = pc.cast(arr, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
         return np.asarray(x, float).copy()
+    trimmed = pc.utf8_trim_whitespace(arr)
+    missing = pc.fill_null(
+        pc.is_in(pc.utf8_lower(trimmed), value_set=pa.array(sorted(NULL_TEXT))), True
+    )
+    try:
+        x = pc.cast(pc.if_else(missing, pa.scalar(None, pa.string()), trimmed), pa.float64())
+        return np.asarray(x.to_numpy(zero_copy_only=False), float).copy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
     vals = arr.to_pylist()
     out = np.empty(len(vals))
     for i, v in enumerate(vals):
@@ -115,6 +122,36 @@ def _numbers(arr, path, first: int, column: str, fmt: str) -> np.ndarray:
         except ValueError:
             raise row_error(path, first + i, column, f"not a number: {v!r}", fmt=fmt) from None
     return out
+
+
+def _texts(arr, path, first: int, column: str, fmt: str, *, limit: int, is_id: bool, ps1: bool):
+    """Checked, stripped text cells (vectorised); the first bad cell raises naming its row."""
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = pc.cast(arr, pa.string())
+    s = pc.fill_null(pc.utf8_trim_whitespace(arr), "")
+    if isinstance(s, pa.ChunkedArray):
+        s = s.combine_chunks()
+
+    def first_bad(mask, msg):
+        m = np.asarray(mask.to_numpy(zero_copy_only=False), bool)
+        if m.any():
+            i = int(np.flatnonzero(m)[0])
+            text = msg(s[i].as_py()) if callable(msg) else msg
+            raise row_error(path, first + i, column, text, fmt=fmt)
+
+    first_bad(pc.match_substring(s, "\x00"), "NUL byte in a text cell")
+    first_bad(pc.greater(pc.utf8_length(s), limit), f"longer than {limit} characters")
+    if is_id:
+        first_bad(pc.equal(pc.utf8_length(s), 0), "missing value")
+        if ps1:
+            # objIDs are 64-bit integers; FITS/Parquet floats ("1.0e17") lost digits
+            first_bad(
+                pc.invert(pc.match_substring_regex(s, "^[0-9]+$")),
+                lambda v: f"not a PS1 objID (an integer): {v!r}",
+            )
+            s = pc.utf8_ltrim(s, "0")
+            s = pc.if_else(pc.equal(pc.utf8_length(s), 0), "0", s)
+    return s.to_pylist()
 
 
 def validate(table: pa.Table, cols: dict[str, str], catalogue: str, path, first: int, fmt: str):
@@ -130,24 +167,16 @@ def validate(table: pa.Table, cols: dict[str, str], catalogue: str, path, first:
         c = spec[field]
         arr = table.column(column)
         if c.kind in ("id", "text"):
-            vals = _as_text(arr)
-            clean = []
-            for i, v in enumerate(vals):
-                s = "" if v is None else str(v).strip()
-                if "\x00" in s:
-                    raise row_error(path, first + i, column, "NUL byte in a text cell", fmt=fmt)
-                limit = ID_MAX if c.kind == "id" else c.max_length
-                if len(s) > limit:
-                    raise row_error(
-                        path, first + i, column, f"longer than {limit} characters", fmt=fmt
-                    )
-                if c.kind == "id":
-                    if not s:
-                        raise row_error(path, first + i, column, "missing value", fmt=fmt)
-                    if catalogue == "ps1dr2":
-                        s = _ps1_id(s, path, first + i, column, fmt)
-                clean.append(s)
-            out[field] = clean
+            out[field] = _texts(
+                arr,
+                path,
+                first,
+                column,
+                fmt,
+                limit=ID_MAX if c.kind == "id" else c.max_length,
+                is_id=c.kind == "id",
+                ps1=catalogue == "ps1dr2",
+            )
             continue
         x = _numbers(arr, path, first, column, fmt)
         if c.kind == "mag":
@@ -178,11 +207,3 @@ def validate(table: pa.Table, cols: dict[str, str], catalogue: str, path, first:
         if field not in out:
             out[field] = [""] * n if spec[field].kind == "text" else np.full(n, np.nan)
     return out
-
-
-def _ps1_id(s: str, path, row: int, column: str, fmt: str) -> str:
-    # objIDs are 64-bit integers; FITS/Parquet may hand them over as floats ("1.0e17"
-    # would have lost digits, so only exact integers are accepted).
-    if s.isdigit():
-        return s.lstrip("0") or "0"
-    raise row_error(path, row, column, f"not a PS1 objID (an integer): {s!r}", fmt=fmt)
