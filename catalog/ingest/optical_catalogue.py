@@ -154,15 +154,20 @@ def ingest_optical_catalogue(
 ) -> IngestReport:
     """Ingest one catalogue file (one transaction). See the module docstring.
 
-    ``simulated``: the file is ml.sim output; its PS1-like rows are stored as catalogue
-    ``sim`` (never mistaken for PS1 DR2), AllWISE-like rows with ``is_simulated``.
+    ``simulated``: the file is ml.sim output; its rows are stored as catalogue ``sim``
+    (PS1-like) or ``sim_allwise``, never mixed with the real catalogues.
     """
     if catalogue not in CATALOGUES:
         raise ValueError(f"--catalogue must be one of {list(CATALOGUES)}, got {catalogue!r}")
     path = existing_file(path)
     fmt = file_format(path)
-    stored = OpticalSource.Catalogue.SIMULATED if simulated and catalogue == "ps1dr2" else catalogue
-    stored = str(stored)
+    stored = catalogue
+    if simulated:
+        stored = str(
+            OpticalSource.Catalogue.SIMULATED
+            if catalogue == "ps1dr2"
+            else OpticalSource.Catalogue.SIM_ALLWISE
+        )
     report = IngestReport(source=f"{stored} {path.name}", dry_run=dry_run)
 
     def work(rep: IngestReport) -> None:
