@@ -82,6 +82,15 @@ def reset() -> None:
 # ------------------------------------------------------------------------------------------
 
 
+def _vm_hwm_mb() -> float:
+    """Peak RSS of this process's own address space (VmHWM). Not ru_maxrss: Linux carries
+    that across fork+exec, so a spawned worker would report its parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _worker(db_url: str, tiles, results) -> None:
     setup_django(db_url)
     from catalog.pipeline.tile import run_tile
@@ -236,7 +245,7 @@ def copy_ceiling(db_url: str, rows: int) -> dict:
     return out
 
 
-def run_scale(db_url: str, fraction: float, workdir: Path, seed: int) -> dict:
+def run_scale(db_url: str, fraction: float, workdir: Path, seed: int, repeats: int = 1) -> dict:
     from catalog.models import RadioComponent
     from catalog.pipeline.diff import diff_epochs
     from ml.sim.epoch import repeat, simulate_epoch
@@ -246,8 +255,12 @@ def run_scale(db_url: str, fraction: float, workdir: Path, seed: int) -> dict:
     a, st_a, n_opt, cands = load_epoch(ep, "1", workdir, "SIMA")
     st_a["simulate_s"] = t_sim
     n_sci = RadioComponent.objects.filter(epoch=a, is_science=True).count()
-    one = identify(db_url, a, 1)
-    two = identify(db_url, a, 2)
+    # interleaved repeats, best of each: other sessions' load comes and goes on this machine
+    runs = [identify(db_url, a, k) for k in (1, 2) * repeats]
+    one = max((r for r in runs if r["workers"] == 1), key=lambda r: r["components_per_s"])
+    two = max((r for r in runs if r["workers"] == 2), key=lambda r: r["components_per_s"])
+    one["all_runs_components_per_s"] = [r["components_per_s"] for r in runs if r["workers"] == 1]
+    two["all_runs_components_per_s"] = [r["components_per_s"] for r in runs if r["workers"] == 2]
     size = sizes()
     b, st_b, _, _ = load_epoch(repeat(ep, seed=seed + 1), "2", workdir, "SIMA")
     b_id = identify(db_url, b, 2)
@@ -286,7 +299,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for k, f in enumerate(float(x) for x in args.fractions.split(",")):
             reset()
-            scales[f"{f:.0%}"] = run_scale(db_url, f, Path(tmp), seed=100 + k)
+            scales[f"{f:.0%}"] = run_scale(db_url, f, Path(tmp), seed=100 + k,
+                                           repeats=2 if k == 0 else 1)  # fmt: skip
             print(json.dumps(scales[f"{f:.0%}"]["identify_2_workers"]), flush=True)
     ceiling = copy_ceiling(db_url, 300_000)
     first = scales[next(iter(scales))]
