@@ -30,7 +30,6 @@ import json
 import multiprocessing as mp
 import os
 import platform
-import resource
 import sys
 import tempfile
 import time
@@ -82,16 +81,35 @@ def reset() -> None:
 # ------------------------------------------------------------------------------------------
 
 
-def _vm_hwm_mb() -> float:
-    """Peak RSS of this process's own address space (VmHWM). Not ru_maxrss: Linux carries
-    that across fork+exec, so a spawned worker would report its parent's peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+class _PeakRss:
+    """Peak resident memory of this process, sampled from /proc/self/statm every 20 ms by a
+    thread. Not ru_maxrss: Linux carries it over fork+exec, so a spawned worker reported its
+    parent's peak (measured: 797 MB for an idle worker of an 800 MB parent, 205 MB otherwise)."""
+
+    def __init__(self):
+        import threading
+
+        self.peak = 0
+        self._stop = threading.Event()
+        self._page = os.sysconf("SC_PAGE_SIZE")
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _now(self) -> int:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * self._page
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, self._now())
+
+    def stop_mb(self) -> float:
+        self._stop.set()
+        self._t.join()
+        return max(self.peak, self._now()) / 2**20
 
 
 def _worker(db_url: str, tiles, results) -> None:
+    rss = _PeakRss()  # before the imports: they are part of a worker's footprint
     setup_django(db_url)
     from catalog.pipeline.tile import run_tile
 
@@ -106,7 +124,7 @@ def _worker(db_url: str, tiles, results) -> None:
         preds += out.get("predictions", 0)
     results.put({
         "start": t0, "end": time.time(), "components": comps, "predictions": preds,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": rss.stop_mb(),
         "torch_imported": "torch" in sys.modules,
     })  # fmt: skip
 
