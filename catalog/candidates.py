@@ -8,8 +8,7 @@ remote queries per component; this module is that join.
 
 Work is split by HEALPix tile (nested, order :data:`TILE_ORDER`, ~0.9° across): per tile
 one query reads its components (an ``hpx`` range) and one reads the optical sources in
-the cone that holds every component's box (ranges of ``hpx``, :func:`catalog.spatial.
-cone_ranges`); astropy's ``search_around_sky`` pairs them, :func:`catalog.geometry.
+the merged HEALPix ranges covering every component's search circle (:func:`near_ranges`); astropy's ``search_around_sky`` pairs them, :func:`catalog.geometry.
 sin_offsets` computes the geometry of all pairs at once, and
 :func:`catalog.candidate_writer.write_candidates` writes them in bulk (binary COPY on
 PostgreSQL). Re-running is idempotent; the touched tables are ANALYZEd at the end.
@@ -38,7 +37,7 @@ from .candidate_writer import analyze, write_candidates
 from .geometry import CANDIDATE_BOX_ARCMIN, search_radius_arcsec, selected, sin_offsets
 from .ingest.common import IngestReport
 from .models import Candidate, Epoch, OpticalSource, RadioComponent
-from .spatial import HPX_ORDER, cone_ranges
+from .spatial import HPX_ORDER, _healpix, cone_order, merge_ranges
 
 TILE_ORDER = 6  # ~0.92° pixels: ~50 VLASS components and ~60k PS1 objects per tile
 CANDIDATE_CATALOGUES = (OpticalSource.Catalogue.PS1_DR2, OpticalSource.Catalogue.SIMULATED)
@@ -130,20 +129,25 @@ def tile_pairs(
     return ci[order], oj[order], dx[keep][order], dy[keep][order], d[keep][order]
 
 
-def _cone(comp: np.ndarray, margin_arcsec: float) -> tuple[SkyCoord, u.Quantity]:
-    """A cone holding every point within ``margin`` of any component (triangle inequality)."""
-    c = SkyCoord(comp[:, 1] * u.deg, comp[:, 2] * u.deg)
-    xyz = c.cartesian.xyz.value.mean(axis=1)
-    centre = SkyCoord(*xyz, representation_type="cartesian", frame="icrs")
-    centre = SkyCoord(centre.spherical.lon, centre.spherical.lat, frame="icrs")
-    reach = float(c.separation(centre).max().to_value(u.arcsec)) + margin_arcsec
-    return centre, min(reach * (1 + 1e-6) + 1e-3, 90 * 3600.0) * u.arcsec
+def near_ranges(comp: np.ndarray, margin_arcsec: float) -> list[tuple[int, int]]:
+    """Order-29 ``hpx`` ranges covering every component's search circle (merged).
+
+    Per component, not one cone per tile: sparse components (VLASS: ~50 per tile) would
+    otherwise read the whole tile of a full-depth optical catalogue (~60k rows).
+    """
+    order = cone_order(margin_arcsec * u.arcsec)
+    hp = _healpix(order)
+    r = margin_arcsec * (1 + 1e-9) * u.arcsec + 1e-9 * u.deg
+    pix: set[int] = set()
+    for ra, dec in comp[:, 1:3]:
+        pix.update(int(p) for p in hp.cone_search_lonlat(ra * u.deg, dec * u.deg, r))
+    return merge_ranges(pix, order)
 
 
-def optical_in_cone(centre: SkyCoord, radius: u.Quantity, cut: CandidateCut) -> np.ndarray:
-    """(pk, ra, dec) of candidate-catalogue sources in the cone's HEALPix ranges (prefilter)."""
+def optical_near(comp: np.ndarray, margin_arcsec: float, cut: CandidateCut) -> np.ndarray:
+    """(pk, ra, dec) of candidate-catalogue sources in the components' HEALPix ranges."""
     pre = Q()
-    for lo, hi in cone_ranges(centre, radius):
+    for lo, hi in near_ranges(comp, margin_arcsec):
         pre |= Q(hpx__gte=lo, hpx__lt=hi)
     rows = OpticalSource.objects.filter(pre & cut.q()).values_list("pk", "ra", "dec")
     return np.asarray(list(rows), float).reshape(-1, 3)
@@ -212,7 +216,7 @@ def build_candidates(
         ).reshape(-1, 3)
         n_comp += len(comp)
         if len(comp):
-            opt = optical_in_cone(*_cone(comp, margin), cut)
+            opt = optical_near(comp, margin, cut)
             pairs = tile_pairs(comp, opt, box_arcmin=box, radius_arcsec=radius_arcsec)
             n_with += len(np.unique(pairs[0]))
             n_pairs += len(pairs[0])

@@ -273,6 +273,8 @@ class OpticalSource(Positioned):
         ALLWISE = "allwise", "AllWISE"
         SWIRE = "swire", "SWIRE"
         SIMULATED = "sim", "Simulated"
+        # simulated AllWISE-like rows: lend W1/W2 to "sim" rows only, never candidates
+        SIM_ALLWISE = "sim_allwise", "Simulated AllWISE"
 
     catalogue = models.CharField(max_length=16, choices=Catalogue.choices)
     source_id = models.CharField(max_length=32, help_text="Catalogue id (PS1 objID, AllWISE id).")

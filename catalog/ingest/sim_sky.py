@@ -5,10 +5,13 @@ VOTables, a labels CSV); this module reads them with the same ingesters as real 
 
 * ``vlass_components.csv`` through :func:`.vlass_cirada.ingest_vlass_cirada` into the
   VLASS epoch ``sim`` (never mixed with a real epoch);
-* each field's PS1 rows (``field_id``) and AllWISE rows through
-  :func:`.optical_candidates.prepare` / :func:`.optical_candidates.store_candidates`
-  as ``OpticalSource(catalogue="sim", is_simulated=True)``, with the same 3.6′ box and
-  2″ PS1↔AllWISE match as real data;
+* the bulk catalogue files ``catalogues/*.parquet`` through
+  :func:`.optical_catalogue.ingest_optical_catalogue` (PS1-like rows as
+  ``OpticalSource(catalogue="sim", is_simulated=True)``, the 2″ PS1↔AllWISE match), then
+  the candidates of every science component by the set-based join
+  :func:`catalog.candidates.build_candidates` (the seed's 3.6′ box) -- the survey path;
+  a directory written before those files existed falls back to each field's PS1/AllWISE
+  VOTables through :func:`.optical_candidates.prepare` / ``store_candidates``;
 * ``labels.csv``: one ``Label`` (origin ``sim``) per field's target component, host = the
   simulated PS1 object ``host_objID``.
 
@@ -30,6 +33,7 @@ from catalog.services import put_labels
 
 from .common import IngestReport, cell_error, file_transaction, iter_csv_chunks
 from .optical_candidates import prepare, store_candidates
+from .optical_catalogue import ingest_optical_catalogue
 from .vlass_cirada import ingest_vlass_cirada
 
 EPOCH = "sim"
@@ -52,8 +56,27 @@ def ingest_sim_sky(out_dir: str | Path, *, dry_run: bool = False, progress=None)
     report = IngestReport(source=f"sim sky {out.name}", dry_run=dry_run)
     with file_transaction(dry_run=dry_run):
         report.merge(ingest_vlass_cirada(out / "vlass_components.csv", epoch=EPOCH))
-        ps1 = _tables(list((out / "ps1").glob("*.vot")))
-        wise = _tables(list((out / "allwise").glob("*.vot")))
+        bulk = sorted((out / "catalogues").glob("ps1_*.parquet"))
+        if bulk:
+            from catalog.candidates import build_candidates
+
+            for cat, pattern in (("allwise", "allwise_*.parquet"), ("ps1dr2", "ps1_*.parquet")):
+                for p in sorted((out / "catalogues").glob(pattern)):
+                    # AllWISE first: each PS1 file's ingest then matches its tiles
+                    report.merge(ingest_optical_catalogue(p, catalogue=cat, simulated=True))
+            built = build_candidates(EPOCH)
+            report.add(
+                "Candidate",
+                inserted=built["inserted"],
+                updated=built["updated"],
+                unchanged=built["unchanged"],
+            )
+            report.notes.append(
+                f"build_candidates: {built['pairs']} candidates of {built['components']} "
+                f"components in {built['tiles']} HEALPix tiles ({built['seconds']} s)"
+            )
+        ps1 = Table() if bulk else _tables(list((out / "ps1").glob("*.vot")))
+        wise = Table() if bulk else _tables(list((out / "allwise").glob("*.vot")))
         labels_path = out / "labels.csv"
         rows = [
             r for _, chunk in iter_csv_chunks(labels_path, required=LABEL_COLUMNS) for r in chunk
@@ -75,17 +98,18 @@ def ingest_sim_sky(out_dir: str | Path, *, dry_run: bool = False, progress=None)
                     f"{r['component_name']!r} not in vlass_components.csv",
                 )
             fid = r["field_id"]
-            p = ps1[np.asarray(ps1["field_id"]).astype(str) == fid] if len(ps1) else ps1
-            w = wise[np.asarray(wise["field_id"]).astype(str) == fid] if len(wise) else None
-            cands = prepare(
-                p,
-                w,
-                SkyCoord(comp.ra * u.deg, comp.dec * u.deg),
-                where_ps1=f"{out / 'ps1'} field {fid}",
-                where_wise=f"{out / 'allwise'} field {fid}",
-                first_line=1,
-            )
-            store_candidates(comp, cands, report, simulated=True)
+            if not bulk:
+                p = ps1[np.asarray(ps1["field_id"]).astype(str) == fid] if len(ps1) else ps1
+                w = wise[np.asarray(wise["field_id"]).astype(str) == fid] if len(wise) else None
+                cands = prepare(
+                    p,
+                    w,
+                    SkyCoord(comp.ra * u.deg, comp.dec * u.deg),
+                    where_ps1=f"{out / 'ps1'} field {fid}",
+                    where_wise=f"{out / 'allwise'} field {fid}",
+                    first_line=1,
+                )
+                store_candidates(comp, cands, report, simulated=True)
             host = OpticalSource.objects.filter(
                 catalogue=OpticalSource.Catalogue.SIMULATED, source_id=r["host_objID"]
             ).first()

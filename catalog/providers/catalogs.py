@@ -179,8 +179,12 @@ class VizierCatalog:
         self.catalog = catalog
         self.client = _Client(columns=["**"], row_limit=row_limit)
 
-    def query(self, coord: SkyCoord, box_arcmin: float = BOX_ARCMIN) -> Table:
-        res = self.client.query_region(coord, width=box_arcmin * u.arcmin, catalog=self.catalog)
+    def query(
+        self, coord: SkyCoord, box_arcmin: float = BOX_ARCMIN, *, cache: bool = True
+    ) -> Table:
+        res = self.client.query_region(
+            coord, width=box_arcmin * u.arcmin, catalog=self.catalog, cache=cache
+        )
         if len(res) == 0:
             return Table()
         return res[0]

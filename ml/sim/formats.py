@@ -474,6 +474,20 @@ def _fmt(v):
     return v
 
 
+def write_parquet(
+    parts: list[dict[str, np.ndarray]], path: str | os.PathLike, *, seed: int
+) -> Path:
+    """Per-field column dicts as one Parquet file (VizieR names; NaN = no measurement),
+    the bulk catalogue form the candidate join reads (issue 13), marked simulated."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = pa.table({k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
+    meta = {b"simulated": b"true", b"generator": GENERATOR.encode(), b"seed": str(seed).encode()}
+    pq.write_table(t.replace_schema_metadata(meta), path)
+    return Path(path)
+
+
 def write_sky(
     n_fields: int,
     out_dir: str | os.PathLike,
@@ -494,6 +508,8 @@ def write_sky(
         out_dir/ps1/ps1_candidates_0000.vot    PS1 DR2-like candidates, ``chunk`` fields a file
         out_dir/allwise/allwise_0000.vot       AllWISE-like matches
         out_dir/truth/truth_0000.vot           candidate classes and host flags
+        out_dir/catalogues/ps1_0000.parquet    the same PS1-like / AllWISE-like rows as bulk
+        out_dir/catalogues/allwise_0000.parquet  catalogue files (``ingest_optical_catalogue``)
         out_dir/labels.csv                     one row per field: component, host, morphology
         out_dir/stamps/field_000000/<objID>_<band>.fits   PS1-like stamps (see ``stamps``)
 
@@ -534,7 +550,7 @@ def write_sky(
     if int(chunk) != chunk or chunk < 1:
         raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
     out = Path(out_dir)
-    for sub in ("radio", "ps1", "allwise", "truth"):
+    for sub in ("radio", "ps1", "allwise", "truth", "catalogues"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     manifest = {
@@ -572,6 +588,8 @@ def write_sky(
                       catalogue="VizieR II/328/allwise", seed=seed)  # fmt: skip
         write_votable(columns_to_table(buf_truth), out / "truth" / f"truth_{k:04d}.vot",
                       catalogue="simulator truth", seed=seed)  # fmt: skip
+        write_parquet(buf_ps1, out / "catalogues" / f"ps1_{k:04d}.parquet", seed=seed)
+        write_parquet(buf_wise, out / "catalogues" / f"allwise_{k:04d}.parquet", seed=seed)
         buf_ps1.clear()
         buf_wise.clear()
         buf_truth.clear()

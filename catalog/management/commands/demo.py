@@ -1,7 +1,9 @@
 """The main job end to end on the embedded default (SQLite, simulated sky, no services).
 
 1. simulate a VLASS-like sky with PS1/AllWISE-like candidates (ml.sim), in the real formats;
-2. ingest it through the same code as real data (CIRADA CSV, candidate VOTables, labels);
+2. ingest it through the same code as real data (CIRADA CSV, bulk PS1/AllWISE catalogue
+   files, labels) and build every component's candidates with the set-based join
+   (``catalog.candidates.build_candidates``, the survey path);
 3. identify hosts over the epoch's HEALPix tiles (``manage.py process_epoch``, the Celery
    chord run eagerly): associate radio components, locate the core, score candidates,
    apply the seed §4.2 decision rule, store HostPredictions (idempotent);
