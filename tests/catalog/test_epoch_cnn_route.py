@@ -46,15 +46,26 @@ def test_cnn_checkpoint_with_cutouts_goes_to_the_gpu_queue_and_scores_with_hoste
         mv, _ = register_checkpoint(media / "models" / "tiny.pt", name="tiny", activate=True)
         route = choose(epoch)
         assert (route.path, route.queue) == ("catalogue", "cpu") and "no stored" in route.reason
-        # store each target's radio field (its cutout, 240 x 240 at 1"/px) as its VLASS cutout
+        # store a 240 x 240, 1"/px radio field as each component's VLASS cutout: the field of
+        # its simulation (the nearest labelled target's); what matters here is that the tile
+        # scores exactly what is stored
         targets = RadioComponent.objects.filter(epoch=epoch, candidates__isnull=False).distinct()
         fits = sorted((tmp_path / "sky" / "radio").glob("*.fits"))
         labels = (tmp_path / "sky" / "labels.csv").read_text().splitlines()[1:]
-        by_name = {line.split(",")[2]: int(line.split(",")[0]) for line in labels}
+        field_of = {line.split(",")[2]: int(line.split(",")[0]) for line in labels}
+        centres = {
+            field_of[c.name]: (c.ra, c.dec)
+            for c in RadioComponent.objects.filter(epoch=epoch, name__in=list(field_of))
+        }
+
+        def field(comp):
+            return min(centres, key=lambda k: (centres[k][0] - comp.ra) ** 2
+                       + (centres[k][1] - comp.dec) ** 2)  # fmt: skip
+
         (media / "cutouts").mkdir()
         for comp in targets:
             rel = f"cutouts/{comp.pk}.fits"
-            shutil.copy(fits[by_name[comp.name]], media / rel)
+            shutil.copy(fits[field(comp)], media / rel)
             Cutout.objects.create(component=comp, survey="VLASS", path=rel, width_px=240,
                                   height_px=240, pixel_scale_arcsec=1.0, sha256="x" * 64)  # fmt: skip
         route = choose(epoch)
