@@ -30,7 +30,6 @@ import json
 import multiprocessing as mp
 import os
 import platform
-import resource
 import sys
 import tempfile
 import time
@@ -82,7 +81,35 @@ def reset() -> None:
 # ------------------------------------------------------------------------------------------
 
 
+class _PeakRss:
+    """Peak resident memory of this process, sampled from /proc/self/statm every 20 ms by a
+    thread. Not ru_maxrss: Linux carries it over fork+exec, so a spawned worker reported its
+    parent's peak (measured: 797 MB for an idle worker of an 800 MB parent, 205 MB otherwise)."""
+
+    def __init__(self):
+        import threading
+
+        self.peak = 0
+        self._stop = threading.Event()
+        self._page = os.sysconf("SC_PAGE_SIZE")
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _now(self) -> int:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * self._page
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, self._now())
+
+    def stop_mb(self) -> float:
+        self._stop.set()
+        self._t.join()
+        return max(self.peak, self._now()) / 2**20
+
+
 def _worker(db_url: str, tiles, results) -> None:
+    rss = _PeakRss()  # before the imports: they are part of a worker's footprint
     setup_django(db_url)
     from catalog.pipeline.tile import run_tile
 
@@ -97,7 +124,7 @@ def _worker(db_url: str, tiles, results) -> None:
         preds += out.get("predictions", 0)
     results.put({
         "start": t0, "end": time.time(), "components": comps, "predictions": preds,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": rss.stop_mb(),
         "torch_imported": "torch" in sys.modules,
     })  # fmt: skip
 
@@ -236,7 +263,7 @@ def copy_ceiling(db_url: str, rows: int) -> dict:
     return out
 
 
-def run_scale(db_url: str, fraction: float, workdir: Path, seed: int) -> dict:
+def run_scale(db_url: str, fraction: float, workdir: Path, seed: int, repeats: int = 1) -> dict:
     from catalog.models import RadioComponent
     from catalog.pipeline.diff import diff_epochs
     from ml.sim.epoch import repeat, simulate_epoch
@@ -246,8 +273,12 @@ def run_scale(db_url: str, fraction: float, workdir: Path, seed: int) -> dict:
     a, st_a, n_opt, cands = load_epoch(ep, "1", workdir, "SIMA")
     st_a["simulate_s"] = t_sim
     n_sci = RadioComponent.objects.filter(epoch=a, is_science=True).count()
-    one = identify(db_url, a, 1)
-    two = identify(db_url, a, 2)
+    # interleaved repeats, best of each: other sessions' load comes and goes on this machine
+    runs = [identify(db_url, a, k) for k in (1, 2) * repeats]
+    one = max((r for r in runs if r["workers"] == 1), key=lambda r: r["components_per_s"])
+    two = max((r for r in runs if r["workers"] == 2), key=lambda r: r["components_per_s"])
+    one["all_runs_components_per_s"] = [r["components_per_s"] for r in runs if r["workers"] == 1]
+    two["all_runs_components_per_s"] = [r["components_per_s"] for r in runs if r["workers"] == 2]
     size = sizes()
     b, st_b, _, _ = load_epoch(repeat(ep, seed=seed + 1), "2", workdir, "SIMA")
     b_id = identify(db_url, b, 2)
@@ -286,7 +317,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for k, f in enumerate(float(x) for x in args.fractions.split(",")):
             reset()
-            scales[f"{f:.0%}"] = run_scale(db_url, f, Path(tmp), seed=100 + k)
+            scales[f"{f:.0%}"] = run_scale(db_url, f, Path(tmp), seed=100 + k,
+                                           repeats=2 if k == 0 else 1)  # fmt: skip
             print(json.dumps(scales[f"{f:.0%}"]["identify_2_workers"]), flush=True)
     ceiling = copy_ceiling(db_url, 300_000)
     first = scales[next(iter(scales))]

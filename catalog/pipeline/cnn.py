@@ -10,10 +10,8 @@ probabilities. torch is imported here only: the ``cpu`` workers never load this 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import numpy as np
-from django.conf import settings
 
 from catalog.models import Candidate, ClassPrediction, Cutout, ModelVersion, RadioComponent
 
@@ -26,12 +24,28 @@ FRAME_PX = 240  # seed §3.3: the radio cutout is 240 x 240 px at 1"/px
 
 @cache
 def _engine(mv_pk: int, sha256: str):
-    """One prepared engine per worker process and checkpoint (the model loads once)."""
-    from catalog.registry import checkpoint_file
+    """One prepared engine per worker process and checkpoint (the model loads once).
+
+    The checkpoint is read through Django's storage API (``ModelVersion.checkpoint_path`` is
+    relative to the media root), so a gpu host needs no path another host wrote: with an
+    object store the file is copied to a local temporary file first.
+    """
+    import tempfile
+
+    from django.core.files.storage import default_storage
+
     from ml.host.model import load_checkpoint
     from ml.inference import HostEngine
 
-    model, _ = load_checkpoint(checkpoint_file(ModelVersion.objects.get(pk=mv_pk)))
+    rel = ModelVersion.objects.get(pk=mv_pk).checkpoint_path
+    try:
+        model, _ = load_checkpoint(default_storage.path(rel))
+    except NotImplementedError:  # a remote storage: no local path
+        with tempfile.NamedTemporaryFile(suffix=".pt") as tmp:
+            with default_storage.open(rel, "rb") as fh:
+                tmp.write(fh.read())
+            tmp.flush()
+            model, _ = load_checkpoint(tmp.name)
     return HostEngine(model)
 
 
@@ -56,6 +70,8 @@ def _class_probs(optical_ids: np.ndarray) -> np.ndarray:
 
 
 def compute_cnn(epoch_id: int, order: int, index: int, mv: ModelVersion) -> TileOutcome:
+    from django.core.files.storage import default_storage
+
     from catalog.providers.fits_image import read_fits_image
     from ml.host.data import radio_input
     from ml.inference import HostField
@@ -92,7 +108,8 @@ def compute_cnn(epoch_id: int, order: int, index: int, mv: ModelVersion) -> Tile
     ends = np.append(starts[1:], comp.size)
     fields = []
     for c, s, e in zip(ident.tolist(), starts.tolist(), ends.tolist(), strict=True):
-        img = read_fits_image(Path(settings.MEDIA_ROOT) / paths[c]).data
+        with default_storage.open(paths[c], "rb") as fh:  # shared media: the storage API
+            img = read_fits_image(fh.read(), where=f"cutout {paths[c]}").data
         if img.shape != (FRAME_PX, FRAME_PX):
             raise ValueError(f"component {c}: cutout {paths[c]} is {img.shape}, not 240 x 240")
         fields.append(

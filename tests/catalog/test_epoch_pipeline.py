@@ -187,3 +187,21 @@ def test_second_epoch_is_diffed_against_the_first(sim_epoch, eager, tmp_path):
     call_command("epoch_diff", "VLASS 2", "VLASS 3")  # recomputes the same figures
     d2 = EpochDiff.objects.get(epoch_a=first, epoch_b=second)
     assert d2.summary == d.summary
+
+
+def test_cpu_identification_path_imports_no_torch():
+    """A cpu worker's identification path (tasks, tile code, ml science) never loads torch."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, django; django.setup();"
+        "import workers.tasks, workers.pipeline, catalog.pipeline.tile, catalog.pipeline.epoch,"
+        " catalog.pipeline.route, catalog.pipeline.diff, catalog.pipeline.inbox, catalog.relabel;"
+        "print('torch' in sys.modules)"
+    )
+    env = {**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "radiohost_site.settings"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=Path(__file__).resolve().parents[2], timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "False"

@@ -53,7 +53,14 @@ class Command(BaseCommand):
             "[3/5] identifying hosts (association + core + seed §4.2 decision rule) over the "
             "epoch's HEALPix tiles: manage.py process_epoch, the Celery chord run eagerly"
         )
-        call_command("process_epoch", EPOCH, stdout=self.stdout)
+        from radiohost_site.celery import app
+
+        # no services: the chord runs in this process whatever CELERY_TASK_ALWAYS_EAGER says
+        eager, app.conf.task_always_eager = app.conf.task_always_eager, True
+        try:
+            call_command("process_epoch", EPOCH, stdout=self.stdout)
+        finally:
+            app.conf.task_always_eager = eager
         mv = Epoch.objects.get(name=EPOCH).model_version
         labelled = Label.objects.current().filter(origin="sim", component__isnull=False)
 
