@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from astropy.coordinates import SkyCoord
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ml.paths import data_dir
@@ -47,6 +47,7 @@ def test_same_seed_same_field_bit_for_bit():
 @needs_data
 @settings(max_examples=12, deadline=None)
 @given(seed=st.integers(0, 2**40))
+@example(seed=216)  # a decoy blended with the catalogued component
 def test_field_invariants(seed):
     f = simulate_field(seed, **FAST)
     c = f.candidates
@@ -68,7 +69,12 @@ def test_field_invariants(seed):
     assert 120 <= f.noise_ujy <= 145
     # a catalogued (target) component sits at the centre, up to the astrometric error
     t = f.components[np.asarray(f.components["is_target"])]
-    assert len(t) == 1 and np.hypot(t["x"][0], t["y"][0]) < 3.0
+    r = np.hypot(t["x"][0], t["y"][0])
+    # ... unless a decoy lands on the host's component (seed 216: 4.2 px away) and the island
+    # finder catalogues the blend under the brighter source, as PyBDSF would: then the
+    # catalogued component still lies within a beam or two of the centre
+    blended = t["source_id"][0] != 0
+    assert len(t) == 1 and (r < 3.0 or (blended and r < 3.0 + 2 * f.beam.bmaj_arcsec))
     assert f.components.meta["simulated"] and c.meta["simulated"]
 
 
