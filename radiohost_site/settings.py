@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_celery_results",
     "catalog",
     "workers",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -114,6 +115,15 @@ MEDIA_ROOT = RADIOHOST_MEDIA_ROOT
 # many expert labels have arrived since the last refit.
 RADIOHOST_RETRAIN_MIN_RELABELS = env.int("RADIOHOST_RETRAIN_MIN_RELABELS", default=20)
 MEDIA_URL = "media/"
+# Pages (pages app): sign-in for curators; rendered overlays and cutouts go through
+# Django's storage API (default: the media root), so a shared store works across hosts.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "pages:home"
+LOGOUT_REDIRECT_URL = "pages:home"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # --- REST framework
 REST_FRAMEWORK = {

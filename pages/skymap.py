@@ -1,0 +1,90 @@
+"""The home page's sky-coverage plot: component counts per HEALPix pixel as inline SVG.
+
+Counts are grouped in SQL on the stored order-29 nested index shifted down to order
+``ORDER`` (nested indices nest: the parent of a pixel is its index // 4**Δorder), so the
+query returns at most 12·4**ORDER rows whatever the table size; the result is cached.
+The plot is plain SVG (no JavaScript, no external library): RA increasing to the left, as
+on the sky, in a Hammer–Aitoff projection.
+"""
+
+from __future__ import annotations
+
+import math
+
+import astropy.units as u
+import numpy as np
+from astropy_healpix import HEALPix
+from django.core.cache import cache
+from django.db.models import Count, F
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from catalog.models import RadioComponent
+
+ORDER = 5  # nside 32, pixels of ~1.8 deg
+SHIFT = 4 ** (29 - ORDER)
+TTL_S = 600
+W, H = 720, 360
+
+
+def pixel_counts() -> list[tuple[int, int]]:
+    def compute():
+        rows = (
+            RadioComponent.objects.order_by()
+            .annotate(pix=F("hpx") / SHIFT)
+            .values_list("pix")
+            .annotate(n=Count("id"))
+            .values_list("pix", "n")
+        )
+        return [(int(p), int(n)) for p, n in rows]
+
+    return cache.get_or_set("pages:sky_counts", compute, TTL_S)
+
+
+def _aitoff(ra_deg: np.ndarray, dec_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lon = np.radians(-(((ra_deg + 180.0) % 360.0) - 180.0))  # RA grows to the left
+    lat = np.radians(dec_deg)
+    z = np.sqrt(1 + np.cos(lat) * np.cos(lon / 2))
+    x = 2 * math.sqrt(2) * np.cos(lat) * np.sin(lon / 2) / z
+    y = math.sqrt(2) * np.sin(lat) / z
+    # x in [-2√2, 2√2], y in [-√2, √2]
+    return W / 2 + x * (W / 2 - 4) / (2 * math.sqrt(2)), H / 2 - y * (H / 2 - 4) / math.sqrt(2)
+
+
+def coverage_svg() -> str:
+    counts = pixel_counts()
+    hp = HEALPix(nside=2**ORDER, order="nested")
+    parts = []
+    # graticule: the outline and Dec lines every 30 deg
+    ra = np.linspace(-179.999, 179.999, 121) + 180
+    for dec in (-60, -30, 0, 30, 60):
+        x, y = _aitoff(ra, np.full_like(ra, dec))
+        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, y, strict=True))
+        parts.append(format_html('<polyline class="grid" points="{}"/>', pts))
+    for r0 in (0.001, 359.999):
+        dec = np.linspace(-90, 90, 61)
+        x, y = _aitoff(np.full_like(dec, r0), dec)
+        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, y, strict=True))
+        parts.append(format_html('<polyline class="edge" points="{}"/>', pts))
+    if counts:
+        pix = np.array([p for p, _ in counts])
+        n = np.array([c for _, c in counts], dtype=float)
+        lon, lat = hp.healpix_to_lonlat(pix)
+        x, y = _aitoff(lon.to_value(u.deg), lat.to_value(u.deg))
+        alpha = 0.35 + 0.65 * np.log1p(n) / np.log1p(n.max())
+        parts.append(
+            format_html_join(
+                "",
+                '<circle cx="{:.1f}" cy="{:.1f}" r="3.2" fill-opacity="{:.2f}">'
+                "<title>{} components</title></circle>",
+                ((a, b, o, int(c)) for a, b, o, c in zip(x, y, alpha, n, strict=True)),
+            )
+        )
+    caption = f"{sum(c for _, c in counts):,} components in {len(counts)} HEALPix pixels (order {ORDER})"
+    return mark_safe(
+        f'<svg class="sky" viewBox="0 0 {W} {H}" role="img" aria-label="{caption}">'
+        f"<title>{caption}</title>{''.join(parts)}"
+        f'<text x="{W / 2 + 3}" y="{H / 2 - 4}" class="tick">0h</text>'
+        f'<text x="8" y="{H / 2 - 4}" class="tick">12h</text>'
+        f'<text x="{W / 2 - 30}" y="{H - 6}" class="tick">RA ← east</text></svg>'
+    )
