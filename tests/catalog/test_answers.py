@@ -1,0 +1,241 @@
+"""catalog.answers: the component answer and host rows (PostgreSQL), and catalog.labelling's rules."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+
+from catalog import answers, labelling
+from catalog.identify import METHOD_NAME
+from catalog.models import (
+    Candidate,
+    ClassPrediction,
+    Epoch,
+    HostPrediction,
+    Label,
+    ModelVersion,
+    OpticalSource,
+    RadioComponent,
+    RadioSource,
+    Survey,
+)
+from ml.host.decision import field_posterior
+
+LIKS = [0.9, 0.7, 0.2]
+
+
+def make_field(*, with_predictions=True):
+    survey = Survey.objects.create(name="VLASS")
+    e1 = Epoch.objects.create(survey=survey, name="1.1")
+    e2 = Epoch.objects.create(survey=survey, name="2.1")
+    src = RadioSource.objects.create(name="S1", origin="expert", ra=53.0, dec=-27.8)
+    comp = RadioComponent.objects.create(
+        epoch=e2, name="VLASS2QLCIR J033200.00-274800.0", ra=53.0, dec=-27.8, source=src
+    )
+    RadioComponent.objects.create(
+        epoch=e2, name="VLASS2QLCIR J033201.00-274800.0", ra=53.0 + 15 / 3600, dec=-27.8, source=src
+    )
+    old = RadioComponent.objects.create(
+        epoch=e1, name="VLASS1QLCIR J033200.01-274800.1", ra=53.0 + 0.3 / 3600, dec=-27.8
+    )
+    mv = ModelVersion.objects.create(name=METHOD_NAME, kind="host")
+    ext = ModelVersion.objects.create(
+        name="lou2023-authors-model-B", kind="host", status="external"
+    )
+    clf = ModelVersion.objects.create(name="clf", kind="classifier", status="active")
+    opt = []
+    for i, (lik, off) in enumerate(zip(LIKS, [1.0, 3.0, 8.0], strict=True)):
+        o = OpticalSource.objects.create(
+            catalogue="ps1dr2",
+            source_id=str(100 + i),
+            ra=53.0,
+            dec=-27.8 + off / 3600,
+            r_mag=20 + i,
+            w1_mag=15.0,
+        )
+        opt.append(o)
+        for c in (comp, old):
+            cand = Candidate.objects.create(
+                component=c, optical_source=o, dx_px=0, dy_px=off, distance_px=off
+            )
+            if with_predictions:
+                HostPrediction.objects.create(
+                    candidate=cand,
+                    model_version=mv,
+                    likelihood=lik,
+                    rank=i + 1,
+                    is_positive=lik > 0.5,
+                    is_prime=False,
+                )
+                HostPrediction.objects.create(
+                    candidate=cand,
+                    model_version=ext,
+                    likelihood=1 - lik,
+                    rank=3 - i,
+                    is_positive=False,
+                    is_prime=False,
+                )
+        ClassPrediction.objects.create(
+            optical_source=o, model_version=clf, p_galaxy=0.8, p_qso=0.1, p_star=0.1
+        )
+    return comp, old, opt, mv, ext
+
+
+@pytest.fixture
+def curator(db):
+    user = User.objects.create_user("curator", password="pw")
+    user.user_permissions.add(Permission.objects.get(codename="add_label"))
+    return User.objects.get(pk=user.pk)
+
+
+def test_answer_ranks_candidates_with_photometry_and_reliability(db, django_assert_max_num_queries):
+    comp, old, opt, mv, _ = make_field()
+    comp = RadioComponent.objects.select_related("epoch__survey", "source").get(pk=comp.pk)
+    with django_assert_max_num_queries(9):
+        a = answers.component_answer(comp)
+    assert a.model_version == mv
+    assert [c.optical_id for c in a.candidates] == [o.pk for o in opt]
+    assert a.host.optical_id == opt[0].pk
+    np.testing.assert_allclose([c.reliability for c in a.candidates], field_posterior(LIKS))
+    assert a.host.p_galaxy == 0.8 and a.host.photometry["r_mag"] == 20
+    assert a.host.separation_arcsec == pytest.approx(1.0, abs=1e-6)
+    assert [c["name"] for c in a.source_components][0] == comp.name
+    assert [(e.epoch, e.component_id) for e in a.epochs] == [("1.1", old.pk), ("2.1", comp.pk)]
+    assert a.epochs[0].host.optical_id == opt[0].pk
+
+
+def test_host_rows_reliability_equals_the_field_posterior(db):
+    comp, old, opt, mv, ext = make_field()
+    rows = answers.host_rows([comp, old], mv)
+    assert [r.optical_id for r in rows] == [opt[0].pk, opt[0].pk]
+    assert rows[0].reliability == pytest.approx(field_posterior(LIKS)[0], rel=1e-9)
+    assert rows[0].n_candidates == 3
+    ext_row = answers.host_rows([comp], ext)[0]
+    assert ext_row.optical_id == opt[2].pk  # the external model ranks the far one first
+    assert ext_row.reliability == pytest.approx(field_posterior([1 - x for x in LIKS])[2], rel=1e-9)
+
+
+def test_default_model_version_is_never_external(db):
+    comp, *_ = make_field()
+    ModelVersion.objects.filter(name=METHOD_NAME).delete()
+    assert answers.default_model_version() is None
+    assert answers.component_answer(comp.pk).host is None
+    with pytest.raises(answers.UnknownModelVersion, match="'nope'"):
+        answers.resolve_model_version("nope")
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "VLASS2QLCIR J033200.00-274800.0",
+        "J033200.00-274800.0",
+        "J33200.00-274800.0",
+        " j33200.00-274800.0 ",
+    ],
+)
+def test_find_by_name_accepts_the_spellings_people_use(db, spelling):
+    comp, *_ = make_field()
+    if spelling.strip().startswith("j"):
+        assert answers.find_by_name(spelling) == []  # designations are upper-case J
+    else:
+        assert answers.find_by_name(spelling) == [comp]
+
+
+def test_labels_history_and_current(db, curator):
+    comp, _, opt, *_ = make_field()
+    norris = Label.objects.create(
+        component=comp, host=opt[1], origin="norris2006", author_name="Norris 2006"
+    )
+    first = labelling.relabel(comp, author=curator, host=opt[0], supersedes=norris)
+    second = labelling.relabel(
+        comp.pk, author=curator, no_host=True, reason="confused field", supersedes=first.pk
+    )
+    a = answers.component_answer(comp.pk)
+    assert [lab.id for lab in a.labels] == [norris.pk, first.pk, second.pk]
+    assert a.label.id == second.pk and a.label.no_host and a.label.author == "curator"
+    assert [lab.is_current for lab in a.labels] == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"host_ra": 53.0}, "host_dec", "together"),
+        ({"host_ra": 1000, "host_dec": -95}, "host_ra", "must be in [0, 360)"),
+        ({"host_ra": 53.0, "host_dec": 10.0}, "host_ra", "a host lies within 180 arcsec"),
+        ({"no_host": True}, "reason", "needs a reason"),
+        ({"no_host": True, "reason": "a\x00b"}, "reason", "NUL"),
+        ({"no_host": True, "reason": "x", "consensus_level": 5}, "consensus_level", "[0, 1]"),
+        ({}, "host", "exactly one of"),
+        ({"host": 999999}, "host", "not a candidate"),
+        ({"no_host": True, "reason": "x", "supersedes": 999999}, "supersedes", "no label"),
+    ],
+)
+def test_bad_label_bodies_are_named_and_write_nothing(db, curator, body, field, message):
+    comp, *_ = make_field()
+    with pytest.raises(labelling.LabelInputError) as exc:
+        labelling.relabel(comp, author=curator, **body)
+    assert message in exc.value.errors[field]
+    assert Label.objects.count() == 0
+
+
+def test_host_must_be_a_candidate_and_position_in_range(db, curator):
+    comp, _, opt, *_ = make_field()
+    stranger = OpticalSource.objects.create(catalogue="ps1dr2", source_id="9", ra=53.0, dec=-27.8)
+    with pytest.raises(labelling.LabelInputError, match="not a candidate"):
+        labelling.relabel(comp, author=curator, host=stranger)
+    lab = labelling.relabel(comp, author=curator, host_ra=53.001, host_dec=-27.8)
+    assert lab.origin == "expert" and lab.host_id is None
+
+
+def test_supersedes_must_be_current_label_of_same_component(db, curator):
+    comp, old, opt, *_ = make_field()
+    first = labelling.relabel(comp, author=curator, host=opt[0])
+    other = labelling.relabel(old, author=curator, host=opt[0])
+    with pytest.raises(labelling.LabelConflict, match="pass supersedes"):
+        labelling.relabel(comp, author=curator, host=opt[1])
+    with pytest.raises(labelling.LabelConflict, match=f"belongs to component {old.pk}"):
+        labelling.relabel(comp, author=curator, host=opt[1], supersedes=other)
+    labelling.relabel(comp, author=curator, host=opt[1], supersedes=first)
+    with pytest.raises(labelling.LabelConflict, match="no longer current") as exc:
+        labelling.relabel(comp, author=curator, host=opt[2], supersedes=first)
+    assert exc.value.current_ids and first.pk not in exc.value.current_ids
+    assert Label.objects.current().filter(component=old).count() == 1
+
+
+def test_writers_need_the_permission(db):
+    comp, _, opt, *_ = make_field()
+    with pytest.raises(PermissionDenied):
+        labelling.relabel(comp, author=User.objects.create_user("reader"), host=opt[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_relabels_one_wins_one_conflicts(curator):
+    comp, _, opt, *_ = make_field()
+    base = labelling.relabel(comp, author=curator, host=opt[0])
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def worker(host):
+        try:
+            barrier.wait()
+            labelling.relabel(comp.pk, author=curator, host=host, supersedes=base.pk)
+            outcomes.append("created")
+        except labelling.LabelConflict:
+            outcomes.append("conflict")
+        except Exception as exc:  # a database error would be a bug
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(o,)) for o in opt[1:]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict", "created"]
+    assert Label.objects.current().filter(component=comp).count() == 1
