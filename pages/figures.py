@@ -71,7 +71,7 @@ def _stretch(img: np.ndarray) -> tuple[np.ndarray, float, float]:
     return np.arcsinh((np.clip(img, lo, hi) - lo) / ((hi - lo) / 10.0)), 0.0, float(np.arcsinh(10))
 
 
-def _mark(ax, inputs: OverlayInputs) -> None:
+def _mark(ax, inputs: OverlayInputs, *, dark: bool) -> None:
     tr = ax.get_transform("icrs")
     cands = inputs.candidates
     if cands:
@@ -82,9 +82,10 @@ def _mark(ax, inputs: OverlayInputs) -> None:
             s=14,
             marker="o",
             facecolor="none",
-            edgecolor="white",
+            edgecolor="white" if dark else "black",
             linewidth=0.8,
             label="candidate",
+            zorder=3,
         )
     ranked = sorted((c for c in cands if c.rank is not None), key=lambda c: c.rank)
     for i, c in enumerate(ranked[: len(RANK_COLOURS)]):
@@ -99,19 +100,30 @@ def _mark(ax, inputs: OverlayInputs) -> None:
             edgecolor=RANK_COLOURS[i],
             linewidth=2.0 if i == 0 else 1.4,
             label=f"{what} p={c.likelihood:.2f}",
+            zorder=4,
         )
     if inputs.label_host is not None:
         ax.scatter(
             [inputs.label_host[0]],
             [inputs.label_host[1]],
             transform=tr,
-            s=200,
+            s=420,
             marker="+",
             color="magenta",
-            linewidth=2.0,
+            linewidth=2.2,
             label=inputs.label_caption or "label host",
+            zorder=6,
         )
-    ax.scatter([inputs.ra], [inputs.dec], transform=tr, s=30, marker="x", color="deepskyblue")
+    ax.scatter(
+        [inputs.ra],
+        [inputs.dec],
+        transform=tr,
+        s=18,
+        marker="x",
+        color="tab:green",
+        zorder=5,
+        label="component",
+    )
 
 
 def render_overlay(inputs: OverlayInputs, *, dpi: int = 100) -> bytes:
@@ -123,7 +135,7 @@ def render_overlay(inputs: OverlayInputs, *, dpi: int = 100) -> bytes:
     ax1.imshow(img, origin="lower", cmap="gray_r", vmin=vmin, vmax=vmax)
     if levels:
         ax1.contour(inputs.radio, levels=levels, colors="tab:blue", linewidths=0.7)
-    _mark(ax1, inputs)
+    _mark(ax1, inputs, dark=False)
     ax1.set_title(inputs.radio_caption, fontsize=9)
 
     if inputs.optical is not None and inputs.optical_wcs is not None:
@@ -153,7 +165,7 @@ def render_overlay(inputs: OverlayInputs, *, dpi: int = 100) -> bytes:
             linewidths=0.7,
             transform=ax2.get_transform(inputs.radio_wcs),
         )
-    _mark(ax2, inputs)
+    _mark(ax2, inputs, dark=True)
     ax2.set_title(inputs.optical_caption, fontsize=9)
     if inputs.optical is not None and inputs.optical_wcs is not None:
         # keep the optical panel on the radio field (stamps may be smaller or larger)

@@ -18,8 +18,8 @@ SORTS = {
     "-dec": "-dec",
     "flux": "total_flux_mjy",
     "-flux": "-total_flux_mjy",
-    "reliability": "summary__best_likelihood",
-    "-reliability": "-summary__best_likelihood",
+    "reliability": "summary__best_reliability",
+    "-reliability": "-summary__best_reliability",
     "separation": "separation_arcsec",
 }
 _SEXAGESIMAL = re.compile(r"[:hdms]|^\s*\S+\s+\S+\s+\S+")
@@ -94,7 +94,9 @@ class SearchForm(forms.Form):
 
 def format_sexagesimal(ra_deg: float, dec_deg: float) -> str:
     ra = Angle(ra_deg, u.deg).to_string(unit=u.hourangle, sep=":", precision=2, pad=True)
-    dec = Angle(dec_deg, u.deg).to_string(unit=u.deg, sep=":", precision=1, pad=True, alwayssign=True)
+    dec = Angle(dec_deg, u.deg).to_string(
+        unit=u.deg, sep=":", precision=1, pad=True, alwayssign=True
+    )
     return f"{ra} {dec}"
 
 

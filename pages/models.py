@@ -14,9 +14,7 @@ from catalog.models import Candidate, ModelVersion, RadioComponent
 class Comment(models.Model):
     """A curator's or astronomer's note on a component (append-only discussion)."""
 
-    component = models.ForeignKey(
-        RadioComponent, on_delete=models.CASCADE, related_name="comments"
-    )
+    component = models.ForeignKey(RadioComponent, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     text = models.TextField(max_length=4000)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -45,6 +43,12 @@ class ComponentSummary(models.Model):
     )
     best_likelihood = models.FloatField(
         null=True, blank=True, db_index=True, help_text="Highest host likelihood (seed §4.2)."
+    )
+    best_reliability = models.FloatField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Field posterior of the best candidate (catalog.answers reliability).",
     )
     second_likelihood = models.FloatField(null=True, blank=True)
     n_candidates = models.PositiveIntegerField(default=0)

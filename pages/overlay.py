@@ -49,9 +49,7 @@ def digest(answer, radio: Cutout | None, optical: Cutout | None) -> str:
         "v": RENDER_VERSION,
         "c": answer.component.pk,
         "mv": answer.model_version.pk if answer.model_version else None,
-        "cands": [
-            [c.candidate_id, c.likelihood, c.rank, c.is_prime] for c in answer.candidates
-        ],
+        "cands": [[c.candidate_id, c.likelihood, c.rank, c.is_prime] for c in answer.candidates],
         "label": None if label is None else label.id,
         "radio": radio.sha256 if radio else None,
         "optical": optical.sha256 if optical else None,
@@ -65,7 +63,9 @@ def storage_name(component_id: int, dig: str) -> str:
 
 def current_name(answer) -> str:
     cid = answer.component.pk
-    return storage_name(cid, digest(answer, _cutout(cid, RADIO_SURVEYS), _cutout(cid, OPTICAL_SURVEYS)))
+    return storage_name(
+        cid, digest(answer, _cutout(cid, RADIO_SURVEYS), _cutout(cid, OPTICAL_SURVEYS))
+    )
 
 
 def catalogue_field(component: RadioComponent) -> tuple[np.ndarray, object]:
@@ -80,7 +80,8 @@ def catalogue_field(component: RadioComponent) -> tuple[np.ndarray, object]:
     )
     wcs = vlass_wcs(centre, FIELD_PX, 1.0)
     ra, dec, flux, maj, mnr, pa = (
-        np.array([np.nan if v is None else v for v in col], float) for col in zip(*rows, strict=True)
+        np.array([np.nan if v is None else v for v in col], float)
+        for col in zip(*rows, strict=True)
     )
     flux = np.where(np.isfinite(flux) & (flux > 0), flux, 0.0)
     maj = np.where(np.isfinite(maj) & (maj > 0), maj, 0.0)
@@ -108,7 +109,9 @@ def overlay_inputs(answer) -> OverlayInputs:
     optical = optical_wcs = None
     optical_caption = "optical catalogue map (no optical pixels stored)"
     if optical_cut is not None:
-        oimg = read_fits_image(default_storage.open(optical_cut.path).read(), where=optical_cut.path)
+        oimg = read_fits_image(
+            default_storage.open(optical_cut.path).read(), where=optical_cut.path
+        )
         optical, optical_wcs = oimg.data, oimg.wcs
         optical_caption = f"{optical_cut.survey} {optical_cut.band} stamp"
     label = answer.label

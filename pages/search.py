@@ -1,9 +1,8 @@
 """The search page's query: one queryset from the search form, never a whole table.
 
-Name spellings: the catalogue name as stored ("VLASS1QLCIR J100024.00+021200.0"), any case,
-with an underscore or several spaces for the blank, or the bare J-name with or without the
-survey prefix. A J-name encodes the position (truncated to 0.01 s / 0.1″), so it is searched
-as a 1.5″ cone through the HEALPix index instead of a suffix match that would scan the table.
+Names go through the API's lookup (:func:`catalog.answers.find_by_name`: the CIRADA name, the
+bare J-name, the seed's spelling; J-names are found by position on the HEALPix index), also
+tried upper-cased with runs of blanks/underscores collapsed, as people type them.
 """
 
 from __future__ import annotations
@@ -11,27 +10,16 @@ from __future__ import annotations
 import re
 
 import astropy.units as u
-from astropy.coordinates import SkyCoord
 from django.db.models import Exists, F, OuterRef, Q
 
+from catalog.answers import find_by_name
 from catalog.models import Label, RadioComponent
 
 from .forms import SORTS
 
-_JNAME = re.compile(r"J(\d{2})(\d{2})(\d{2}(?:\.\d+)?)([+-])(\d{2})(\d{2})(\d{2}(?:\.\d+)?)")
-JNAME_RADIUS_ARCSEC = 1.5
-
 
 def normalise_name(text: str) -> str:
     return re.sub(r"[\s_]+", " ", text.strip()).upper()
-
-
-def jname_coord(text: str) -> SkyCoord | None:
-    m = _JNAME.search(normalise_name(text).replace(" ", ""))
-    if m is None:
-        return None
-    h, mi, s, sign, d, dm, ds = m.groups()
-    return SkyCoord(f"{h}:{mi}:{s} {sign}{d}:{dm}:{ds}", unit=(u.hourangle, u.deg), frame="icrs")
 
 
 def search_queryset(data: dict):
@@ -50,13 +38,11 @@ def search_queryset(data: dict):
         qs = qs.cone_search(data["coord"], data["radius_arcsec"] * u.arcsec)
     name = (data.get("name") or "").strip()
     if name:
-        coord = jname_coord(name)
-        exact = Q(name=normalise_name(name))
-        if coord is not None:
-            near = RadioComponent.objects.cone_search(coord, JNAME_RADIUS_ARCSEC * u.arcsec)
-            qs = qs.filter(exact | Q(pk__in=near.values("pk")))
-        else:
-            qs = qs.filter(exact)
+        # the API's name lookup (every spelling it accepts), then the exact stored name
+        ids = [c.pk for c in find_by_name(name)] + [
+            c.pk for c in find_by_name(normalise_name(name))
+        ]
+        qs = qs.filter(Q(pk__in=ids) | Q(name=name))
     if data.get("flux_min") is not None:
         qs = qs.filter(total_flux_mjy__gte=data["flux_min"])
     if data.get("flux_max") is not None:

@@ -23,7 +23,9 @@ from collections import defaultdict
 
 from django.db import transaction
 
+from catalog.answers import default_model_version
 from catalog.models import HostPrediction, Label, ModelVersion, RadioComponent
+from ml.host.decision import field_posterior
 
 from .models import ComponentSummary
 
@@ -38,20 +40,6 @@ PUBLISHED_ORIGINS = (
 #: (SWIRE/IRAC positions are good to a few tenths of an arcsec; IRAC PSF 1.7" FWHM)
 HOST_TOLERANCE_ARCSEC = 2.0
 CHUNK = 2000
-
-
-def host_model_version() -> ModelVersion | None:
-    """The host model whose predictions the pages show: the active host version, else the
-    catalogue-level method the pipeline runs (:func:`catalog.identify.current_method_version`)."""
-    from catalog.identify import current_method_version
-
-    active = ModelVersion.objects.filter(
-        kind=ModelVersion.Kind.HOST, status=ModelVersion.Status.ACTIVE
-    ).first()
-    if active is not None and HostPrediction.objects.filter(model_version=active).exists():
-        return active
-    mv = current_method_version()
-    return mv
 
 
 def _entropy_norm(liks: list[float]) -> float:
@@ -83,9 +71,7 @@ def _published_disagrees(lab: Label, best) -> bool:
 
 def summarise(component_ids: list[int], mv: ModelVersion) -> list[ComponentSummary]:
     rows = (
-        HostPrediction.objects.filter(
-            model_version=mv, candidate__component_id__in=component_ids
-        )
+        HostPrediction.objects.filter(model_version=mv, candidate__component_id__in=component_ids)
         .order_by()
         .values_list(
             "candidate__component_id",
@@ -119,6 +105,7 @@ def summarise(component_ids: list[int], mv: ModelVersion) -> list[ComponentSumma
             model_version=mv,
             best_candidate_id=best[0],
             best_likelihood=best[2],
+            best_reliability=float(field_posterior([best[2]] + [c[2] for c in by_lik[1:]])[0]),
             second_likelihood=by_lik[1][2] if len(by_lik) > 1 else None,
             n_candidates=len(cands),
             n_positive=n_pos,
@@ -138,7 +125,7 @@ def summarise(component_ids: list[int], mv: ModelVersion) -> list[ComponentSumma
 def refresh_summaries(component_ids=None, mv: ModelVersion | None = None) -> int:
     """Rewrite the summaries of these components (default: every component with predictions
     of ``mv``); returns the number written. Idempotent."""
-    mv = mv or host_model_version()
+    mv = mv or default_model_version()
     if mv is None:
         return 0
     if component_ids is None:

@@ -24,6 +24,10 @@ from .fits_image import read_fits_image
 from .http import make_session
 
 
+class NoImage(LookupError):
+    """The service holds no image covering the position (not an error of the service)."""
+
+
 @runtime_checkable
 class CutoutProvider(Protocol):
     """Anything that can cut a FITS image of ``size`` around ``coord``."""
