@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from catalog.admin import log_label
 from catalog.labelling import LabelConflict, LabelInputError, can_write_labels
 from catalog.labelling import relabel as write_label
 from catalog.models import Label, RadioComponent
@@ -59,6 +60,7 @@ def relabel(request, pk: int):
     except LabelInputError as exc:
         messages.error(request, f"Not saved: {exc}")
         return redirect(_back(pk, request))
+    log_label(request.user, lab)
     what = "no host" if lab.no_host else f"host {lab.host}"
     messages.success(request, f"Label {lab.pk} saved: {what}.")
     return redirect(_back(pk, request))

@@ -33,7 +33,7 @@ def search(request):
             page = max(1, int(request.GET.get("page", 1)))
         except ValueError:
             page = 1
-        rows, more = page_of(qs, page)
+        rows, more = page_of(qs, page, PAGE_SIZE)
         mv = default_model_version()
         hosts = {h.component_id: h for h in host_rows(rows, mv)} if mv else {}
         params = {k: v for k, v in request.GET.items() if k not in ("page", "sort") and v}
