@@ -1,5 +1,5 @@
 """The ``curators`` group: the people who may write labels (``catalog.add_label``, the
-permission :mod:`catalog.labelling` checks) and comment."""
+permission :mod:`catalog.labelling` checks). Commenting needs only a sign-in."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
 GROUP = "curators"
-PERMISSIONS = (("catalog", "add_label"), ("pages", "add_comment"))
+PERMISSIONS = (("catalog", "add_label"),)
 
 
 def curators_group() -> Group:

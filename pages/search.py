@@ -24,15 +24,12 @@ def normalise_name(text: str) -> str:
 
 def search_queryset(data: dict):
     """Components matching the cleaned search form ``data``, ordered, with their summary."""
-    qs = RadioComponent.objects.select_related(
-        "epoch__survey", "summary__best_candidate__optical_source"
-    ).only(
+    # Only the one-to-one summary is joined: the best host of a page's rows comes from
+    # catalog.answers.host_rows after the LIMIT, so no candidate join runs over the result.
+    qs = RadioComponent.objects.select_related("epoch__survey", "summary").only(
         "name", "ra", "dec", "total_flux_mjy", "peak_flux_mjy", "s_code", "epoch__name",
-        "epoch__survey__name", "summary__best_likelihood", "summary__has_prime",
-        "summary__needs_review", "summary__n_positive", "summary__n_candidates",
-        "summary__best_candidate__optical_source__catalogue",
-        "summary__best_candidate__optical_source__source_id",
-        "summary__best_candidate__distance_px",
+        "epoch__survey__name", "summary__best_reliability", "summary__has_prime",
+        "summary__needs_review",
     )  # fmt: skip
     if data.get("coord") is not None:
         qs = qs.cone_search(data["coord"], data["radius_arcsec"] * u.arcsec)

@@ -54,17 +54,20 @@ def coverage_svg() -> str:
     counts = pixel_counts()
     hp = HEALPix(nside=2**ORDER, order="nested")
     parts = []
-    # graticule: the outline and Dec lines every 30 deg
-    ra = np.linspace(-179.999, 179.999, 121) + 180
+    # graticule: Dec lines every 30 deg, the 0h meridian and the outline at 12h; each line is
+    # drawn in plot order (sorted by x) so that none jumps across the RA = 12h seam
+    lon = np.linspace(-179.9, 179.9, 181)
+    ra_line = np.mod(-lon, 360.0)
     for dec in (-60, -30, 0, 30, 60):
-        x, y = _aitoff(ra, np.full_like(ra, dec))
-        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, y, strict=True))
+        x, y = _aitoff(ra_line, np.full_like(ra_line, dec))
+        order = np.argsort(x)
+        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x[order], y[order], strict=True))
         parts.append(f'<polyline class="grid" points="{pts}"/>')
-    for r0 in (0.001, 359.999):
-        dec = np.linspace(-90, 90, 61)
-        x, y = _aitoff(np.full_like(dec, r0), dec)
+    dec_line = np.linspace(-90, 90, 91)
+    for r0, cls in ((0.0, "grid"), (179.9, "edge"), (180.1, "edge")):
+        x, y = _aitoff(np.full_like(dec_line, r0), dec_line)
         pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, y, strict=True))
-        parts.append(f'<polyline class="edge" points="{pts}"/>')
+        parts.append(f'<polyline class="{cls}" points="{pts}"/>')
     if counts:
         pix = np.array([p for p, _ in counts])
         n = np.array([c for _, c in counts], dtype=float)

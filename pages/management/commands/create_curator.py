@@ -22,6 +22,6 @@ class Command(BaseCommand):
             user, password = create_curator(opts["name"], opts["password"], email=opts["email"])
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"{user.username} is in the '{GROUP}' group (may relabel and comment).")
+        self.stdout.write(f"{user.username} is in the '{GROUP}' group (may relabel).")
         if password is not None and opts["password"] is None:
             self.stdout.write(f"password: {password}")
