@@ -126,6 +126,7 @@ def main(argv=None) -> int:
     from django.db import connection
 
     from catalog.models import RadioComponent
+    from catalog.spatial import ConeCentre, _cone_ranges_deg
 
     load(args.rows, args.seed)
     have_q3c = ensure_q3c()
@@ -135,11 +136,25 @@ def main(argv=None) -> int:
     for radius_arcsec in (10.0, 60.0, 360.0):
         cra = rng.uniform(0, 360, args.cones)
         cdec = np.degrees(np.arcsin(rng.uniform(zmin, 1, args.cones)))
-        times = {"healpix_orm": [], "healpix_sql": [], "q3c": [], "scan": []}
-        mismatches = {"q3c": 0, "scan": 0}
+        times = {
+            "healpix_orm": [],
+            "healpix_orm_centre": [],
+            "healpix_sql": [],
+            "q3c": [],
+            "scan": [],
+        }
+        mismatches = {"q3c": 0, "scan": 0, "orm_centre": 0, "sql": 0}
         n_found = []
         for k in range(args.cones):
             c = SkyCoord(cra[k] * u.deg, cdec[k] * u.deg)
+            # Warm the pages once, untimed, so no method pays the cold read for the others;
+            # the pixel-range cache is cleared before each ORM timing (its honest cost).
+            list(
+                RadioComponent.objects.cone_search(c, radius_arcsec * u.arcsec).values_list(
+                    "id", flat=True
+                )
+            )
+            _cone_ranges_deg.cache_clear()
             t0 = time.perf_counter()
             ids = set(
                 RadioComponent.objects.cone_search(c, radius_arcsec * u.arcsec).values_list(
@@ -148,6 +163,16 @@ def main(argv=None) -> int:
             )
             times["healpix_orm"].append(time.perf_counter() - t0)
             n_found.append(len(ids))
+            # The API's path: the centre already in ICRS degrees (no SkyCoord per query).
+            _cone_ranges_deg.cache_clear()
+            t0 = time.perf_counter()
+            ids_centre = set(
+                RadioComponent.objects.cone_search(
+                    ConeCentre(float(cra[k]), float(cdec[k])), radius_arcsec * u.arcsec
+                ).values_list("id", flat=True)
+            )
+            times["healpix_orm_centre"].append(time.perf_counter() - t0)
+            mismatches["orm_centre"] += ids_centre != ids
             qs = RadioComponent.objects.cone_search(c, radius_arcsec * u.arcsec).values_list(
                 "id", flat=True
             )
@@ -155,8 +180,9 @@ def main(argv=None) -> int:
             with connection.cursor() as cur:
                 t0 = time.perf_counter()
                 cur.execute(sql, params)
-                cur.fetchall()
+                sql_ids = {r[0] for r in cur.fetchall()}
                 times["healpix_sql"].append(time.perf_counter() - t0)
+                mismatches["sql"] += sql_ids != ids
                 if have_q3c:
                     t0 = time.perf_counter()
                     cur.execute(
@@ -193,11 +219,25 @@ def main(argv=None) -> int:
             row["healpix_orm_p50_over_q3c_p50"] = (
                 row["healpix_orm"]["p50_ms"] / row["q3c"]["p50_ms"]
             )
+        row["healpix_orm_p50_over_sql_p50"] = (
+            row["healpix_orm"]["p50_ms"] / row["healpix_sql"]["p50_ms"]
+        )
+        row["healpix_orm_centre_p50_over_sql_p50"] = (
+            row["healpix_orm_centre"]["p50_ms"] / row["healpix_sql"]["p50_ms"]
+        )
         row["scan_p50_over_healpix_orm_p50"] = row["scan"]["p50_ms"] / row["healpix_orm"]["p50_ms"]
         row["result_set_mismatches"] = mismatches
         results[f"{radius_arcsec:g}arcsec"] = row
         print(json.dumps({f"{radius_arcsec:g}arcsec": row}, indent=1))
+    worst = max(r["healpix_orm_p50_over_sql_p50"] for r in results.values())
+    worst_centre = max(r["healpix_orm_centre_p50_over_sql_p50"] for r in results.values())
     out = {
+        "summary": (
+            f"ORM cone search p50 within {worst:.2f}x of its SQL alone (SkyCoord centre; "
+            f"{worst_centre:.2f}x with the API's ConeCentre) at the worst radius; result sets "
+            f"identical to the SQL, Q3C and a full scan: "
+            f"{all(not any(r['result_set_mismatches'].values()) for r in results.values())}"
+        ),
         "benchmark": "cone search on PostgreSQL",
         "command": "python bench/cone_search.py",
         "rows": args.rows,

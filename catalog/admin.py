@@ -56,9 +56,13 @@ class SurveyAdmin(admin.ModelAdmin):
 
 @admin.register(models.Epoch)
 class EpochAdmin(admin.ModelAdmin):
-    list_display = ["survey", "name", "catalogue_version", "processed_at"]
-    list_filter = ["survey"]
-    readonly_fields = ["processed_at"]
+    # the pipeline state (issue 14): read-only here, moved only by catalog.pipeline
+    list_display = ["survey", "name", "state", "tiles_done", "tiles_total", "n_components",
+                    "n_without_candidates", "processed_at"]  # fmt: skip
+    list_filter = ["survey", "state"]
+    readonly_fields = ["state", "state_changed_at", "error", "model_version", "tile_order",
+                       "tiles_total", "tiles_done", "n_components", "n_predictions",
+                       "n_without_candidates", "identify_seconds", "processed_at"]  # fmt: skip
 
 
 @admin.register(models.RadioSource)
@@ -70,12 +74,16 @@ class RadioSourceAdmin(ReadOnlyScienceAdmin):
 
 @admin.register(models.RadioComponent)
 class RadioComponentAdmin(ReadOnlyScienceAdmin):
-    list_display = ["name", "epoch", "ra", "dec", "total_flux_mjy", "s_code", "is_science"]
-    list_filter = ["epoch", "s_code", "is_science"]
+    list_display = ["name", "epoch", "ra", "dec", "total_flux_mjy", "s_code", "is_science",
+                    "no_candidates"]  # fmt: skip
+    list_filter = ["epoch", "s_code", "is_science", "no_candidates"]
     list_select_related = ["epoch__survey"]
     search_fields = ["=name"]  # exact: a substring search would scan the table
     fieldsets = [
-        (None, {"fields": ["name", "epoch", "source", "ra", "dec", "hpx", "is_science"]}),
+        (
+            None,
+            {"fields": ["name", "epoch", "source", "ra", "dec", "hpx", "is_science", "no_candidates"]},
+        ),
         (
             "Fluxes and shape",
             {

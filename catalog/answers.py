@@ -13,7 +13,8 @@ probabilities come from the active classifier version unless one is named.
 Query budget (the API's detail/plain ratio depends on it): :func:`component_answer` runs a
 fixed number of queries whatever the number of candidates or labels — the component, its
 candidates (optical photometry, host prediction and class prediction joined in one query),
-its labels, its source's components, its other-epoch matches and their hosts (2) — and
+its labels, its source's components, its other-epoch matches, their hosts (2) and their
+epoch-diff entries — and
 :func:`host_rows` runs two per batch of components, so the host catalogue's pages and
 exports scale with rows, not with queries.
 
@@ -40,10 +41,9 @@ from .ingest.lou2023_testset import canonical_vlass_name
 from .models import Candidate, HostPrediction, Label, ModelVersion, RadioComponent
 from .relabel import ORIGIN_PRIORITY
 
-#: Two catalogue rows of different epochs are the same component within this radius: the
-#: VLASS QL astrometric scatter is ~0.5″ per epoch (Gordon et al. 2021 §6.1), so 2″ is >3σ
-#: of the difference of two epochs while far below the 2.5″ beam's neighbours.
-EPOCH_MATCH_ARCSEC = 2.0
+#: Two catalogue rows of different epochs are the same component within
+#: ``settings.RADIOHOST_EPOCH_MATCH_ARCSEC`` — the radius the epoch diff matches with
+#: (catalog.pipeline.diff), so the history and the diff agree.
 #: A J-name truncates the position to 0.01 s / 0.1″; a cone of this radius holds the row.
 NAME_LOOKUP_ARCSEC = 1.0
 #: Likelihoods are clamped below 1 in the SQL form of the field posterior so that a
@@ -187,15 +187,24 @@ class HostRow:
 
 @dataclass(frozen=True)
 class EpochEntry:
-    """The same sky position in one epoch: its component there and its host then."""
+    """The same sky position in one epoch: its component there and its host then.
+
+    ``change`` is the epoch diff's verdict for that component against the previous epoch
+    (``new``, ``changed``; None when unchanged or no diff was recorded), with its
+    ``host_changed`` / ``likelihood_moved`` flags.
+    """
 
     epoch_id: int
     survey: str
     epoch: str
+    epoch_state: str
     component_id: int
     component_name: str
     separation_arcsec: float
     host: HostRow
+    change: str | None = None
+    host_changed: bool | None = None
+    likelihood_moved: bool | None = None
 
 
 @dataclass
@@ -474,40 +483,66 @@ def host_rows(
 
 
 def epoch_history(component: RadioComponent, mv: ModelVersion | None) -> list[EpochEntry]:
-    """This position in every epoch of the component's survey, with the host found there.
+    """This position in every epoch of the component's survey, with the host found there and
+    what the epoch diff recorded (three queries).
 
-    Matched by position (within :data:`EPOCH_MATCH_ARCSEC`; VLASS names change between
-    epochs as the fitted position moves), nearest row per epoch, oldest epoch first.
+    Matched by position (within ``settings.RADIOHOST_EPOCH_MATCH_ARCSEC``, as the diff
+    matches; VLASS names change between epochs as the fitted position moves), nearest row
+    per epoch, oldest epoch first.
     """
     import astropy.units as u
-    from astropy.coordinates import SkyCoord
+    from django.conf import settings
 
+    from .models import EpochDiffEntry
+    from .spatial import ConeCentre
+
+    radius = getattr(settings, "RADIOHOST_EPOCH_MATCH_ARCSEC", 2.0)
     rows = list(
         RadioComponent.objects.filter(epoch__survey_id=component.epoch.survey_id)
-        .cone_search(
-            SkyCoord(component.ra * u.deg, component.dec * u.deg), EPOCH_MATCH_ARCSEC * u.arcsec
+        .cone_search(ConeCentre(component.ra, component.dec), radius * u.arcsec)
+        .order_by("epoch__observed_start", "epoch_id", "separation_arcsec")
+        .values(
+            "id",
+            "name",
+            "ra",
+            "dec",
+            "epoch_id",
+            "epoch__name",
+            "epoch__state",
+            "separation_arcsec",
         )
-        .order_by("epoch__observed_start", "epoch__name", "separation_arcsec")
-        .values("id", "name", "ra", "dec", "epoch_id", "epoch__name", "separation_arcsec")
     )
     nearest: dict[int, dict] = {}
     for r in rows:
         nearest.setdefault(r["epoch_id"], r)
     picked = list(nearest.values())
     hosts = host_rows(picked, mv)
+    changes = {
+        e["component_b_id"]: e
+        for e in EpochDiffEntry.objects.filter(component_b_id__in=[r["id"] for r in picked])
+        .order_by("diff__created_at")
+        .values("component_b_id", "kind", "host_changed", "likelihood_moved")
+    }
     survey = component.epoch.survey.name
-    return [
-        EpochEntry(
-            epoch_id=r["epoch_id"],
-            survey=survey,
-            epoch=r["epoch__name"],
-            component_id=r["id"],
-            component_name=r["name"],
-            separation_arcsec=float(r["separation_arcsec"]),
-            host=h,
+    out = []
+    for r, h in zip(picked, hosts, strict=True):
+        ch = changes.get(r["id"], {})
+        out.append(
+            EpochEntry(
+                epoch_id=r["epoch_id"],
+                survey=survey,
+                epoch=r["epoch__name"],
+                epoch_state=r["epoch__state"],
+                component_id=r["id"],
+                component_name=r["name"],
+                separation_arcsec=float(r["separation_arcsec"]),
+                host=h,
+                change=ch.get("kind"),
+                host_changed=ch.get("host_changed"),
+                likelihood_moved=ch.get("likelihood_moved"),
+            )
         )
-        for r, h in zip(picked, hosts, strict=True)
-    ]
+    return out
 
 
 def find_by_name(name: str, queryset=None) -> list[RadioComponent]:

@@ -67,11 +67,72 @@ class Epoch(models.Model):
         null=True, blank=True, help_text="When the host pipeline last finished this epoch."
     )
 
+    class State(models.TextChoices):
+        """Where the epoch is in the pipeline (catalog.pipeline.state moves it)."""
+
+        INGESTED = "ingested", "Ingested"
+        CANDIDATES_READY = "candidates_ready", "Candidates ready"
+        IDENTIFYING = "identifying", "Identifying"
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Failed"
+        NEEDS_CANDIDATES = "needs_candidates", "Needs candidates"
+
+    # The pipeline's honest state (issue 14): an epoch with no candidate at all is
+    # "needs candidates", never "processed"; counts are kept while tiles finish.
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.INGESTED, db_default="ingested"
+    )
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="", db_default="", help_text="Why it failed.")
+    model_version = models.ForeignKey(
+        "ModelVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The host method of the last identification run.",
+    )
+    tile_order = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="HEALPix order of the identification tiles."
+    )
+    tiles_total = models.PositiveIntegerField(default=0, db_default=0)
+    tiles_done = models.PositiveIntegerField(default=0, db_default=0)
+    n_components = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="Science components identified so far (with candidates)."
+    )
+    n_predictions = models.PositiveBigIntegerField(default=0, db_default=0)
+    n_without_candidates = models.PositiveIntegerField(
+        default=0,
+        db_default=0,
+        help_text="Science components with no optical candidate (flagged, not identified).",
+    )
+    identify_seconds = models.FloatField(
+        default=0.0, db_default=0.0, help_text="Summed tile wall time (s)."
+    )
+
     class Meta:
         constraints = [UniqueConstraint(fields=["survey", "name"], name="epoch_unique")]
 
     def __str__(self) -> str:
         return f"{self.survey.name} {self.name}"
+
+    @property
+    def progress(self) -> dict:
+        """State and counts for the API and pages (one dict, so every reader says the same)."""
+        return {
+            "state": self.state,
+            "state_changed_at": self.state_changed_at,
+            "tiles_done": self.tiles_done,
+            "tiles_total": self.tiles_total,
+            "tile_order": self.tile_order,
+            "components": self.n_components,
+            "predictions": self.n_predictions,
+            "without_candidates": self.n_without_candidates,
+            "seconds": self.identify_seconds,
+            "model_version": self.model_version_id,
+            "processed_at": self.processed_at,
+            "error": self.error,
+        }
 
 
 class RadioSource(Positioned):
@@ -173,6 +234,12 @@ class RadioComponent(Positioned, CiradaColumns):
         default=True,
         help_text="In the science sample (default Duplicate_flag < 2 and Quality_flag == 0).",
     )
+    no_candidates = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Set by the epoch pipeline: a science component with no optical candidate "
+        "(e.g. south of the optical catalogue's Dec limit); counted on its epoch, not identified.",
+    )
     extra = models.JSONField(
         default=dict,
         blank=True,
@@ -223,6 +290,29 @@ class OpticalSource(Positioned):
     e_z_mag = models.FloatField(null=True, blank=True, help_text="(mag).")
     y_mag = models.FloatField(null=True, blank=True, help_text="PS1 y (AB mag).")
     e_y_mag = models.FloatField(null=True, blank=True, help_text="(mag).")
+    # PS1 DR2 Kron magnitudes (the extended-source flux; seed §3.2 uses PSF and Kron colours)
+    g_kron_mag = models.FloatField(null=True, blank=True, help_text="PS1 g Kron (AB mag).")
+    e_g_kron_mag = models.FloatField(null=True, blank=True, help_text="(mag).")
+    r_kron_mag = models.FloatField(null=True, blank=True, help_text="PS1 r Kron (AB mag).")
+    e_r_kron_mag = models.FloatField(null=True, blank=True, help_text="(mag).")
+    i_kron_mag = models.FloatField(null=True, blank=True, help_text="PS1 i Kron (AB mag).")
+    e_i_kron_mag = models.FloatField(null=True, blank=True, help_text="(mag).")
+    z_kron_mag = models.FloatField(null=True, blank=True, help_text="PS1 z Kron (AB mag).")
+    e_z_kron_mag = models.FloatField(null=True, blank=True, help_text="(mag).")
+    y_kron_mag = models.FloatField(null=True, blank=True, help_text="PS1 y Kron (AB mag).")
+    e_y_kron_mag = models.FloatField(null=True, blank=True, help_text="(mag).")
+    n_detections = models.IntegerField(
+        null=True, blank=True, help_text="PS1 nDetections (single-epoch detections)."
+    )
+    quality_flag = models.IntegerField(null=True, blank=True, help_text="PS1 qualityFlag bits.")
+    cc_flags = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="AllWISE cc_flags (contamination/confusion, W1-W4).",
+    )
+    ext_flg = models.IntegerField(null=True, blank=True, help_text="AllWISE ext_flg (0-5).")
     w1_mag = models.FloatField(null=True, blank=True, help_text="AllWISE W1 (Vega mag).")
     e_w1_mag = models.FloatField(null=True, blank=True, help_text="(mag).")
     w2_mag = models.FloatField(null=True, blank=True, help_text="AllWISE W2 (Vega mag).")
@@ -237,6 +327,26 @@ class OpticalSource(Positioned):
 
     def __str__(self) -> str:
         return f"{self.catalogue}:{self.source_id}"
+
+
+class HarvestedTile(models.Model):
+    """A HEALPix tile whose optical catalogue was fetched (``harvest_optical_region``):
+    a re-run skips it, so an interrupted harvest resumes where it stopped."""
+
+    catalogue = models.CharField(max_length=16, choices=OpticalSource.Catalogue.choices)
+    order = models.PositiveSmallIntegerField(help_text="HEALPix order (nested).")
+    pixel = models.BigIntegerField(help_text="Nested HEALPix index at ``order``.")
+    n_rows = models.PositiveIntegerField(help_text="Rows the service returned.")
+    service = models.CharField(max_length=64, blank=True, help_text="e.g. MAST, VizieR II/389.")
+    fetched_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            UniqueConstraint(fields=["catalogue", "order", "pixel"], name="harvestedtile_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.catalogue} order {self.order} pixel {self.pixel}"
 
 
 class Candidate(models.Model):
@@ -491,3 +601,7 @@ class Cutout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey}/{self.band}: {self.path}"
+
+
+# The epoch pipeline's records (tiles, diffs, inbox files) live in their own module.
+from .models_pipeline import EpochDiff, EpochDiffEntry, EpochTile, InboxFile  # noqa: E402,F401

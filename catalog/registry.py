@@ -7,8 +7,6 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from ml.checkpoints import checkpoint_metadata
-
 from .models import ModelVersion
 
 
@@ -29,6 +27,10 @@ def register_checkpoint(
     Registering the same file twice is idempotent. ``activate`` retires the kind's
     current active version in the same transaction.
     """
+    # ml.checkpoints imports torch: only registering a file needs it, not the CPU workers
+    # that import this module for activate_version (issue 14).
+    from ml.checkpoints import checkpoint_metadata
+
     path = Path(path)
     meta = checkpoint_metadata(path)
     kind = kind or meta["kind"]

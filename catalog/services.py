@@ -14,7 +14,8 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy.wcs import WCS
 
-from .ingest.common import IngestReport, upsert
+from .geometry import sin_offsets
+from .ingest.common import IngestReport
 from .models import Candidate, Label, OpticalSource, RadioComponent
 
 # Seed §3.3: the radio cutout is 240×240 px at 1″/px (VLASS QL pixel scale) centred on
@@ -74,14 +75,19 @@ def candidate_offsets(
     ra, dec : sequence of float
         Candidate positions (deg).
     wcs : astropy.wcs.WCS, optional
-        The cutout's WCS (e.g. from its FITS header); default :func:`cutout_wcs`.
+        The cutout's WCS (e.g. from its FITS header); default the frame of
+        :func:`cutout_wcs`, computed in closed form (:func:`catalog.geometry.sin_offsets`).
 
     Returns
     -------
     dx, dy, distance : numpy.ndarray
         Offsets along columns and rows and their Euclidean length (px).
     """
-    w = wcs if wcs is not None else cutout_wcs(center_ra, center_dec)
+    if wcs is None:
+        # the default frame in closed form, the same numbers as the set-based join
+        # (catalog.geometry; equal to cutout_wcs's to 1e-6 px, tests/catalog/test_candidates.py)
+        return sin_offsets(center_ra, center_dec, ra, dec, scale_arcsec=CUTOUT_SCALE_ARCSEC)
+    w = wcs
     x, y = w.all_world2pix(np.asarray(ra, float), np.asarray(dec, float), 0)
     x0, y0 = w.all_world2pix(np.array([center_ra]), np.array([center_dec]), 0)
     dx, dy = x - x0[0], y - y0[0]
@@ -149,18 +155,20 @@ def upsert_candidates(
     wcs: WCS | None = None,
 ) -> dict[tuple, int]:
     """Create/update the component's candidates with their cutout-frame geometry."""
+    from .candidate_writer import write_candidates
+
     dx, dy, d = candidate_offsets(component.ra, component.dec, ra, dec, wcs=wcs)
-    rows = [
-        {
-            "component_id": component.pk,
-            "optical_source_id": int(pk),
-            "dx_px": float(a),
-            "dy_px": float(b),
-            "distance_px": float(c),
-        }
-        for pk, a, b, c in zip(optical_pks, dx, dy, d, strict=True)
-    ]
-    return upsert(Candidate, rows, keys=("component_id", "optical_source_id"), report=report)
+    pks = np.asarray(optical_pks, np.int64)
+    if len(np.unique(pks)) != len(pks):
+        raise ValueError(f"upsert_candidates: an optical source twice for {component}")
+    # the same writer as the set-based join (catalog.candidates)
+    write_candidates(np.full(len(pks), component.pk), pks, dx, dy, d, report)
+    return {
+        (component.pk, o): pk
+        for pk, o in Candidate.objects.filter(
+            component=component, optical_source_id__in=pks.tolist()
+        ).values_list("pk", "optical_source_id")
+    }
 
 
 LABEL_FIELDS = (

@@ -14,12 +14,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
+from typing import NamedTuple
 
 import astropy.units as u
 import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy_healpix import HEALPix
+
+try:  # the C routine behind astropy_healpix.core.healpix_cone_search, without Quantities
+    from astropy_healpix._core import healpix_cone_search as _c_cone_search
+except ImportError:  # pragma: no cover - a future astropy-healpix may move it
+    _c_cone_search = None
 
 HPX_ORDER = 29
 HPX_NSIDE = 2**HPX_ORDER
@@ -73,7 +79,10 @@ def hpx_index(ra_deg, dec_deg) -> np.ndarray:
 
 def cone_order(radius: u.Quantity) -> int:
     """The HEALPix order at which a cone of ``radius`` is covered by pixels."""
-    r_deg = radius.to_value(u.deg)
+    return _cone_order_deg(float(radius.to_value(u.deg)))
+
+
+def _cone_order_deg(r_deg: float) -> int:
     if r_deg <= 0:
         return HPX_ORDER
     # Pixel size at order k is ~ sqrt(4π/(12·4^k)) rad = 58.6°/2^k.
@@ -95,13 +104,43 @@ def merge_ranges(pixels: Iterable[int], order: int) -> list[tuple[int, int]]:
     return out
 
 
-def cone_ranges(coord: SkyCoord, radius: u.Quantity) -> list[tuple[int, int]]:
+class ConeCentre(NamedTuple):
+    """A cone centre already in ICRS degrees: what the API parses, without building a
+    ``SkyCoord`` per query (its construction and frame check were most of a cone search's
+    Python time, bench/cone_search.py)."""
+
+    ra: float
+    dec: float
+
+
+def icrs_degrees(coord: SkyCoord | ConeCentre) -> tuple[float, float]:
+    """(ra, dec) in ICRS degrees of a scalar ``SkyCoord`` (any frame) or a ``ConeCentre``."""
+    if isinstance(coord, ConeCentre):
+        return float(coord.ra), float(coord.dec)
+    if not isinstance(coord, SkyCoord) or not coord.isscalar:
+        raise ValueError("cone_search: coord must be a scalar SkyCoord or a ConeCentre")
+    # Already ICRS (SkyCoord's default frame): read it; a frame transform, even the
+    # identity, costs a millisecond.
+    icrs = coord if coord.frame.name == "icrs" else coord.icrs
+    return float(icrs.ra.deg), float(icrs.dec.deg)
+
+
+def cone_ranges(coord: SkyCoord | ConeCentre, radius: u.Quantity) -> list[tuple[int, int]]:
     """Half-open order-29 index ranges covering the cone (a superset: prefilter only)."""
-    order = cone_order(radius)
-    icrs = coord.icrs
-    hp = _healpix(order)
+    ra, dec = icrs_degrees(coord)
+    return _cone_ranges_deg(ra, dec, float(radius.to_value(u.deg)))
+
+
+@lru_cache(maxsize=4096)
+def _cone_ranges_deg(ra: float, dec: float, r_deg: float) -> list[tuple[int, int]]:
+    # Cached: an API client paging through one cone (count, then each page) asks for the
+    # same ranges again. Callers must not mutate the returned list.
+    order = _cone_order_deg(r_deg)
     # A hair of padding so a pixel that only grazes the boundary is never lost
     # to rounding inside the overlap test; the exact check removes the extras.
-    r = radius * (1 + 1e-9) + 1e-9 * u.deg
-    pix = hp.cone_search_lonlat(icrs.ra, icrs.dec, r)
-    return merge_ranges(pix, order)
+    r = r_deg * (1 + 1e-9) + 1e-9
+    if _c_cone_search is not None:
+        pix = _c_cone_search(ra, dec, r, 2**order, "nested")
+    else:
+        pix = _healpix(order).cone_search_lonlat(ra * u.deg, dec * u.deg, r * u.deg)
+    return merge_ranges(pix.tolist(), order)

@@ -115,6 +115,17 @@ MEDIA_ROOT = RADIOHOST_MEDIA_ROOT
 # many expert labels have arrived since the last refit.
 RADIOHOST_RETRAIN_MIN_RELABELS = env.int("RADIOHOST_RETRAIN_MIN_RELABELS", default=20)
 MEDIA_URL = "media/"
+# The epoch pipeline (catalog.pipeline, issue 14).
+# HEALPix order of the identification tiles (3: ~5,400 VLASS components, ~4 s per tile).
+RADIOHOST_TILE_ORDER = env.int("RADIOHOST_TILE_ORDER", default=3)
+# New CIRADA component catalogues are picked up from here by beat (scan_inbox); empty = off.
+RADIOHOST_INBOX_DIR = env("RADIOHOST_INBOX_DIR", default="")
+# Components of two epochs are the same source within this radius (arcsec): 3σ of the
+# difference of two VLASS QL positions, each good to ~1″ (Gordon et al. 2021 §5; the same
+# 1″ as ml.crossmatch.SIGMA_SINGLE_ARCSEC): 3·√2·1″ ≈ 4.2″ (a 2-D miss rate of ~1 %).
+RADIOHOST_EPOCH_MATCH_ARCSEC = env.float("RADIOHOST_EPOCH_MATCH_ARCSEC", default=4.2)
+# A matched component's best-candidate likelihood "moved" when it changed by more than this.
+RADIOHOST_DIFF_LIKELIHOOD_MOVED = env.float("RADIOHOST_DIFF_LIKELIHOOD_MOVED", default=0.2)
 # Pages (pages app): sign-in for curators; rendered overlays and cutouts go through
 # Django's storage API (default: the media root), so a shared store works across hosts.
 LOGIN_URL = "login"
@@ -134,12 +145,29 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        # Basic auth that refuses NUL bytes and stops hashing after repeated failures.
+        "catalog.api.auth.ThrottledBasicAuthentication",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Keyset pages (page 10,000 costs what page 1 does); ?limit= capped at 1000.
+    "DEFAULT_PAGINATION_CLASS": "catalog.api.pagination.KeysetPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "catalog.api.auth.AnonThrottle",
+        "catalog.api.auth.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("RADIOHOST_THROTTLE_ANON", default="600/min"),
+        "user": env("RADIOHOST_THROTTLE_USER", default="3000/min"),
+    },
 }
+# Failed logins per client address and per username within the window, then 429 without
+# hashing the password (catalog/api/auth.py).
+RADIOHOST_LOGIN_FAILURES = env.int("RADIOHOST_LOGIN_FAILURES", default=10)
+RADIOHOST_LOGIN_WINDOW_S = env.int("RADIOHOST_LOGIN_WINDOW_S", default=300)
+# Throttle and failed-login counters live here: a shared cache (redis://…) when several
+# processes or hosts serve the API, else each process counts alone.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://radiohost")}
 SPECTACULAR_SETTINGS = {
     "TITLE": "radiohost API",
     "DESCRIPTION": "Radio components, optical candidates, labels and host predictions.",
@@ -147,6 +175,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Response schemas state which fields may be absent or null, as the responses do.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "catalog.api.schema.add_error_responses",
+    ],
 }
 
 # --- Celery (read by radiohost_site/celery.py with the CELERY_ namespace)
@@ -161,13 +196,38 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
 # Training and evaluation go to the GPU worker (docker-compose "worker-gpu"); exact names
 # are matched before the glob. On a CPU-only machine, run one worker on both queues.
+# Crash safety (issue 14). Tasks are acknowledged late, so a message stays in the broker until
+# its task finished. On Redis an unacknowledged message is handed out again once it is older
+# than ``visibility_timeout`` (kombu's default is 3,600 s: a SIGKILLed worker's tile then sat
+# for an hour, and every task longer than that ran twice at once), found by a sweep that by
+# default runs only every 10 s x 10 = 100 s. Here: 300 s, above a tile's hard time limit
+# (RADIOHOST_TILE_SOFT_LIMIT_S + 60 s) so a running tile is never handed out twice, and a
+# sweep every 10 s -- a killed worker's tile is back on the queue within ~5 min 10 s.
+# RabbitMQ redelivers at once when the connection drops. Longer tasks (an epoch's diff,
+# training on the gpu queue) outlive the timeout: they hold a PostgreSQL advisory lock for
+# their whole run, so a redelivered copy backs off instead of running beside the first
+# (README "Crash safety").
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
+# A tile is seconds to a minute of work (catalog.pipeline.tiles); the limit catches a hung one.
+RADIOHOST_TILE_SOFT_LIMIT_S = env.int("RADIOHOST_TILE_SOFT_LIMIT_S", default=180)
 CELERY_TASK_ROUTES = {
     "workers.tasks.train_host_model": {"queue": "gpu"},
     "workers.tasks.evaluate_host_model": {"queue": "gpu"},
+    "workers.tasks.identify_tile_cnn": {"queue": "gpu"},
     "workers.tasks.*": {"queue": "cpu"},
 }
 
-# --- production hardening (manage.py check --deploy passes when DEBUG is off)
+# --- production hardening (manage.py check --deploy passes when DEBUG is off, and fails
+# with radiohost.E001 on a weak SECRET_KEY: catalog/checks.py).
+# Behind TLS: the proxy (nginx, a load balancer) terminates HTTPS and must set
+# X-Forwarded-Proto: https, and strip any client-sent copy of it; Django then treats the
+# request as secure (SECURE_PROXY_SSL_HEADER) and redirects plain HTTP to HTTPS
+# (SECURE_SSL_REDIRECT, on by default; set SECURE_SSL_REDIRECT=0 only when the proxy
+# already redirects). See README "Deployment behind TLS".
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

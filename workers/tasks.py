@@ -58,48 +58,169 @@ def identify_hosts(self, component_ids: list[int], model_version_id: int | None 
     return identify_components(component_ids, mv)
 
 
-@shared_task(**TASK_OPTS, queue="cpu")
-def process_epoch(self, epoch_id: int) -> dict:
-    """Identify hosts for an epoch's science components that have candidates, then mark it done."""
-    from catalog.models import RadioComponent
-
-    ids = list(
-        RadioComponent.objects.filter(epoch_id=epoch_id, is_science=True, candidates__isnull=False)
-        .distinct()
-        .values_list("id", flat=True)
-    )
-    n = identify_hosts.run(ids) if ids else 0
-    name = mark_epoch_processed.run(epoch_id)
-    return {"epoch": name, "components": len(ids), "predictions": n}
+def _busy_countdown() -> float:
+    """Seconds before a duplicate delivery looks again: well inside the broker's visibility
+    timeout, so the retried message is never itself restored as unacknowledged."""
+    return max(1.0, min(30.0, settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] / 4))
 
 
 @shared_task(**TASK_OPTS, queue="cpu")
-def mark_epoch_processed(self, epoch_id: int) -> str:
-    from catalog.models import Epoch
+def process_epoch(
+    self, epoch_id: int, force: bool = False, resume: bool = False, queue: str | None = None
+) -> dict:
+    """Plan an epoch into HEALPix tiles and send their chord (:mod:`workers.pipeline`).
 
-    n = Epoch.objects.filter(pk=epoch_id).update(processed_at=timezone.now())
-    if n == 0:
-        raise ValueError(f"mark_epoch_processed: no epoch with id {epoch_id}")
-    return str(Epoch.objects.get(pk=epoch_id))
+    Returns at once with the plan; the chord's callback (:func:`finish_epoch`) marks the epoch
+    processed when every tile succeeded. An epoch with no candidate at all ends here in
+    ``needs_candidates``.
+    """
+    from catalog.pipeline.inbox import epoch_settled
+
+    from .pipeline import launch
+
+    out = launch(epoch_id, force=force, resume=resume, queue=queue)
+    if out["action"] == "needs_candidates":
+        epoch_settled(epoch_id)
+    return out
+
+
+@shared_task(
+    **TASK_OPTS,
+    queue="cpu",
+    max_retries=None,
+    soft_time_limit=settings.RADIOHOST_TILE_SOFT_LIMIT_S,
+    time_limit=settings.RADIOHOST_TILE_SOFT_LIMIT_S + 60,
+)
+def identify_tile(self, tile_id: int) -> dict:
+    """Identify one tile with the catalogue method; a duplicate delivery waits its turn."""
+    from django.db import InterfaceError, OperationalError
+
+    from catalog.pipeline.tile import TileBusy, run_tile
+
+    try:
+        return run_tile(tile_id, worker=self.request.hostname or "")
+    except TileBusy as exc:
+        raise self.retry(exc=exc, countdown=_busy_countdown()) from exc
+    except (OperationalError, InterfaceError) as exc:  # database restart: transient
+        if self.request.retries >= 5:
+            raise
+        raise self.retry(exc=exc, countdown=_busy_countdown()) from exc
+
+
+@shared_task(
+    **TASK_OPTS,
+    queue="gpu",
+    max_retries=None,
+    soft_time_limit=settings.RADIOHOST_TILE_SOFT_LIMIT_S,
+    time_limit=settings.RADIOHOST_TILE_SOFT_LIMIT_S + 60,
+)
+def identify_tile_cnn(self, tile_id: int) -> dict:
+    """Identify one tile with the active CNN checkpoint (``ml.inference.HostEngine``)."""
+    from catalog.pipeline.cnn import run_tile_cnn
+    from catalog.pipeline.tile import TileBusy
+
+    try:
+        return run_tile_cnn(tile_id, worker=self.request.hostname or "")
+    except TileBusy as exc:
+        raise self.retry(exc=exc, countdown=_busy_countdown()) from exc
+
+
+@shared_task(**TASK_OPTS, queue="cpu", max_retries=None)
+def finish_epoch(self, epoch_id: int) -> dict:
+    """Chord callback: mark processed only when every tile is done, then the epoch diff.
+
+    A callback that finds a tile not done (a duplicate delivery counted twice) waits for it;
+    one that finds a failed tile marks the epoch failed.
+    """
+    from catalog.pipeline import epoch as pipeline
+    from catalog.pipeline.diff import diff_previous
+    from catalog.pipeline.inbox import epoch_settled
+    from catalog.pipeline.locks import FINISH, advisory_lock
+
+    with advisory_lock(FINISH, epoch_id) as got:
+        if not got:
+            raise self.retry(countdown=_busy_countdown())
+        out = pipeline.finish(epoch_id)
+        if not out["complete"]:
+            if out["failed"]:
+                pipeline.fail(epoch_id, "identification failed:")
+                epoch_settled(epoch_id)
+                return out
+            if self.request.retries >= 120:
+                raise RuntimeError(f"epoch {epoch_id}: {out['pending']} tiles never finished")
+            raise self.retry(countdown=_busy_countdown())
+        diff = diff_previous(epoch_id)
+        out["diff"] = diff.summary if diff is not None else None
+        epoch_settled(epoch_id)
+    return out
+
+
+@shared_task(**TASK_OPTS, queue="cpu")
+def epoch_failed(self, epoch_id: int, *args) -> None:
+    """Errback of the epoch chord: a tile task failed for good."""
+    from catalog.pipeline import epoch as pipeline
+    from catalog.pipeline.inbox import epoch_settled
+
+    pipeline.fail(epoch_id, "a tile task failed:")
+    epoch_settled(epoch_id)
 
 
 @shared_task(**TASK_OPTS, queue="cpu")
 def process_new_epochs(self) -> list[int]:
-    """Beat entry point: the VLASS epochs whose components arrived but were never processed.
+    """Beat entry point: epochs that are ingested or have candidates ready and were never
+    identified, plus "needs candidates" epochs whose candidates have since been built.
 
-    Returns their ids; each is processed by :func:`process_epoch` (host identification,
-    then marked processed).
+    Never an epoch that is identifying (its chord is running), processed or failed (an
+    operator re-runs those with ``manage.py process_epoch``), nor one an inbox file is still
+    walking through its steps.
     """
-    from catalog.models import Epoch
+    from django.db.models import Exists, OuterRef
 
+    from catalog.models import Candidate, Epoch, InboxFile, RadioComponent
+
+    busy_inbox = InboxFile.objects.filter(
+        state__in=[InboxFile.State.NEW, InboxFile.State.INGESTED, InboxFile.State.CANDIDATES]
+    ).values("epoch")
+    revived = Epoch.objects.alias(
+        has_candidates=Exists(Candidate.objects.filter(component__epoch=OuterRef("pk")))
+    ).filter(state=Epoch.State.NEEDS_CANDIDATES, has_candidates=True)
+    revived.update(state=Epoch.State.CANDIDATES_READY, state_changed_at=timezone.now())
     pending = list(
-        Epoch.objects.filter(processed_at__isnull=True, components__isnull=False)
-        .distinct()
+        Epoch.objects.filter(
+            Exists(RadioComponent.objects.filter(epoch=OuterRef("pk"))),
+            state__in=[Epoch.State.INGESTED, Epoch.State.CANDIDATES_READY],
+        )
+        .exclude(pk__in=busy_inbox)
+        .order_by("pk")
         .values_list("id", flat=True)
     )
     for epoch_id in pending:
         process_epoch.delay(epoch_id)
     return pending
+
+
+@shared_task(**TASK_OPTS, queue="cpu")
+def scan_inbox(self) -> list[int]:
+    """Beat entry point: new CIRADA component catalogues in ``RADIOHOST_INBOX_DIR``; each new
+    file is recorded once and walked through ingest -> candidates -> process -> diff."""
+    from catalog.pipeline.inbox import scan
+
+    ids = scan()
+    for inbox_id in ids:
+        process_inbox_file.delay(inbox_id)
+    return ids
+
+
+@shared_task(**TASK_OPTS, queue="cpu")
+def process_inbox_file(self, inbox_id: int, queue: str | None = None) -> dict:
+    """Ingest and build candidates for one inbox file (each step recorded), then send the
+    epoch's chord; a file another worker is walking is left to it."""
+    from catalog.pipeline.inbox import prepare
+
+    out = prepare(inbox_id)
+    if out.get("epoch_id") is not None and out["next"] == "process":
+        out["process"] = process_epoch.run(out["epoch_id"], queue=queue)
+    return out
 
 
 @shared_task(**TASK_OPTS, queue="cpu")
@@ -132,6 +253,18 @@ def train_host_model(
     ``name``: a model of that name already registered (a retried or repeated task) is
     returned without training again; retraining takes a new name.
     """
+    from catalog.pipeline.locks import GPU_TASK, advisory_lock, stable_id
+
+    # Training outlives the Redis visibility timeout, so the broker may hand this message to a
+    # second worker while the first still trains: the lock keyed by the model's name makes
+    # that copy wait (and then find the model registered) instead of training beside it.
+    with advisory_lock(GPU_TASK, stable_id(f"train:{name}")) as got:
+        if not got:
+            raise self.retry(countdown=_busy_countdown(), max_retries=None)
+        return _train_host_model(config, name, n_fields, activate)
+
+
+def _train_host_model(config: str, name: str, n_fields: int | None, activate: bool) -> int:
     from catalog.models import ModelVersion
     from catalog.registry import register_checkpoint
     from ml.evaluation.norris71_model import train_checkpoint
@@ -158,13 +291,17 @@ def evaluate_host_model(self, model_version_id: int) -> dict:
     """Score a registered host identifier on the real Norris-71 fields; the figures are
     stored in ``ModelVersion.metrics["norris71"]`` (a re-run overwrites them) and returned."""
     from catalog.models import ModelVersion
+    from catalog.pipeline.locks import GPU_TASK, advisory_lock, stable_id
     from catalog.registry import checkpoint_file
     from ml.evaluation.norris71 import checkpoint_summary
 
-    mv = ModelVersion.objects.get(pk=model_version_id)
-    summary = checkpoint_summary(str(checkpoint_file(mv)), Path(settings.RADIOHOST_DATA_DIR))
-    mv.metrics = {**mv.metrics, "norris71": summary}
-    mv.save(update_fields=["metrics"])
+    with advisory_lock(GPU_TASK, stable_id(f"evaluate:{model_version_id}")) as got:
+        if not got:  # a redelivered copy while the first still evaluates (see train_host_model)
+            raise self.retry(countdown=_busy_countdown(), max_retries=None)
+        mv = ModelVersion.objects.get(pk=model_version_id)
+        summary = checkpoint_summary(str(checkpoint_file(mv)), Path(settings.RADIOHOST_DATA_DIR))
+        mv.metrics = {**mv.metrics, "norris71": summary}
+        mv.save(update_fields=["metrics"])
     return summary
 
 

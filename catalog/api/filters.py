@@ -4,66 +4,81 @@ from __future__ import annotations
 
 import astropy.units as u
 import django_filters
-from astropy.coordinates import SkyCoord
-from rest_framework.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 
-from catalog.models import Label, OpticalSource, RadioComponent
+from catalog import answers
+from catalog.models import HostPrediction, Label, OpticalSource, RadioComponent
+from catalog.spatial import ConeCentre
 
-MAX_RADIUS_ARCSEC = 3600.0
-
-
-def parse_cone(params) -> tuple[SkyCoord, u.Quantity] | None:
-    """Read ``ra``, ``dec`` (deg) and ``radius_arcsec`` from query params; None if absent."""
-    keys = ("ra", "dec", "radius_arcsec")
-    given = [k for k in keys if params.get(k) not in (None, "")]
-    if not given:
-        return None
-    missing = [k for k in keys if k not in given]
-    if missing:
-        raise ValidationError(
-            {k: "required with a cone search (ra, dec, radius_arcsec)" for k in missing}
-        )
-    values = {}
-    for k in keys:
-        try:
-            values[k] = float(params[k])
-        except (TypeError, ValueError):
-            raise ValidationError({k: f"not a number: {params[k]!r}"}) from None
-    if not (0 <= values["ra"] < 360):
-        raise ValidationError({"ra": "must be in [0, 360) deg"})
-    if not (-90 <= values["dec"] <= 90):
-        raise ValidationError({"dec": "must be in [-90, 90] deg"})
-    if not (0 < values["radius_arcsec"] <= MAX_RADIUS_ARCSEC):
-        raise ValidationError({"radius_arcsec": f"must be in (0, {MAX_RADIUS_ARCSEC:g}] arcsec"})
-    coord = SkyCoord(values["ra"] * u.deg, values["dec"] * u.deg, frame="icrs")
-    return coord, values["radius_arcsec"] * u.arcsec
+from . import params
 
 
 class ConeFilterSet(django_filters.FilterSet):
-    """Adds ``?ra=&dec=&radius_arcsec=`` to a positioned model's filters."""
+    """``?ra=&dec=&radius_arcsec=`` or ``?pos=&radius_arcsec=`` (decimal or sexagesimal)."""
 
-    ra = django_filters.NumberFilter(method="_noop", help_text="Cone centre RA, ICRS (deg).")
-    dec = django_filters.NumberFilter(method="_noop", help_text="Cone centre Dec, ICRS (deg).")
-    radius_arcsec = django_filters.NumberFilter(method="_noop", help_text="Cone radius (arcsec).")
+    ra = django_filters.CharFilter(
+        method="_noop", help_text="Cone centre RA, ICRS: degrees or sexagesimal hours (03:32:00)."
+    )
+    dec = django_filters.CharFilter(
+        method="_noop", help_text="Cone centre Dec, ICRS: degrees or sexagesimal (-27:48:00)."
+    )
+    pos = django_filters.CharFilter(
+        method="_noop", help_text="Cone centre as typed: '53.0 -27.8' or '03:32:00 -27:48:00'."
+    )
+    radius_arcsec = django_filters.NumberFilter(
+        method="_noop", help_text=f"Cone radius (arcsec), at most {params.MAX_RADIUS_ARCSEC:g}."
+    )
 
     def _noop(self, queryset, name, value):
         return queryset
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        cone = parse_cone(self.data)
+        cone = params.parse_cone(self.data)
         if cone is not None:
-            queryset = queryset.cone_search(*cone).order_by("separation_arcsec")
+            ra, dec, radius = cone
+            queryset = queryset.cone_search(ConeCentre(ra, dec), radius * u.arcsec).order_by(
+                "separation_arcsec", "id"
+            )
         return queryset
 
 
 class RadioComponentFilter(ConeFilterSet):
     survey = django_filters.CharFilter(field_name="epoch__survey__name")
     epoch = django_filters.CharFilter(field_name="epoch__name")
+    name = django_filters.CharFilter(
+        method="_name",
+        help_text="CIRADA name, bare J-name, or the seed's spelling without leading zeros.",
+    )
+    is_science = django_filters.BooleanFilter()
 
     class Meta:
         model = RadioComponent
-        fields = ["name", "s_code", "is_science", "source"]
+        fields = ["s_code", "source"]
+
+    def _name(self, queryset, name, value):
+        return queryset.filter(pk__in=[c.pk for c in answers.find_by_name(value)])
+
+
+class HostFilter(RadioComponentFilter):
+    """Host catalogue filters: the component's, plus whether a host / prime host exists."""
+
+    has_host = django_filters.BooleanFilter(
+        method="_host", help_text="Components with (true) or without (false) a scored candidate."
+    )
+    is_prime = django_filters.BooleanFilter(method="_host", help_text="Best candidate is prime.")
+    is_positive = django_filters.BooleanFilter(
+        method="_host", help_text="Best candidate is positive (likelihood > 0.5)."
+    )
+
+    def _host(self, queryset, name, value):
+        mv = getattr(self.request, "_radiohost_versions", {}).get("model_version")
+        best = HostPrediction.objects.filter(
+            candidate__component=OuterRef("pk"), model_version=mv, rank=1
+        )
+        if name != "has_host":
+            best = best.filter(**{name: True})
+        return queryset.filter(Exists(best)) if value else queryset.exclude(Exists(best))
 
 
 class OpticalSourceFilter(ConeFilterSet):

@@ -1,8 +1,18 @@
+"""API serializers. The component answer's parts mirror :mod:`catalog.answers`'s dataclasses
+field by field, so the OpenAPI schema states exactly what the responses hold."""
+
+from __future__ import annotations
+
 from rest_framework import serializers
 
+from catalog.answers import PHOTOMETRY
+from catalog.labelling import can_see_labellers
 from catalog.models import (
     Candidate,
     ClassPrediction,
+    Epoch,
+    EpochDiff,
+    EpochDiffEntry,
     HostPrediction,
     Label,
     ModelVersion,
@@ -12,7 +22,12 @@ from catalog.models import (
 
 
 class SeparationMixin(serializers.Serializer):
-    separation_arcsec = serializers.FloatField(read_only=True, required=False)
+    separation_arcsec = serializers.SerializerMethodField(
+        help_text="Distance from the cone centre (arcsec); null outside a cone search."
+    )
+
+    def get_separation_arcsec(self, obj) -> float | None:
+        return getattr(obj, "separation_arcsec", None)
 
 
 class RadioComponentSerializer(SeparationMixin, serializers.ModelSerializer):
@@ -38,40 +53,253 @@ class CandidateSerializer(serializers.ModelSerializer):
         fields = "__all__"
 
 
+class ModelVersionRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CandidateAnswerSerializer(serializers.Serializer):
+    """A ranked candidate (catalog.answers.CandidateAnswer)."""
+
+    candidate_id = serializers.IntegerField()
+    optical_id = serializers.IntegerField()
+    catalogue = serializers.CharField()
+    source_id = serializers.CharField()
+    ra = serializers.FloatField(help_text="ICRS (deg).")
+    dec = serializers.FloatField(help_text="ICRS (deg).")
+    separation_arcsec = serializers.FloatField(help_text="From the component (arcsec).")
+    dx_px = serializers.FloatField(help_text="Cutout column offset (px, 1″/px).")
+    dy_px = serializers.FloatField(help_text="Cutout row offset (px, 1″/px).")
+    likelihood = serializers.FloatField(allow_null=True, help_text="Host likelihood (seed §4.2).")
+    rank = serializers.IntegerField(allow_null=True)
+    is_positive = serializers.BooleanField(allow_null=True)
+    is_prime = serializers.BooleanField(allow_null=True)
+    reliability = serializers.FloatField(
+        allow_null=True, help_text="Per-field posterior P(this is the host)."
+    )
+    p_galaxy = serializers.FloatField(allow_null=True)
+    p_qso = serializers.FloatField(allow_null=True)
+    p_star = serializers.FloatField(allow_null=True)
+    for _f in PHOTOMETRY:
+        locals()[_f] = serializers.FloatField(allow_null=True, help_text="(mag)")
+    del _f
+
+    def to_representation(self, obj):
+        data = {k: getattr(obj, k) for k in self.fields if not k.endswith("_mag")}
+        data.update(obj.photometry)
+        return data
+
+
+class LabelAnswerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    origin = serializers.CharField()
+    host_id = serializers.IntegerField(allow_null=True)
+    host_ra = serializers.FloatField(allow_null=True)
+    host_dec = serializers.FloatField(allow_null=True)
+    no_host = serializers.BooleanField()
+    consensus_level = serializers.FloatField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    author = serializers.CharField(allow_null=True, help_text="Username; curators only.")
+    author_name = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    supersedes_id = serializers.IntegerField(allow_null=True)
+    is_current = serializers.BooleanField()
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        if obj.origin == Label.Origin.EXPERT and not can_see_labellers(
+            getattr(self.context.get("request"), "user", None)
+        ):
+            data["author"] = None
+            data["author_name"] = ""
+        return data
+
+
+class HostRowSerializer(serializers.Serializer):
+    """A host-catalogue row (catalog.answers.HostRow) with its component's identity."""
+
+    component_id = serializers.IntegerField()
+    component_name = serializers.CharField()
+    component_ra = serializers.FloatField(help_text="ICRS (deg).")
+    component_dec = serializers.FloatField(help_text="ICRS (deg).")
+    survey = serializers.CharField()
+    epoch = serializers.CharField()
+    model_version_id = serializers.IntegerField(allow_null=True)
+    optical_id = serializers.IntegerField(allow_null=True)
+    catalogue = serializers.CharField(allow_null=True)
+    source_id = serializers.CharField(allow_null=True)
+    ra = serializers.FloatField(allow_null=True, help_text="Host RA, ICRS (deg).")
+    dec = serializers.FloatField(allow_null=True, help_text="Host Dec, ICRS (deg).")
+    separation_arcsec = serializers.FloatField(allow_null=True, help_text="Host ↔ component.")
+    likelihood = serializers.FloatField(allow_null=True)
+    reliability = serializers.FloatField(allow_null=True)
+    is_positive = serializers.BooleanField(allow_null=True)
+    is_prime = serializers.BooleanField(allow_null=True)
+    n_candidates = serializers.IntegerField()
+    cone_separation_arcsec = serializers.FloatField(
+        allow_null=True, help_text="Component ↔ cone centre (arcsec); null outside a cone."
+    )
+
+
+class EpochEntrySerializer(serializers.Serializer):
+    epoch_id = serializers.IntegerField()
+    survey = serializers.CharField()
+    epoch = serializers.CharField()
+    epoch_state = serializers.CharField()
+    component_id = serializers.IntegerField()
+    component_name = serializers.CharField()
+    separation_arcsec = serializers.FloatField()
+    change = serializers.CharField(
+        allow_null=True, help_text="Epoch diff vs the previous epoch: new, changed or null."
+    )
+    host_changed = serializers.BooleanField(allow_null=True)
+    likelihood_moved = serializers.BooleanField(allow_null=True)
+    host_optical_id = serializers.IntegerField(allow_null=True, source="host.optical_id")
+    host_likelihood = serializers.FloatField(allow_null=True, source="host.likelihood")
+    host_reliability = serializers.FloatField(allow_null=True, source="host.reliability")
+
+
+class SourceComponentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    ra = serializers.FloatField()
+    dec = serializers.FloatField()
+    total_flux_mjy = serializers.FloatField(allow_null=True)
+    peak_flux_mjy = serializers.FloatField(allow_null=True)
+
+
+class SourceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    origin = serializers.CharField()
+    ra = serializers.FloatField()
+    dec = serializers.FloatField()
+    morphology = serializers.CharField(allow_blank=True)
+    components = SourceComponentSerializer(many=True)
+
+
+class ComponentDetailSerializer(RadioComponentSerializer):
+    """The whole answer for a component in one call (catalog.answers.ComponentAnswer)."""
+
+    model_version = ModelVersionRefSerializer(allow_null=True, read_only=True)
+    classifier_version = ModelVersionRefSerializer(allow_null=True, read_only=True)
+    host = CandidateAnswerSerializer(allow_null=True, read_only=True)
+    candidates = CandidateAnswerSerializer(many=True, read_only=True)
+    label = LabelAnswerSerializer(allow_null=True, read_only=True)
+    labels = LabelAnswerSerializer(many=True, read_only=True)
+    source_detail = SourceSerializer(allow_null=True, read_only=True)
+    epochs = EpochEntrySerializer(many=True, read_only=True)
+
+    class Meta(RadioComponentSerializer.Meta):
+        pass
+
+    def to_representation(self, answer):
+        ctx = self.context
+        data = RadioComponentSerializer(context=ctx).to_representation(answer.component)
+        data["model_version"] = (
+            None
+            if answer.model_version is None
+            else {"id": answer.model_version.pk, "name": answer.model_version.name}
+        )
+        data["classifier_version"] = (
+            None
+            if answer.classifier_version is None
+            else {"id": answer.classifier_version.pk, "name": answer.classifier_version.name}
+        )
+        cand = CandidateAnswerSerializer(context=ctx)
+        data["host"] = None if answer.host is None else cand.to_representation(answer.host)
+        data["candidates"] = [cand.to_representation(c) for c in answer.candidates]
+        lab = LabelAnswerSerializer(context=ctx)
+        data["label"] = None if answer.label is None else lab.to_representation(answer.label)
+        data["labels"] = [lab.to_representation(x) for x in answer.labels]
+        src = answer.component.source
+        data["source_detail"] = (
+            None
+            if src is None
+            else {
+                "id": src.pk,
+                "name": src.name,
+                "origin": src.origin,
+                "ra": src.ra,
+                "dec": src.dec,
+                "morphology": src.morphology,
+                "components": answer.source_components,
+            }
+        )
+        data["epochs"] = EpochEntrySerializer(answer.epochs, many=True).data
+        return data
+
+
 class LabelSerializer(serializers.ModelSerializer):
-    """Creating a label is how relabelling works: pass ``supersedes`` to replace one."""
+    """Relabelling: POST a new ``expert`` label; pass ``supersedes`` = the current label's id.
+
+    Writes go through :func:`catalog.labelling.relabel` (the rules live there). ``origin`` may
+    be omitted or ``expert``; labellers' usernames are shown to curators only.
+    """
 
     is_current = serializers.SerializerMethodField()
+    origin = serializers.ChoiceField(choices=Label.Origin.choices, required=False)
+    host_ra = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=360)
+    host_dec = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
+    consensus_level = serializers.FloatField(
+        required=False, allow_null=True, min_value=0, max_value=1
+    )
+    component = serializers.IntegerField(source="component_id", required=True, min_value=1)
+    host = serializers.IntegerField(source="host_id", required=False, allow_null=True, min_value=1)
+    supersedes = serializers.IntegerField(
+        source="supersedes_id", required=False, allow_null=True, min_value=1
+    )
+    source = serializers.IntegerField(source="source_id", read_only=True, allow_null=True)
+    author = serializers.SerializerMethodField()
+    author_name = serializers.SerializerMethodField()
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=4000)
 
     class Meta:
         model = Label
-        fields = "__all__"
-        read_only_fields = ["author", "created_at"]
-        # validate() explains which label already superseded it, instead of the
-        # generic one-to-one uniqueness message.
-        extra_kwargs = {"supersedes": {"validators": []}}
+        fields = [
+            "id",
+            "component",
+            "source",
+            "host",
+            "host_ra",
+            "host_dec",
+            "no_host",
+            "origin",
+            "consensus_level",
+            "match_separation_arcsec",
+            "host_match_separation_arcsec",
+            "author",
+            "author_name",
+            "reason",
+            "created_at",
+            "supersedes",
+            "is_current",
+        ]
+        read_only_fields = ["created_at", "match_separation_arcsec", "host_match_separation_arcsec"]
 
     def get_is_current(self, obj) -> bool:
         return not hasattr(obj, "superseded_by")
 
-    def validate(self, attrs):
-        old = attrs.get("supersedes")
-        if old is not None and hasattr(old, "superseded_by"):
+    def _curator(self) -> bool:
+        return can_see_labellers(getattr(self.context.get("request"), "user", None))
+
+    def get_author(self, obj) -> str | None:
+        if obj.origin == Label.Origin.EXPERT and not self._curator():
+            return None
+        return obj.author.get_username() if obj.author_id else None
+
+    def get_author_name(self, obj) -> str:
+        if obj.origin == Label.Origin.EXPERT and not self._curator():
+            return ""
+        return obj.author_name
+
+    def validate_origin(self, value):
+        if value != Label.Origin.EXPERT:
             raise serializers.ValidationError(
-                {"supersedes": f"label {old.pk} is already superseded by {old.superseded_by.pk}"}
+                f"labels written through the API are 'expert' labels; {value!r} labels come "
+                "from their catalogue's ingest"
             )
-        if not attrs.get("component") and not attrs.get("source"):
-            raise serializers.ValidationError(
-                {"component": "a label needs a component or a source"}
-            )
-        has_host = attrs.get("host") is not None or attrs.get("host_ra") is not None
-        if attrs.get("no_host") and has_host:
-            raise serializers.ValidationError({"no_host": "no_host=true cannot name a host"})
-        if not attrs.get("no_host") and not has_host:
-            raise serializers.ValidationError(
-                {"host": "give a host, host_ra/host_dec, or no_host=true"}
-            )
-        return attrs
+        return value
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):
@@ -90,3 +318,46 @@ class HostPredictionSerializer(serializers.ModelSerializer):
     class Meta:
         model = HostPrediction
         fields = "__all__"
+
+
+class EpochSerializer(serializers.ModelSerializer):
+    """An epoch with its pipeline state and progress (``Epoch.progress``)."""
+
+    survey = serializers.CharField(source="survey.name", read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Epoch
+        fields = [
+            "id",
+            "survey",
+            "name",
+            "catalogue_version",
+            "observed_start",
+            "observed_end",
+            "processed_at",
+            "state",
+            "state_changed_at",
+            "error",
+            "model_version",
+            "progress",
+        ]
+
+    def get_progress(self, obj) -> dict:
+        p = dict(obj.progress)
+        p["fraction"] = (obj.tiles_done / obj.tiles_total) if obj.tiles_total else None
+        return p
+
+
+class EpochDiffEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EpochDiffEntry
+        exclude = ["diff"]
+
+
+class EpochDiffSerializer(serializers.ModelSerializer):
+    summary = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = EpochDiff
+        fields = ["id", "epoch_a", "epoch_b", "model_version", "created_at", "summary"]

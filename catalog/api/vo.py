@@ -1,7 +1,10 @@
-"""IVOA Simple Cone Search 1.03 over radio components (VOTable out, astropy.io.votable).
+"""IVOA Simple Cone Search 1.03 over radio components and their hosts (VOTable out).
 
-``GET /api/vo/cone/components?RA=…&DEC=…&SR=…`` with RA, DEC, SR in degrees. Errors
-are returned as a VOTable with an INFO name="Error" element, as SCS 1.03 §2 requires.
+``GET`` or ``POST /api/vo/cone/components?RA=…&DEC=…&SR=…`` (degrees). Parameter names are
+case-insensitive (IVOA DALI 1.1 §3.1); ``VERB`` (1–3) is accepted and ignored beyond its
+range check. Errors are a VOTable with ``INFO name="QUERY_STATUS" value="ERROR"`` (SCS 1.03
+§2 and DALI), never HTML. Columns: the component, its survey/epoch, and the current method's
+host (optical id, position, likelihood, reliability), with units and UCDs.
 """
 
 from __future__ import annotations
@@ -9,95 +12,149 @@ from __future__ import annotations
 import io
 
 import astropy.units as u
-from astropy.coordinates import SkyCoord
 from astropy.io.votable.tree import Info, Resource, VOTableFile
-from astropy.table import Table
 from django.http import HttpResponse
-from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.renderers import BaseRenderer
+from rest_framework.views import APIView
 
+from catalog import answers
 from catalog.models import RadioComponent
+from catalog.spatial import ConeCentre
+
+from .exports import Col, _votable
 
 CONTENT_TYPE = "text/xml; content=x-votable"
 MAX_SR_DEG = 1.0
+
+COLUMNS = [
+    Col("id", "int", ucd="meta.id;meta.main"),
+    Col("name", "str", ucd="meta.id"),
+    Col("ra", "float", "deg", "pos.eq.ra;meta.main"),
+    Col("dec", "float", "deg", "pos.eq.dec;meta.main"),
+    Col("total_flux", "float", "mJy", "phot.flux.density;em.radio"),
+    Col("peak_flux", "float", "mJy/beam", "phot.flux.density;em.radio"),
+    Col("survey", "str", ucd="meta.dataset"),
+    Col("epoch", "str", ucd="meta.dataset"),
+    Col("separation", "float", "arcsec", "pos.angDistance"),
+    Col("host_optical_id", "int", ucd="meta.id.cross"),
+    Col("host_catalogue", "str", ucd="meta.dataset"),
+    Col("host_source_id", "str", ucd="meta.id.cross"),
+    Col("host_ra", "float", "deg", "pos.eq.ra"),
+    Col("host_dec", "float", "deg", "pos.eq.dec"),
+    Col("host_likelihood", "float", "", "stat.likelihood"),
+    Col("host_reliability", "float", "", "stat.probability"),
+]
+
+
+class VOTableRenderer(BaseRenderer):
+    media_type = "text/xml"
+    format = "votable"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
 
 
 def _error(message: str) -> HttpResponse:
     vot = VOTableFile()
     res = Resource()
     vot.resources.append(res)
+    res.infos.append(Info(name="QUERY_STATUS", value="ERROR"))
     res.infos.append(Info(name="Error", value=message))
     buf = io.BytesIO()
     vot.to_xml(buf)
     return HttpResponse(buf.getvalue(), content_type=CONTENT_TYPE)
 
 
-@require_GET
-def scs_components(request) -> HttpResponse:
-    values = {}
-    for key in ("RA", "DEC", "SR"):
-        raw = request.GET.get(key)
-        if raw is None:
-            return _error(f"missing parameter {key}")
-        try:
-            values[key] = float(raw)
-        except ValueError:
-            return _error(f"parameter {key} is not a number: {raw!r}")
-    if not (0 <= values["RA"] <= 360 and -90 <= values["DEC"] <= 90):
-        return _error("RA must be in [0, 360] and DEC in [-90, 90] deg")
-    if not (0 < values["SR"] <= MAX_SR_DEG):
-        return _error(f"SR must be in (0, {MAX_SR_DEG}] deg")
-    coord = SkyCoord(values["RA"] % 360 * u.deg, values["DEC"] * u.deg)
-    rows = list(
-        RadioComponent.objects.cone_search(coord, values["SR"] * u.deg)
-        .select_related("epoch__survey")
-        .order_by("separation_arcsec")
-        .values_list(
-            "id",
-            "name",
-            "ra",
-            "dec",
-            "total_flux_mjy",
-            "peak_flux_mjy",
-            "epoch__survey__name",
-            "epoch__name",
-            "separation_arcsec",
+def _params(request) -> dict[str, str]:
+    """Query string and form body, names upper-cased (DALI: case-insensitive names)."""
+    out: dict[str, str] = {}
+    for source in (request.query_params, request.data if request.method == "POST" else {}):
+        for k in getattr(source, "keys", lambda: [])():
+            v = source.get(k)
+            if isinstance(v, str):
+                out.setdefault(k.upper(), v)
+    return out
+
+
+SCS_PARAMS = [
+    OpenApiParameter("RA", OpenApiTypes.DOUBLE, required=True, description="ICRS (deg), [0, 360]."),
+    OpenApiParameter("DEC", OpenApiTypes.DOUBLE, required=True, description="ICRS (deg)."),
+    OpenApiParameter("SR", OpenApiTypes.DOUBLE, required=True, description="Radius (deg), ≤ 1."),
+    OpenApiParameter("VERB", OpenApiTypes.INT, description="1–3 (all columns are returned)."),
+]
+
+
+class ConeSearchView(APIView):
+    """IVOA Simple Cone Search over components with their hosts (names case-insensitive)."""
+
+    authentication_classes: list = []  # public, stateless: no session, so no CSRF on POST
+    permission_classes: list = []
+    renderer_classes = [VOTableRenderer]
+
+    @extend_schema(
+        parameters=SCS_PARAMS,
+        responses={200: OpenApiResponse(OpenApiTypes.STR, description="VOTable 1.4")},
+    )
+    def get(self, request):
+        return self._search(request)
+
+    @extend_schema(
+        parameters=SCS_PARAMS,
+        request=None,
+        responses={200: OpenApiResponse(OpenApiTypes.STR, description="VOTable 1.4")},
+    )
+    def post(self, request):
+        return self._search(request)
+
+    def _search(self, request) -> HttpResponse:
+        params = _params(request)
+        values = {}
+        for key in ("RA", "DEC", "SR"):
+            raw = params.get(key)
+            if raw is None:
+                return _error(f"missing parameter {key}")
+            try:
+                values[key] = float(raw)
+            except ValueError:
+                return _error(f"parameter {key} is not a number: {raw[:40]!r}")
+            if values[key] != values[key] or abs(values[key]) == float("inf"):
+                return _error(f"parameter {key} is not finite")
+        if "VERB" in params and params["VERB"].strip() not in ("1", "2", "3"):
+            return _error("VERB must be 1, 2 or 3")
+        if not (0 <= values["RA"] <= 360 and -90 <= values["DEC"] <= 90):
+            return _error("RA must be in [0, 360] and DEC in [-90, 90] deg")
+        if not (0 < values["SR"] <= MAX_SR_DEG):
+            return _error(f"SR must be in (0, {MAX_SR_DEG}] deg")
+        comps = list(
+            RadioComponent.objects.cone_search(
+                ConeCentre(values["RA"] % 360, values["DEC"]), values["SR"] * u.deg
+            )
+            .select_related("epoch__survey")
+            .order_by("separation_arcsec", "id")
         )
-    )
-    names = [
-        "id",
-        "name",
-        "ra",
-        "dec",
-        "total_flux_mjy",
-        "peak_flux_mjy",
-        "survey",
-        "epoch",
-        "separation_arcsec",
-    ]
-    table = Table(
-        rows=rows or None,
-        names=names,
-        dtype=[int, str, float, float, float, float, str, str, float],
-    )
-    for name, unit in (
-        ("ra", u.deg),
-        ("dec", u.deg),
-        ("total_flux_mjy", u.mJy),
-        ("peak_flux_mjy", u.mJy),
-        ("separation_arcsec", u.arcsec),
-    ):
-        table[name].unit = unit
-    vot = VOTableFile.from_table(table)
-    fields = vot.get_first_table().fields
-    ucds = {
-        "id": "meta.id;meta.main",
-        "ra": "pos.eq.ra;meta.main",
-        "dec": "pos.eq.dec;meta.main",
-        "name": "meta.id",
-    }
-    for f in fields:
-        if f.name in ucds:
-            f.ucd = ucds[f.name]
-    buf = io.BytesIO()
-    vot.to_xml(buf)
-    return HttpResponse(buf.getvalue(), content_type=CONTENT_TYPE)
+        hosts = answers.host_rows(comps, answers.default_model_version())
+        rows = [
+            (
+                c.pk,
+                c.name,
+                c.ra,
+                c.dec,
+                c.total_flux_mjy,
+                c.peak_flux_mjy,
+                c.epoch.survey.name,
+                c.epoch.name,
+                c.separation_arcsec,
+                h.optical_id,
+                h.catalogue,
+                h.source_id,
+                h.ra,
+                h.dec,
+                h.likelihood,
+                h.reliability,
+            )
+            for c, h in zip(comps, hosts, strict=True)
+        ]
+        body = b"".join(_votable(COLUMNS, [rows], "radiohost cone search: components and hosts"))
+        return HttpResponse(body, content_type=CONTENT_TYPE)

@@ -61,11 +61,12 @@ class Declined(Exception):
 
 
 def _model_columns() -> list[tuple[str, str]]:
-    """(column, binary kind) of every stored column except ``id`` and ``source_id``,
-    fixed-width kinds first (the encoder's row layout)."""
+    """(column, binary kind) of every stored column except ``id``, ``source_id`` and
+    ``no_candidates`` (the epoch pipeline's flag; its database default applies), fixed-width
+    kinds first (the encoder's row layout)."""
     cols = []
     for f in RadioComponent._meta.concrete_fields:
-        if f.attname in ("id", "source_id"):
+        if f.attname in ("id", "source_id", "no_candidates"):
             continue
         kind = _PG_KIND["BigIntegerField" if f.attname == "epoch_id" else f.get_internal_type()]
         cols.append((f.column, kind))

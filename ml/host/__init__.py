@@ -4,10 +4,15 @@ Public API (kept stable for ``ml.evaluation`` and ``ml.inference``):
 
 - :class:`ml.host.model.HostConfig`, :func:`ml.host.model.host_identifier`
 - :func:`ml.host.decision.decide`, :func:`ml.host.decision.format_table3`
+
+The network names are resolved lazily (PEP 562): ``ml.host.decision`` is numpy only and
+is imported by the CPU identification workers, which must not pay for torch (~900 MB RSS,
+~3 s) just because the package's ``__init__`` named the CNN (issue 14).
 """
 
 from ml.host.decision import FieldDecision, decide, decide_field, format_table3
-from ml.host.model import HostConfig, HostIdentifier, host_identifier
+
+_MODEL_NAMES = ("HostConfig", "HostIdentifier", "host_identifier")
 
 __all__ = [
     "FieldDecision",
@@ -18,3 +23,11 @@ __all__ = [
     "format_table3",
     "host_identifier",
 ]
+
+
+def __getattr__(name: str):
+    if name in _MODEL_NAMES:
+        from ml.host import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module 'ml.host' has no attribute {name!r}")

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from rest_framework.test import APIClient
 
-from catalog.models import Epoch, Label, OpticalSource, RadioComponent, Survey
+from catalog.models import Candidate, Epoch, Label, OpticalSource, RadioComponent, Survey
 
 
 @pytest.fixture
@@ -20,6 +20,8 @@ def sky(db):
         for i, ra in enumerate([53.0, 53.0 + 5 / 3600, 53.0 + 40 / 3600, 200.0])
     ]
     host = OpticalSource.objects.create(catalogue="ps1dr2", source_id="111", ra=53.0, dec=-27.8)
+    for c in comps[:2]:
+        Candidate.objects.create(component=c, optical_source=host, dx_px=0, dy_px=0, distance_px=0)
     return comps, host
 
 
@@ -41,7 +43,7 @@ def test_cone_search_is_deep_linkable_and_sorted(sky):
 @pytest.mark.parametrize(
     ("params", "field", "message"),
     [
-        ({"ra": "abc", "dec": 0, "radius_arcsec": 1}, "ra", "Enter a number"),
+        ({"ra": "abc", "dec": 0, "radius_arcsec": 1}, "ra", "not an angle: 'abc'"),
         ({"ra": 400, "dec": 0, "radius_arcsec": 1}, "ra", "must be in [0, 360) deg"),
         ({"ra": 1, "dec": -91, "radius_arcsec": 1}, "dec", "must be in [-90, 90] deg"),
         ({"ra": 1, "dec": 0, "radius_arcsec": 0}, "radius_arcsec", "must be in (0, 3600] arcsec"),
@@ -85,6 +87,7 @@ def test_relabel_supersedes_and_keeps_history(sky, curator):
         {
             "component": comps[0].id,
             "no_host": True,
+            "reason": "confused field",
             "origin": "expert",
             "supersedes": first.json()["id"],
         },
@@ -97,12 +100,14 @@ def test_relabel_supersedes_and_keeps_history(sky, curator):
         {
             "component": comps[0].id,
             "no_host": True,
+            "reason": "again",
             "origin": "expert",
             "supersedes": first.json()["id"],
         },
     )
-    assert again.status_code == 400
-    assert "already superseded" in str(again.json()["supersedes"])
+    assert again.status_code == 409
+    assert "no longer current" in again.json()["detail"]
+    assert again.json()["current_labels"] == [second.json()["id"]]
     assert Label.objects.get(pk=second.json()["id"]).author == curator
 
 
@@ -172,3 +177,29 @@ def test_vo_cone_search_error_is_a_votable(live_server_url):
     service = pyvo.dal.SCSService(f"{live_server_url}/api/vo/cone/components")
     with pytest.raises(pyvo.dal.DALQueryError, match="SR must be in"):
         service.search(pos=(53.0, -27.8), radius=5.0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_vo_cone_search_post_case_insensitive_with_host_columns(live_server_url):
+    import io
+
+    import requests
+    from astropy.io.votable import parse_single_table
+
+    url = f"{live_server_url}/api/vo/cone/components"
+    get = requests.get(url, params={"ra": 53.0, "Dec": -27.8, "sr": 10 / 3600}, timeout=30)
+    post = requests.post(url, data={"RA": 53.0, "DEC": -27.8, "SR": 10 / 3600}, timeout=30)
+    assert get.status_code == post.status_code == 200
+    assert get.content == post.content
+    table = parse_single_table(io.BytesIO(post.content))
+    fields = {f.name: f for f in table.fields}
+    assert fields["peak_flux"].unit == "mJy/beam" and fields["total_flux"].unit == "mJy"
+    assert {"host_optical_id", "host_ra", "host_dec", "host_reliability"} <= set(fields)
+    assert list(table.array["name"]) == ["C0", "C1"]
+
+
+def test_vo_cone_search_is_in_the_schema(db):
+    r = APIClient().get("/api/schema/", {"format": "json"})
+    ops = r.json()["paths"]["/api/vo/cone/components"]
+    assert {"get", "post"} <= set(ops)
+    assert {p["name"] for p in ops["get"]["parameters"]} >= {"RA", "DEC", "SR"}

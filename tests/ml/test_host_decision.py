@@ -110,3 +110,32 @@ def test_field_posterior_sums_to_one_and_keeps_the_best(lik):
     assert np.isclose(post.sum(), 1.0) and (post > 0.5).sum() <= 1
     # same best candidate (up to rounding between likelihoods that differ by ~1 ulp)
     assert lik[int(np.argmax(post))] >= max(lik) - 1e-12
+
+
+def test_decide_many_equals_decide_field_by_field():
+    from ml.host.decision import decide_many
+
+    rng = np.random.default_rng(3)
+    sizes = rng.integers(1, 9, size=400)
+    lik = rng.choice([0.0, 0.2, 0.5, 0.51, 0.9, 1.0], size=sizes.sum())  # ties and the threshold
+    lik = np.where(rng.random(lik.size) < 0.5, rng.random(lik.size), lik)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    rank, pos, prime = decide_many(lik, starts)
+    for s, n in zip(starts, sizes, strict=True):
+        f = lik[s : s + n]
+        best, positives, p = decide(f)
+        expect = np.empty(n, int)
+        expect[np.argsort(-f, kind="stable")] = np.arange(1, n + 1)
+        assert rank[s : s + n].tolist() == expect.tolist()
+        assert rank[s + best] == 1
+        assert np.flatnonzero(pos[s : s + n]).tolist() == positives.tolist()
+        assert np.flatnonzero(prime[s : s + n]).tolist() == ([] if p is None else [p])
+
+
+def test_decide_many_rejects_empty_fields():
+    from ml.host.decision import decide_many
+
+    with pytest.raises(ValueError, match="strictly increase"):
+        decide_many(np.array([0.1, 0.2]), np.array([0, 1, 1]))
+    with pytest.raises(ValueError, match="last field empty"):
+        decide_many(np.array([0.1, 0.2]), np.array([0, 2]))

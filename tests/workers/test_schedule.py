@@ -14,24 +14,31 @@ def test_schedule_install_is_idempotent():
 
 
 @pytest.mark.django_db
-def test_identify_task_stores_predictions_for_a_simulated_sky(tmp_path):
-    """The task body (run in-process here; the broker path is covered by test_worker_process)."""
+def test_process_epoch_stores_predictions_for_a_simulated_sky(tmp_path):
+    """The epoch chord run eagerly in-process (the broker path: tests/workers/test_epoch_worker)."""
     from catalog.ingest.sim_sky import ingest_sim_sky
     from catalog.models import Epoch, HostPrediction, RadioComponent
     from ml.sim.formats import write_sky
+    from radiohost_site.celery import app
     from workers import tasks
 
     write_sky(3, tmp_path / "sky", 5)
     ingest_sim_sky(tmp_path / "sky")
     epoch = Epoch.objects.get(name="sim")
-    result = tasks.process_epoch.apply(args=(epoch.id,)).get()
-    with_cands = RadioComponent.objects.filter(epoch=epoch, candidates__isnull=False).distinct()
-    assert result["components"] == with_cands.count() > 0
-    assert result["predictions"] == HostPrediction.objects.count() > 0
-    again = tasks.identify_hosts.apply(args=(list(with_cands.values_list("id", flat=True)),)).get()
-    assert again == result["predictions"] and HostPrediction.objects.count() == again
+    old, app.conf.task_always_eager = app.conf.task_always_eager, True
+    try:
+        result = tasks.process_epoch.apply(args=(epoch.id,)).get()
+    finally:
+        app.conf.task_always_eager = old
+    assert result["action"] == "identify" and result["route"] == "catalogue"
     epoch.refresh_from_db()
-    assert epoch.processed_at is not None
+    with_cands = RadioComponent.objects.filter(epoch=epoch, candidates__isnull=False).distinct()
+    assert epoch.state == Epoch.State.PROCESSED and epoch.processed_at is not None
+    assert epoch.n_components == with_cands.count() > 0
+    assert epoch.n_predictions == HostPrediction.objects.count() > 0
+    # the per-component path (identify_hosts, for ad-hoc ids) agrees and rewrites nothing new
+    again = tasks.identify_hosts.apply(args=(list(with_cands.values_list("id", flat=True)),)).get()
+    assert again == epoch.n_predictions and HostPrediction.objects.count() == again
 
 
 def test_training_and_evaluation_are_routed_to_the_gpu_queue():
@@ -43,4 +50,6 @@ def test_training_and_evaluation_are_routed_to_the_gpu_queue():
     assert queue("workers.tasks.train_host_model") == "gpu"
     assert queue("workers.tasks.evaluate_host_model") == "gpu"
     assert queue("workers.tasks.identify_hosts") == "cpu"
+    assert queue("workers.tasks.identify_tile") == "cpu"
+    assert queue("workers.tasks.identify_tile_cnn") == "gpu"
     assert queue("workers.tasks.ingest_vlass_catalogue") == "cpu"

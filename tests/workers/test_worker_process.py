@@ -102,17 +102,21 @@ def test_bad_input_error_reaches_the_caller(worker, tmp_path):
     assert RadioComponent.objects.count() == 0
 
 
-def test_beat_task_finds_unprocessed_epochs(worker):
+def test_real_cirada_sample_without_candidates_needs_candidates(worker):
+    """The real CIRADA sample as a new epoch has no optical candidates: beat finds it, and it
+    ends in "needs candidates" -- never "processed" (issue 14)."""
     send = worker
     send(tasks.ingest_vlass_catalogue, str(VLASS_SAMPLE)).get(timeout=120)
     epoch = Epoch.objects.get()
-    assert epoch.processed_at is None
-    assert send(tasks.process_new_epochs).get(timeout=60) == [epoch.id]
+    assert epoch.state == Epoch.State.INGESTED and epoch.processed_at is None
+    # (beat's process_new_epochs would send this to the cpu queue: tests/catalog covers it)
     done = send(tasks.process_epoch, epoch.id).get(timeout=60)
-    # the real CIRADA sample has no optical candidates: nothing to score, epoch marked done
-    assert done == {"epoch": str(epoch), "components": 0, "predictions": 0}
+    assert done["action"] == "needs_candidates"
     epoch.refresh_from_db()
-    assert epoch.processed_at is not None
+    n_sci = RadioComponent.objects.filter(epoch=epoch, is_science=True).count()
+    assert epoch.state == Epoch.State.NEEDS_CANDIDATES and epoch.processed_at is None
+    assert epoch.n_without_candidates == n_sci > 0
+    assert RadioComponent.objects.filter(epoch=epoch, no_candidates=True).count() == n_sci
 
 
 TINY_HOST_CONFIG = {

@@ -2,7 +2,8 @@
 
 1. simulate a VLASS-like sky with PS1/AllWISE-like candidates (ml.sim), in the real formats;
 2. ingest it through the same code as real data (CIRADA CSV, candidate VOTables, labels);
-3. identify hosts: associate radio components, locate the core, score candidates,
+3. identify hosts over the epoch's HEALPix tiles (``manage.py process_epoch``, the Celery
+   chord run eagerly): associate radio components, locate the core, score candidates,
    apply the seed §4.2 decision rule, store HostPredictions (idempotent);
 4. report accuracy against the simulated truth beside nearest-neighbour, and a cone search;
 5. run the relabel retraining step once: refit the method on the labels, held-out figures.
@@ -19,11 +20,11 @@ import astropy.units as u
 import numpy as np
 from astropy.coordinates import SkyCoord
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from catalog.identify import association_model_version, identify_components
 from catalog.ingest.sim_sky import EPOCH, ingest_sim_sky
-from catalog.models import Candidate, HostPrediction, Label, RadioComponent
+from catalog.models import Candidate, Epoch, HostPrediction, Label, RadioComponent
 from catalog.relabel import refit_from_labels
 from ml.sim.formats import write_sky
 
@@ -46,12 +47,13 @@ class Command(BaseCommand):
         report = ingest_sim_sky(out)
         self.stdout.write(report.format())
 
-        self.stdout.write("[3/5] identifying hosts (association + core + seed §4.2 decision rule)")
-        mv = association_model_version()
+        self.stdout.write(
+            "[3/5] identifying hosts (association + core + seed §4.2 decision rule) over the "
+            "epoch's HEALPix tiles: manage.py process_epoch, the Celery chord run eagerly"
+        )
+        call_command("process_epoch", EPOCH, stdout=self.stdout)
+        mv = Epoch.objects.get(name=EPOCH).model_version
         labelled = Label.objects.current().filter(origin="sim", component__isnull=False)
-        comp_ids = list(labelled.values_list("component_id", flat=True))
-        n = identify_components(comp_ids, mv)
-        self.stdout.write(f"  {n} candidate likelihoods stored for {len(comp_ids)} components")
 
         self.stdout.write("[4/5] accuracy on the SIMULATED truth")
         ok_model = ok_nn = prime = 0

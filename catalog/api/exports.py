@@ -1,0 +1,281 @@
+"""Streamed table exports: ``?format=csv | votable | parquet | fits`` on the list endpoints.
+
+An export is the whole query, never a page (SkyPortal's and Fink's users' complaint: "CSV
+exports only the visible rows"), and is streamed so a million rows keep memory flat
+(bench/api_load.py --export-rss measures peak RSS at 10 k and 1 M rows): rows come from the
+database in keyset chunks of :data:`CHUNK` and each chunk is written and sent before the
+next is read.
+
+Formats: CSV (header row); VOTable 1.4 TABLEDATA with units and UCDs on every FIELD
+(the header is written by ``astropy.io.votable.from_table``, rows as they come); Parquet
+(pyarrow, one row group per chunk, units/UCDs in the field metadata); FITS binary table
+(``astropy.io.fits`` header; FITS needs the row count up front, so it is counted first
+and the stream is held to that many rows).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+import numpy as np
+from django.http import StreamingHttpResponse
+
+CHUNK = 2000
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "votable": ("application/x-votable+xml", "xml"),
+    "parquet": ("application/vnd.apache.parquet", "parquet"),
+    "fits": ("application/fits", "fits"),
+}
+
+
+@dataclass(frozen=True)
+class Col:
+    """One exported column. ``kind``: ``int``, ``float``, ``str``, ``bool``; ``width``: FITS
+    string width (longer values are cut there)."""
+
+    name: str
+    kind: str
+    unit: str = ""
+    ucd: str = ""
+    description: str = ""
+    width: int = 32
+
+
+Chunks = Callable[[], Iterable[list[tuple]]]
+
+
+def keyset_chunks(queryset, fields: list[str], *, chunk: int = CHUNK) -> Iterator[list[tuple]]:
+    """``values_list(*fields)`` of ``queryset`` in id order, ``chunk`` rows per query (the
+    first field must be ``id``): each query is an index range, memory stays one chunk."""
+    last = None
+    while True:
+        qs = queryset.order_by("id")
+        if last is not None:
+            qs = qs.filter(id__gt=last)
+        rows = list(qs.values_list(*fields)[:chunk])
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield rows
+        if len(rows) < chunk:
+            return
+
+
+# ---------------------------------------------------------------- writers
+
+
+def _csv(cols: list[Col], chunks: Iterable[list[tuple]]) -> Iterator[bytes]:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([c.name for c in cols])
+    for rows in chunks:
+        w.writerows(("" if v is None else v for v in r) for r in rows)
+        yield buf.getvalue().encode("utf-8")
+        buf.seek(0)
+        buf.truncate()
+    yield buf.getvalue().encode("utf-8")
+
+
+_NUMPY = {"int": np.int64, "float": np.float64, "bool": np.bool_}
+
+
+def _votable_frame(cols: list[Col], description: str) -> tuple[bytes, bytes]:
+    from astropy.io.votable.tree import Info, VOTableFile
+    from astropy.table import Table
+
+    t = Table(
+        {
+            c.name: np.array(["x"] if c.kind == "str" else [0], dtype=_NUMPY.get(c.kind, str))
+            for c in cols
+        }
+    )
+    vot = VOTableFile.from_table(t)
+    table = vot.get_first_table()
+    table.description = description
+    vot.resources[0].infos.append(Info(name="QUERY_STATUS", value="OK"))
+    for f, c in zip(table.fields, cols, strict=True):
+        if c.unit:
+            f.unit = c.unit
+        if c.ucd:
+            f.ucd = c.ucd
+        if c.description:
+            f.description = c.description
+        if c.kind == "str":
+            f.arraysize = "*"
+        if c.kind == "bool":  # from_table writes numpy bools as "bit"
+            f.datatype = "boolean"
+    buf = io.BytesIO()
+    vot.to_xml(buf, tabledata_format="tabledata")
+    xml = buf.getvalue()
+    head, _, rest = xml.partition(b"<TABLEDATA>")
+    _, _, tail = rest.partition(b"</TABLEDATA>")
+    return head + b"<TABLEDATA>\n", b"</TABLEDATA>" + tail
+
+
+def _td(v, kind: str) -> str:
+    if v is None or (kind == "float" and isinstance(v, float) and math.isnan(v)):
+        return "<TD/>"
+    if kind == "bool":
+        return "<TD>T</TD>" if v else "<TD>F</TD>"
+    if kind == "float":
+        return f"<TD>{float(v)!r}</TD>"
+    return f"<TD>{escape(str(v))}</TD>"
+
+
+def _votable(cols, chunks, description) -> Iterator[bytes]:
+    head, tail = _votable_frame(cols, description)
+    yield head
+    kinds = [c.kind for c in cols]
+    for rows in chunks:
+        yield "".join(
+            "<TR>" + "".join(_td(v, k) for v, k in zip(r, kinds, strict=True)) + "</TR>\n"
+            for r in rows
+        ).encode("utf-8")
+    yield tail
+
+
+class _Sink(io.RawIOBase):
+    """A write-only file that hands what was written to the stream."""
+
+    def __init__(self):
+        self.parts: list[bytes] = []
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        self.parts.append(bytes(b))
+        return len(b)
+
+    def drain(self) -> bytes:
+        out, self.parts = b"".join(self.parts), []
+        return out
+
+
+def _parquet(cols, chunks) -> Iterator[bytes]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = {"int": pa.int64(), "float": pa.float64(), "str": pa.string(), "bool": pa.bool_()}
+    schema = pa.schema(
+        [
+            pa.field(
+                c.name,
+                types[c.kind],
+                metadata={"unit": c.unit, "ucd": c.ucd, "description": c.description},
+            )
+            for c in cols
+        ]
+    )
+    sink = _Sink()
+    with pq.ParquetWriter(sink, schema) as writer:
+        for rows in chunks:
+            data = list(zip(*rows, strict=True))
+            writer.write_table(
+                pa.table(
+                    {c.name: pa.array(d, types[c.kind]) for c, d in zip(cols, data, strict=True)},
+                    schema=schema,
+                )
+            )
+            yield sink.drain()
+    yield sink.drain()
+
+
+_FITS_FORMAT = {"int": "K", "float": "D", "bool": "L"}
+_INT_NULL = -(2**63)
+
+
+def _fits_dtype(cols):
+    return np.dtype(
+        [
+            (c.name, {"int": ">i8", "float": ">f8", "bool": "S1"}.get(c.kind, f"S{c.width}"))
+            for c in cols
+        ]
+    )
+
+
+def _fits_records(cols, rows, dtype) -> bytes:
+    arr = np.zeros(len(rows), dtype=dtype)
+    for j, c in enumerate(cols):
+        vals = [r[j] for r in rows]
+        if c.kind == "int":
+            arr[c.name] = [_INT_NULL if v is None else v for v in vals]
+        elif c.kind == "float":
+            arr[c.name] = [np.nan if v is None else v for v in vals]
+        elif c.kind == "bool":
+            arr[c.name] = [b"\0" if v is None else (b"T" if v else b"F") for v in vals]
+        else:
+            arr[c.name] = [
+                ("" if v is None else str(v)).encode("ascii", "replace")[: c.width] for v in vals
+            ]
+    return arr.tobytes()
+
+
+def _fits(cols, chunks, count: int) -> Iterator[bytes]:
+    from astropy.io import fits
+
+    fcols = [
+        fits.Column(
+            name=c.name,
+            format=_FITS_FORMAT.get(c.kind, f"{c.width}A"),
+            unit=c.unit or None,
+            null=_INT_NULL if c.kind == "int" else None,
+        )
+        for c in cols
+    ]
+    hdu = fits.BinTableHDU.from_columns(fcols, nrows=0)
+    hdu.header["NAXIS2"] = count
+    for i, c in enumerate(cols, start=1):
+        if c.ucd:  # not a FITS standard keyword; the VO convention TUCDn
+            hdu.header[f"TUCD{i}"] = c.ucd
+    yield fits.PrimaryHDU().header.tostring().encode("ascii")
+    yield hdu.header.tostring().encode("ascii")
+    dtype = _fits_dtype(cols)
+    sent = 0
+    for rows in chunks:
+        rows = rows[: count - sent]
+        if rows:
+            sent += len(rows)
+            yield _fits_records(cols, rows, dtype)
+        if sent >= count:
+            break
+    # Rows deleted between the count and the read: keep the header's promise with null rows.
+    if sent < count:
+        yield _fits_records(cols, [(None,) * len(cols)] * (count - sent), dtype)
+    size = count * dtype.itemsize
+    yield b"\0" * (-size % 2880)
+
+
+def export_response(
+    fmt: str,
+    cols: list[Col],
+    chunks: Chunks,
+    *,
+    filename: str,
+    count: Callable[[], int] | None = None,
+    description: str = "",
+) -> StreamingHttpResponse:
+    """A streamed download of ``chunks()`` (lists of row tuples in ``cols`` order).
+
+    ``count`` (a row count) is needed for FITS only.
+    """
+    content_type, ext = FORMATS[fmt]
+    source = chunks
+    chunks = lambda: (rows for rows in source() if rows)  # noqa: E731
+    if fmt == "csv":
+        body = _csv(cols, chunks())
+    elif fmt == "votable":
+        body = _votable(cols, chunks(), description)
+    elif fmt == "parquet":
+        body = _parquet(cols, chunks())
+    else:
+        body = _fits(cols, chunks(), count())
+    response = StreamingHttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{ext}"'
+    return response

@@ -1,0 +1,46 @@
+"""OpenAPI post-processing: document the error answers every operation can give.
+
+drf-spectacular lists the success response only; a client (and the schemathesis run in
+tests/api) must know that a bad parameter is a 400, an unknown id a 404, a stale relabel
+a 409 and a throttled client a 429, each with a JSON body.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.authentication import BasicScheme
+
+ERROR = {
+    "type": "object",
+    "description": "Field name → list of messages, or {'detail': message}.",
+    "additionalProperties": True,
+}
+
+
+def _json(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": ERROR}}}
+
+
+def add_error_responses(result, generator, request, public):
+    for path, ops in result.get("paths", {}).items():
+        for method, op in ops.items():
+            responses = op.setdefault("responses", {})
+            if path.startswith("/api/vo/"):
+                continue  # SCS answers errors as VOTables with status 200 (SCS 1.03 §2)
+            responses.setdefault("400", _json("Bad parameters or body (names the fields)."))
+            responses.setdefault("429", _json("Throttled."))
+            if "{id}" in path:
+                responses.setdefault("404", _json("No such object."))
+            if method in ("post", "put", "patch", "delete"):
+                responses.setdefault("401", _json("Not authenticated."))
+                responses.setdefault("403", _json("Not allowed."))
+            if path.startswith("/api/labels/") and method == "post":
+                responses.setdefault(
+                    "409", _json("supersedes is not the component's current label.")
+                )
+    return result
+
+
+class ThrottledBasicScheme(BasicScheme):
+    """Documents catalog.api.auth.ThrottledBasicAuthentication as HTTP Basic."""
+
+    target_class = "catalog.api.auth.ThrottledBasicAuthentication"

@@ -1,0 +1,149 @@
+"""The epoch state machine (issue 14): plan tiles, keep counts, finish, fail.
+
+States (``Epoch.State``)::
+
+    ingested ──(candidates built)──> candidates_ready ──start()──> identifying
+    identifying ──finish(): every tile done, ≥ 1 component identified──> processed
+    identifying ──a tile failed──> failed (error kept; a re-run resumes the undone tiles)
+    start()/finish(): no science component has a candidate ──> needs_candidates
+
+``needs_candidates`` is never ``processed``: the real CIRADA sample ingested as a new epoch
+has no optical candidates, and calling it processed would hide that nothing was identified.
+Components left without any candidate (VLASS reaches Dec −40°, PS1 only −30°) are counted on
+the epoch and flagged per component (``RadioComponent.no_candidates``).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Count, F, Sum
+from django.utils import timezone
+
+from catalog.identify import current_method_version
+from catalog.models import Candidate, Epoch, EpochTile, ModelVersion, RadioComponent
+
+from . import tiles as T
+
+
+def set_state(epoch_id: int, state: str, **fields) -> None:
+    Epoch.objects.filter(pk=epoch_id).update(state=state, state_changed_at=timezone.now(), **fields)
+
+
+def tile_order() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "RADIOHOST_TILE_ORDER", T.TILE_ORDER))
+
+
+def _flag_all_without_candidates(epoch: Epoch) -> int:
+    sci = RadioComponent.objects.filter(epoch=epoch, is_science=True)
+    sci.filter(no_candidates=False).update(no_candidates=True)
+    return sci.count()
+
+
+@transaction.atomic
+def plan(epoch: Epoch, mv: ModelVersion, *, order: int | None = None, force: bool = False):
+    """Create the epoch's tile records (idempotent); returns the ids of the tiles not done.
+
+    A new model version, another tile order or ``force`` starts the tiles afresh.
+    """
+    order = tile_order() if order is None else order
+    epoch = Epoch.objects.select_for_update().get(pk=epoch.pk)
+    if force or epoch.model_version_id != mv.pk or epoch.tile_order != order:
+        EpochTile.objects.filter(epoch=epoch).delete()
+    s = 4 ** (T.HPX_ORDER - order)
+    pixels = (
+        RadioComponent.objects.filter(epoch=epoch, is_science=True)
+        .annotate(hpx_tile=F("hpx") / s)
+        .values_list("hpx_tile", flat=True)
+        .distinct()
+    )
+    EpochTile.objects.bulk_create(
+        [EpochTile(epoch=epoch, order=order, index=int(p)) for p in pixels],
+        ignore_conflicts=True,
+    )
+    tiles = EpochTile.objects.filter(epoch=epoch, order=order)
+    Epoch.objects.filter(pk=epoch.pk).update(
+        model_version=mv, tile_order=order, tiles_total=tiles.count()
+    )
+    return list(
+        tiles.exclude(state=EpochTile.State.DONE).order_by("index").values_list("pk", flat=True)
+    )
+
+
+def start(epoch: Epoch, *, mv: ModelVersion | None = None, force: bool = False, order=None) -> dict:
+    """Decide what an epoch needs and plan it: ``{"action": ..., "tiles": [ids]}``.
+
+    ``action`` is ``"identify"`` (run the tiles, then :func:`finish`), ``"finish"`` (every
+    tile already done), or ``"needs_candidates"`` (no candidate at all: nothing to run).
+    """
+    mv = mv or current_method_version()
+    n_sci = RadioComponent.objects.filter(epoch=epoch, is_science=True).count()
+    if n_sci and not Candidate.objects.filter(component__epoch=epoch).exists():
+        n = _flag_all_without_candidates(epoch)
+        set_state(
+            epoch.pk,
+            Epoch.State.NEEDS_CANDIDATES,
+            n_without_candidates=n,
+            n_components=0,
+            n_predictions=0,
+            error="",
+        )
+        return {"action": "needs_candidates", "tiles": [], "without_candidates": n}
+    todo = plan(epoch, mv, order=order, force=force)
+    record_progress(epoch.pk)
+    set_state(epoch.pk, Epoch.State.IDENTIFYING, error="")
+    return {"action": "identify" if todo else "finish", "tiles": todo}
+
+
+def record_progress(epoch_id: int) -> dict:
+    """Recount the epoch's progress from its tile records (under the epoch's row lock, so
+    concurrent tiles committing never leave a stale count)."""
+    with transaction.atomic():
+        list(Epoch.objects.select_for_update().filter(pk=epoch_id).values_list("pk"))
+        tiles = EpochTile.objects.filter(epoch_id=epoch_id)
+        done = tiles.filter(state=EpochTile.State.DONE).aggregate(
+            n=Count("id"),
+            comps=Sum("components"),
+            preds=Sum("predictions"),
+            without=Sum("without_candidates"),
+            secs=Sum("seconds"),
+        )
+        fields = {
+            "tiles_done": done["n"],
+            "tiles_total": tiles.count(),
+            "n_components": done["comps"] or 0,
+            "n_predictions": done["preds"] or 0,
+            "n_without_candidates": done["without"] or 0,
+            "identify_seconds": done["secs"] or 0.0,
+        }
+        Epoch.objects.filter(pk=epoch_id).update(**fields)
+    return fields
+
+
+def finish(epoch_id: int) -> dict:
+    """After the tiles: ``{"complete": False, "pending": n}`` while a tile is not done, else
+    mark the epoch processed (or needs candidates) and return its progress."""
+    pending = EpochTile.objects.filter(epoch_id=epoch_id).exclude(state=EpochTile.State.DONE)
+    n_pending = pending.count()
+    if n_pending:
+        failed = list(
+            pending.filter(state=EpochTile.State.FAILED).values_list("error", flat=True)[:3]
+        )
+        return {"complete": False, "pending": n_pending, "failed": failed}
+    counts = record_progress(epoch_id)
+    if counts["n_components"] == 0:
+        set_state(epoch_id, Epoch.State.NEEDS_CANDIDATES)
+    else:
+        set_state(epoch_id, Epoch.State.PROCESSED, processed_at=timezone.now())
+    return {"complete": True, **Epoch.objects.get(pk=epoch_id).progress}
+
+
+def fail(epoch_id: int, error: str) -> None:
+    """Mark the epoch failed with ``error`` plus the first failed tiles' errors."""
+    tiles = EpochTile.objects.filter(epoch_id=epoch_id, state=EpochTile.State.FAILED)
+    detail = "; ".join(
+        f"tile {o}/{i}: {e}" for o, i, e in tiles.values_list("order", "index", "error")[:3]
+    )
+    record_progress(epoch_id)
+    set_state(epoch_id, Epoch.State.FAILED, error=(f"{error} {detail}".strip())[:4000])

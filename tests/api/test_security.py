@@ -1,0 +1,187 @@
+"""Throttling, failed logins, NUL bytes, the label rules through the API, and the deploy check."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+import requests
+from django.contrib.auth.models import Permission, User
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from catalog.api.auth import AnonThrottle, UserThrottle
+from catalog.checks import weak_secret_key
+from catalog.models import Label
+from tests.catalog.test_answers import make_field
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+@pytest.fixture
+def curator(db):
+    user = User.objects.create_user("curator", password="pw-curator-123")
+    user.user_permissions.add(Permission.objects.get(codename="add_label"))
+    return user
+
+
+@pytest.mark.parametrize(("throttle", "auth"), [(AnonThrottle, False), (UserThrottle, True)])
+def test_clients_are_throttled(db, curator, monkeypatch, throttle, auth):
+    monkeypatch.setitem(throttle.THROTTLE_RATES, throttle.scope, "3/min")
+    client = APIClient()
+    if auth:
+        client.force_authenticate(curator)
+    codes = [client.get("/api/model-versions/").status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+
+
+def test_failed_logins_are_refused_before_hashing(db, curator, settings, monkeypatch):
+    settings.RADIOHOST_LOGIN_FAILURES = 3
+    hashed = []
+    original = User.check_password
+    monkeypatch.setattr(
+        User, "check_password", lambda self, pw: hashed.append(pw) or original(self, pw)
+    )
+    client = APIClient()
+    codes = [
+        client.get(
+            "/api/model-versions/", HTTP_AUTHORIZATION=basic("curator", f"wrong{i}")
+        ).status_code
+        for i in range(6)
+    ]
+    assert codes == [403, 403, 403, 429, 429, 429]
+    assert len(hashed) == 3  # the refused attempts never reached the password hasher
+    # the right password from the same address is refused too until the window passes
+    r = client.get("/api/model-versions/", HTTP_AUTHORIZATION=basic("curator", "pw-curator-123"))
+    assert r.status_code == 429
+
+
+@pytest.mark.parametrize("creds", [("cur\x00ator", "pw"), ("curator", "p\x00w")])
+def test_nul_in_basic_auth_is_refused_not_a_500(db, curator, creds):
+    r = APIClient().get("/api/model-versions/", HTTP_AUTHORIZATION=basic(*creds))
+    assert r.status_code in (401, 403)
+    assert "Invalid username/password" in r.json()["detail"]
+
+
+def _post(user, body):
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client.post("/api/labels/", body, format="json")
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"origin": "norris2006", "no_host": True, "reason": "x"}, "origin", "'expert' labels"),
+        ({"host_ra": 1000, "host_dec": -95}, "host_ra", "less than or equal to 360"),
+        ({"host_ra": 53.0}, "host_dec", "together"),
+        ({"no_host": True, "reason": "x", "consensus_level": 5}, "consensus_level", "less than"),
+        ({"no_host": "maybe", "reason": "x"}, "no_host", "valid boolean"),
+        ({"host": 999999999}, "host", "not a candidate"),
+        ({"host_ra": 53.0, "host_dec": 20.0}, "host_ra", "a host lies within"),
+    ],
+)
+def test_bad_label_bodies_are_400s(db, curator, body, field, message):
+    comp = make_field()[0]
+    r = _post(curator, {"component": comp.pk, **body})
+    assert r.status_code == 400, r.content
+    assert message in str(r.json()[field])
+    assert Label.objects.count() == 0
+
+
+def test_supersede_rules_and_usernames(db, curator):
+    comp, old, opt, *_ = make_field()
+    first = _post(curator, {"component": comp.pk, "host": opt[0].pk}).json()
+    other = _post(curator, {"component": old.pk, "host": opt[0].pk}).json()
+    assert first["origin"] == "expert" and first["author"] == "curator"
+    r = _post(curator, {"component": comp.pk, "host": opt[1].pk, "supersedes": other["id"]})
+    assert r.status_code == 409 and f"belongs to component {old.pk}" in r.json()["detail"]
+    r = _post(curator, {"component": comp.pk, "host": opt[1].pk})
+    assert r.status_code == 409 and r.json()["current_labels"] == [first["id"]]
+    assert Label.objects.current().filter(component=old).count() == 1
+    # usernames: hidden from anonymous readers and readers without the permission
+    for user in (None, User.objects.create_user("reader")):
+        client = APIClient()
+        if user:
+            client.force_authenticate(user)
+        lab = client.get(f"/api/labels/{first['id']}/").json()
+        assert lab["author"] is None and lab["author_name"] == ""
+        detail = client.get(f"/api/components/{comp.pk}/").json()
+        assert detail["label"]["author"] is None
+    client = APIClient()
+    client.force_authenticate(curator)
+    assert client.get(f"/api/components/{comp.pk}/").json()["label"]["author"] == "curator"
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_relabels_over_http_give_201_and_409(curator):
+    from django.core.wsgi import get_wsgi_application
+
+    comp, _, opt, *_ = make_field()
+    base = _post(curator, {"component": comp.pk, "host": opt[0].pk}).json()
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = make_server(
+        "127.0.0.1", 0, get_wsgi_application(), server_class=_ThreadingServer, handler_class=Quiet
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/api/labels/"
+    barrier = threading.Barrier(4)
+    codes = []
+
+    def relabel(host):
+        barrier.wait()
+        r = requests.post(
+            url,
+            json={"component": comp.pk, "host": host.pk, "supersedes": base["id"]},
+            headers={"Authorization": basic("curator", "pw-curator-123")},
+            timeout=30,
+        )
+        codes.append(r.status_code)
+
+    try:
+        threads = [threading.Thread(target=relabel, args=(opt[1 + i % 2],)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert sorted(codes) == [201, 409, 409, 409]
+    assert Label.objects.current().filter(component=comp).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "weak"),
+    [
+        ("", True),
+        ("short", True),
+        ("django-insecure-" + "x" * 60, True),
+        ("a" * 60, True),
+        ("k9#Qz!v2LmR7@tW4pX8&nB3^cF6*hJ1$yD5%gS0(eA)uV-oI_iK+" * 1, False),
+    ],
+)
+def test_weak_secret_keys_are_named(key, weak):
+    assert (weak_secret_key(key) is not None) is weak
+
+
+def test_check_deploy_fails_on_a_weak_key():
+    with override_settings(SECRET_KEY="too-short", DEBUG=False):
+        with pytest.raises(SystemCheckError, match="radiohost.E001"):
+            call_command("check", deploy=True, verbosity=0)

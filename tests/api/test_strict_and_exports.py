@@ -1,0 +1,125 @@
+"""Strict parameters (400s naming them) and whole-table streamed exports with units and UCDs."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from astropy.io import fits
+from astropy.io.votable import parse_single_table
+from rest_framework.test import APIClient
+
+from catalog.api.pagination import MAX_PAGE_SIZE
+from catalog.models import Epoch, RadioComponent, Survey
+from tests.catalog.test_answers import make_field
+
+
+@pytest.fixture
+def many(db):
+    epoch = Epoch.objects.create(survey=Survey.objects.create(name="SIM"), name="x")
+    RadioComponent.objects.bulk_create(
+        RadioComponent(
+            epoch=epoch,
+            name=f"S{i}",
+            ra=10 + i * 1e-3,
+            dec=5.0,
+            hpx=0,
+            peak_flux_mjy=1.5,
+            total_flux_mjy=2.0,
+        )
+        for i in range(250)
+    )
+    return epoch
+
+
+@pytest.mark.parametrize(
+    ("params", "key", "message"),
+    [
+        ({"bogus": "1"}, "unknown_parameters", "bogus"),
+        ({"ordering": "-ra"}, "unknown_parameters", "ordering"),
+        ({"is_science": "maybe"}, "is_science", "not a boolean"),
+        ({"limit": "abc"}, "limit", "positive integer"),
+        ({"limit": "0"}, "limit", "positive integer"),
+        ({"format": "xlsx"}, "format", "unknown format"),
+        ({"cursor": "garbage"}, "cursor", "invalid cursor"),
+    ],
+)
+def test_bad_parameters_are_400s_naming_them(many, params, key, message):
+    r = APIClient().get("/api/components/", params)
+    assert r.status_code == 400, r.content
+    assert message in str(r.json()[key])
+
+
+def test_unknown_parameters_on_detail_and_hosts(db):
+    comp = make_field()[0]
+    client = APIClient()
+    r = client.get(f"/api/components/{comp.pk}/", {"radius_arcsec": 1})
+    assert r.status_code == 400 and "radius_arcsec" in str(r.json())
+    r = client.get("/api/hosts/", {"has_host": "perhaps"})
+    assert r.status_code == 400 and "has_host" in r.json()
+
+
+def test_limit_is_capped(many):
+    r = APIClient().get("/api/components/", {"limit": "10000000000000000000"})
+    assert r.status_code == 200
+    assert len(r.json()["results"]) == min(250, MAX_PAGE_SIZE)
+    r = APIClient().get("/api/components/", {"limit": "7"})
+    assert len(r.json()["results"]) == 7
+
+
+def test_valid_booleans_filter(many):
+    RadioComponent.objects.filter(name="S0").update(is_science=False)
+    r = APIClient().get("/api/components/", {"is_science": "False", "limit": 1000})
+    assert [c["name"] for c in r.json()["results"]] == ["S0"]
+
+
+def _get(params, path="/api/components/"):
+    r = APIClient().get(path, params)
+    assert r.status_code == 200, r.content
+    return b"".join(r.streaming_content), r
+
+
+def test_exports_hold_every_row_not_a_page(many):
+    body, r = _get({"format": "csv"})
+    assert r["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(body.decode())))
+    assert len(rows) == 250 and rows[0]["name"] == "S0"
+
+
+def test_votable_export_has_units_and_ucds(many):
+    body, _ = _get({"format": "votable"})
+    t = parse_single_table(io.BytesIO(body))
+    fields = {f.name: f for f in t.fields}
+    assert fields["peak_flux"].unit == "mJy/beam" and fields["total_flux"].unit == "mJy"
+    assert fields["ra"].ucd == "pos.eq.ra;meta.main"
+    assert len(t.array) == 250
+
+
+def test_parquet_and_fits_exports(many):
+    import pyarrow.parquet as pq
+
+    body, _ = _get({"format": "parquet"})
+    table = pq.read_table(io.BytesIO(body))
+    assert table.num_rows == 250
+    assert table.schema.field("peak_flux").metadata[b"unit"] == b"mJy/beam"
+    body, _ = _get({"format": "fits"})
+    with fits.open(io.BytesIO(body)) as hdul:
+        assert len(hdul[1].data) == 250 and hdul[1].header["TUNIT5"] == "deg"
+        assert list(hdul[1].data["name"][:2]) == ["S0", "S1"]
+
+
+def test_cone_and_host_and_candidate_exports(db):
+    comp, old, opt, mv, _ = make_field()
+    body, _ = _get({"format": "csv", "pos": "53.0 -27.8", "radius_arcsec": 5})
+    rows = list(csv.DictReader(io.StringIO(body.decode())))
+    assert [r["name"] for r in rows] == [comp.name, old.name]  # exports run in id order
+    assert float(rows[1]["separation_arcsec"]) == pytest.approx(0.3 * 0.8843, rel=1e-3)
+    body, _ = _get({"format": "votable"}, "/api/hosts/")
+    t = parse_single_table(io.BytesIO(body)).to_table()
+    row = t[t["component_id"] == comp.pk][0]
+    assert row["optical_id"] == opt[0].pk and t["separation_arcsec"].unit == "arcsec"
+    body, _ = _get({"format": "parquet"}, f"/api/components/{comp.pk}/candidates/")
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(io.BytesIO(body)).column("optical_id").to_pylist() == [o.pk for o in opt]

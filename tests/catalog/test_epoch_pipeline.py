@@ -1,0 +1,189 @@
+"""The epoch pipeline in-process (issue 14): tiles vs an untiled run, states, re-runs, diff.
+
+The broker paths (real workers on Redis and RabbitMQ, SIGKILL) are in tests/workers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from catalog.models import Epoch, EpochDiff, EpochTile, HostPrediction, RadioComponent
+from catalog.pipeline import tile as tile_mod
+from ml.association_fit import Method
+from ml.sim.epoch import repeat, simulate_epoch
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def eager():
+    from radiohost_site.celery import app
+
+    old = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = old
+
+
+def untiled_reference(epoch: Epoch, method: Method) -> dict[int, tuple]:
+    """Every science component associated in ONE ComponentSky of the whole epoch."""
+    p = tile_mod.untiled_predictions(epoch.pk, method)
+    return {
+        int(c): (lk, int(r), bool(pos), bool(pr))
+        for c, lk, r, pos, pr in zip(
+            p.candidate_id, p.likelihood, p.rank, p.is_positive, p.is_prime, strict=True
+        )
+    }
+
+
+def stored(epoch: Epoch) -> dict[int, tuple]:
+    return {
+        c: (lk, r, pos, pr)
+        for c, lk, r, pos, pr in HostPrediction.objects.filter(
+            model_version=epoch.model_version
+        ).values_list("candidate_id", "likelihood", "rank", "is_positive", "is_prime")
+    }
+
+
+@pytest.fixture
+def sim_epoch(tmp_path):
+    from catalog.ingest.sim_epoch import ingest_sim_epoch
+
+    # ~1,200 components on ~12 deg²: at tile order 6 (0.84 deg²) ~20 tiles, and with
+    # association sub-tiles at order 9 (~6.9′) many doubles and triples straddle an edge
+    ep = simulate_epoch(1200, seed=7, ra0=359.0, dec0=10.0)  # across RA = 0/360 too
+    return ingest_sim_epoch(ep, "2", tmp_path), ep
+
+
+@override_settings(RADIOHOST_TILE_ORDER=6)
+def test_tiles_change_no_prediction_compared_with_an_untiled_run(sim_epoch, eager, monkeypatch):
+    from workers import tasks
+
+    epoch, _ = sim_epoch
+    monkeypatch.setattr(tile_mod.T, "SKY_ORDER", 9)
+    out = tasks.process_epoch.apply(args=(epoch.pk,)).get()
+    assert out["action"] == "identify" and out["tiles"] > 8 and out["route"] == "catalogue"
+    epoch.refresh_from_db()
+    assert epoch.state == Epoch.State.PROCESSED and epoch.processed_at is not None
+    assert epoch.tiles_done == epoch.tiles_total == out["tiles"]
+    got = stored(epoch)
+    ref = untiled_reference(epoch, Method.from_config(epoch.model_version.config))
+    assert set(got) == set(ref) and len(got) == epoch.n_predictions > 1000
+    for c, (lk, r, pos, pr) in ref.items():
+        g = got[c]
+        assert g[1:] == (r, pos, pr) and g[0] == pytest.approx(lk, abs=1e-12), c
+    multi = sum(1 for v in ref.values() if v[1] == 1)  # one best per identified component
+    assert multi == epoch.n_components
+    n_sci = RadioComponent.objects.filter(epoch=epoch, is_science=True).count()
+    assert epoch.n_components + epoch.n_without_candidates == n_sci
+
+
+def test_a_narrow_margin_is_widened_where_a_source_reaches_past_it(sim_epoch):
+    """Exactness does not rest on the margin: with a 20″ margin, groups that reach past the
+    disc are detected and re-read wider, and the predictions still equal the untiled run."""
+    from catalog.identify import association_model_version
+
+    epoch, _ = sim_epoch
+    method = Method.from_config(association_model_version().config)
+    ref = untiled_reference(epoch, method)
+    tiles = RadioComponent.objects.filter(epoch=epoch, is_science=True).values_list(
+        "hpx", flat=True
+    )
+    pixels = sorted({h >> (2 * (29 - 6)) for h in tiles})
+    widened = 0
+    for p in pixels:
+        out = tile_mod.compute_tile(epoch.pk, 6, p, method, sky_order=9, margin_arcsec=20.0)
+        widened += out.widened
+        pr = out.predictions
+        for c, lk, r, pos, prime in zip(pr.candidate_id, pr.likelihood, pr.rank,
+                                        pr.is_positive, pr.is_prime, strict=True):  # fmt: skip
+            assert (int(r), bool(pos), bool(prime)) == ref[int(c)][1:]
+            assert lk == pytest.approx(ref[int(c)][0], abs=1e-12)
+    assert widened > 0
+
+
+@override_settings(RADIOHOST_TILE_ORDER=6)
+def test_rerun_skips_done_tiles_and_rewrites_nothing(sim_epoch, eager):
+    from workers import tasks
+
+    epoch, _ = sim_epoch
+    tasks.process_epoch.apply(args=(epoch.pk,)).get()
+    stamps = dict(HostPrediction.objects.values_list("pk", "updated_at"))
+    # a processed epoch re-sent: every tile is done, nothing is recomputed or rewritten
+    again = tasks.process_epoch.apply(args=(epoch.pk,)).get()
+    assert again["action"] == "finish" and again["tiles"] == 0
+    assert dict(HostPrediction.objects.values_list("pk", "updated_at")) == stamps
+    # forced: the tiles run again and the upsert changes no row
+    forced = tasks.process_epoch.apply(args=(epoch.pk,), kwargs={"force": True}).get()
+    assert forced["tiles"] > 0
+    assert dict(HostPrediction.objects.values_list("pk", "updated_at")) == stamps
+    assert EpochTile.objects.filter(epoch=epoch, attempts=1).count() == forced["tiles"]
+
+
+def test_a_failing_tile_fails_the_epoch_with_its_error(sim_epoch, eager):
+    from catalog.models import ModelVersion
+    from workers import tasks
+
+    epoch, _ = sim_epoch
+    bad = {**Method().to_config(), "sigma_single_arcsec": -1.0}  # positional_likelihood refuses
+    ModelVersion.objects.create(name="bad-refit", kind="host", status="active", config=bad)
+    tasks.process_epoch.apply(args=(epoch.pk,)).get()
+    epoch.refresh_from_db()
+    assert epoch.state == Epoch.State.FAILED and epoch.processed_at is None
+    assert "sigma_arcsec must be > 0" in epoch.error
+    assert EpochTile.objects.filter(epoch=epoch, state="failed").exists()
+
+
+def test_real_cirada_sample_without_candidates_needs_candidates(eager):
+    from django.conf import settings
+
+    from catalog.ingest.vlass_cirada import ingest_vlass_cirada
+    from workers import tasks
+
+    path = (Path(settings.RADIOHOST_DATA_DIR) / "vlass_cirada_ql_sample"
+            / "CIRADA_VLASS1QL_table1_components_v1_head100.csv")  # fmt: skip
+    ingest_vlass_cirada(path)
+    epoch = Epoch.objects.get()
+    assert tasks.process_new_epochs.apply().get() == [epoch.pk]
+    epoch.refresh_from_db()
+    n_sci = RadioComponent.objects.filter(epoch=epoch, is_science=True).count()
+    assert epoch.state == Epoch.State.NEEDS_CANDIDATES and epoch.processed_at is None
+    assert epoch.n_without_candidates == n_sci > 0 and epoch.n_components == 0
+    assert (
+        RadioComponent.objects.filter(epoch=epoch, is_science=True, no_candidates=True).count()
+        == n_sci
+    )
+    # beat does not send it again while it has no candidates
+    assert tasks.process_new_epochs.apply().get() == []
+
+
+@override_settings(RADIOHOST_TILE_ORDER=6)
+def test_second_epoch_is_diffed_against_the_first(sim_epoch, eager, tmp_path):
+    from catalog.ingest.sim_epoch import ingest_sim_epoch
+    from workers import tasks
+
+    first, ep = sim_epoch
+    tasks.process_epoch.apply(args=(first.pk,)).get()
+    ep2 = repeat(ep, seed=3, drop=0.02, add=0.02)
+    second = ingest_sim_epoch(ep2, "3", tmp_path / "e3")
+    out = tasks.process_epoch.apply(args=(second.pk,)).get()
+    assert out["action"] == "identify"
+    d = EpochDiff.objects.get(epoch_a=first, epoch_b=second)
+    n_a = RadioComponent.objects.filter(epoch=first, is_science=True).count()
+    n_b = RadioComponent.objects.filter(epoch=second, is_science=True).count()
+    assert (d.n_a, d.n_b) == (n_a, n_b)
+    assert d.n_matched + d.n_gone == n_a and d.n_matched + d.n_new == n_b
+    # ~2 % dropped and ~2 % added (new ones land up to 5′ away, a few on an old position)
+    assert 0.01 * n_a < d.n_gone < 0.04 * n_a and 0.01 * n_b < d.n_new < 0.04 * n_b
+    assert (
+        d.entries.filter(kind="changed").count()
+        == d.entries.filter(host_changed=True).count()
+        + d.entries.filter(host_changed=False, likelihood_moved=True).count()
+    )
+    call_command("epoch_diff", "VLASS 2", "VLASS 3")  # recomputes the same figures
+    d2 = EpochDiff.objects.get(epoch_a=first, epoch_b=second)
+    assert d2.summary == d.summary

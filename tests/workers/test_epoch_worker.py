@@ -1,0 +1,152 @@
+"""The epoch chord through real brokers and real ``celery worker`` processes (issue 14).
+
+A simulated epoch of ~200 tiles is processed by a worker on Redis and on RabbitMQ. Midway the
+worker's whole process group is killed with SIGKILL; a second worker then completes the
+epoch. Bound: RabbitMQ redelivers when the connection drops (seconds); Redis redelivers an
+unacknowledged message after the visibility timeout (15 s here, set for the worker; 300 s in
+production) plus the 10 s restore sweep (settings) -- the test allows 120 s on both. The stored predictions must
+equal an in-process untiled run, with no duplicate rows and no tile run twice at once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from catalog.models import Epoch, EpochTile, HostPrediction
+from radiohost_site.celery import app
+from workers import tasks
+
+from .test_worker_process import BROKERS, _port_open
+
+ROOT = Path(__file__).resolve().parents[2]
+VISIBILITY_S = 15
+RECOVERY_BOUND_S = 120
+
+
+class Worker:
+    """A ``celery worker`` (prefork, 2 processes) in its own process group."""
+
+    def __init__(self, url: str, queue: str, log: Path):
+        from django.db import connection
+
+        db = connection.settings_dict
+        env = {
+            **os.environ,
+            "DEBUG": "1",
+            "DJANGO_SETTINGS_MODULE": "radiohost_site.settings",
+            "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+            "CELERY_BROKER_URL": url,
+            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_S),
+            "RADIOHOST_TILE_ORDER": "8",
+        }
+        self.log = log
+        self.fh = open(log, "a")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "radiohost_site", "worker", "--pool", "prefork",
+             "--concurrency", "2", "--queues", queue, "--hostname", f"{uuid.uuid4().hex[:6]}@%h",
+             "--loglevel", "INFO"],
+            cwd=ROOT, env=env, stdout=self.fh, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 90
+        while " ready." not in log.read_text():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"worker did not start:\n{log.read_text()[-2000:]}")
+            time.sleep(0.3)
+
+    def kill_group(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        self.fh.close()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        if not self.fh.closed:
+            self.fh.close()
+
+
+@pytest.fixture(params=sorted(BROKERS))
+def broker(request):
+    url, port = BROKERS[request.param]
+    if not _port_open(port):
+        pytest.skip(f"{request.param} is not running on 127.0.0.1:{port}")
+    return request.param, url
+
+
+def test_killed_worker_epoch_completes_equal_to_an_untiled_run(broker, transactional_db, tmp_path):
+    from catalog.identify import association_model_version
+    from catalog.ingest.sim_epoch import ingest_sim_epoch
+    from catalog.pipeline.tile import untiled_predictions
+    from ml.association_fit import Method
+    from ml.sim.epoch import simulate_epoch
+
+    name, url = broker
+    epoch = ingest_sim_epoch(simulate_epoch(1200, seed=11, dec0=-5.0), "2", tmp_path)
+    ref = untiled_predictions(epoch.pk, Method.from_config(association_model_version().config))
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    log = tmp_path / "workers.log"
+    first = Worker(url, queue, log)
+    conn = app.connection_for_write(url)
+    second = None
+    try:
+        # the worker plans at its tile order (RADIOHOST_TILE_ORDER=8: ~240 tiles of ~5)
+        plan = tasks.process_epoch.apply_async(
+            (epoch.pk,), {"queue": queue}, queue=queue, connection=conn
+        ).get(timeout=120)
+        assert plan["action"] == "identify" and plan["tiles"] > 100
+        deadline = time.monotonic() + 120
+        while EpochTile.objects.filter(epoch=epoch, state="done").count() < 10:
+            assert time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.05)
+        first.kill_group()
+        killed_at = datetime.now().astimezone()
+        t_kill = time.monotonic()
+        done_at_kill = EpochTile.objects.filter(epoch=epoch, state="done").count()
+        assert done_at_kill < plan["tiles"], "the epoch finished before the kill"
+        second = Worker(url, queue, log)
+        while Epoch.objects.get(pk=epoch.pk).state == Epoch.State.IDENTIFYING:
+            assert time.monotonic() - t_kill < RECOVERY_BOUND_S, log.read_text()[-3000:]
+            time.sleep(0.5)
+        recovered_s = time.monotonic() - t_kill
+    finally:
+        if second is not None:
+            second.stop()
+        first.stop()
+        conn.release()
+    epoch.refresh_from_db()
+    assert epoch.state == Epoch.State.PROCESSED, epoch.error
+    assert epoch.tiles_done == epoch.tiles_total == plan["tiles"]
+    # equal to the untiled in-process run, no duplicate rows
+    got = dict(
+        HostPrediction.objects.filter(model_version=epoch.model_version).values_list(
+            "candidate_id", "likelihood"
+        )
+    )
+    assert HostPrediction.objects.count() == len(got) == len(ref)
+    for c, lk in zip(ref.candidate_id.tolist(), ref.likelihood.tolist(), strict=True):
+        assert got[c] == pytest.approx(lk, abs=1e-12)
+    # no tile ran twice at once: a run without an end was cut by the kill, and every later
+    # run of that tile started after the kill; finished runs never overlap the next
+    for t in EpochTile.objects.filter(epoch=epoch):
+        runs = sorted(t.runs, key=lambda r: r["start"])
+        for a, b in zip(runs, runs[1:], strict=False):
+            if a["end"] is None:
+                assert datetime.fromisoformat(b["start"]) >= killed_at.replace(microsecond=0)
+            else:
+                assert a["end"] <= b["start"], (t.pk, runs)
+        assert runs and runs[-1]["end"] is not None
+    print(f"{name}: recovered {recovered_s:.1f} s after SIGKILL; "
+          f"{done_at_kill}/{plan['tiles']} tiles done at the kill")  # fmt: skip

@@ -1,0 +1,103 @@
+"""``manage.py process_epoch NAME``: identify hosts over an epoch's HEALPix tiles, with a bar.
+
+Sends the same chord as the beat/inbox path (:func:`workers.pipeline.launch`): eagerly in this
+process when ``CELERY_TASK_ALWAYS_EAGER`` is set (the demo), else through the broker to the
+workers, following the epoch's tile count until it leaves ``identifying``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+
+class Command(BaseCommand):
+    help = "Identify hosts for an epoch (HEALPix tiles as a Celery chord) with a progress bar."
+
+    def add_arguments(self, parser):
+        parser.add_argument("epoch", help="Epoch name or 'SURVEY NAME' (e.g. 'VLASS 2').")
+        parser.add_argument("--force", action="store_true", help="Redo every tile.")
+        parser.add_argument(
+            "--resume", action="store_true", help="Re-send the undone tiles of an epoch "
+            "stuck in 'identifying' (e.g. its broker lost the messages)."
+        )  # fmt: skip
+        parser.add_argument("--timeout", type=float, default=None, help="Stop waiting after s.")
+        parser.add_argument("--json", action="store_true", help="Print the final state as JSON.")
+
+    def handle(self, *args, **o):
+        from celery.signals import task_postrun
+
+        from catalog.candidates import resolve_epoch
+        from catalog.models import Epoch
+        from radiohost_site.celery import app
+        from workers import tasks
+        from workers.pipeline import launch
+
+        try:
+            epoch = resolve_epoch(o["epoch"])
+        except (ValueError, Epoch.DoesNotExist) as exc:
+            raise CommandError(str(exc)) from exc
+        eager = bool(app.conf.task_always_eager)
+        bar = tqdm(desc=str(epoch), unit="tile", disable=o["verbosity"] < 1)
+
+        tile_tasks = {tasks.identify_tile.name, tasks.identify_tile_cnn.name}
+
+        def tick(sender=None, **_):
+            if getattr(sender, "name", None) in tile_tasks:
+                bar.update(1)
+
+        task_postrun.connect(tick, weak=False)
+        # eager runs log every task at INFO; the bar says the same in one line
+        trace_log = logging.getLogger("celery.app.trace")
+        old_level = trace_log.level
+        if o["verbosity"] < 2:
+            trace_log.setLevel(logging.WARNING)
+        try:
+            plan = launch(epoch.pk, force=o["force"], resume=o["resume"])
+            bar.total = plan["tiles"]
+            bar.refresh()
+            if plan["action"] == "needs_candidates":
+                from catalog.pipeline.inbox import epoch_settled
+
+                epoch_settled(epoch.pk)
+            elif not eager and plan["action"] != "already_identifying" or o["resume"]:
+                self._follow(epoch.pk, bar, o["timeout"])
+        finally:
+            trace_log.setLevel(old_level)
+            task_postrun.disconnect(tick)
+            bar.close()
+        epoch.refresh_from_db()
+        state = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                 for k, v in epoch.progress.items()}  # fmt: skip
+        if o["json"]:
+            self.stdout.write(json.dumps(state | {"plan": plan}, indent=2))
+        else:
+            self.stdout.write(
+                f"{epoch}: {state['state']} — tiles {state['tiles_done']}/{state['tiles_total']}, "
+                f"{state['components']} components identified, {state['predictions']} "
+                f"predictions, {state['without_candidates']} without candidates (flagged)"
+                + (f"; error: {state['error']}" if state["error"] else "")
+            )
+        if epoch.state == Epoch.State.FAILED:
+            raise CommandError(f"{epoch}: failed: {epoch.error}")
+
+    def _follow(self, epoch_id: int, bar, timeout: float | None) -> None:
+        from catalog.models import Epoch
+
+        t0 = time.monotonic()
+        while True:
+            e = Epoch.objects.get(pk=epoch_id)
+            bar.total = e.tiles_total
+            bar.n = e.tiles_done
+            bar.refresh()
+            if e.state != Epoch.State.IDENTIFYING:
+                return
+            if timeout is not None and time.monotonic() - t0 > timeout:
+                raise CommandError(
+                    f"{e}: still identifying after {timeout} s ({e.tiles_done}/{e.tiles_total} tiles)"
+                )
+            time.sleep(1.0)
