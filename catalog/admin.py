@@ -82,7 +82,18 @@ class RadioComponentAdmin(ReadOnlyScienceAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["name", "epoch", "source", "ra", "dec", "hpx", "is_science", "no_candidates"]},
+            {
+                "fields": [
+                    "name",
+                    "epoch",
+                    "source",
+                    "ra",
+                    "dec",
+                    "hpx",
+                    "is_science",
+                    "no_candidates",
+                ]
+            },
         ),
         (
             "Fluxes and shape",

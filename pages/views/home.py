@@ -20,19 +20,21 @@ COUNTS_TTL_S = 120
 
 
 def epoch_state(epoch: Epoch) -> dict:
-    """The epoch's processing state (the pipeline's state machine where it exists)."""
-    state = getattr(epoch, "state", None)
-    if state is None:
-        state = "processed" if epoch.processed_at else "ingested"
-    done = getattr(epoch, "tiles_done", None)
-    total = getattr(epoch, "tiles_total", None)
+    """The epoch's processing state from the pipeline's own summary (``Epoch.progress()``,
+    the one the API shows), with a fallback for epochs of a schema without it."""
     progress = getattr(epoch, "progress", None)
-    if progress is None and done is not None and total:
-        progress = done / total
-    label = getattr(epoch, "get_state_display", None)
+    info = progress() if callable(progress) else {}
+    done, total = info.get("tiles_done"), info.get("tiles_total")
+    display = getattr(epoch, "get_state_display", None)
+    if callable(display):
+        state = display()
+    else:
+        state = "processed" if epoch.processed_at else "ingested"
     return {
-        "state": label() if callable(label) else str(state),
-        "progress": None if progress is None else max(0.0, min(1.0, float(progress))),
+        "state": state,
+        "progress": (done / total) if done is not None and total else None,
+        "tiles": f"{done}/{total} tiles" if done is not None and total else "",
+        "error": info.get("error") or "",
     }
 
 
