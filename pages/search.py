@@ -62,8 +62,18 @@ def search_queryset(data: dict):
     return qs.order_by(key, "pk"), sort
 
 
-def api_query(data: dict) -> dict:
-    """The same query as API parameters (the API's cone search takes decimal degrees)."""
+#: page filters the host-catalogue API has no parameter for (left out of the export links)
+NOT_IN_API = {
+    "flux_min": "flux ≥",
+    "flux_max": "flux ≤",
+    "review": "needs review",
+    "expert": "has expert label",
+}
+
+
+def api_query(data: dict) -> tuple[dict, list[str]]:
+    """The same query as parameters of the API's host catalogue (``/api/hosts/``: cone in
+    decimal degrees, name, prime flag), and the page filters it cannot express."""
     out = {}
     if data.get("coord") is not None:
         c = data["coord"].icrs
@@ -72,11 +82,7 @@ def api_query(data: dict) -> dict:
         )
     if data.get("name"):
         out["name"] = data["name"].strip()
-    if data.get("flux_min") is not None:
-        out["flux_min"] = f"{data['flux_min']:g}"
-    if data.get("flux_max") is not None:
-        out["flux_max"] = f"{data['flux_max']:g}"
-    for flag in ("prime", "review", "expert"):
-        if data.get(flag):
-            out[flag] = "true"
-    return out
+    if data.get("prime"):
+        out["is_prime"] = "true"
+    dropped = [label for key, label in NOT_IN_API.items() if data.get(key) not in (None, False, "")]
+    return out, dropped

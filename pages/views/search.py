@@ -37,7 +37,8 @@ def search(request):
         mv = default_model_version()
         hosts = {h.component_id: h for h in host_rows(rows, mv)} if mv else {}
         params = {k: v for k, v in request.GET.items() if k not in ("page", "sort") and v}
-        api = urlencode(api_query(data))
+        api_params, not_exported = api_query(data)
+        api = urlencode(api_params)
         ctx.update(
             searched=True,
             rows=[(c, hosts.get(c.pk)) for c in rows],
@@ -48,10 +49,9 @@ def search(request):
             sort_query=urlencode({**params, "sort": sort}),
             cone=data.get("coord") is not None,
             model_version=mv,
-            api_json=f"/api/components/?{api}",
-            api_csv=f"/api/components/?{api}&format=csv" if api else "/api/components/?format=csv",
-            api_votable=f"/api/components/?{api}&format=votable"
-            if api
-            else "/api/components/?format=votable",
+            api_json=f"/api/hosts/?{api}",
+            api_csv=f"/api/hosts/?{urlencode({**api_params, 'format': 'csv'})}",
+            api_votable=f"/api/hosts/?{urlencode({**api_params, 'format': 'votable'})}",
+            not_exported=not_exported,
         )
     return render(request, "pages/search.html", ctx)
