@@ -33,6 +33,9 @@ def is_demo_database() -> bool:
 def finish(stdout, sky_dir: Path) -> None:
     n = refresh_summaries()
     stdout.write(f"  pages: {n} component summaries (search table and review queue)")
+    if not is_demo_database():  # e.g. the demo chain run by a test on PostgreSQL: no files, no user
+        stdout.write("  pages: not the demo database: no cutouts, overlays or demo curator")
+        return
     # simulated radio pixels for some fields, through the same storage as real cutouts
     provider = LocalFITSDirectory(sky_dir / "radio", survey="SIM")
     labelled = Label.objects.current().filter(origin="sim", component__isnull=False)
@@ -50,9 +53,6 @@ def finish(stdout, sky_dir: Path) -> None:
         f"  pages: {stored} SIMULATED radio images stored as cutouts, {len(first)} overlays "
         "rendered (others render when first opened)"
     )
-    if not is_demo_database():
-        stdout.write("  pages: not the demo database: no demo curator created")
-        return
     _, password = create_curator(DEMO_CURATOR)
     if password is None:  # an earlier demo run made the user: give it a fresh password
         import secrets
