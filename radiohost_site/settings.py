@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_celery_results",
     "catalog",
     "workers",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +126,15 @@ RADIOHOST_INBOX_DIR = env("RADIOHOST_INBOX_DIR", default="")
 RADIOHOST_EPOCH_MATCH_ARCSEC = env.float("RADIOHOST_EPOCH_MATCH_ARCSEC", default=4.2)
 # A matched component's best-candidate likelihood "moved" when it changed by more than this.
 RADIOHOST_DIFF_LIKELIHOOD_MOVED = env.float("RADIOHOST_DIFF_LIKELIHOOD_MOVED", default=0.2)
+# Pages (pages app): sign-in for curators; rendered overlays and cutouts go through
+# Django's storage API (default: the media root), so a shared store works across hosts.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "pages:home"
+LOGOUT_REDIRECT_URL = "pages:home"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # --- REST framework
 REST_FRAMEWORK = {

@@ -7,4 +7,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/", include("catalog.api.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("pages.urls")),
 ]

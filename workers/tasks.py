@@ -303,3 +303,6 @@ def evaluate_host_model(self, model_version_id: int) -> dict:
         mv.metrics = {**mv.metrics, "norris71": summary}
         mv.save(update_fields=["metrics"])
     return summary
+
+
+from .render import fetch_radio_cutout, refresh_summaries, render_overlay  # noqa: F401,E402  (pages tasks)

@@ -1,4 +1,8 @@
-"""Cutout providers: a protocol, a local FITS directory, CIRADA VLASS and PS1 ``fitscut``.
+"""Cutout providers: a protocol, a local FITS directory and PS1 ``fitscut``.
+
+VLASS Quick Look cutouts come from CADC, the archive that serves them, through astroquery
+(:mod:`.cadc`); the earlier hand-written client of the CIRADA cutout web service was never
+checked against that service's documentation and is gone.
 
 Every provider returns validated FITS bytes (see :func:`.fits_image.read_fits_image`);
 :func:`save_fits` writes them under the media root, content-addressed by sha256, so a
@@ -22,6 +26,10 @@ from astropy.utils.exceptions import AstropyWarning
 
 from .fits_image import read_fits_image
 from .http import make_session
+
+
+class NoImage(LookupError):
+    """The service holds no image covering the position (not an error of the service)."""
 
 
 @runtime_checkable
@@ -116,43 +124,6 @@ class _HTTPProvider:
         if r.status_code != 200:
             raise ValueError(f"{self.survey}: {url} answered HTTP {r.status_code}")
         return r.content
-
-
-class CiradaVLASSCutouts(_HTTPProvider):
-    """VLASS Quick Look cutouts from the CIRADA image cutout web service.
-
-    ``base_url`` and ``path`` are configurable (tests point them at a local replay
-    server). Query: ``position="<ra> <dec>"`` (deg), ``survey`` (e.g. ``VLASS``),
-    ``size`` (arcmin); the answer is a FITS file. The seed's radio input is a 3.6′
-    (240 px at 1″/px) cutout (§2.2.2, §3.3).
-    """
-
-    survey = "VLASS"
-
-    def __init__(
-        self,
-        base_url: str = "https://cutouts.cirada.ca",
-        *,
-        path: str = "get_cutout/",
-        survey_name: str = "VLASS",
-        **kw,
-    ):
-        super().__init__(base_url, **kw)
-        self.path, self.survey_name = path, survey_name
-
-    def fetch_bytes(self, coord: SkyCoord, size: u.Quantity, *, band: str = "") -> bytes:
-        arcsec = _check_size(size)
-        c = coord.icrs
-        raw = self._get(
-            self.path,
-            {
-                "position": f"{c.ra.deg:.6f} {c.dec.deg:.6f}",
-                "survey": self.survey_name,
-                "size": f"{arcsec / 60:.4f}",
-            },
-        )
-        read_fits_image(raw, where=f"{self.base_url} VLASS cutout")
-        return raw
 
 
 class PS1Fitscut(_HTTPProvider):

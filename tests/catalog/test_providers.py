@@ -14,11 +14,9 @@ from astropy.io import fits
 
 from catalog.providers.catalogs import MastPS1, VizierCatalog, normalise_allwise
 from catalog.providers.cutouts import (
-    CiradaVLASSCutouts,
     CutoutProvider,
     LocalFITSDirectory,
     PS1Fitscut,
-    fetch,
     save_fits,
 )
 from catalog.providers.fits_image import read_fits_image
@@ -116,34 +114,23 @@ def test_session_retries_5xx_then_succeeds(replay_server):
         make_session(retries=-1)
 
 
-def test_cirada_provider_against_recorded_cutout(replay_server, tmp_path):
+def test_save_fits_is_content_addressed(tmp_path):
     body = (RECORDED / "first_cutout.fits").read_bytes()
-    replay_server.add("/get_cutout/", body, content_type="application/fits", fail_first=1)
-    p = CiradaVLASSCutouts(replay_server.base_url, session=make_session(retries=2, backoff_s=0.0))
-    assert isinstance(p, CutoutProvider)
-    coord = SkyCoord(162.5302917 * u.deg, 30.6770889 * u.deg)
-    hdul = fetch(p, coord, 3.6 * u.arcmin)
-    assert hdul[0].data is not None
-    _, path, q = replay_server.requests[-1]
-    assert path == "/get_cutout/" and q["survey"] == ["VLASS"] and q["size"] == ["3.6000"]
-    assert q["position"] == ["162.530292 30.677089"]
-    rel, sha = save_fits(body, tmp_path, "cutouts/vlass")
+    rel, sha = save_fits(body, tmp_path, "cutouts/first")
     assert (tmp_path / rel).read_bytes() == body and rel.endswith(f"{sha}.fits")
-    assert save_fits(body, tmp_path, "cutouts/vlass") == (rel, sha)  # content-addressed
-    with pytest.raises(ValueError, match="size must be an angle Quantity"):
-        p.fetch_bytes(coord, 3.6)
+    assert save_fits(body, tmp_path, "cutouts/first") == (rel, sha)
 
 
-def test_cirada_provider_reports_http_errors_and_bad_bodies(replay_server):
-    replay_server.add("/get_cutout/", b"<html>oops</html>", content_type="text/html")
-    p = CiradaVLASSCutouts(replay_server.base_url, session=make_session(retries=0))
-    with pytest.raises(ValueError, match="VLASS cutout: unreadable or truncated FITS"):
-        p.fetch_bytes(SkyCoord(1 * u.deg, 2 * u.deg), 1 * u.arcmin)
-    replay_server.add("/get_cutout/", b"", status=404)
+def test_http_provider_reports_http_errors_and_bad_sizes(replay_server):
+    replay_server.add("/ps1filenames.py", b"", status=404)
+    p = PS1Fitscut(replay_server.base_url, session=make_session(retries=0))
+    assert isinstance(p, CutoutProvider)
     with pytest.raises(ValueError, match=r"answered HTTP 404"):
-        p.fetch_bytes(SkyCoord(1 * u.deg, 2 * u.deg), 1 * u.arcmin)
+        p.fetch_bytes(SkyCoord(1 * u.deg, 2 * u.deg), 1 * u.arcmin, band="i")
+    with pytest.raises(ValueError, match="size must be an angle Quantity"):
+        p.fetch_bytes(SkyCoord(1 * u.deg, 2 * u.deg), 3.6, band="i")
     with pytest.raises(ValueError, match="base_url must be an http"):
-        CiradaVLASSCutouts("ftp://x")
+        PS1Fitscut("ftp://x")
 
 
 def test_ps1_fitscut_provider(replay_server):

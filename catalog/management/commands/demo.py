@@ -107,5 +107,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"done in {time.perf_counter() - t0:.0f} s (SIMULATED data; "
             f"{np.round(100 * ok_model / max(total, 1), 1)}% vs nearest neighbour "
-            f"{np.round(100 * ok_nn / max(total, 1), 1)}%). Browse: manage.py runserver → /api/docs/"
+            f"{np.round(100 * ok_nn / max(total, 1), 1)}%)."
         )
+        from pages.demo import finish  # the pages' step: summaries, overlays, curator, serve
+
+        finish(self.stdout, out)

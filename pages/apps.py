@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PagesConfig(AppConfig):
+    """Server-rendered pages for astronomers and the curation workflow (issue 17)."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "pages"
+    verbose_name = "Pages and curation"

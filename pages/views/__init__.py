@@ -1,0 +1,1 @@
+"""Page views, one module per page family (no HTML lives in the API views)."""
