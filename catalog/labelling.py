@@ -246,6 +246,21 @@ def relabel(
                 else f"label {supersedes_id} is no longer current (already superseded)"
             )
             raise LabelConflict(why, current_ids=heads)
+        else:
+            # one current expert label per component: an expert head speaks for the component,
+            # so a new expert label must replace it, never sit beside it (superseding a
+            # catalogue label while an expert one is current would leave two)
+            experts = sorted(
+                Label.objects.current()
+                .filter(component_id=comp.pk, origin=Label.Origin.EXPERT)
+                .values_list("pk", flat=True)
+            )
+            if experts and supersedes_id not in experts:
+                raise LabelConflict(
+                    f"component {comp.pk} has current expert label(s) {experts}: "
+                    f"supersede that one, not label {supersedes_id}",
+                    current_ids=heads,
+                )
         try:
             with transaction.atomic():
                 return Label.objects.create(

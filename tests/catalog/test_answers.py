@@ -239,3 +239,20 @@ def test_concurrent_relabels_one_wins_one_conflicts(curator):
         t.join()
     assert sorted(outcomes) == ["conflict", "created"]
     assert Label.objects.current().filter(component=comp).count() == 1
+
+
+def test_one_current_expert_label_even_beside_catalogue_labels(db, curator):
+    # two catalogue labels are current; an expert label supersedes one of them, and a later
+    # expert label must replace the expert one, not the other catalogue label
+    comp, _, opt, *_ = make_field()
+    rgz = Label.objects.create(component=comp, host=opt[0], origin="rgz", author_name="RGZ")
+    norris = Label.objects.create(
+        component=comp, host=opt[1], origin="norris2006", author_name="Norris 2006"
+    )
+    expert = labelling.relabel(comp, author=curator, host=opt[2], supersedes=rgz)
+    with pytest.raises(
+        labelling.LabelConflict, match=f"current expert label\\(s\\) \\[{expert.pk}\\]"
+    ):
+        labelling.relabel(comp, author=curator, host=opt[1], supersedes=norris)
+    labelling.relabel(comp, author=curator, no_host=True, reason="lobes only", supersedes=expert)
+    assert Label.objects.current().filter(component=comp, origin="expert").count() == 1
