@@ -122,15 +122,21 @@ def summarise(component_ids: list[int], mv: ModelVersion) -> list[ComponentSumma
     return out
 
 
-def refresh_summaries(component_ids=None, mv: ModelVersion | None = None) -> int:
+def refresh_summaries(
+    component_ids=None, mv: ModelVersion | None = None, *, epoch_id: int | None = None
+) -> int:
     """Rewrite the summaries of these components (default: every component with predictions
-    of ``mv``); returns the number written. Idempotent."""
+    of ``mv``, of one epoch when ``epoch_id`` is given); returns the number written.
+    Idempotent."""
     mv = mv or default_model_version()
     if mv is None:
         return 0
     if component_ids is None:
+        comps = RadioComponent.objects.all()
+        if epoch_id is not None:
+            comps = comps.filter(epoch_id=epoch_id)
         ids = (
-            RadioComponent.objects.filter(candidates__predictions__model_version=mv)
+            comps.filter(candidates__predictions__model_version=mv)
             .distinct()
             .order_by("pk")
             .values_list("pk", flat=True)

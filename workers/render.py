@@ -33,8 +33,11 @@ def fetch_radio_cutout(self, component_id: int, size_arcsec: float = 240.0) -> s
 
 
 @shared_task(**TASK_OPTS, queue="cpu")
-def refresh_summaries(self, component_ids: list[int] | None = None) -> int:
-    """Rewrite the search/review summaries (after an epoch's predictions or a refit)."""
+def refresh_summaries(
+    self, component_ids: list[int] | None = None, epoch_id: int | None = None
+) -> int:
+    """Rewrite the search/review summaries (sent by ``finish_epoch`` once an epoch's
+    predictions are complete; idempotent, so a redelivery rewrites the same rows)."""
     from pages.summaries import refresh_summaries as refresh
 
-    return refresh(component_ids)
+    return refresh(component_ids, epoch_id=epoch_id)

@@ -152,6 +152,8 @@ def finish_epoch(self, epoch_id: int) -> dict:
         diff = diff_previous(epoch_id)
         out["diff"] = diff.summary if diff is not None else None
         epoch_settled(epoch_id)
+    # the search table and review queue read per-component summaries of the predictions
+    refresh_summaries.delay(epoch_id=epoch_id)
     return out
 
 

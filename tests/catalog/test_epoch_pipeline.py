@@ -205,3 +205,22 @@ def test_cpu_identification_path_imports_no_torch():
                          cwd=Path(__file__).resolve().parents[2], timeout=120)  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+@override_settings(RADIOHOST_TILE_ORDER=6)
+def test_a_finished_epoch_refreshes_the_search_summaries(sim_epoch, eager):
+    # the search table and review queue read pages' ComponentSummary rows: finish_epoch
+    # rewrites them for the epoch, so they never lag behind its predictions
+    from pages.models import ComponentSummary
+    from workers import tasks
+
+    epoch, _ = sim_epoch
+    tasks.process_epoch.apply(args=(epoch.pk,)).get()
+    epoch.refresh_from_db()
+    with_preds = set(
+        RadioComponent.objects.filter(
+            epoch=epoch, candidates__predictions__model_version=epoch.model_version
+        ).values_list("pk", flat=True)
+    )
+    assert with_preds
+    assert set(ComponentSummary.objects.values_list("component_id", flat=True)) == with_preds
