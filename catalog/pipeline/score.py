@@ -16,6 +16,7 @@ component can link (Magliocchetti double scale with the largest partner the flux
 limit allows; the triple criterion's lobe separation), so a group is provably the one the
 whole sky gives when every member lies at least its reach inside the disc; otherwise
 :func:`locate_cores` reports the radius the disc needs and the caller re-reads it wider.
+The learned edge model (``associator: edges``) has its own bound, :func:`edge_reach_arcsec`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ml.association import AssociationParams, ComponentSky, associate
+from ml.association_edges import MIDPOINT_SEARCH_FRACTION, EdgeParams
 from ml.association_fit import Method
 from ml.crossmatch import positional_likelihood
 from ml.host.decision import decide_many
@@ -60,19 +62,64 @@ def reach_arcsec(flux_mjy: np.ndarray, params: AssociationParams) -> np.ndarray:
     return np.maximum(double, p.triple_max_sep_arcsec)
 
 
+def edge_reach_arcsec(params: EdgeParams) -> float:
+    """Radius (arcsec) around a group member that holds every component its edges depend on,
+    for the learned edge model (:mod:`ml.association_edges`); flux-independent.
+
+    With ``S`` = ``max_sep_arcsec`` (pairs farther apart are never scored), ``T`` / ``f`` =
+    the rules' ``triple_max_sep_arcsec`` / ``midpoint_fraction``:
+
+    * a scored edge reaches its partner (< ``S``); its features read the pair, the components
+      within ``MIDPOINT_SEARCH_FRACTION`` of ``sep`` from its midpoint (< ``0.85 S`` from the
+      member) and the rule links of the pair, whose third component (a triple's core or
+      other lobe) lies < ``T`` from either member;
+    * with ``absorb_cores`` a core within ``f d`` of the midpoint of a kept lobe pair
+      (``d`` < ``T``) is linked to a lobe < ``(0.5 + f) T`` away -- and whether that pair
+      is kept depends on components < ``T`` from the lobe: ``(1.5 + f) T`` from the core.
+
+    Every edge of every member is then computed as on the whole sky, so the group is the
+    whole sky's (the argument of :func:`reach_arcsec`). A hair of slack covers the chord vs
+    angle rounding of the k-d tree queries.
+    """
+    s, rules = params.max_sep_arcsec, params.rules
+    t, f = rules.triple_max_sep_arcsec, rules.midpoint_fraction
+    reach = max(s, (0.5 + MIDPOINT_SEARCH_FRACTION) * s, t)
+    if params.absorb_cores:
+        reach = max(reach, (1.5 + f) * t)
+    return reach * 1.001 + 1e-3
+
+
+SHAPES = ("major", "minor", "pa", "rms")
+#: ComponentSky's optional shape keywords, per Sky column (read only by the edge model)
+SHAPE_KEYWORDS = {
+    "major": "major_arcsec",
+    "minor": "minor_arcsec",
+    "pa": "pa_deg",
+    "rms": "rms_mjy",
+}
+
+
 @dataclass
 class Sky:
-    """Radio components (sorted by id): the sky a tile reads."""
+    """Radio components (sorted by id): the sky a tile reads. The shape columns
+    (:data:`SHAPES`; NaN = not measured, the default) feed the edge model."""
 
     ids: np.ndarray
     ra: np.ndarray
     dec: np.ndarray
     flux: np.ndarray
     peak: np.ndarray
+    major: np.ndarray | None = None
+    minor: np.ndarray | None = None
+    pa: np.ndarray | None = None
+    rms: np.ndarray | None = None
 
     def __post_init__(self):
         order = np.argsort(self.ids, kind="stable")
-        for f in ("ids", "ra", "dec", "flux", "peak"):
+        for f in SHAPES:
+            if getattr(self, f) is None:
+                setattr(self, f, np.full(np.shape(self.ids), np.nan))
+        for f in ("ids", "ra", "dec", "flux", "peak", *SHAPES):
             setattr(self, f, np.asarray(getattr(self, f))[order])
         self.xyz = unit_vectors(self.ra, self.dec)
 
@@ -80,17 +127,26 @@ class Sky:
         return int(self.ids.size)
 
     @classmethod
-    def from_rows(cls, ids, ra, dec, total, peak) -> Sky:
+    def from_rows(cls, ids, ra, dec, total, peak, major=None, minor=None, pa=None, rms=None) -> Sky:
         flux, pk = clean_fluxes(total, peak)
+        shapes = {
+            f: None if v is None else np.asarray(v, float)
+            for f, v in zip(SHAPES, (major, minor, pa, rms), strict=True)
+        }
         return cls(
-            np.asarray(ids, np.int64), np.asarray(ra, float), np.asarray(dec, float), flux, pk
+            np.asarray(ids, np.int64),
+            np.asarray(ra, float),
+            np.asarray(dec, float),
+            flux,
+            pk,
+            **shapes,
         )
 
     def merged(self, other: Sky) -> Sky:
         ids, first = np.unique(np.concatenate([self.ids, other.ids]), return_index=True)
         cat = {
             f: np.concatenate([getattr(self, f), getattr(other, f)])[first]
-            for f in ("ra", "dec", "flux", "peak")
+            for f in ("ra", "dec", "flux", "peak", *SHAPES)
         }
         return Sky(ids, **cat)
 
@@ -107,7 +163,7 @@ class Cores:
 def locate_cores(
     sky: Sky,
     targets: np.ndarray,
-    params: AssociationParams,
+    params: AssociationParams | EdgeParams,
     *,
     centre: np.ndarray | None = None,
     radius_arcsec: float = np.inf,
@@ -132,8 +188,14 @@ def locate_cores(
         d_all = angle_arcsec(sky.xyz, centre[None, :])
         sel = np.flatnonzero(d_all <= radius_arcsec)
         d_centre = d_all[sel]
-    cs = ComponentSky(sky.ra[sel], sky.dec[sel], sky.flux[sel], sky.peak[sel], params)
-    reach = reach_arcsec(cs.flux, params) if centre is not None else np.zeros(sel.size)
+    shapes = {kw: getattr(sky, f)[sel] for f, kw in SHAPE_KEYWORDS.items()}
+    cs = ComponentSky(sky.ra[sel], sky.dec[sel], sky.flux[sel], sky.peak[sel], params, **shapes)
+    if centre is None:
+        reach = np.zeros(sel.size)
+    elif isinstance(params, EdgeParams):
+        reach = np.full(sel.size, edge_reach_arcsec(params))
+    else:
+        reach = reach_arcsec(cs.flux, params)
     local = np.searchsorted(sel, targets)
     if np.any(local >= sel.size) or np.any(sel[np.minimum(local, sel.size - 1)] != targets):
         raise ValueError("locate_cores: a target lies outside its association disc")

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from catalog.identify import SHAPE_FIELDS
 from catalog.models import Candidate, EpochTile, HostPrediction, RadioComponent
 from ml.association_fit import Method
 
@@ -43,20 +44,22 @@ def _ranges_q(ranges) -> Q:
 def load_sky(epoch_id: int, ranges) -> tuple[Sky, np.ndarray, np.ndarray]:
     """The epoch's components in the ``hpx`` ranges (one query): the Sky, and per row of
     it ``is_science`` and ``hpx``. All components are sky (a non-science component is still
-    radio emission that may belong to a source); only science components are targets."""
+    radio emission that may belong to a source); only science components are targets. The
+    shape columns (:data:`catalog.identify.SHAPE_FIELDS`) come along for the edge model."""
     rows = list(
         RadioComponent.objects.filter(epoch_id=epoch_id)
         .filter(_ranges_q(ranges))
-        .values_list("id", "ra", "dec", "total_flux_mjy", "peak_flux_mjy", "is_science", "hpx")
-    )
+        .values_list("id", "ra", "dec", "total_flux_mjy", "peak_flux_mjy",
+                     *SHAPE_FIELDS.values(), "is_science", "hpx")
+    )  # fmt: skip
     if not rows:
         e = np.empty(0)
         return Sky.from_rows(e, e, e, e, e), e.astype(bool), e.astype(np.int64)
     cols = list(zip(*rows, strict=True))
     ids = np.array(cols[0], np.int64)
-    sky = Sky.from_rows(ids, *(np.array(c, dtype=float) for c in cols[1:5]))  # None -> NaN
+    sky = Sky.from_rows(ids, *(np.array(c, dtype=float) for c in cols[1:9]))  # None -> NaN
     order = np.argsort(ids, kind="stable")  # Sky sorts by id: keep the flags aligned
-    return sky, np.array(cols[5], bool)[order], np.array(cols[6], np.int64)[order]
+    return sky, np.array(cols[9], bool)[order], np.array(cols[10], np.int64)[order]
 
 
 def load_candidates(epoch_id: int, lo: int, hi: int) -> tuple[np.ndarray, ...]:
@@ -125,7 +128,7 @@ def compute_tile(
         for k, idx in todo.items():
             t_sky = np.searchsorted(sky.ids, ident[idx])
             cores, need = locate_cores(
-                sky, t_sky, method.association, centre=centres[k], radius_arcsec=radius[k]
+                sky, t_sky, method.params, centre=centres[k], radius_arcsec=radius[k]
             )
             core_ra[idx], core_dec[idx], multi[idx] = cores.ra, cores.dec, cores.is_multi
             bad = need > radius[k]
@@ -157,14 +160,14 @@ def untiled_predictions(epoch_id: int, method: Method) -> Predictions:
     ONE ComponentSky of the whole epoch (small epochs only: the pair matrix is N×N)."""
     rows = list(
         RadioComponent.objects.filter(epoch_id=epoch_id).values_list(
-            "id", "ra", "dec", "total_flux_mjy", "peak_flux_mjy"
+            "id", "ra", "dec", "total_flux_mjy", "peak_flux_mjy", *SHAPE_FIELDS.values()
         )
     )
-    a = np.array(rows, dtype=float).reshape(-1, 5)
-    sky = Sky.from_rows(a[:, 0].astype(np.int64), a[:, 1], a[:, 2], a[:, 3], a[:, 4])
+    a = np.array(rows, dtype=float).reshape(-1, 9)  # None -> NaN
+    sky = Sky.from_rows(a[:, 0].astype(np.int64), *a[:, 1:].T)
     cid, comp, ora, odec = load_candidates(epoch_id, 0, 12 * 4**T.HPX_ORDER)
     ident = np.unique(comp)
-    cores, _ = locate_cores(sky, np.searchsorted(sky.ids, ident), method.association)
+    cores, _ = locate_cores(sky, np.searchsorted(sky.ids, ident), method.params)
     cand_t = np.searchsorted(ident, comp)
     return decide_fields(cid, cand_t, score_candidates(cand_t, ora, odec, cores, method))
 

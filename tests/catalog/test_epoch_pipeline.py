@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
@@ -104,6 +105,87 @@ def test_a_narrow_margin_is_widened_where_a_source_reaches_past_it(sim_epoch):
             assert (int(r), bool(pos), bool(prime)) == ref[int(c)][1:]
             assert lk == pytest.approx(ref[int(c)][0], abs=1e-12)
     assert widened > 0
+
+
+def _give_shapes(epoch: Epoch, seed: int = 3) -> None:
+    """Deterministic CIRADA-like shapes (the simulated epoch has none), so the edge model's
+    shape features take part and a path that dropped them would score differently."""
+    rng = np.random.default_rng(seed)
+    comps = list(RadioComponent.objects.filter(epoch=epoch).order_by("id"))
+    for c in comps:
+        c.dc_major_arcsec = float(rng.uniform(0.0, 20.0))
+        c.dc_minor_arcsec = float(c.dc_major_arcsec * rng.uniform(0.2, 1.0))
+        c.pa_deg = float(rng.uniform(0.0, 180.0))
+        c.isl_rms_mjy = float(rng.uniform(0.1, 0.2))
+    RadioComponent.objects.bulk_update(
+        comps, ["dc_major_arcsec", "dc_minor_arcsec", "pa_deg", "isl_rms_mjy"]
+    )
+
+
+def _edges_method() -> Method:
+    return Method.from_config({**Method().to_config(), "associator": "edges"})
+
+
+def _tile_predictions(epoch: Epoch, method: Method, margin_arcsec: float) -> tuple[dict, int]:
+    tiles = RadioComponent.objects.filter(epoch=epoch, is_science=True).values_list(
+        "hpx", flat=True
+    )
+    got, widened = {}, 0
+    for p in sorted({h >> (2 * (29 - 6)) for h in tiles}):
+        out = tile_mod.compute_tile(
+            epoch.pk, 6, p, method, sky_order=9, margin_arcsec=margin_arcsec
+        )
+        widened += out.widened
+        pr = out.predictions
+        for c, lk, r, pos, prime in zip(pr.candidate_id, pr.likelihood, pr.rank,
+                                        pr.is_positive, pr.is_prime, strict=True):  # fmt: skip
+            got[int(c)] = (float(lk), int(r), bool(pos), bool(prime))
+    return got, widened
+
+
+@pytest.mark.parametrize("margin_arcsec", [tile_mod.T.MARGIN_ARCSEC, 20.0])
+def test_edge_associator_tiles_equal_the_untiled_run(sim_epoch, margin_arcsec):
+    """``associator: edges`` runs the edge model in the tiles (not the rules), with the shapes,
+    and its reach bound keeps the tiles exact, also where a narrow margin forces widening."""
+    epoch, _ = sim_epoch
+    _give_shapes(epoch)
+    method = _edges_method()
+    ref = untiled_reference(epoch, method)
+    rules = untiled_reference(epoch, Method())
+    assert sum(ref[c][1:] != rules[c][1:] for c in ref) > 10  # the two associators differ here
+    got, widened = _tile_predictions(epoch, method, margin_arcsec)
+    assert set(got) == set(ref)
+    for c, (lk, r, pos, pr) in ref.items():
+        assert got[c][1:] == (r, pos, pr) and got[c][0] == pytest.approx(lk, abs=1e-12), c
+    assert (widened > 0) == (margin_arcsec < 100)
+
+
+def test_edge_associator_tiles_agree_with_per_component_identification(sim_epoch):
+    """The tile path and catalog.identify (one cone-search sky per component, the shapes via
+    identify.sky_arrays) give the same predictions for an edges ModelVersion."""
+    from catalog.identify import identify_components
+    from catalog.models import ModelVersion
+
+    epoch, _ = sim_epoch
+    _give_shapes(epoch)
+    method = _edges_method()
+    mv = ModelVersion.objects.create(
+        name="edges-test", kind=ModelVersion.Kind.HOST, config=method.to_config()
+    )
+    got, _ = _tile_predictions(epoch, Method.from_config(mv.config), tile_mod.T.MARGIN_ARCSEC)
+    comps = sorted(
+        RadioComponent.objects.filter(epoch=epoch, is_science=True, candidates__isnull=False)
+        .values_list("id", flat=True)
+        .distinct()
+    )[::4]  # a quarter: identify.py reads one sky per component (SkyCoord), slow in bulk
+    assert identify_components(comps, mv) > 200
+    stored = HostPrediction.objects.filter(model_version=mv).values_list(
+        "candidate_id", "likelihood", "rank", "is_positive", "is_prime"
+    )
+    assert len(stored) > 200
+    for c, lk, r, pos, pr in stored:
+        # identify.py measures separations with SkyCoord, the tiles in numpy
+        assert got[c][1:] == (r, pos, pr) and got[c][0] == pytest.approx(lk, abs=1e-9), c
 
 
 @override_settings(RADIOHOST_TILE_ORDER=6)
