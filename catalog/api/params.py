@@ -25,7 +25,13 @@ _SEXAGESIMAL = re.compile(r"[:hmsd]|\s")
 
 
 def reject_unknown(params, allowed: set[str]) -> None:
-    """400 naming every query parameter not in ``allowed``."""
+    """400 naming every query parameter not in ``allowed``, or holding a NUL byte (PostgreSQL
+    text cannot hold one: a filter value with NUL was a database error, a 500)."""
+    nul = sorted(k for k, vals in params.lists() if any("\x00" in v for v in vals))
+    if nul:
+        raise ValidationError(
+            {name: ["a query parameter value cannot contain a NUL byte"] for name in nul}
+        )
     unknown = sorted(k for k in params.keys() if k not in allowed)
     if unknown:
         raise ValidationError(
