@@ -42,25 +42,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import ensure_database, setup_django  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "bench"))
-
-
-def setup_django(db_url: str) -> None:
-    os.environ["DATABASE_URL"] = db_url
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "radiohost_site.settings")
-    import django
-
-    django.setup()
-
-
-def ensure_database(base_url: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(base_url, autocommit=True) as conn:
-        if not conn.execute("select 1 from pg_database where datname=%s", (name,)).fetchone():
-            conn.execute(f'create database "{name}"')
-    return base_url.rsplit("/", 1)[0] + "/" + name
 
 
 # ------------------------------------------------------------------------------ data

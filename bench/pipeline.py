@@ -38,26 +38,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import ensure_database, setup_django  # noqa: E402
+
 FULL_EPOCH = 3_400_000
 TILE_ORDER = 4  # a 1 % patch holds ~10 order-3 tiles: too few to share between 2 workers
-
-
-def setup_django(db_url: str) -> None:
-    os.environ["DATABASE_URL"] = db_url
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "radiohost_site.settings")
-    import django
-
-    django.setup()
-
-
-def ensure_database(base_url: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(base_url, autocommit=True) as conn:
-        if not conn.execute("select 1 from pg_database where datname=%s", (name,)).fetchone():
-            conn.execute(f'create database "{name}"')
-    return base_url.rsplit("/", 1)[0] + "/" + name
 
 
 def reset() -> None:

@@ -19,16 +19,6 @@ SAMPLE = (Path(settings.RADIOHOST_DATA_DIR) / "vlass_cirada_ql_sample"
           / "CIRADA_VLASS1QL_table1_components_v1_head100.csv")  # fmt: skip
 
 
-@pytest.fixture
-def eager():
-    from radiohost_site.celery import app
-
-    old = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = old
-
-
 def test_two_simulated_epochs_through_the_inbox_are_processed_and_diffed(tmp_path, eager):
     from catalog.ingest.sim_epoch import store_optical
     from ml.sim.epoch import repeat, simulate_epoch, write_cirada_csv

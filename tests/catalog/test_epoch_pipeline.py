@@ -20,16 +20,6 @@ from ml.sim.epoch import repeat, simulate_epoch
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def eager():
-    from radiohost_site.celery import app
-
-    old = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = old
-
-
 def untiled_reference(epoch: Epoch, method: Method) -> dict[int, tuple]:
     """Every science component associated in ONE ComponentSky of the whole epoch."""
     p = tile_mod.untiled_predictions(epoch.pk, method)

@@ -7,17 +7,6 @@ import pytest
 
 
 @pytest.fixture
-def eager_tasks():
-    """Celery tasks run in-process (overlays render inside the request that asks for them)."""
-    from radiohost_site.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
-@pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     return tmp_path / "media"
@@ -42,7 +31,7 @@ def build_sky(tmp_path, n_fields: int = 6, seed: int = 17) -> dict:
 
 
 @pytest.fixture
-def sky(db, tmp_path, media, eager_tasks):
+def sky(db, tmp_path, media, eager):
     from django.core.cache import cache
 
     cache.clear()

@@ -68,7 +68,7 @@ def shots(tmp_path):
 
 
 @pytest.fixture
-def live_sky(transactional_db, tmp_path, settings, eager_tasks):
+def live_sky(transactional_db, tmp_path, settings, eager):
     from django.core.cache import cache
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
