@@ -98,13 +98,37 @@ def identify_tile(self, tile_id: int) -> dict:
     from catalog.pipeline.tile import TileBusy, run_tile
 
     try:
-        return run_tile(tile_id, worker=self.request.hostname or "")
+        out = run_tile(tile_id, worker=self.request.hostname or "")
     except TileBusy as exc:
         raise self.retry(exc=exc, countdown=_busy_countdown()) from exc
     except (OperationalError, InterfaceError) as exc:  # database restart: transient
         if self.request.retries >= 5:
             raise
         raise self.retry(exc=exc, countdown=_busy_countdown()) from exc
+    _finish_if_last(self, tile_id)
+    return out
+
+
+def _finish_if_last(task, tile_id: int) -> None:
+    """The last tile to finish also sends the (locked, idempotent) ``finish_epoch``.
+
+    The chord's counter alone is not enough under ``acks_late``: a tile that completed but
+    whose worker was killed before the ack is redelivered and counted twice, so
+    django-celery-results' ChordCounter reaches zero early and is gone when the real last tile
+    reports ("Can't find ChordCounter"); the callback may then never run. Eager runs (the demo)
+    have no redelivery and keep the chord's callback alone.
+    """
+    from catalog.models import EpochTile
+
+    if task.request.is_eager:
+        return
+    epoch_id = EpochTile.objects.filter(pk=tile_id).values_list("epoch_id", flat=True).first()
+    if epoch_id is None:
+        return
+    if EpochTile.objects.filter(epoch_id=epoch_id).exclude(state=EpochTile.State.DONE).exists():
+        return
+    queue = (task.request.delivery_info or {}).get("routing_key") or "cpu"
+    finish_epoch.apply_async((epoch_id,), queue="cpu" if queue == "gpu" else queue)
 
 
 @shared_task(
@@ -120,9 +144,11 @@ def identify_tile_cnn(self, tile_id: int) -> dict:
     from catalog.pipeline.tile import TileBusy
 
     try:
-        return run_tile_cnn(tile_id, worker=self.request.hostname or "")
+        out = run_tile_cnn(tile_id, worker=self.request.hostname or "")
     except TileBusy as exc:
         raise self.retry(exc=exc, countdown=_busy_countdown()) from exc
+    _finish_if_last(self, tile_id)
+    return out
 
 
 @shared_task(**TASK_OPTS, queue="cpu", max_retries=None)
