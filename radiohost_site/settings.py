@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # a throttled login through a form is a 429 page, not a 500 (radiohost_site/login_limits.py)
+    "radiohost_site.login_limits.LoginThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -89,6 +91,11 @@ DATABASES["default"].setdefault("ATOMIC_REQUESTS", True)
 if env.bool("RADIOHOST_TEST_SQLITE_ALIAS", default=False):
     DATABASES["sqlite"] = env.db_url_config("sqlite://:memory:")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Every login path (API Basic auth, the sign-in form, the admin) authenticates through this
+# backend: failed logins are counted per address and per username, and refused (429) before
+# the password is hashed once either reaches RADIOHOST_LOGIN_FAILURES.
+AUTHENTICATION_BACKENDS = ["radiohost_site.login_limits.ThrottledModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -162,7 +169,7 @@ REST_FRAMEWORK = {
     },
 }
 # Failed logins per client address and per username within the window, then 429 without
-# hashing the password (catalog/api/auth.py).
+# hashing the password, on every login path (radiohost_site/login_limits.py).
 RADIOHOST_LOGIN_FAILURES = env.int("RADIOHOST_LOGIN_FAILURES", default=10)
 RADIOHOST_LOGIN_WINDOW_S = env.int("RADIOHOST_LOGIN_WINDOW_S", default=300)
 # Throttle and failed-login counters live here: a shared cache (redis://…) when several

@@ -12,7 +12,7 @@ import requests
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
-from django.test import override_settings
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from catalog.api.auth import AnonThrottle, UserThrottle
@@ -61,6 +61,89 @@ def test_failed_logins_are_refused_before_hashing(db, curator, settings, monkeyp
     # the right password from the same address is refused too until the window passes
     r = client.get("/api/model-versions/", HTTP_AUTHORIZATION=basic("curator", "pw-curator-123"))
     assert r.status_code == 429
+
+
+@pytest.fixture
+def hashes(monkeypatch):
+    """Every password hash computed (verify and make_password both encode; MD5 in tests)."""
+    from django.contrib.auth.hashers import MD5PasswordHasher
+
+    seen = []
+    original = MD5PasswordHasher.encode
+    monkeypatch.setattr(
+        MD5PasswordHasher,
+        "encode",
+        lambda self, pw, salt: seen.append(pw) or original(self, pw, salt),
+    )
+    return seen
+
+
+def _form_login(client, path, username, password, addr="10.0.0.1"):
+    return client.post(path, {"username": username, "password": password}, REMOTE_ADDR=addr)
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/admin/login/"])
+def test_failed_form_logins_are_429_pages_before_hashing(db, curator, settings, hashes, path):
+    settings.RADIOHOST_LOGIN_FAILURES = 3
+    settings.RADIOHOST_LOGIN_WINDOW_S = 120
+    client = Client()
+    codes = [_form_login(client, path, "curator", f"wrong{i}").status_code for i in range(3)]
+    assert codes == [200, 200, 200]  # the form again, "did not match"
+    assert len(hashes) == 3
+    r = _form_login(client, path, "curator", "pw-curator-123")  # even the right password
+    assert r.status_code == 429
+    assert r["Retry-After"] == "120"
+    assert "Too many sign-in attempts" in r.content.decode()
+    assert r.templates[0].name == "registration/login_throttled.html"
+    assert len(hashes) == 3  # refused before the hasher
+    assert "_auth_user_id" not in client.session
+
+
+def test_failed_logins_count_per_username_across_addresses_and_per_address(
+    db, curator, settings, hashes
+):
+    settings.RADIOHOST_LOGIN_FAILURES = 2
+    client = Client()
+    # one username guessed from many addresses
+    codes = [
+        _form_login(client, "/accounts/login/", "curator", "x", addr=f"10.1.0.{i}").status_code
+        for i in range(4)
+    ]
+    assert codes == [200, 200, 429, 429]
+    # one address guessing many (unknown) usernames: the hasher runs for unknown names too
+    before = len(hashes)
+    codes = [
+        _form_login(client, "/accounts/login/", f"nobody{i}", "x", addr="10.2.0.1").status_code
+        for i in range(4)
+    ]
+    assert codes == [200, 200, 429, 429]
+    assert len(hashes) - before == 2
+    # another address and username still signs in
+    r = _form_login(client, "/accounts/login/", "curator2", "x", addr="10.3.0.1")
+    assert r.status_code == 200
+
+
+def test_failed_logins_are_counted_across_login_paths(db, curator, settings):
+    settings.RADIOHOST_LOGIN_FAILURES = 3
+    api = APIClient(REMOTE_ADDR="10.9.9.9")
+    for i in range(2):
+        r = api.get("/api/model-versions/", HTTP_AUTHORIZATION=basic("curator", f"bad{i}"))
+        assert r.status_code == 403
+    assert (
+        _form_login(Client(), "/admin/login/", "curator", "bad", addr="10.9.9.8").status_code == 200
+    )
+    # the third failure came through the admin form; Basic auth for the username is now 429
+    r = api.get("/api/model-versions/", HTTP_AUTHORIZATION=basic("curator", "pw-curator-123"))
+    assert r.status_code == 429 and "Too many failed logins" in r.json()["detail"]
+    r = _form_login(Client(), "/accounts/login/", "curator", "pw-curator-123", addr="10.9.9.7")
+    assert r.status_code == 429
+
+
+def test_successful_logins_are_not_counted(db, curator, settings):
+    settings.RADIOHOST_LOGIN_FAILURES = 2
+    for _ in range(4):
+        r = _form_login(Client(), "/accounts/login/", "curator", "pw-curator-123")
+        assert r.status_code == 302
 
 
 @pytest.mark.parametrize("creds", [("cur\x00ator", "pw"), ("curator", "p\x00w")])
