@@ -4,19 +4,15 @@ Used by the REST API (``catalog/api``) and the HTML pages, so both always show t
 host, the same ranking and the same label history. Output is plain dataclasses; nothing
 here renders or serialises.
 
-Which predictions: one host ``ModelVersion`` at a time. By default the *current method*
-(:func:`default_model_version`: the active host version; while none is active, the
-published-defaults association method the pipeline writes with), never an external model's
-logged outputs unless a caller names it (:func:`resolve_model_version`). Class
-probabilities come from the active classifier version unless one is named.
+Its neighbours, one role each: which model version is shown (:mod:`catalog.versions`), the
+host-catalogue rows (:mod:`catalog.host_catalogue`), the epoch history
+(:mod:`catalog.epoch_history`) and the name lookup (:mod:`catalog.names`).
 
 Query budget (the API's detail/plain ratio depends on it): :func:`component_answer` runs a
 fixed number of queries whatever the number of candidates or labels — the component, its
 candidates (optical photometry, host prediction and class prediction joined in one query),
 its labels, its source's components, its other-epoch matches, their hosts (2) and their
-epoch-diff entries — and
-:func:`host_rows` runs two per batch of components, so the host catalogue's pages and
-exports scale with rows, not with queries.
+epoch-diff entries.
 
 Reliability (beyond the seed): the per-field posterior of :func:`ml.host.decision.field_posterior`
 — P(candidate is *the* host) = LR_i / Σ_j LR_j with LR = p/(1-p) — is what a survey's host
@@ -25,31 +21,41 @@ table calls ``Rel`` (cf. Gordon et al. 2023); seed §4.2's prime/positive flags 
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
-from django.db.models import Count, F, FilteredRelation, FloatField, Q, Sum
-from django.db.models.functions import Least
+from django.db.models import F, FilteredRelation, Q
 
 from ml.host.decision import field_posterior
-from ml.norris import parse_j_name
 
-from .identify import METHOD_NAME
-from .ingest.lou2023_testset import canonical_vlass_name
-from .models import Candidate, HostPrediction, Label, ModelVersion, RadioComponent
+from .epoch_history import EpochEntry, epoch_history
+from .geometry import separation_arcsec
+from .host_catalogue import HostRow, host_rows
+from .models import Candidate, Label, ModelVersion, RadioComponent
+from .names import find_by_name
 from .relabel import ORIGIN_PRIORITY
+from .versions import UnknownModelVersion, default_model_version, resolve_model_version
 
-#: Two catalogue rows of different epochs are the same component within
-#: ``settings.RADIOHOST_EPOCH_MATCH_ARCSEC`` — the radius the epoch diff matches with
-#: (catalog.pipeline.diff), so the history and the diff agree.
-#: A J-name truncates the position to 0.01 s / 0.1″; a cone of this radius holds the row.
-NAME_LOOKUP_ARCSEC = 1.0
-#: Likelihoods are clamped below 1 in the SQL form of the field posterior so that a
-#: candidate at exactly 1 has finite odds (ml.host.decision gives such candidates all the
-#: weight; at this clamp the two forms agree to ~1e-12).
-_P_MAX = 1.0 - 1e-12
+# Re-exported: callers (tests, bench scripts) knew these as catalog.answers.* before the split
+# by role; new code imports them from their own modules.
+__all__ = [
+    "PHOTOMETRY",
+    "CandidateAnswer",
+    "ComponentAnswer",
+    "EpochEntry",
+    "HostRow",
+    "LabelAnswer",
+    "UnknownModelVersion",
+    "component_answer",
+    "current_label",
+    "default_model_version",
+    "epoch_history",
+    "find_by_name",
+    "host_rows",
+    "label_answers",
+    "resolve_model_version",
+    "separation_arcsec",
+]
 
 PHOTOMETRY = (
     "g_mag",
@@ -67,51 +73,6 @@ PHOTOMETRY = (
     "w2_mag",
     "e_w2_mag",
 )
-
-
-class UnknownModelVersion(LookupError):
-    """``?model_version=`` names no ModelVersion of the required kind (the API answers 400)."""
-
-
-# ---------------------------------------------------------------- model versions
-
-
-def default_model_version() -> ModelVersion | None:
-    """The host version whose predictions are shown by default.
-
-    The active host version; while none is active, the published-defaults association
-    method (``catalog.identify.METHOD_NAME``) that the pipeline writes with. Never an
-    external version. None when neither exists (then answers carry no predictions).
-    Read-only: unlike ``identify.current_method_version`` it never creates a row.
-    """
-    rows = list(
-        ModelVersion.objects.filter(kind=ModelVersion.Kind.HOST).filter(
-            Q(status=ModelVersion.Status.ACTIVE) | Q(name=METHOD_NAME)
-        )
-    )
-    active = [m for m in rows if m.status == ModelVersion.Status.ACTIVE]
-    return (active or rows or [None])[0]
-
-
-def resolve_model_version(value: str | int | None, *, kind: str = ModelVersion.Kind.HOST):
-    """A ModelVersion of ``kind`` by id or name; ``None``/``""`` gives the default.
-
-    The default is :func:`default_model_version` for hosts and the active classifier for
-    classifiers (None if there is none). Raises :class:`UnknownModelVersion` naming the value.
-    """
-    if value in (None, ""):
-        if kind == ModelVersion.Kind.HOST:
-            return default_model_version()
-        return ModelVersion.objects.filter(kind=kind, status=ModelVersion.Status.ACTIVE).first()
-    text = str(value).strip()
-    q = Q(name=text)
-    if text.isdigit() and len(text) < 19:  # an id; longer digit strings overflow BIGINT
-        q |= Q(pk=int(text))
-    mv = ModelVersion.objects.filter(q, kind=kind).first()
-    if mv is None:
-        raise UnknownModelVersion(f"no {kind} model version with id or name {text!r}")
-    return mv
-
 
 # ---------------------------------------------------------------- dataclasses
 
@@ -166,47 +127,6 @@ class LabelAnswer:
     is_current: bool
 
 
-@dataclass(frozen=True)
-class HostRow:
-    """A host-catalogue row: one component, its best candidate under one model version."""
-
-    component_id: int
-    model_version_id: int | None
-    optical_id: int | None = None
-    catalogue: str | None = None
-    source_id: str | None = None
-    ra: float | None = None
-    dec: float | None = None
-    separation_arcsec: float | None = None
-    likelihood: float | None = None
-    reliability: float | None = None
-    is_positive: bool | None = None
-    is_prime: bool | None = None
-    n_candidates: int = 0
-
-
-@dataclass(frozen=True)
-class EpochEntry:
-    """The same sky position in one epoch: its component there and its host then.
-
-    ``change`` is the epoch diff's verdict for that component against the previous epoch
-    (``new``, ``changed``; None when unchanged or no diff was recorded), with its
-    ``host_changed`` / ``likelihood_moved`` flags.
-    """
-
-    epoch_id: int
-    survey: str
-    epoch: str
-    epoch_state: str
-    component_id: int
-    component_name: str
-    separation_arcsec: float
-    host: HostRow
-    change: str | None = None
-    host_changed: bool | None = None
-    likelihood_moved: bool | None = None
-
-
 @dataclass
 class ComponentAnswer:
     """Everything the API's component detail and the component page show.
@@ -240,14 +160,6 @@ class ComponentAnswer:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def separation_arcsec(ra0, dec0, ra, dec) -> np.ndarray:
-    """Great-circle separation (haversine, accurate at sub-arcsec) of degrees arrays, in arcsec."""
-    ra0, dec0 = np.radians(ra0), np.radians(dec0)
-    ra, dec = np.radians(np.asarray(ra, float)), np.radians(np.asarray(dec, float))
-    hav = np.sin((dec - dec0) / 2) ** 2 + np.cos(dec0) * np.cos(dec) * np.sin((ra - ra0) / 2) ** 2
-    return np.degrees(2 * np.arcsin(np.sqrt(np.clip(hav, 0, 1)))) * 3600.0
 
 
 def _candidate_rows(component_id: int, mv_id: int | None, clf_id: int | None) -> list[dict]:
@@ -408,162 +320,3 @@ def component_answer(
         source_components=source_components,
         epochs=epoch_history(component, mv) if epochs else [],
     )
-
-
-def host_rows(
-    components: Sequence[RadioComponent | dict], mv: ModelVersion | None
-) -> list[HostRow]:
-    """Host-catalogue rows for a batch of components, in the given order (two queries).
-
-    ``components`` are ``RadioComponent`` instances or dicts with ``id``, ``ra``, ``dec``.
-    The reliability is :func:`ml.host.decision.field_posterior` of the best candidate, computed
-    as Σ-odds in SQL so a batch never fetches every candidate's likelihood.
-    """
-
-    def get(c, k):
-        return c[k] if isinstance(c, dict) else getattr(c, k)
-
-    ids = [get(c, "id") for c in components]
-    if mv is None or not ids:
-        return [HostRow(component_id=i, model_version_id=None) for i in ids]
-    preds = HostPrediction.objects.filter(model_version_id=mv.pk, candidate__component_id__in=ids)
-    p = Least(F("likelihood"), _P_MAX, output_field=FloatField())
-    sums = {
-        r["candidate__component_id"]: r
-        for r in preds.values("candidate__component_id").annotate(
-            odds=Sum(p / (1.0 - p), output_field=FloatField()), n=Count("id")
-        )
-    }
-    best: dict[int, dict] = {}
-    for r in (
-        preds.filter(rank=1)
-        .order_by("-likelihood", "id")
-        .values(
-            "candidate__component_id",
-            "likelihood",
-            "is_positive",
-            "is_prime",
-            "candidate__optical_source_id",
-            "candidate__optical_source__catalogue",
-            "candidate__optical_source__source_id",
-            "candidate__optical_source__ra",
-            "candidate__optical_source__dec",
-        )
-    ):
-        best.setdefault(r["candidate__component_id"], r)
-    out = []
-    for c in components:
-        cid = get(c, "id")
-        b, s = best.get(cid), sums.get(cid)
-        if b is None:
-            out.append(HostRow(component_id=cid, model_version_id=mv.pk))
-            continue
-        lik = b["likelihood"]
-        odds_b = min(lik, _P_MAX) / (1.0 - min(lik, _P_MAX))
-        rel = odds_b / s["odds"] if s["odds"] > 0 else 1.0 / s["n"]
-        ora, odec = b["candidate__optical_source__ra"], b["candidate__optical_source__dec"]
-        out.append(
-            HostRow(
-                component_id=cid,
-                model_version_id=mv.pk,
-                optical_id=b["candidate__optical_source_id"],
-                catalogue=b["candidate__optical_source__catalogue"],
-                source_id=b["candidate__optical_source__source_id"],
-                ra=ora,
-                dec=odec,
-                separation_arcsec=float(separation_arcsec(get(c, "ra"), get(c, "dec"), ora, odec)),
-                likelihood=lik,
-                reliability=rel,
-                is_positive=b["is_positive"],
-                is_prime=b["is_prime"],
-                n_candidates=int(s["n"]),
-            )
-        )
-    return out
-
-
-def epoch_history(component: RadioComponent, mv: ModelVersion | None) -> list[EpochEntry]:
-    """This position in every epoch of the component's survey, with the host found there and
-    what the epoch diff recorded (three queries).
-
-    Matched by position (within ``settings.RADIOHOST_EPOCH_MATCH_ARCSEC``, as the diff
-    matches; VLASS names change between epochs as the fitted position moves), nearest row
-    per epoch, oldest epoch first.
-    """
-    import astropy.units as u
-    from django.conf import settings
-
-    from .models import EpochDiffEntry
-    from .spatial import ConeCentre
-
-    radius = getattr(settings, "RADIOHOST_EPOCH_MATCH_ARCSEC", 2.0)
-    rows = list(
-        RadioComponent.objects.filter(epoch__survey_id=component.epoch.survey_id)
-        .cone_search(ConeCentre(component.ra, component.dec), radius * u.arcsec)
-        .order_by("epoch__observed_start", "epoch_id", "separation_arcsec")
-        .values(
-            "id",
-            "name",
-            "ra",
-            "dec",
-            "epoch_id",
-            "epoch__name",
-            "epoch__state",
-            "separation_arcsec",
-        )
-    )
-    nearest: dict[int, dict] = {}
-    for r in rows:
-        nearest.setdefault(r["epoch_id"], r)
-    picked = list(nearest.values())
-    hosts = host_rows(picked, mv)
-    changes = {
-        e["component_b_id"]: e
-        for e in EpochDiffEntry.objects.filter(component_b_id__in=[r["id"] for r in picked])
-        .order_by("diff__created_at")
-        .values("component_b_id", "kind", "host_changed", "likelihood_moved")
-    }
-    survey = component.epoch.survey.name
-    out = []
-    for r, h in zip(picked, hosts, strict=True):
-        ch = changes.get(r["id"], {})
-        out.append(
-            EpochEntry(
-                epoch_id=r["epoch_id"],
-                survey=survey,
-                epoch=r["epoch__name"],
-                epoch_state=r["epoch__state"],
-                component_id=r["id"],
-                component_name=r["name"],
-                separation_arcsec=float(r["separation_arcsec"]),
-                host=h,
-                change=ch.get("kind"),
-                host_changed=ch.get("host_changed"),
-                likelihood_moved=ch.get("likelihood_moved"),
-            )
-        )
-    return out
-
-
-def find_by_name(name: str, queryset=None) -> list[RadioComponent]:
-    """Components named ``name``: the CIRADA name, the bare J-name, or the seed spelling
-    without leading zeros (``J32626.9-275611.2``), across epochs.
-
-    J-names are looked up by position (the name's truncated position, a cone of
-    :data:`NAME_LOOKUP_ARCSEC` on the HEALPix index) and then compared by their J-token, so
-    no unindexed name scan runs on a survey-size table; other names are matched exactly.
-    """
-    import astropy.units as u
-    from astropy.coordinates import SkyCoord
-
-    qs = RadioComponent.objects.all() if queryset is None else queryset
-    text = (name or "").strip()
-    try:
-        ra, dec = parse_j_name(text)
-    except ValueError:
-        return list(qs.filter(name=text))
-    if not (0 <= ra < 360 and -90 <= dec <= 90 and math.isfinite(ra + dec)):
-        return list(qs.filter(name=text))
-    token = canonical_vlass_name(text).split()[-1].split("_")[-1]
-    near = qs.cone_search(SkyCoord(ra * u.deg, dec * u.deg), NAME_LOOKUP_ARCSEC * u.arcsec)
-    return [c for c in near if canonical_vlass_name(c.name).split()[-1].split("_")[-1] == token]

@@ -28,6 +28,7 @@ import math
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
+from .geometry import separation_arcsec
 from .models import Candidate, Label, OpticalSource, RadioComponent
 
 #: A host position further than this from the component is not a host of it: the candidate
@@ -217,8 +218,6 @@ def relabel(
                 }
             )
         if clean["host_ra"] is not None:
-            from .answers import separation_arcsec
-
             sep = float(separation_arcsec(comp.ra, comp.dec, clean["host_ra"], clean["host_dec"]))
             if sep > MAX_HOST_OFFSET_ARCSEC:
                 raise LabelInputError(

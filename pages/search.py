@@ -1,6 +1,6 @@
 """The search page's query: one queryset from the search form, never a whole table.
 
-Names go through the API's lookup (:func:`catalog.answers.find_by_name`: the CIRADA name, the
+Names go through the API's lookup (:func:`catalog.names.find_by_name`: the CIRADA name, the
 bare J-name, the seed's spelling; J-names are found by position on the HEALPix index), also
 tried upper-cased with runs of blanks/underscores collapsed, as people type them.
 """
@@ -12,8 +12,8 @@ import re
 import astropy.units as u
 from django.db.models import Exists, F, OuterRef, Q
 
-from catalog.answers import find_by_name
 from catalog.models import Label, RadioComponent
+from catalog.names import find_by_name
 
 from .forms import SORTS
 
@@ -25,7 +25,7 @@ def normalise_name(text: str) -> str:
 def search_queryset(data: dict):
     """Components matching the cleaned search form ``data``, ordered, with their summary."""
     # Only the one-to-one summary is joined: the best host of a page's rows comes from
-    # catalog.answers.host_rows after the LIMIT, so no candidate join runs over the result.
+    # catalog.host_catalogue.host_rows after the LIMIT, so no candidate join runs over the result.
     qs = RadioComponent.objects.select_related("epoch__survey", "summary").only(
         "name", "ra", "dec", "total_flux_mjy", "peak_flux_mjy", "s_code", "epoch__name",
         "epoch__survey__name", "summary__best_reliability", "summary__has_prime",

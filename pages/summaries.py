@@ -23,8 +23,8 @@ from collections import defaultdict
 
 from django.db import transaction
 
-from catalog.answers import default_model_version
 from catalog.models import HostPrediction, Label, ModelVersion, RadioComponent
+from catalog.versions import default_model_version
 from ml.host.decision import field_posterior
 
 from .models import ComponentSummary

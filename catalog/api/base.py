@@ -6,8 +6,8 @@ from django_filters import BooleanFilter
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
-from catalog import answers
 from catalog.models import ModelVersion
+from catalog.versions import UnknownModelVersion, resolve_model_version
 
 from . import params
 from .exports import FORMATS
@@ -107,7 +107,7 @@ def _resolve(request, name: str, kind: str):
     cache = request.__dict__.setdefault("_radiohost_versions", {})
     if name not in cache:
         try:
-            cache[name] = answers.resolve_model_version(request.query_params.get(name), kind=kind)
-        except answers.UnknownModelVersion as exc:
+            cache[name] = resolve_model_version(request.query_params.get(name), kind=kind)
+        except UnknownModelVersion as exc:
             raise ValidationError({name: [str(exc)]}) from None
     return cache[name]

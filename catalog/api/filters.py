@@ -6,8 +6,8 @@ import astropy.units as u
 import django_filters
 from django.db.models import Exists, OuterRef
 
-from catalog import answers
 from catalog.models import HostPrediction, Label, OpticalSource, RadioComponent
+from catalog.names import find_by_name
 from catalog.spatial import ConeCentre
 
 from . import params
@@ -57,7 +57,7 @@ class RadioComponentFilter(ConeFilterSet):
         fields = ["s_code", "source"]
 
     def _name(self, queryset, name, value):
-        return queryset.filter(pk__in=[c.pk for c in answers.find_by_name(value)])
+        return queryset.filter(pk__in=[c.pk for c in find_by_name(value)])
 
 
 class HostFilter(RadioComponentFilter):

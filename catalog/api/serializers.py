@@ -116,7 +116,7 @@ class LabelAnswerSerializer(serializers.Serializer):
 
 
 class HostRowSerializer(serializers.Serializer):
-    """A host-catalogue row (catalog.answers.HostRow) with its component's identity."""
+    """A host-catalogue row (catalog.host_catalogue.HostRow) with its component's identity."""
 
     component_id = serializers.IntegerField()
     component_name = serializers.CharField()

@@ -6,8 +6,8 @@ mJy/beam, positions in degrees, sizes in arcsec; UCDs are IVOA UCD1+ words.
 
 from __future__ import annotations
 
-from catalog import answers
 from catalog.answers import PHOTOMETRY
+from catalog.host_catalogue import host_rows
 
 from .exports import Col, export_response, keyset_chunks
 
@@ -100,7 +100,7 @@ def export_components(fmt: str, qs):
 
 def host_dicts(components, mv) -> list[dict]:
     """Host rows of a page (or chunk) of ``RadioComponent`` instances, as serializer dicts."""
-    rows = answers.host_rows(components, mv)
+    rows = host_rows(components, mv)
     out = []
     for c, r in zip(components, rows, strict=True):
         d = {

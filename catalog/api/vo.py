@@ -19,9 +19,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
-from catalog import answers
+from catalog.host_catalogue import host_rows
 from catalog.models import RadioComponent
 from catalog.spatial import ConeCentre
+from catalog.versions import default_model_version
 
 from .exports import Col, _votable
 
@@ -134,7 +135,7 @@ class ConeSearchView(APIView):
             .select_related("epoch__survey")
             .order_by("separation_arcsec", "id")
         )
-        hosts = answers.host_rows(comps, answers.default_model_version())
+        hosts = host_rows(comps, default_model_version())
         rows = [
             (
                 c.pk,

@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from catalog.answers import default_model_version, host_rows
+from catalog.host_catalogue import host_rows
+from catalog.versions import default_model_version
 
 from ..forms import SearchForm
 from ..search import api_query, search_queryset
