@@ -16,8 +16,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, F, FloatField, Sum
-from django.db.models.functions import Least
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Least
+from django.db.models.lookups import GreaterThan, IsNull
 
 from .geometry import separation_arcsec
 from .models import HostPrediction, ModelVersion, RadioComponent
@@ -117,3 +129,37 @@ def host_rows(
             )
         )
     return out
+
+
+def reliability_expression(mv: ModelVersion | None):
+    """The reliability column of :func:`host_rows` as a SQL expression on ``RadioComponent``.
+
+    Annotate a component queryset with it to filter or sort the host catalogue in the
+    database (``/api/hosts/?reliability_min=``): the best candidate's odds over the field's
+    summed odds, 1/n when every likelihood is 0, NULL without a scored best candidate (so a
+    reliability bound leaves such components out). Same clamp and the same arithmetic as
+    :func:`host_rows` (only the summation order may differ: ~1e-16), on PostgreSQL and SQLite.
+    """
+    if mv is None:
+        return Value(None, output_field=FloatField())
+    preds = HostPrediction.objects.filter(
+        model_version_id=mv.pk, candidate__component_id=OuterRef("pk")
+    ).order_by()
+    p = Least(F("likelihood"), _P_MAX, output_field=FloatField())
+    odds = ExpressionWrapper(p / (1.0 - p), output_field=FloatField())
+    per_field = preds.values("candidate__component_id")
+    total = Subquery(
+        per_field.annotate(s=Sum(odds, output_field=FloatField())).values("s")[:1],
+        output_field=FloatField(),
+    )
+    n = Subquery(per_field.annotate(n=Count("id")).values("n")[:1])
+    best = Subquery(
+        preds.filter(rank=1).order_by("-likelihood", "id").annotate(o=odds).values("o")[:1],
+        output_field=FloatField(),
+    )
+    return Case(
+        When(GreaterThan(total, 0.0), then=best / total),
+        When(IsNull(best, False), then=Value(1.0) / Cast(n, FloatField())),
+        default=Value(None, output_field=FloatField()),
+        output_field=FloatField(),
+    )

@@ -5,12 +5,32 @@ from __future__ import annotations
 import astropy.units as u
 import django_filters
 from django.db.models import Exists, OuterRef
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 
+from catalog.host_catalogue import reliability_expression
 from catalog.models import HostPrediction, Label, OpticalSource, RadioComponent
 from catalog.names import find_by_name
 from catalog.spatial import ConeCentre
 
 from . import params
+
+
+class ProbabilityFilter(django_filters.NumberFilter):
+    """A number in [0, 1] (a 400 naming the parameter otherwise), with its bounds in the schema."""
+
+    def __init__(self, *args, help_text: str, **kwargs):
+        super().__init__(*args, min_value=0, max_value=1, help_text=help_text, **kwargs)
+        # drf-spectacular takes an overridden filter's description from the override only
+        extend_schema_field(
+            {
+                "type": "number",
+                "format": "double",
+                "minimum": 0,
+                "maximum": 1,
+                "description": help_text,
+            }
+        )(self)
 
 
 class ConeFilterSet(django_filters.FilterSet):
@@ -61,7 +81,8 @@ class RadioComponentFilter(ConeFilterSet):
 
 
 class HostFilter(RadioComponentFilter):
-    """Host catalogue filters: the component's, plus whether a host / prime host exists."""
+    """Host catalogue filters: the component's, whether a (prime, positive) host exists, and
+    bounds on its reliability, all under the requested ``model_version``."""
 
     has_host = django_filters.BooleanFilter(
         method="_host", help_text="Components with (true) or without (false) a scored candidate."
@@ -71,8 +92,42 @@ class HostFilter(RadioComponentFilter):
         method="_host", help_text="Best candidate is positive (likelihood > 0.5)."
     )
 
+    reliability_min = ProbabilityFilter(
+        method="_noop",
+        help_text="Best candidate's reliability (per-field posterior P(host), 0-1) at least "
+        "this; components without a scored host are left out.",
+    )
+    reliability_max = ProbabilityFilter(
+        method="_noop",
+        help_text="Best candidate's reliability at most this (0-1); components without a "
+        "scored host are left out.",
+    )
+
+    def _model_version(self):
+        # resolved (and validated) by the view before filtering: StrictViewMixin.model_version
+        return getattr(self.request, "_radiohost_versions", {}).get("model_version")
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        lo = self.form.cleaned_data.get("reliability_min")
+        hi = self.form.cleaned_data.get("reliability_max")
+        if lo is None and hi is None:
+            return queryset
+        if lo is not None and hi is not None and lo > hi:
+            raise ValidationError(
+                {"reliability_min": [f"greater than reliability_max ({lo} > {hi})"]}
+            )
+        # In SQL (catalog.host_catalogue.reliability_expression), so a bound filters the whole
+        # catalogue before the page or export is cut, never a page after the fact.
+        queryset = queryset.alias(_reliability=reliability_expression(self._model_version()))
+        if lo is not None:
+            queryset = queryset.filter(_reliability__gte=float(lo))
+        if hi is not None:
+            queryset = queryset.filter(_reliability__lte=float(hi))
+        return queryset
+
     def _host(self, queryset, name, value):
-        mv = getattr(self.request, "_radiohost_versions", {}).get("model_version")
+        mv = self._model_version()
         best = HostPrediction.objects.filter(
             candidate__component=OuterRef("pk"), model_version=mv, rank=1
         )
