@@ -75,6 +75,17 @@ class StrictViewMixin:
             raise ValidationError(
                 {"format": [f"unknown format {fmt!r}; one of: {', '.join(sorted(self.formats()))}"]}
             )
+        if fmt in FORMATS:
+            # An export is the whole query; a page size or cursor silently dropped would hand
+            # back more (or other) rows than asked for.
+            paged = sorted(k for k in ("limit", "cursor") if k in q)
+            if paged:
+                raise ValidationError(
+                    {
+                        k: [f"{k} pages JSON lists; an export (format={fmt}) is the whole query"]
+                        for k in paged
+                    }
+                )
         fs = getattr(self, "filterset_class", None)
         if fs is not None:
             params.check_booleans(

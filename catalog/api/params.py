@@ -25,13 +25,17 @@ _SEXAGESIMAL = re.compile(r"[:hmsd]|\s")
 
 
 def reject_unknown(params, allowed: set[str]) -> None:
-    """400 naming every query parameter not in ``allowed``, or holding a NUL byte (PostgreSQL
-    text cannot hold one: a filter value with NUL was a database error, a 500)."""
+    """400 naming every query parameter not in ``allowed``, given more than once, or holding a
+    NUL byte (PostgreSQL text cannot hold one: a filter value with NUL was a 500)."""
     nul = sorted(k for k, vals in params.lists() if any("\x00" in v for v in vals))
     if nul:
         raise ValidationError(
             {name: ["a query parameter value cannot contain a NUL byte"] for name in nul}
         )
+    repeated = sorted(k for k, vals in params.lists() if len(vals) > 1)
+    if repeated:
+        # every parameter takes one value; QueryDict.get would silently use the last one
+        raise ValidationError({name: ["given more than once"] for name in repeated})
     unknown = sorted(k for k in params.keys() if k not in allowed)
     if unknown:
         raise ValidationError(
@@ -86,7 +90,13 @@ def parse_pos(raw: str) -> tuple[float, float]:
     parts = text.split()
     try:
         if len(parts) == 2 and not any(_SEXAGESIMAL.search(p) for p in parts):
-            c = SkyCoord(float(parts[0]) * u.deg, float(parts[1]) * u.deg, frame="icrs")
+            ra, dec = float(parts[0]), float(parts[1])
+            # checked before SkyCoord, which wraps RA (pos=400 0 would search at RA 40)
+            if not (math.isfinite(ra) and 0 <= ra < 360):
+                raise ValidationError({"pos": [f"RA must be in [0, 360) deg, got {parts[0]!r}"]})
+            if not (math.isfinite(dec) and -90 <= dec <= 90):
+                raise ValidationError({"pos": [f"Dec must be in [-90, 90] deg, got {parts[1]!r}"]})
+            c = SkyCoord(ra * u.deg, dec * u.deg, frame="icrs")
         else:
             c = SkyCoord(text, unit=(u.hourangle, u.deg), frame="icrs")
     except (ValueError, TypeError, u.UnitsError) as exc:
@@ -115,9 +125,11 @@ def parse_cone(params) -> tuple[float, float, float] | None:
         )
     if "pos" in given:
         ra, dec = parse_pos(params["pos"])
+        ra_name = dec_name = "pos"  # errors name the parameter the user typed
     else:
         ra = _angle("ra", params["ra"], hours=True)
         dec = _angle("dec", params["dec"], hours=False)
+        ra_name, dec_name = "ra", "dec"
     try:
         radius = float(params["radius_arcsec"])
     except (TypeError, ValueError):
@@ -125,9 +137,9 @@ def parse_cone(params) -> tuple[float, float, float] | None:
             {"radius_arcsec": [f"Enter a number: {params['radius_arcsec']!r}"]}
         ) from None
     if not (0 <= ra < 360):
-        raise ValidationError({"ra": ["must be in [0, 360) deg"]})
+        raise ValidationError({ra_name: [f"RA must be in [0, 360) deg, got {ra:g}"]})
     if not (-90 <= dec <= 90):
-        raise ValidationError({"dec": ["must be in [-90, 90] deg"]})
+        raise ValidationError({dec_name: [f"Dec must be in [-90, 90] deg, got {dec:g}"]})
     if not (0 < radius <= MAX_RADIUS_ARCSEC):
         raise ValidationError({"radius_arcsec": [f"must be in (0, {MAX_RADIUS_ARCSEC:g}] arcsec"]})
     return ra, dec, radius

@@ -78,6 +78,19 @@ CANDIDATE_COLS = [
 ]
 
 
+OPTICAL_COLS = [
+    (Col("id", "int", ucd="meta.id;meta.main"), "id"),
+    (Col("catalogue", "str", ucd="meta.dataset", width=16), "catalogue"),
+    (Col("source_id", "str", ucd="meta.id", width=32), "source_id"),
+    (Col("ra", "float", "deg", "pos.eq.ra;meta.main"), "ra"),
+    (Col("dec", "float", "deg", "pos.eq.dec;meta.main"), "dec"),
+    *[
+        (Col(f, "float", "mag", ("stat.error;" if f.startswith("e_") else "") + "phot.mag"), f)
+        for f in PHOTOMETRY
+    ],
+]
+
+
 def _cone(qs) -> bool:
     return "separation_arcsec" in qs.query.annotations
 
@@ -95,6 +108,22 @@ def export_components(fmt: str, qs):
         filename="components",
         count=qs.count,
         description="radiohost radio components",
+    )
+
+
+def export_optical_sources(fmt: str, qs):
+    cols = [c for c, _ in OPTICAL_COLS]
+    fields = [f for _, f in OPTICAL_COLS]
+    if _cone(qs):
+        cols.append(Col("separation_arcsec", "float", "arcsec", "pos.angDistance"))
+        fields.append("separation_arcsec")
+    return export_response(
+        fmt,
+        cols,
+        lambda: keyset_chunks(qs, fields),
+        filename="optical_sources",
+        count=qs.count,
+        description="radiohost optical sources (PS1 AB, AllWISE Vega magnitudes)",
     )
 
 

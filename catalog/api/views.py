@@ -137,10 +137,20 @@ class HostViewSet(StrictViewMixin, mixins.ListModelMixin, viewsets.GenericViewSe
         return self.get_paginated_response(tables.host_dicts(page, mv))
 
 
+@extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAM]))
 class OpticalSourceViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Optical sources (PS1 DR2, AllWISE), with the cone search; lists export whole."""
+
     queryset = OpticalSource.objects.order_by("id")
     serializer_class = serializers.OpticalSourceSerializer
     filterset_class = filters.OpticalSourceFilter
+    export_actions = ("list",)
+
+    def list(self, request, *args, **kwargs):
+        fmt = self.export_format()
+        if fmt:
+            return tables.export_optical_sources(fmt, self.filter_queryset(self.get_queryset()))
+        return super().list(request, *args, **kwargs)
 
 
 class CandidateViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):

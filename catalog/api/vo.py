@@ -68,14 +68,27 @@ def _error(message: str) -> HttpResponse:
     return HttpResponse(buf.getvalue(), content_type=CONTENT_TYPE)
 
 
+class _Repeated(ValueError):
+    pass
+
+
 def _params(request) -> dict[str, str]:
-    """Query string and form body, names upper-cased (DALI: case-insensitive names)."""
+    """Query string and form (or JSON) body, names upper-cased (DALI: case-insensitive names).
+
+    A parameter given twice (``RA=1&ra=2``, or in both the query and the body) is an error,
+    not a silent pick of one value.
+    """
     out: dict[str, str] = {}
-    for source in (request.query_params, request.data if request.method == "POST" else {}):
-        for k in getattr(source, "keys", lambda: [])():
-            v = source.get(k)
-            if isinstance(v, str):
-                out.setdefault(k.upper(), v)
+    body = request.data if request.method == "POST" else {}
+    for source in (request.query_params, body if hasattr(body, "keys") else {}):
+        for k in source.keys():
+            values = source.getlist(k) if hasattr(source, "getlist") else [source.get(k)]
+            for v in values:
+                if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+                    continue
+                if k.upper() in out:
+                    raise _Repeated(k.upper())
+                out[k.upper()] = str(v)
     return out
 
 
@@ -109,8 +122,25 @@ class ConeSearchView(APIView):
     def post(self, request):
         return self._search(request)
 
+    def handle_exception(self, exc):
+        # A malformed body (400), an unsupported media type (415) or method (405), a throttle
+        # (429): still a VOTable with QUERY_STATUS=ERROR (SCS 1.03 §2), never a bare text body;
+        # the HTTP status and its headers (Allow, Retry-After) are kept.
+        response = super().handle_exception(exc)
+        data = response.data
+        detail = data.get("detail", data) if isinstance(data, dict) else data
+        error = _error(str(detail))
+        error.status_code = response.status_code
+        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if header in response:
+                error[header] = response[header]
+        return error
+
     def _search(self, request) -> HttpResponse:
-        params = _params(request)
+        try:
+            params = _params(request)
+        except _Repeated as exc:
+            return _error(f"parameter {exc} given more than once")
         values = {}
         for key in ("RA", "DEC", "SR"):
             raw = params.get(key)

@@ -115,6 +115,12 @@ def test_positions_in_every_form(field, params):
         ({"pos": "53 -27.8"}, "radius_arcsec", "required"),
         ({"ra": "25:00:00", "dec": "0", "radius_arcsec": 1}, "ra", "not an angle"),
         ({"ra": "400", "dec": "0", "radius_arcsec": 1}, "ra", "[0, 360)"),
+        # pos in degrees is range-checked as typed (SkyCoord would wrap RA 400 to 40)
+        ({"pos": "400 0", "radius_arcsec": 1}, "pos", "RA must be in [0, 360)"),
+        ({"pos": "-10 0", "radius_arcsec": 1}, "pos", "RA must be in [0, 360)"),
+        ({"pos": "nan 0", "radius_arcsec": 1}, "pos", "RA must be in [0, 360)"),
+        ({"pos": "10 95", "radius_arcsec": 1}, "pos", "Dec must be in [-90, 90]"),
+        ({"pos": "03:32:00 -97:48:00", "radius_arcsec": 1}, "pos", "cannot read a position"),
     ],
 )
 def test_bad_positions_are_400s(field, params, field_name, message):

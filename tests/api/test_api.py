@@ -203,3 +203,37 @@ def test_vo_cone_search_is_in_the_schema(db):
     ops = r.json()["paths"]["/api/vo/cone/components"]
     assert {"get", "post"} <= set(ops)
     assert {p["name"] for p in ops["get"]["parameters"]} >= {"RA", "DEC", "SR"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_vo_cone_search_json_post_repeats_and_http_errors_are_votables(live_server_url):
+    import io
+
+    import requests
+    from astropy.io.votable import parse
+
+    url = f"{live_server_url}/api/vo/cone/components"
+
+    def infos(r):
+        vot = parse(io.BytesIO(r.content))
+        return {i.name: i.value for i in vot.resources[0].infos}
+
+    ok = requests.get(url, params={"RA": 53.0, "DEC": -27.8, "SR": 10 / 3600}, timeout=30)
+    as_json = requests.post(url, json={"ra": 53.0, "dec": -27.8, "sr": 10 / 3600}, timeout=30)
+    assert as_json.status_code == 200 and as_json.content == ok.content
+    # a parameter given twice (any case, or in query and body) is an error, not a silent pick
+    for r in (
+        requests.get(url, params=[("RA", 53.0), ("ra", 1.0), ("DEC", -27.8), ("SR", 0.01)]),
+        requests.post(f"{url}?SR=0.5", data={"RA": 53.0, "DEC": -27.8, "SR": 0.01}, timeout=30),
+    ):
+        assert r.status_code == 200 and infos(r)["QUERY_STATUS"] == "ERROR"
+        assert "given more than once" in infos(r)["Error"]
+    # HTTP-level errors keep their status, and the body is still a VOTable (was "detail")
+    bad = requests.post(
+        url, data=b'{"RA": 1', headers={"Content-Type": "application/json"}, timeout=30
+    )
+    assert bad.status_code == 400 and infos(bad)["QUERY_STATUS"] == "ERROR"
+    assert "JSON parse error" in infos(bad)["Error"]
+    put = requests.put(url, timeout=30)
+    assert put.status_code == 405 and "POST" in put.headers["Allow"]
+    assert infos(put)["QUERY_STATUS"] == "ERROR"
