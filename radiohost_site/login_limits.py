@@ -29,6 +29,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
+from rest_framework.throttling import BaseThrottle
 
 MESSAGE = "Too many failed logins; try again later."
 
@@ -42,10 +43,11 @@ class LoginThrottled(Exception):
 
 
 def client_address(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy
-    # rewrites it, and trusting it would let a guesser pick a fresh address per request.
-    meta = getattr(request, "META", None) or {}
-    return meta.get("REMOTE_ADDR", "") or "unknown"
+    """The client as the API throttles identify it (DRF ``get_ident``): REMOTE_ADDR, or with
+    ``NUM_PROXIES`` trusted proxies the address the outermost of them saw. X-Forwarded-For is
+    client-controlled beyond that, and trusting it would let a guesser pick a fresh address
+    per request."""
+    return BaseThrottle().get_ident(request) or "unknown"
 
 
 def _keys(request, username: str) -> list[str]:

@@ -163,6 +163,12 @@ REST_FRAMEWORK = {
         "catalog.api.auth.AnonThrottle",
         "catalog.api.auth.UserThrottle",
     ],
+    # How many proxies in front of the app append to X-Forwarded-For: 0 (the default) means the
+    # client is REMOTE_ADDR and the header is ignored. DRF's default (None) trusts the whole
+    # client-sent header, so rotating X-Forwarded-For escaped the anonymous throttle. Behind
+    # one TLS proxy set RADIOHOST_NUM_PROXIES=1 (README "Deployment behind TLS"); the
+    # failed-login counters identify clients the same way (radiohost_site/login_limits.py).
+    "NUM_PROXIES": env.int("RADIOHOST_NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("RADIOHOST_THROTTLE_ANON", default="600/min"),
         "user": env("RADIOHOST_THROTTLE_USER", default="3000/min"),

@@ -42,6 +42,35 @@ def test_clients_are_throttled(db, curator, monkeypatch, throttle, auth):
     assert codes == [200, 200, 200, 429, 429]
 
 
+def test_anonymous_throttle_ignores_a_client_sent_forwarded_for(db, monkeypatch):
+    # DRF's default NUM_PROXIES=None took the whole X-Forwarded-For as the client: a fresh
+    # header per request escaped the throttle
+    monkeypatch.setitem(AnonThrottle.THROTTLE_RATES, "anon", "3/min")
+    client = APIClient()
+    codes = [
+        client.get("/api/model-versions/", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code
+        for i in range(5)
+    ]
+    assert codes == [200, 200, 200, 429, 429]
+
+
+def test_behind_a_trusted_proxy_clients_are_counted_apart(db, curator, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.RADIOHOST_LOGIN_FAILURES = 2
+    client = Client()
+
+    def attempt(client_ip, username):
+        return client.post(
+            "/accounts/login/",
+            {"username": username, "password": "x"},
+            REMOTE_ADDR="10.0.0.254",  # the proxy
+            HTTP_X_FORWARDED_FOR=f"198.51.100.77, {client_ip}",  # first hop is client-sent
+        ).status_code
+
+    assert [attempt("192.0.2.1", f"guess{i}") for i in range(3)] == [200, 200, 429]
+    assert attempt("192.0.2.2", "someone") == 200  # another client behind the same proxy
+
+
 def test_failed_logins_are_refused_before_hashing(db, curator, settings, monkeypatch):
     settings.RADIOHOST_LOGIN_FAILURES = 3
     hashed = []
