@@ -71,6 +71,20 @@ def can_see_labellers(user) -> bool:
     )
 
 
+def shown_labeller(
+    origin: str, author: str | None, author_name: str, user
+) -> tuple[str | None, str]:
+    """``(author, author_name)`` of a label as ``user`` may see them.
+
+    An expert label's ``author_name`` is its writer's username (:func:`relabel` stores it), so
+    for anyone but curators and staff both are hidden; a catalogue label's ``author_name`` (the
+    catalogue or its authors) is public. One rule for the API and the pages.
+    """
+    if origin == Label.Origin.EXPERT and not can_see_labellers(user):
+        return None, ""
+    return author, author_name
+
+
 def _number(errors: dict, name: str, value, lo: float, hi: float, *, hi_open=False):
     if value is None or value == "":
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from catalog.answers import PHOTOMETRY
-from catalog.labelling import can_see_labellers
+from catalog.labelling import shown_labeller
 from catalog.models import (
     Candidate,
     ClassPrediction,
@@ -107,11 +107,12 @@ class LabelAnswerSerializer(serializers.Serializer):
 
     def to_representation(self, obj):
         data = super().to_representation(obj)
-        if obj.origin == Label.Origin.EXPERT and not can_see_labellers(
-            getattr(self.context.get("request"), "user", None)
-        ):
-            data["author"] = None
-            data["author_name"] = ""
+        data["author"], data["author_name"] = shown_labeller(
+            obj.origin,
+            data["author"],
+            data["author_name"],
+            getattr(self.context.get("request"), "user", None),
+        )
         return data
 
 
@@ -280,18 +281,20 @@ class LabelSerializer(serializers.ModelSerializer):
     def get_is_current(self, obj) -> bool:
         return not hasattr(obj, "superseded_by")
 
-    def _curator(self) -> bool:
-        return can_see_labellers(getattr(self.context.get("request"), "user", None))
+    def _shown(self, obj) -> tuple[str | None, str]:
+        username = obj.author.get_username() if obj.author_id else None
+        return shown_labeller(
+            obj.origin,
+            username,
+            obj.author_name,
+            getattr(self.context.get("request"), "user", None),
+        )
 
     def get_author(self, obj) -> str | None:
-        if obj.origin == Label.Origin.EXPERT and not self._curator():
-            return None
-        return obj.author.get_username() if obj.author_id else None
+        return self._shown(obj)[0]
 
     def get_author_name(self, obj) -> str:
-        if obj.origin == Label.Origin.EXPERT and not self._curator():
-            return ""
-        return obj.author_name
+        return self._shown(obj)[1]
 
     def validate_origin(self, value):
         if value != Label.Origin.EXPERT:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from catalog.answers import component_answer
-from catalog.labelling import can_see_labellers, can_write_labels
+from catalog.labelling import can_see_labellers, can_write_labels, shown_labeller
 from catalog.models import Cutout, OpticalSource, RadioComponent
 
 from .. import overlay
@@ -70,7 +70,19 @@ def component_page(request, pk: int):
     host_ids = {lab.host_id for lab in answer.labels if lab.host_id}
     hosts = {o.pk: o for o in OpticalSource.objects.filter(pk__in=host_ids)}
     labels = [
-        {"label": lab, "host": hosts.get(lab.host_id)} for lab in reversed(answer.labels)
+        {
+            "label": lab,
+            "host": hosts.get(lab.host_id),
+            # an expert label's writer: curators and staff only (the API's rule)
+            "by": " / ".join(
+                dict.fromkeys(
+                    x
+                    for x in shown_labeller(lab.origin, lab.author, lab.author_name, request.user)
+                    if x
+                )
+            ),
+        }
+        for lab in reversed(answer.labels)
     ]  # newest first
     summary = ComponentSummary.objects.filter(component_id=pk).first()
     ctx = {

@@ -182,6 +182,29 @@ def test_non_curators_see_no_control_and_forged_posts_are_refused(client, sky, a
     assert Label.objects.count() == n
 
 
+def test_labellers_usernames_are_shown_to_curators_only(client, sky, curator, astronomer):
+    from catalog import labelling
+
+    comp = _component(sky)
+    head = Label.objects.current().filter(component=comp).first()
+    labelling.relabel(
+        comp.pk, author=curator, no_host=True, reason="no host", supersedes=head and head.pk
+    )
+    url = reverse("pages:component", args=[comp.pk])
+
+    def by_column(html):
+        rows = html.split('id="label-history"', 1)[1].split("</table>", 1)[0]
+        return rows
+
+    # the page showed author_name to everyone, and an expert label's author_name is the username
+    for user in (None, astronomer):
+        if user is not None:
+            client.force_login(user)
+        assert "cora" not in by_column(client.get(url).content.decode())
+    client.force_login(curator)
+    assert "cora" in by_column(client.get(url).content.decode())
+
+
 def test_comments_need_a_login(client, sky, astronomer):
     comp = _component(sky)
     url = reverse("pages:comment", args=[comp.pk])
