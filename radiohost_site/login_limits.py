@@ -42,21 +42,24 @@ class LoginThrottled(Exception):
         self.wait = wait
 
 
-def client_address(request) -> str:
+def client_address(request) -> str | None:
     """The client as the API throttles identify it (DRF ``get_ident``): REMOTE_ADDR, or with
     ``NUM_PROXIES`` trusted proxies the address the outermost of them saw. X-Forwarded-For is
     client-controlled beyond that, and trusting it would let a guesser pick a fresh address
-    per request."""
+    per request. None without a request (``authenticate()`` called from code, e.g. a shell)."""
+    if request is None or not hasattr(request, "META"):
+        return None
     return BaseThrottle().get_ident(request) or "unknown"
 
 
 def _keys(request, username: str) -> list[str]:
     # Hashed: a username may be any text (the cache key must stay short and printable).
     user_digest = hashlib.sha256(username.encode("utf-8", "replace")).hexdigest()[:32]
-    return [
-        f"radiohost:loginfail:ip:{client_address(request)}",
-        f"radiohost:loginfail:user:{user_digest}",
-    ]
+    keys = [f"radiohost:loginfail:user:{user_digest}"]
+    address = client_address(request)
+    if address is not None:
+        keys.insert(0, f"radiohost:loginfail:ip:{address}")
+    return keys
 
 
 def check(request, username: str) -> None:

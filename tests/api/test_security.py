@@ -168,6 +168,21 @@ def test_failed_logins_are_counted_across_login_paths(db, curator, settings):
     assert r.status_code == 429
 
 
+def test_authenticate_without_a_request_counts_the_username(db, curator, settings):
+    # authenticate() from code (a shell, Client.login) has no request: no address to count,
+    # the username still is
+    from django.contrib.auth import authenticate
+
+    from radiohost_site.login_limits import LoginThrottled
+
+    settings.RADIOHOST_LOGIN_FAILURES = 2
+    assert Client().login(username="curator", password="pw-curator-123")
+    assert [authenticate(username="curator", password="bad") for _ in range(2)] == [None, None]
+    with pytest.raises(LoginThrottled):
+        authenticate(username="curator", password="pw-curator-123")
+    assert authenticate(username="someone-else", password="bad") is None
+
+
 def test_successful_logins_are_not_counted(db, curator, settings):
     settings.RADIOHOST_LOGIN_FAILURES = 2
     for _ in range(4):
