@@ -296,6 +296,23 @@ class LabelSerializer(serializers.ModelSerializer):
     def get_author_name(self, obj) -> str:
         return self._shown(obj)[1]
 
+    def to_internal_value(self, data):
+        # A misspelt field (``consensus``, ``supersedes_id``) was silently dropped and the label
+        # stored without it; the label store is the retraining feed, so name it instead.
+        if hasattr(data, "keys"):
+            unknown = sorted(str(k) for k in data.keys() if k not in self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        k: [f"unknown field; a label takes: {', '.join(self._writable())}"]
+                        for k in unknown
+                    }
+                )
+        return super().to_internal_value(data)
+
+    def _writable(self) -> list[str]:
+        return [n for n, f in self.fields.items() if not f.read_only]
+
     def validate_origin(self, value):
         if value != Label.Origin.EXPERT:
             raise serializers.ValidationError(

@@ -214,6 +214,9 @@ def _post(user, body):
         ({"no_host": "maybe", "reason": "x"}, "no_host", "valid boolean"),
         ({"host": 999999999}, "host", "not a candidate"),
         ({"host_ra": 53.0, "host_dec": 20.0}, "host_ra", "a host lies within"),
+        # a misspelt field was dropped silently and the label stored without it
+        ({"no_host": True, "reason": "x", "consensus": 0.5}, "consensus", "unknown field"),
+        ({"host": 1, "supersedes_id": 3}, "supersedes_id", "unknown field"),
     ],
 )
 def test_bad_label_bodies_are_400s(db, curator, body, field, message):
