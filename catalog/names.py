@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import astropy.units as u
 from astropy.coordinates import SkyCoord
@@ -14,6 +15,9 @@ from .models import RadioComponent
 
 #: A J-name truncates the position to 0.01 s / 0.1″; a cone of this radius holds the row.
 NAME_LOOKUP_ARCSEC = 1.0
+#: ``J111011.67 341952.6``: a northern J-name typed into a URL unencoded (``+`` decodes to a
+#: space in a query string), so ``?name=J111011.67+341952.6`` found nothing.
+_PLUS_AS_SPACE = re.compile(r"(J\d[\d.]*) (\d[\d.]*)$")
 
 
 def find_by_name(name: str, queryset=None) -> list[RadioComponent]:
@@ -25,7 +29,7 @@ def find_by_name(name: str, queryset=None) -> list[RadioComponent]:
     no unindexed name scan runs on a survey-size table; other names are matched exactly.
     """
     qs = RadioComponent.objects.all() if queryset is None else queryset
-    text = (name or "").strip()
+    text = _PLUS_AS_SPACE.sub(r"\1+\2", (name or "").strip())
     try:
         ra, dec = parse_j_name(text)
     except ValueError:

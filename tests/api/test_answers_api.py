@@ -61,6 +61,27 @@ def test_lookup_by_every_spelling(field, name):
     assert [c["id"] for c in r.json()["results"]] == [comp.pk]
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "name=J111011.67%2B341952.6",
+        "name=J111011.67+341952.6",  # typed unencoded: '+' arrives as a space
+        "name=VLASS2QLCIR+J111011.67+341952.6",
+        "name=J111011.67%20341952.6",
+    ],
+)
+def test_northern_names_typed_into_a_url(field, query):
+    comp = field[0]
+    north = RadioComponent.objects.create(
+        epoch=comp.epoch,
+        name="VLASS2QLCIR J111011.67+341952.6",
+        ra=(11 + 10 / 60 + 11.67 / 3600) * 15,
+        dec=34 + 19 / 60 + 52.6 / 3600,
+    )
+    r = APIClient().get(f"/api/components/?{query}")
+    assert [c["id"] for c in r.json()["results"]] == [north.pk]
+
+
 def test_host_catalogue_rows_filters_and_cone(field):
     comp, old, opt, mv, _ = field
     client = APIClient()
