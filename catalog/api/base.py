@@ -75,23 +75,24 @@ class StrictViewMixin:
             raise ValidationError(
                 {"format": [f"unknown format {fmt!r}; one of: {', '.join(sorted(self.formats()))}"]}
             )
-        if fmt in FORMATS:
+        fs = getattr(self, "filterset_class", None)
+        if fs is not None:
+            params.check_booleans(
+                q, [n for n, f in fs.base_filters.items() if isinstance(f, BooleanFilter)]
+            )
+        super().initial(request, *args, **kwargs)  # negotiates the renderer (Accept)
+        export = self.export_format()
+        if export is not None:
             # An export is the whole query; a page size or cursor silently dropped would hand
             # back more (or other) rows than asked for.
             paged = sorted(k for k in ("limit", "cursor") if k in q)
             if paged:
                 raise ValidationError(
                     {
-                        k: [f"{k} pages JSON lists; an export (format={fmt}) is the whole query"]
+                        k: [f"{k} pages JSON lists; an export ({export}) is the whole query"]
                         for k in paged
                     }
                 )
-        fs = getattr(self, "filterset_class", None)
-        if fs is not None:
-            params.check_booleans(
-                q, [n for n, f in fs.base_filters.items() if isinstance(f, BooleanFilter)]
-            )
-        super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Errors are JSON whatever export was asked for.
@@ -103,8 +104,13 @@ class StrictViewMixin:
         return super().finalize_response(request, response, *args, **kwargs)
 
     def export_format(self) -> str | None:
+        """The export asked for by ``?format=`` or by the Accept header (``Accept: text/csv``
+        was answered with a JSON page labelled text/csv); None for JSON."""
         fmt = self.request.query_params.get("format")
-        return fmt if fmt in FORMATS else None
+        if fmt in FORMATS:
+            return fmt
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return renderer.format if isinstance(renderer, ExportRenderer) else None
 
     # -- the model versions a request asks for (cached on the request)
     def model_version(self) -> ModelVersion | None:

@@ -214,3 +214,28 @@ def test_candidates_of_a_component_export_every_format(db, fmt):
     r = client.get(f"/api/components/{comp.pk}/candidates/", {"format": fmt})
     assert r.status_code == 200 and r.streaming
     assert _read(fmt, b"".join(r.streaming_content)) == n == 3
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("text/csv", "csv"),
+        ("application/x-votable+xml", "votable"),
+        ("application/vnd.apache.parquet", "parquet"),
+        ("application/fits", "fits"),
+    ],
+)
+def test_an_accept_header_asks_for_the_export_too(db, accept, fmt):
+    # Accept: text/csv was answered with a JSON page labelled text/csv
+    comp = make_field()[0]
+    client = APIClient()
+    for path in ("/api/hosts/", f"/api/components/{comp.pk}/candidates/"):
+        r = client.get(path, HTTP_ACCEPT=accept)
+        assert r.status_code == 200 and r.streaming, path
+        assert r["Content-Type"].split(";")[0] == accept
+        assert _read(fmt, b"".join(r.streaming_content)) == 3
+    r = client.get("/api/hosts/", {"limit": 2}, HTTP_ACCEPT=accept)
+    assert r.status_code == 400 and "whole query" in r.json()["limit"][0]
+    # a browser's Accept still gets JSON pages
+    r = client.get("/api/hosts/", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert r.status_code == 200 and r["Content-Type"] == "application/json"
