@@ -9,6 +9,8 @@ Whole tables are exported with ``?format=`` (streamed, never paginated).
 
 from __future__ import annotations
 
+import math
+
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
@@ -47,6 +49,21 @@ class KeysetPagination(CursorPagination):
 
     def decode_cursor(self, request):
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except Exception as exc:  # NotFound("Invalid cursor") is a 404; a bad cursor is input
             raise ValidationError({"cursor": ["invalid cursor"]}) from exc
+        if cursor is not None and cursor.position is not None:
+            # The position goes into the WHERE clause as the ordering field's value: a
+            # hand-made cursor (base64 of "p=abc") was a ValueError in the query, a 500.
+            if not _valid_position(self.ordering[0].lstrip("-"), cursor.position):
+                raise ValidationError({"cursor": ["invalid cursor"]})
+        return cursor
+
+
+def _valid_position(field: str, position: str) -> bool:
+    try:
+        if field == "separation_arcsec":
+            return math.isfinite(float(position))
+        return -(2**63) <= int(position) < 2**63
+    except (TypeError, ValueError):
+        return False

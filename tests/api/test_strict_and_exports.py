@@ -239,3 +239,27 @@ def test_an_accept_header_asks_for_the_export_too(db, accept, fmt):
     # a browser's Accept still gets JSON pages
     r = client.get("/api/hosts/", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
     assert r.status_code == 200 and r["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("position", ["abc", "1e400", "nan", "99999999999999999999999"])
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/components/", {}),
+        ("/api/hosts/", {}),
+        ("/api/labels/", {}),
+        ("/api/components/", {"pos": "53.0 -27.8", "radius_arcsec": 30}),
+        ("/api/hosts/", {"pos": "53.0 -27.8", "radius_arcsec": 30}),
+    ],
+)
+def test_a_hand_made_cursor_is_a_400_not_a_500(db, path, params, position):
+    import base64
+
+    make_field()
+    cursor = base64.b64encode(f"p={position}".encode()).decode()
+    r = APIClient().get(path, {**params, "cursor": cursor})
+    if position == "99999999999999999999999" and "pos" in params:
+        assert r.status_code == 200  # a finite separation: past the end, an empty page
+        return
+    assert r.status_code == 400, r.content
+    assert r.json() == {"cursor": ["invalid cursor"]}
