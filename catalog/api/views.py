@@ -28,7 +28,7 @@ from catalog.models import (
 )
 
 from . import filters, serializers, tables
-from .base import StrictViewMixin
+from .base import MODEL_VERSION_PARAMS, StrictViewMixin
 from .exports import FORMATS
 
 FORMAT_PARAM = OpenApiParameter(
@@ -51,7 +51,7 @@ CLF_PARAM = OpenApiParameter(
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[FORMAT_PARAM]),
+    list=extend_schema(parameters=[FORMAT_PARAM, MV_PARAM, CLF_PARAM]),
     retrieve=extend_schema(parameters=[MV_PARAM, CLF_PARAM]),
     candidates=extend_schema(parameters=[MV_PARAM, CLF_PARAM, FORMAT_PARAM]),
 )
@@ -59,13 +59,15 @@ class RadioComponentViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
     """Radio components. The detail is the whole answer: host with reliability, ranked
     candidates with photometry, labels, source and epoch history. Cone search with
     ``?ra=&dec=&radius_arcsec=`` or ``?pos=`` (decimal or sexagesimal); ``?name=`` takes the
-    CIRADA name, the bare J-name or the seed's spelling."""
+    CIRADA name, the bare J-name or the seed's spelling, and each match comes back as its
+    whole answer (the detail's fields), so a name is one call."""
 
     queryset = RadioComponent.objects.select_related("epoch__survey").order_by("id")
     serializer_class = serializers.RadioComponentSerializer
     filterset_class = filters.RadioComponentFilter
     export_actions = ("list", "candidates")
     extra_params_by_action = {
+        "list": {"model_version", "classifier_version"},
         "retrieve": {"model_version", "classifier_version"},
         "candidates": {"model_version", "classifier_version"},
     }
@@ -93,10 +95,32 @@ class RadioComponentViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(answer).data)
 
     def list(self, request, *args, **kwargs):
+        q = request.query_params
+        versions = sorted(k for k in MODEL_VERSION_PARAMS if k in q)
+        if versions and "name" not in q:
+            raise ValidationError(
+                {k: [f"{k} picks the answer of a ?name= lookup or a detail"] for k in versions}
+            )
         fmt = self.export_format()
         if fmt:
             return tables.export_components(fmt, self.filter_queryset(self.get_queryset()))
+        if "name" in q:
+            return self._answers_by_name()
         return super().list(request, *args, **kwargs)
+
+    def _answers_by_name(self):
+        """A name lookup is a question about one source: each match (one per epoch at most)
+        comes back as its whole answer, as the detail gives it, so one call suffices."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        mv, clf = self.model_version(), self.classifier_version()
+        ser = serializers.ComponentDetailSerializer(context=self.get_serializer_context())
+        data = [
+            ser.to_representation(
+                answers.component_answer(comp, model_version=mv, classifier_version=clf)
+            )
+            for comp in page
+        ]
+        return self.get_paginated_response(data)
 
     @extend_schema(responses=serializers.CandidateAnswerSerializer(many=True))
     @action(detail=True, pagination_class=None, filter_backends=[])

@@ -61,6 +61,22 @@ def test_lookup_by_every_spelling(field, name):
     assert [c["id"] for c in r.json()["results"]] == [comp.pk]
 
 
+def test_a_name_lookup_is_the_whole_answer_in_one_call(field):
+    comp, old, opt, mv, _ = field
+    client = APIClient()
+    detail = client.get(f"/api/components/{comp.pk}/").json()
+    (found,) = client.get("/api/components/", {"name": comp.name}).json()["results"]
+    assert found == detail
+    assert found["host"] is not None and len(found["candidates"]) == len(detail["candidates"])
+    # a model version picks the answer of a lookup, as for the detail
+    named = client.get("/api/components/", {"name": comp.name, "model_version": mv.name})
+    assert named.status_code == 200
+    assert named.json()["results"][0]["model_version"]["id"] == mv.pk
+    # without a name it would change nothing: refused rather than ignored
+    r = client.get("/api/components/", {"model_version": mv.name})
+    assert r.status_code == 400 and "model_version" in r.json()
+
+
 @pytest.mark.parametrize(
     "query",
     [
