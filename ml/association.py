@@ -16,7 +16,8 @@ The association criteria are the classic catalogue-level ones for double radio s
 * **triples** (core + two lobes, e.g. Norris 2006 §3.2 examples): a component lying within
   ``0.2 * d`` of the midpoint of a pair of comparable-flux components (``d`` < 120") and fainter
   than both is their core; this captures wide FR-IIs whose lobes alone fail the double
-  criterion.
+  criterion. Since issue 16 (``bright_core_fraction``, off by default) a core of any flux
+  within a tighter ``f * d`` of the midpoint is accepted too: a core brighter than its lobes.
 
 The core position of a multi-component group is its peak-flux-weighted centroid: peak flux
 favours compact components (cores, hot spots near the nucleus) over diffuse lobes. The weighting
@@ -49,6 +50,17 @@ TRIPLE_MIDPOINT_FRACTION = 0.2
 TRIPLE_MAX_SEPARATION_ARCSEC = 120.0
 #: A core must be fainter than this times the fainter lobe (1: fainter than both lobes).
 TRIPLE_CORE_FLUX_RATIO = 1.0
+#: A core of any flux closer than this fraction of the lobe separation to the lobes' midpoint
+#: (0 = off; issue 16). Core + two lobes of comparable flux, symmetric and collinear, is the
+#: FR-II/FR-I triple of Norris 2006 §3.2 whether or not the core outshines its lobes; the
+#: chance that an unrelated component falls within f d of the midpoint grows as f^2, so a
+#: tight f replaces the flux cut. Chosen on the spatial k-fold of held-out Norris sources
+#: (``ml.evaluation.association``), never on the test fields.
+BRIGHT_CORE_MIDPOINT_FRACTION = 0.0
+#: The bright-core fraction the deployed rules use (``ml.association_fit.Method``'s default):
+#: the value the spatial k-fold procedure chooses on all held-out Norris sources
+#: (results/association_real.json, ``rules_bright_core.chosen_on_all_heldout``).
+SHIPPED_BRIGHT_CORE_FRACTION = 0.05
 #: A VLASS component is matched to a catalogue component within this radius (arcsec).
 SEED_MATCH_ARCSEC = 10.0
 
@@ -63,6 +75,7 @@ class AssociationParams:
     triple_max_sep_arcsec: float = TRIPLE_MAX_SEPARATION_ARCSEC
     weighting: str = "peak"
     core_flux_ratio: float = TRIPLE_CORE_FLUX_RATIO
+    bright_core_fraction: float = BRIGHT_CORE_MIDPOINT_FRACTION
 
     def __post_init__(self):
         if self.theta_100mjy_arcsec <= 0:
@@ -79,6 +92,11 @@ class AssociationParams:
             )
         if not self.core_flux_ratio > 0:
             raise ValueError(f"core_flux_ratio must be > 0, got {self.core_flux_ratio}")
+        if not 0 <= self.bright_core_fraction <= self.midpoint_fraction:
+            raise ValueError(
+                f"bright_core_fraction must be in [0, midpoint_fraction={self.midpoint_fraction}]"
+                f", got {self.bright_core_fraction}"
+            )
 
 
 WEIGHTINGS = ("peak", "int", "peak2")
@@ -231,7 +249,9 @@ class ComponentSky:
                 continue
             dk = _angle_arcsec(self.xyz[near], mid[None, :])
             fainter = self.flux[near] < p.core_flux_ratio * min(self.flux[a], self.flux[b])
-            ks = near[(dk < p.midpoint_fraction * d) & fainter]
+            # a core of any flux when it sits within bright_core_fraction d of the midpoint
+            central = dk < p.bright_core_fraction * d
+            ks = near[(dk < p.midpoint_fraction * d) & (fainter | central)]
             ks = ks[(ks != a) & (ks != b)]
             if ks.size:
                 rows += [np.array([a]), np.full(ks.size, a), np.full(ks.size, b)]

@@ -54,8 +54,9 @@ def reach_arcsec(flux_mjy: np.ndarray, params: AssociationParams) -> np.ndarray:
     """The farthest (arcsec) any component can link to a component of this flux.
 
     Doubles: ``θ100 √((S + S')/100 mJy)`` with ``S' ≤ r S`` (flux-ratio limit ``r``). Triples:
-    the lobes are < ``triple_max_sep`` apart and a core lies within 0.2 of that from their
-    midpoint, so every triple link spans less than ``triple_max_sep``.
+    the lobes are < ``triple_max_sep`` apart and a core lies within ``midpoint_fraction``
+    (<= 0.5; the bright-core triple's fraction is at most that) of it from their midpoint, so
+    every triple link spans less than ``triple_max_sep``.
     """
     p = params
     double = p.theta_100mjy_arcsec * np.sqrt((1.0 + p.max_flux_ratio) * flux_mjy / 100.0)
