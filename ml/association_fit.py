@@ -31,6 +31,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from ml.association import (
+    SHIPPED_ALIGNED_THETA_FACTOR,
     SHIPPED_BRIGHT_CORE_FRACTION,
     AssociationParams,
     ComponentSky,
@@ -48,8 +49,9 @@ DEFAULT_GRID = {
     "theta_100mjy_arcsec": (60.0, 80.0, 100.0, 130.0),
     "max_flux_ratio": (3.0, 4.0, 6.0),
     "weighting": ("peak", "int", "peak2"),
-    # the bright-core triple of issue 16: off (published) or the shipped fraction
+    # issue 16's extensions: off (published) or the shipped value
     "bright_core_fraction": (0.0, SHIPPED_BRIGHT_CORE_FRACTION),
+    "aligned_theta_factor": (1.0, SHIPPED_ALIGNED_THETA_FACTOR),
 }
 #: the refit grid of the edge associator: its grouping threshold and the centroid weighting
 EDGE_GRID = {
@@ -97,7 +99,10 @@ class LabelledField:
 def default_rules(associator: str) -> AssociationParams:
     """The rules a :class:`Method` of this associator uses when none are given."""
     if associator == "rules":
-        return AssociationParams(bright_core_fraction=SHIPPED_BRIGHT_CORE_FRACTION)
+        return AssociationParams(
+            bright_core_fraction=SHIPPED_BRIGHT_CORE_FRACTION,
+            aligned_theta_factor=SHIPPED_ALIGNED_THETA_FACTOR,
+        )
     return AssociationParams()
 
 
@@ -109,9 +114,10 @@ class Method:
     edge model of issue 16 (``edges``, which also reads the rules as a feature).
 
     ``association`` left out takes the associator's default rules: for ``rules`` the published
-    criteria plus the bright-core triple (``bright_core_fraction`` =
-    :data:`ml.association.SHIPPED_BRIGHT_CORE_FRACTION`), the default since issue 16 because it
-    beats the published rules on held-out multi-component Norris sources (17 vs 15 of 26)
+    criteria plus issue 16's bright-core triple and aligned doubles
+    (:data:`ml.association.SHIPPED_BRIGHT_CORE_FRACTION`,
+    :data:`ml.association.SHIPPED_ALIGNED_THETA_FACTOR`), the default since issue 16 because
+    they beat the published rules on held-out multi-component Norris sources (18 vs 15 of 26)
     without losing a held-out single, a Norris-71 field or a simulated VLASS single
     (results/association_real.json, ``default_reason``); for ``edges`` the published criteria
     the shipped edge model was fitted with (its ``rule_link`` feature reads them).
@@ -158,7 +164,8 @@ class Method:
         """Inverse of :meth:`to_config`; missing keys take the defaults (a config written
         before the edge model existed has no ``associator``: the rules). A stored
         ``association`` is taken as written: one from before issue 16's bright-core triple
-        lacks ``bright_core_fraction`` and keeps meaning the published rules (0)."""
+        lacks ``bright_core_fraction`` / ``aligned_theta_factor`` and keeps meaning the published
+        rules (0 / 1)."""
         stored = config.get("association")
         rules = None if stored is None else AssociationParams(**stored)
         edges = config.get("edges")

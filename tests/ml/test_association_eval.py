@@ -71,7 +71,7 @@ def test_evaluation_reproduces_the_committed_summary_and_the_shipped_default(tmp
     results/association_real.json, and the default it names is what ml ships."""
     import json
 
-    from ml.association import SHIPPED_BRIGHT_CORE_FRACTION
+    from ml.association import SHIPPED_ALIGNED_THETA_FACTOR, SHIPPED_BRIGHT_CORE_FRACTION
     from ml.association_fit import Method
     from ml.evaluation.association import run
     from ml.paths import REPO_ROOT
@@ -96,12 +96,18 @@ def test_evaluation_reproduces_the_committed_summary_and_the_shipped_default(tmp
     assert s["core_within_5arcsec_heldout"] > s["nearest_component_core_within_5arcsec_heldout"]
     # the shipped default is the one the evaluation chose, with the constant chosen on all
     # held-out sources by the same nested procedure
-    assert s["default_associator"] == "rules_bright_core"
-    assert got["rules_bright_core"]["chosen_on_all_heldout"] == SHIPPED_BRIGHT_CORE_FRACTION
+    assert s["default_associator"] == "rules_extended"
+    assert got["rules_extended"]["chosen_on_all_heldout"] == {
+        "aligned_theta_factor": SHIPPED_ALIGNED_THETA_FACTOR,
+        "bright_core_fraction": SHIPPED_BRIGHT_CORE_FRACTION,
+    }
     m = Method()
     assert m.associator == "rules"
     assert m.association.bright_core_fraction == SHIPPED_BRIGHT_CORE_FRACTION
+    assert m.association.aligned_theta_factor == SHIPPED_ALIGNED_THETA_FACTOR
+    # source by source, the extensions only add sources the rules missed
+    assert got["rules_extended"]["vs_rules_source_by_source"]["lost"] == 0
     # per-fold figures add up to the headline
-    folds = got["rules_bright_core"]["per_fold_heldout"]
+    folds = got["rules_extended"]["per_fold_heldout"]
     assert sum(int(f["multi_exact"].split("/")[0]) for f in folds) == me
     assert sum(int(f["multi_exact"].split("/")[1]) for f in folds) == mt
