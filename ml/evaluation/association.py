@@ -6,13 +6,15 @@ Data (real, CDFS): Norris et al. 2006 Table 4 components are the radio sky; the 
 sources whose components all lie >= one 3.6' field from every Norris-71 test position are
 the held-out truth (grouping + SWIRE host); RGZ DR1 ATLAS consensus hosts are a second host
 set (:mod:`ml.evaluation.association_data`). The 71 test fields are never used for a choice:
-the learned associator is fitted and its threshold chosen on the other RA strips of a
-spatial k-fold; Norris-71 is scored once, at the end, for the record.
+the learned associator is fitted and its threshold chosen, and the extended rules' two
+settings are chosen, on the other RA strips of a spatial k-fold; Norris-71 is scored once,
+at the end, for the record and for the default gate.
 
 Rows: ``nearest_component`` (no association: each component is a source, core = the seed
-component), ``rules`` (:mod:`ml.association` published criteria, the current default),
-``edges`` (:mod:`ml.association_edges`, cross-validated) and ``oracle`` (Table 6 grouping
-with the current core, peak-weighted centroid). For every held-out source the seed is its
+component), ``rules`` (:mod:`ml.association` published criteria), ``rules_extended`` (+ the
+bright-core triple and aligned doubles of issue 16, settings nested per fold: the default
+since issue 16), ``edges*`` (:mod:`ml.association_edges`, cross-validated) and ``oracle``
+(Table 6 grouping with the current core, peak-weighted centroid). For every held-out source the seed is its
 brightest component (integrated flux), the component a catalogue query would most likely
 return first.
 """
