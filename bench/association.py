@@ -3,8 +3,10 @@
 The epoch pipeline builds one ``ComponentSky`` per tile and calls ``associate`` for each of
 its components. Simulated tiles (uniform positions over a square, VLASS-like density
 ~0.5 components per arcmin^2, log-normal fluxes; shapes given) of growing size are timed
-through: ``rules`` (ml.association published criteria, sparse links), ``edges`` (the default
-learned model, which also reads the rule links) and ``dense_reference`` (the O(n^2)
+through: ``rules`` (ml.association published criteria, sparse links), ``rules_extended``
+(the deployed default since issue 16: + bright-core triples and aligned doubles, whose
+doubled reach finds more candidate pairs), ``edges`` (the shipped learned model, which also
+reads the rule links) and ``dense_reference`` (the O(n^2)
 separation matrix of the rules before issue 16, for the ratio). Methods are interleaved per
 repeat so machine noise hits all alike; the JSON gives medians and ratios.
 
@@ -27,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from ml.association import ComponentSky, _angle_arcsec, associate  # noqa: E402
 from ml.association_edges import default_edge_params  # noqa: E402
+from ml.association_fit import Method  # noqa: E402
 
 #: components per square degree (VLASS QL: ~ 1.9 million over 33,885 deg^2 is ~60; CIRADA
 #: tiles in dense fields reach a few hundred); 1,800/deg^2 = 0.5/arcmin^2 stresses the pairs
@@ -64,7 +67,7 @@ def run_method(name: str, t: dict) -> float:
     if name == "dense_reference":
         dense_reference(t)
     else:
-        params = default_edge_params() if name == "edges" else None
+        params = {"edges": default_edge_params(), "rules_extended": Method().params}.get(name)
         sky = ComponentSky(t["ra"], t["dec"], t["flux"], t["peak"], params, **t["kw"])
         for i in range(len(sky)):
             associate(sky, sky.ra[i], sky.dec[i])
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--out", type=Path, default=ROOT / "results" / "association_bench.json")
     args = p.parse_args(argv)
     rng = np.random.default_rng(0)
-    methods = ("rules", "edges", "dense_reference")
+    methods = ("rules", "rules_extended", "edges", "dense_reference")
     rows = []
     for n in args.sizes:
         t = tile(n, rng)
@@ -92,6 +95,8 @@ def main(argv: list[str] | None = None) -> dict:
                 "n_components": n,
                 "median_s": {m: round(v, 4) for m, v in med.items()},
                 "edges_over_rules": round(med["edges"] / med["rules"], 3),
+                "rules_extended_over_rules": round(med["rules_extended"] / med["rules"], 3),
+                "rules_extended_ms_per_component": round(1e3 * med["rules_extended"] / n, 4),
                 "dense_matrix_alone_over_rules": round(med["dense_reference"] / med["rules"], 3),
                 "edges_ms_per_component": round(1e3 * med["edges"] / n, 4),
             }
@@ -105,6 +110,10 @@ def main(argv: list[str] | None = None) -> dict:
         "rows": rows,
         "summary": {
             "edges_over_rules_at_largest_tile": rows[-1]["edges_over_rules"],
+            "rules_extended_over_rules_at_largest_tile": rows[-1]["rules_extended_over_rules"],
+            "rules_extended_ms_per_component_at_largest_tile": rows[-1][
+                "rules_extended_ms_per_component"
+            ],
             "edges_ms_per_component_at_largest_tile": rows[-1]["edges_ms_per_component"],
             "dense_matrix_alone_over_rules_at_largest_tile": rows[-1][
                 "dense_matrix_alone_over_rules"

@@ -24,7 +24,9 @@ from .models import HostPrediction, ModelVersion, RadioComponent
 #: The radio sky read around a component: the 3.6′ field of seed §2.2.2 reaches 108″
 #: from the centre; doubles up to ~150″ across still link from the field's edge.
 SKY_RADIUS_ARCSEC = 180.0
-METHOD_NAME = "association-positional-v1"
+#: v2 (issue 16): the default rules gained the bright-core triple (ml.association_fit.Method);
+#: a new name, because the config is the version's definition and v1 rows keep v1's config
+METHOD_NAME = "association-positional-v2"
 
 
 def association_model_version() -> ModelVersion:

@@ -13,10 +13,14 @@ The association criteria are the classic catalogue-level ones for double radio s
   ``theta_max = 100" * sqrt(S_total / 100 mJy)`` and their flux ratio lies within
   ``[1/4, 4]``: lobes of one source have comparable fluxes, and brighter (hence more powerful)
   sources may be larger;
+* **aligned doubles** (issue 16; ``aligned_theta_factor``, off in the published rules): two
+  comparable-flux components, both resolved and elongated along the pair axis, link out to
+  ``aligned_theta_factor * theta_max``;
 * **triples** (core + two lobes, e.g. Norris 2006 §3.2 examples): a component lying within
   ``0.2 * d`` of the midpoint of a pair of comparable-flux components (``d`` < 120") and fainter
   than both is their core; this captures wide FR-IIs whose lobes alone fail the double
-  criterion.
+  criterion. Since issue 16 (``bright_core_fraction``, off by default) a core of any flux
+  within a tighter ``f * d`` of the midpoint is accepted too: a core brighter than its lobes.
 
 The core position of a multi-component group is its peak-flux-weighted centroid: peak flux
 favours compact components (cores, hot spots near the nucleus) over diffuse lobes. The weighting
@@ -49,6 +53,32 @@ TRIPLE_MIDPOINT_FRACTION = 0.2
 TRIPLE_MAX_SEPARATION_ARCSEC = 120.0
 #: A core must be fainter than this times the fainter lobe (1: fainter than both lobes).
 TRIPLE_CORE_FLUX_RATIO = 1.0
+#: A core of any flux closer than this fraction of the lobe separation to the lobes' midpoint
+#: (0 = off; issue 16). Core + two lobes of comparable flux, symmetric and collinear, is the
+#: FR-II/FR-I triple of Norris 2006 §3.2 whether or not the core outshines its lobes; the
+#: chance that an unrelated component falls within f d of the midpoint grows as f^2, so a
+#: tight f replaces the flux cut. Chosen on the spatial k-fold of held-out Norris sources
+#: (``ml.evaluation.association``), never on the test fields.
+BRIGHT_CORE_MIDPOINT_FRACTION = 0.0
+#: Aligned doubles (issue 16; 1 = off): two resolved, elongated components whose major axes
+#: both point along the pair axis are lobes of one source out to this many times the
+#: Magliocchetti double scale. Lobes elongated towards each other (or towards a common core)
+#: are the classic visual cue of an FR-II (Norris 2006 §3.2; Fanaroff & Riley 1974); unrelated
+#: neighbours are aligned only by chance, so the cue buys reach. Chosen like the bright core.
+ALIGNED_THETA_FACTOR = 1.0
+#: "points along the pair axis": the major-axis position angle within this of the pair's
+ALIGNED_MAX_ANGLE_DEG = 30.0
+#: "elongated": minor / major axis (deconvolved) at most this, so a position angle means
+#: something (a round component has none)
+ALIGNED_MAX_AXIS_RATIO = 0.8
+
+#: The bright-core fraction the deployed rules use (``ml.association_fit.Method``'s default):
+#: the value the spatial k-fold procedure chooses on all held-out Norris sources
+#: (results/association_real.json, ``rules_extended.chosen_on_all_heldout``).
+SHIPPED_BRIGHT_CORE_FRACTION = 0.05
+#: The aligned-double factor the deployed rules use, chosen the same way
+#: (``rules_extended.chosen_on_all_heldout``).
+SHIPPED_ALIGNED_THETA_FACTOR = 2.0
 #: A VLASS component is matched to a catalogue component within this radius (arcsec).
 SEED_MATCH_ARCSEC = 10.0
 
@@ -63,6 +93,8 @@ class AssociationParams:
     triple_max_sep_arcsec: float = TRIPLE_MAX_SEPARATION_ARCSEC
     weighting: str = "peak"
     core_flux_ratio: float = TRIPLE_CORE_FLUX_RATIO
+    bright_core_fraction: float = BRIGHT_CORE_MIDPOINT_FRACTION
+    aligned_theta_factor: float = ALIGNED_THETA_FACTOR
 
     def __post_init__(self):
         if self.theta_100mjy_arcsec <= 0:
@@ -79,6 +111,13 @@ class AssociationParams:
             )
         if not self.core_flux_ratio > 0:
             raise ValueError(f"core_flux_ratio must be > 0, got {self.core_flux_ratio}")
+        if not 0 <= self.bright_core_fraction <= self.midpoint_fraction:
+            raise ValueError(
+                f"bright_core_fraction must be in [0, midpoint_fraction={self.midpoint_fraction}]"
+                f", got {self.bright_core_fraction}"
+            )
+        if not self.aligned_theta_factor >= 1:
+            raise ValueError(f"aligned_theta_factor must be >= 1, got {self.aligned_theta_factor}")
 
 
 WEIGHTINGS = ("peak", "int", "peak2")
@@ -107,6 +146,12 @@ def _angle_arcsec(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(cross, dot)) * 3600.0
 
 
+def _pair_pa_deg(ra_i, dec_i, ra_j, dec_j) -> np.ndarray:
+    """Position angle (deg, E of N) of j seen from i (flat-sky: pairs are < 3' apart)."""
+    dx = (ra_j - ra_i) * np.cos(np.radians(0.5 * (dec_i + dec_j)))
+    return np.degrees(np.arctan2(dx, dec_j - dec_i))
+
+
 def _optional(name: str, values, n: int) -> np.ndarray:
     """An optional per-component column as floats (all NaN when not given)."""
     if values is None:
@@ -131,7 +176,8 @@ class ComponentSky:
         (:class:`ml.association_fit.Method`).
     major_arcsec, minor_arcsec, pa_deg, rms_mjy : array_like, optional
         Deconvolved FWHM axes (arcsec; 0 = unresolved), major-axis position angle (deg E of N)
-        and local rms (mJy/beam); NaN where not measured. Used by the edge model only.
+        and local rms (mJy/beam); NaN where not measured. Read by the edge model and by the
+        rules' aligned-double criterion (``aligned_theta_factor`` > 1).
 
     Raises
     ------
@@ -205,7 +251,8 @@ class ComponentSky:
         # a double needs sep < theta(S_i + S_j) <= theta(2 max(S_i, S_j)): the pair lies in
         # the reach of its brighter member; a triple's lobes lie within triple_max_sep
         reach = np.maximum(
-            p.theta_100mjy_arcsec * np.sqrt(2 * self.flux / 100.0), p.triple_max_sep_arcsec
+            p.aligned_theta_factor * p.theta_100mjy_arcsec * np.sqrt(2 * self.flux / 100.0),
+            p.triple_max_sep_arcsec,
         )
         tree = self._tree = cKDTree(self.xyz)
         balls = tree.query_ball_point(self.xyz, _chord(reach * _MARGIN))
@@ -219,7 +266,12 @@ class ComponentSky:
         ratio = self.flux[i] / self.flux[j]
         comparable = (ratio <= p.max_flux_ratio) & (ratio >= 1.0 / p.max_flux_ratio)
         theta_max = p.theta_100mjy_arcsec * np.sqrt((self.flux[i] + self.flux[j]) / 100.0)
-        rows, cols = [i[(sep < theta_max) & comparable]], [j[(sep < theta_max) & comparable]]
+        double = (sep < theta_max) & comparable
+        if p.aligned_theta_factor > 1:
+            pair_pa = _pair_pa_deg(self.ra[i], self.dec[i], self.ra[j], self.dec[j])
+            aligned = self._points_along(i, pair_pa) & self._points_along(j, pair_pa)
+            double |= comparable & aligned & (sep < p.aligned_theta_factor * theta_max)
+        rows, cols = [i[double]], [j[double]]
         # Triples: a faint component at the midpoint of a comparable-flux pair is their core.
         for a, b, d in zip(
             *(x[comparable & (sep < p.triple_max_sep_arcsec)] for x in (i, j, sep)), strict=True
@@ -231,7 +283,9 @@ class ComponentSky:
                 continue
             dk = _angle_arcsec(self.xyz[near], mid[None, :])
             fainter = self.flux[near] < p.core_flux_ratio * min(self.flux[a], self.flux[b])
-            ks = near[(dk < p.midpoint_fraction * d) & fainter]
+            # a core of any flux when it sits within bright_core_fraction d of the midpoint
+            central = dk < p.bright_core_fraction * d
+            ks = near[(dk < p.midpoint_fraction * d) & (fainter | central)]
             ks = ks[(ks != a) & (ks != b)]
             if ks.size:
                 rows += [np.array([a]), np.full(ks.size, a), np.full(ks.size, b)]
@@ -239,6 +293,18 @@ class ComponentSky:
         r, c = np.concatenate(rows).astype(int), np.concatenate(cols).astype(int)
         m = sparse.coo_matrix((np.ones(r.size, bool), (r, c)), shape=(n, n)).tocsr()
         return (m + m.T).astype(bool)
+
+    def _points_along(self, k: np.ndarray, pair_pa_deg: np.ndarray) -> np.ndarray:
+        """Is component ``k`` resolved, elongated and its major axis within
+        ``ALIGNED_MAX_ANGLE_DEG`` of the pair axis? False where a shape is not measured."""
+        maj, mnr, pa = self.major[k], self.minor[k], self.pa[k]
+        with np.errstate(invalid="ignore"):
+            elongated = (maj > 0) & (mnr <= ALIGNED_MAX_AXIS_RATIO * maj)
+            # axes are undirected: the angle between them is at most 90 deg
+            along = np.abs(np.cos(np.radians(pa - pair_pa_deg))) >= np.cos(
+                np.radians(ALIGNED_MAX_ANGLE_DEG)
+            )
+        return elongated & along & np.isfinite(pa)
 
     def nearest(self, ra_deg: float, dec_deg: float) -> tuple[int, float]:
         """Index of and separation to (arcsec) the component nearest to a position."""

@@ -30,7 +30,15 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from ml.association import AssociationParams, ComponentSky, _angle_arcsec, _unit_vectors, associate
+from ml.association import (
+    SHIPPED_ALIGNED_THETA_FACTOR,
+    SHIPPED_BRIGHT_CORE_FRACTION,
+    AssociationParams,
+    ComponentSky,
+    _angle_arcsec,
+    _unit_vectors,
+    associate,
+)
 from ml.association_edges import EdgeParams, default_edge_params
 from ml.crossmatch import SIGMA_MULTI_ARCSEC, SIGMA_SINGLE_ARCSEC, positional_likelihood
 from ml.host.decision import decide
@@ -41,6 +49,9 @@ DEFAULT_GRID = {
     "theta_100mjy_arcsec": (60.0, 80.0, 100.0, 130.0),
     "max_flux_ratio": (3.0, 4.0, 6.0),
     "weighting": ("peak", "int", "peak2"),
+    # issue 16's extensions: off (published) or the shipped value
+    "bright_core_fraction": (0.0, SHIPPED_BRIGHT_CORE_FRACTION),
+    "aligned_theta_factor": (1.0, SHIPPED_ALIGNED_THETA_FACTOR),
 }
 #: the refit grid of the edge associator: its grouping threshold and the centroid weighting
 EDGE_GRID = {
@@ -85,18 +96,34 @@ class LabelledField:
             raise ValueError(f"field {self.key!r}: host index {self.host} not in 0..{n - 1}")
 
 
+def default_rules(associator: str) -> AssociationParams:
+    """The rules a :class:`Method` of this associator uses when none are given."""
+    if associator == "rules":
+        return AssociationParams(
+            bright_core_fraction=SHIPPED_BRIGHT_CORE_FRACTION,
+            aligned_theta_factor=SHIPPED_ALIGNED_THETA_FACTOR,
+        )
+    return AssociationParams()
+
+
 @dataclass(frozen=True)
 class Method:
     """The parameters of the catalogue-level method (what a ModelVersion's config holds).
 
-    ``associator`` picks the grouping: the published rules (``association``; the default) or
-    the learned edge model of issue 16 (``edges``, which also reads the rules as a feature).
-    The shipped edge model beats the rules on held-out multi-component Norris sources (17 vs
-    15 of 26) and keeps singles on simulated VLASS fields, but misses the issue's goal (85% of
-    multis), so it is opt-in (results/association_real.json, ``default_reason``).
+    ``associator`` picks the grouping: the rules (``association``; the default) or the learned
+    edge model of issue 16 (``edges``, which also reads the rules as a feature).
+
+    ``association`` left out takes the associator's default rules: for ``rules`` the published
+    criteria plus issue 16's bright-core triple and aligned doubles
+    (:data:`ml.association.SHIPPED_BRIGHT_CORE_FRACTION`,
+    :data:`ml.association.SHIPPED_ALIGNED_THETA_FACTOR`), the default since issue 16 because
+    they beat the published rules on held-out multi-component Norris sources (18 vs 15 of 26)
+    without losing a held-out single, a Norris-71 field or a simulated VLASS single
+    (results/association_real.json, ``default_reason``); for ``edges`` the published criteria
+    the shipped edge model was fitted with (its ``rule_link`` feature reads them).
     """
 
-    association: AssociationParams = AssociationParams()
+    association: AssociationParams | None = None
     sigma_single_arcsec: float = SIGMA_SINGLE_ARCSEC
     sigma_multi_arcsec: float = SIGMA_MULTI_ARCSEC
     associator: str = "rules"
@@ -105,6 +132,8 @@ class Method:
     def __post_init__(self):
         if self.associator not in ASSOCIATORS:
             raise ValueError(f"associator must be one of {ASSOCIATORS}, got {self.associator!r}")
+        if self.association is None:
+            object.__setattr__(self, "association", default_rules(self.associator))
 
     @property
     def params(self) -> AssociationParams | EdgeParams:
@@ -133,15 +162,19 @@ class Method:
     @classmethod
     def from_config(cls, config: dict) -> Method:
         """Inverse of :meth:`to_config`; missing keys take the defaults (a config written
-        before the edge model existed has no ``associator``: the rules)."""
-        rules = AssociationParams(**config.get("association", {}))
+        before the edge model existed has no ``associator``: the rules). A stored
+        ``association`` is taken as written: one from before issue 16's bright-core triple
+        lacks ``bright_core_fraction`` / ``aligned_theta_factor`` and keeps meaning the published
+        rules (0 / 1)."""
+        stored = config.get("association")
+        rules = None if stored is None else AssociationParams(**stored)
         edges = config.get("edges")
         return cls(
             rules,
             float(config.get("sigma_single_arcsec", SIGMA_SINGLE_ARCSEC)),
             float(config.get("sigma_multi_arcsec", SIGMA_MULTI_ARCSEC)),
             config.get("associator", "rules"),
-            EdgeParams.from_dict({**edges, "rules": asdict(rules)})
+            EdgeParams.from_dict({**edges, "rules": asdict(rules or AssociationParams())})
             if edges
             else default_edge_params(),
         )
@@ -226,8 +259,8 @@ def fit(
 
     The grid (default :data:`DEFAULT_GRID` for the rules, :data:`EDGE_GRID` for the edge
     model) runs over the fields of ``prior``'s associator. Grid points are tried with
-    ``prior``'s parameters first, and a later point must be strictly better, so equal
-    accuracy keeps the prior.
+    ``prior``'s parameters first (and, along each grid dimension, the prior's value first),
+    and a later point must be strictly better, so equal accuracy keeps the prior.
 
     Raises
     ------
@@ -241,9 +274,13 @@ def fit(
     keys = list(grid)
     part = "edges" if edges else "association"
     best, best_acc = prior, -1.0
+    # each dimension tries the prior's own value first, so a tie between grid points keeps
+    # the prior's value of every parameter the labels cannot tell apart
+    current = getattr(prior, part)
+    axes = [sorted(grid[k], key=lambda v, k=k: v != getattr(current, k)) for k in keys]
     candidates = [prior] + [
-        replace(prior, **{part: replace(getattr(prior, part), **dict(zip(keys, v, strict=True)))})
-        for v in itertools.product(*(grid[k] for k in keys))
+        replace(prior, **{part: replace(current, **dict(zip(keys, v, strict=True)))})
+        for v in itertools.product(*axes)
     ]
     for m in candidates:
         acc = score(fields, m)["top1"]

@@ -53,12 +53,18 @@ def clean_fluxes(total, peak) -> tuple[np.ndarray, np.ndarray]:
 def reach_arcsec(flux_mjy: np.ndarray, params: AssociationParams) -> np.ndarray:
     """The farthest (arcsec) any component can link to a component of this flux.
 
-    Doubles: ``θ100 √((S + S')/100 mJy)`` with ``S' ≤ r S`` (flux-ratio limit ``r``). Triples:
-    the lobes are < ``triple_max_sep`` apart and a core lies within 0.2 of that from their
-    midpoint, so every triple link spans less than ``triple_max_sep``.
+    Doubles: ``a θ100 √((S + S')/100 mJy)`` with ``S' ≤ r S`` (flux-ratio limit ``r``; ``a`` =
+    ``aligned_theta_factor``, 1 unless aligned doubles are on). Triples:
+    the lobes are < ``triple_max_sep`` apart and a core lies within ``midpoint_fraction``
+    (<= 0.5; the bright-core triple's fraction is at most that) of it from their midpoint, so
+    every triple link spans less than ``triple_max_sep``.
     """
     p = params
-    double = p.theta_100mjy_arcsec * np.sqrt((1.0 + p.max_flux_ratio) * flux_mjy / 100.0)
+    double = (
+        p.aligned_theta_factor
+        * p.theta_100mjy_arcsec
+        * np.sqrt((1.0 + p.max_flux_ratio) * flux_mjy / 100.0)
+    )
     return np.maximum(double, p.triple_max_sep_arcsec)
 
 

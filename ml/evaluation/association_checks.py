@@ -20,6 +20,11 @@ from ml.association_learn import SINGLE_FLOOR, exact_counts
 SIM_VLASS_FIELDS = 400
 #: the core-flux ratios of the rules' triple criterion tried, nested, on the training strips
 CORE_FLUX_RATIOS = (1.0, 1.5, 2.0, 3.0, 4.0)
+#: the bright-core midpoint fractions tried, nested, on the training strips (0 = off; at most
+#: the published 0.2 midpoint fraction of the triple rule)
+BRIGHT_CORE_FRACTIONS = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2)
+#: the aligned-double factors tried, nested, on the training strips (1 = off)
+ALIGNED_FACTORS = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
 
 
 def rules_labels(sky) -> np.ndarray:
@@ -31,24 +36,63 @@ def rules_labels(sky) -> np.ndarray:
     return labels
 
 
-def nested_core_flux_ratio(h, ratios=CORE_FLUX_RATIOS) -> tuple[dict, list]:
-    """Rules with the triple core-flux ratio chosen on the k-1 training strips of each fold
-    (best multi + single rate keeping singles >= SINGLE_FLOOR; ties go to the ratio nearest
-    the published 1), applied to the held-out strip. Returns labels per fold and the choices."""
-    labs = {r: rules_labels(h.sky(AssociationParams(core_flux_ratio=r))) for r in ratios}
+def _nested_rules_choice(h, name: str, values, closeness) -> tuple[dict, list, float]:
+    """Rules with parameter ``name`` chosen from ``values`` on the k-1 training strips of each
+    fold (best multi + single rate keeping singles >= SINGLE_FLOOR; ties go to the value with
+    the largest ``closeness``, i.e. nearest the published rule), applied to the held-out strip.
+
+    Returns the labels per fold, the choice per fold, and the choice the same procedure makes
+    on all held-out sources (what a shipped default would be)."""
+    values = sorted(values, key=closeness, reverse=True)  # ties: the first, i.e. closest
+    return _nested_choice(h, [{name: v} for v in values], lambda d: d[name])
+
+
+def _nested_choice(h, settings: list[dict], label=lambda d: d) -> tuple[dict, list, object]:
+    """Rules with the keyword ``settings`` (AssociationParams) chosen on the k-1 training
+    strips of each fold: best multi + single rate keeping singles >= SINGLE_FLOOR; ties go to
+    the earliest setting (list the published rule first, then the most conservative). Returns
+    the labels per fold, ``label`` of the choice per fold and of the choice on all sources."""
+    labs = [rules_labels(h.sky(AssociationParams(**d))) for d in settings]
+
+    def choose(sources) -> int:
+        best, key = 0, None
+        for n, lab in enumerate(labs):
+            me, mt, se, st = exact_counts(lab, sources)
+            rate = se / max(st, 1)
+            k = (rate >= SINGLE_FLOOR, me / max(mt, 1) + rate)
+            if key is None or k > key:
+                best, key = n, k
+        return best
+
     out, chosen = {}, []
     for f in range(h.k):
-        train = [c for c, sf in zip(h.sources, h.source_fold, strict=True) if sf != f]
-
-        def key(r, train=train):
-            me, mt, se, st = exact_counts(labs[r], train)
-            rate = se / max(st, 1)
-            return (rate >= SINGLE_FLOOR, me / max(mt, 1) + rate, -abs(np.log(r)))
-
-        best = max(ratios, key=key)
+        best = choose([c for c, sf in zip(h.sources, h.source_fold, strict=True) if sf != f])
         out[f] = labs[best]
-        chosen.append(best)
+        chosen.append(label(settings[best]))
+    return out, chosen, label(settings[choose(h.sources)])
+
+
+def nested_core_flux_ratio(h, ratios=CORE_FLUX_RATIOS) -> tuple[dict, list]:
+    """Rules with the triple core-flux ratio chosen on the k-1 training strips of each fold
+    (ties go to the ratio nearest the published 1), applied to the held-out strip. Returns
+    labels per fold and the choices."""
+    out, chosen, _ = _nested_rules_choice(h, "core_flux_ratio", ratios, lambda r: -abs(np.log(r)))
     return out, chosen
+
+
+def nested_rules_extensions(
+    h, fractions=BRIGHT_CORE_FRACTIONS, factors=ALIGNED_FACTORS
+) -> tuple[dict, list, dict]:
+    """Rules with issue 16's two extensions, the bright-core triple
+    (:data:`ml.association.BRIGHT_CORE_MIDPOINT_FRACTION`) and aligned doubles
+    (:data:`ml.association.ALIGNED_THETA_FACTOR`), their settings chosen jointly on the k-1
+    training strips of each fold (ties go to the smaller factor, then the smaller fraction:
+    the published rule first), applied to the held-out strip. Returns labels per fold, the
+    choices (dicts) and the choice on all held-out sources."""
+    settings = [
+        {"aligned_theta_factor": a, "bright_core_fraction": f} for a in factors for f in fractions
+    ]
+    return _nested_choice(h, settings)
 
 
 def simulated_vlass_check(

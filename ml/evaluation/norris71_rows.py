@@ -153,7 +153,7 @@ class AssociationMethod:
     def __init__(self, data: Norris71, params: AssociationParams | None = None):
         a = data.component_arrays()
         self.cids = a["cid"]
-        # shapes only feed the learned edge model; the rules ignore them
+        # shapes feed the learned edge model and the rules' aligned doubles (issue 16)
         shape = {
             "major_arcsec": a["major_arcsec"],
             "minor_arcsec": a["minor_arcsec"],

@@ -1,0 +1,143 @@
+"""Issue 16's extensions of the rules: the bright-core triple (a core of any flux at the
+midpoint of a comparable-flux lobe pair), aligned doubles, the shipped default and the refit
+grid that carries them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ml.association import (
+    SHIPPED_ALIGNED_THETA_FACTOR,
+    SHIPPED_BRIGHT_CORE_FRACTION,
+    AssociationParams,
+    ComponentSky,
+    associate,
+)
+from ml.association_fit import DEFAULT_GRID, Method, fit
+
+ARCSEC = 1 / 3600.0
+
+
+def _triple(core_offset_arcsec: float, params: AssociationParams) -> ComponentSky:
+    """Two 1 mJy lobes 90" apart (beyond the 14" double scale of 2 mJy) and a 3 mJy core
+    (brighter than both: the published triple rule refuses it) ``core_offset_arcsec`` off
+    their midpoint, perpendicular to the axis; plus an unrelated source 150" away."""
+    ra = np.array([50.0, 50.0, 50.0 + core_offset_arcsec * ARCSEC / np.cos(np.radians(-28)), 50.0])
+    dec = np.array([-28.0, -28.0 + 90 * ARCSEC, -28.0 + 45 * ARCSEC, -28.0 - 150 * ARCSEC])
+    flux = np.array([1.0, 1.05, 3.0, 1.0])
+    return ComponentSky(ra, dec, flux, 0.6 * flux, params)
+
+
+@pytest.mark.parametrize(
+    ("fraction", "offset", "grouped"),
+    [
+        (0.0, 1.0, False),  # published rules: a core brighter than its lobes is refused
+        (0.05, 1.0, True),  # 1" = 0.011 d off the midpoint
+        (0.05, 4.0, True),  # 0.044 d
+        (0.05, 5.0, False),  # 0.056 d: beyond f d
+        (0.1, 5.0, True),
+    ],
+)
+def test_bright_core_joins_both_lobes_only_close_to_the_midpoint(fraction, offset, grouped):
+    sky = _triple(offset, AssociationParams(bright_core_fraction=fraction))
+    want = [0, 1, 2] if grouped else None
+    for seed in range(3):  # the group is transitive: every member finds the same one
+        got = sky.group(seed).tolist()
+        assert got == want if grouped else got == [seed]
+    assert sky.group(3).tolist() == [3]
+
+
+def test_bright_core_group_core_is_the_peak_weighted_centroid():
+    sky = _triple(1.0, AssociationParams(bright_core_fraction=0.05))
+    a = associate(sky, 50.0, -28.0)
+    assert a.members == (0, 1, 2)
+    # the bright core pulls the centroid close to itself (peak weights 0.6, 0.63, 1.8)
+    assert abs(a.core_dec - (-28.0 + 45 * ARCSEC)) < 5 * ARCSEC
+
+
+def test_bright_core_fraction_is_checked():
+    with pytest.raises(ValueError, match="bright_core_fraction must be in"):
+        AssociationParams(bright_core_fraction=0.3)  # above the 0.2 midpoint fraction
+    with pytest.raises(ValueError, match="bright_core_fraction must be in"):
+        AssociationParams(bright_core_fraction=-0.01)
+
+
+def test_default_method_ships_the_bright_core_and_old_configs_keep_their_rules():
+    m = Method()
+    assert m.associator == "rules"
+    assert m.association.bright_core_fraction == SHIPPED_BRIGHT_CORE_FRACTION > 0
+    assert m.association.aligned_theta_factor == SHIPPED_ALIGNED_THETA_FACTOR > 1
+    # the edge model reads the published rules it was fitted with
+    assert Method(associator="edges").association == AssociationParams()
+    assert Method.from_config(m.to_config()) == m
+    old = m.to_config()
+    old["association"].pop("bright_core_fraction")  # a v1 config, written before issue 16
+    old["association"].pop("aligned_theta_factor")
+    assert Method.from_config(old).association == AssociationParams()
+    assert Method.from_config({}) == m
+
+
+def test_refit_grid_holds_the_bright_core_and_ties_keep_the_prior():
+    from tests.ml.test_association_fit import double_fields
+
+    assert DEFAULT_GRID["bright_core_fraction"] == (0.0, SHIPPED_BRIGHT_CORE_FRACTION)
+    assert DEFAULT_GRID["aligned_theta_factor"] == (1.0, SHIPPED_ALIGNED_THETA_FACTOR)
+    fields = double_fields(6)  # doubles only: the bright-core triple cannot change a host
+    for prior in (Method(), Method(AssociationParams())):
+        got = fit(fields, prior=prior).method.association
+        assert got.bright_core_fraction == prior.association.bright_core_fraction
+        assert got.aligned_theta_factor == prior.association.aligned_theta_factor
+
+
+def _double(pa_deg, minor=3.0, sep_arcsec=25.0) -> ComponentSky:
+    """Two 1 mJy components ``sep_arcsec`` apart north-south (beyond the 14" double scale of
+    2 mJy, within twice it), both 9" x ``minor`` at position angle ``pa_deg``."""
+    ra, dec = np.array([50.0, 50.0]), np.array([-28.0, -28.0 + sep_arcsec * ARCSEC])
+    return ComponentSky(
+        ra,
+        dec,
+        [1.0, 1.2],
+        [0.5, 0.6],
+        AssociationParams(aligned_theta_factor=2.0),
+        major_arcsec=[9.0, 9.0],
+        minor_arcsec=[minor, minor],
+        pa_deg=[pa_deg, pa_deg],
+    )
+
+
+@pytest.mark.parametrize(
+    ("pa", "minor", "sep", "linked"),
+    [
+        (0.0, 3.0, 25.0, True),  # both lobes along the N-S pair axis
+        (180.0, 3.0, 25.0, True),  # axes are undirected
+        (-25.0, 3.0, 25.0, True),
+        (40.0, 3.0, 25.0, False),  # beyond 30 deg of the axis
+        (90.0, 3.0, 25.0, False),
+        (0.0, 8.0, 25.0, False),  # nearly round: no position angle to speak of
+        (0.0, 3.0, 30.0, False),  # beyond twice the 14.1" double scale
+    ],
+)
+def test_aligned_double_links_elongated_lobes_pointing_at_each_other(pa, minor, sep, linked):
+    sky = _double(pa, minor, sep)
+    assert sky.group(0).tolist() == ([0, 1] if linked else [0])
+
+
+def test_aligned_double_needs_shapes_and_is_off_in_the_published_rules():
+    ra, dec = np.array([50.0, 50.0]), np.array([-28.0, -28.0 + 25 * ARCSEC])
+    bare = ComponentSky(ra, dec, [1.0, 1.2], [0.5, 0.6], AssociationParams(aligned_theta_factor=2))
+    assert bare.group(0).tolist() == [0]  # no axes measured: nothing is aligned
+    shapes = dict(major_arcsec=[9.0, 9.0], minor_arcsec=[3.0, 3.0], pa_deg=[0.0, 0.0])
+    published = ComponentSky(ra, dec, [1.0, 1.2], [0.5, 0.6], **shapes)
+    assert published.group(0).tolist() == [0]
+    with pytest.raises(ValueError, match="aligned_theta_factor must be >= 1"):
+        AssociationParams(aligned_theta_factor=0.5)
+
+
+def test_pipeline_reach_covers_aligned_doubles():
+    from catalog.pipeline.score import reach_arcsec
+
+    p = AssociationParams(aligned_theta_factor=2.0, triple_max_sep_arcsec=10.0)
+    plain = AssociationParams(triple_max_sep_arcsec=10.0)
+    flux = np.array([1.0, 50.0])
+    np.testing.assert_allclose(reach_arcsec(flux, p), 2 * reach_arcsec(flux, plain))
