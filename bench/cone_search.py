@@ -111,7 +111,7 @@ def main(argv=None) -> int:
     from django.db import connection
 
     from catalog.models import RadioComponent
-    from catalog.spatial import ConeCentre, _cone_ranges_deg
+    from catalog.spatial import ConeCentre, cone_ranges_deg
 
     load(args.rows, args.seed)
     have_q3c = ensure_q3c()
@@ -139,7 +139,7 @@ def main(argv=None) -> int:
                     "id", flat=True
                 )
             )
-            _cone_ranges_deg.cache_clear()
+            cone_ranges_deg.cache_clear()
             t0 = time.perf_counter()
             ids = set(
                 RadioComponent.objects.cone_search(c, radius_arcsec * u.arcsec).values_list(
@@ -149,7 +149,7 @@ def main(argv=None) -> int:
             times["healpix_orm"].append(time.perf_counter() - t0)
             n_found.append(len(ids))
             # The API's path: the centre already in ICRS degrees (no SkyCoord per query).
-            _cone_ranges_deg.cache_clear()
+            cone_ranges_deg.cache_clear()
             t0 = time.perf_counter()
             ids_centre = set(
                 RadioComponent.objects.cone_search(
