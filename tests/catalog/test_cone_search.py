@@ -103,7 +103,7 @@ def _three_sources(alias):
 def test_cone_search_in_subqueries_values_and_combined_querysets():
     # The cone expressions resolve to the queried table's alias themselves; a subquery
     # relabels it (U0), values() and union() go through Django's own filter/annotate.
-    from django.db.models import Exists, OuterRef
+    from django.db.models import Count, Exists, OuterRef
 
     centre = SkyCoord(10 * u.deg, 20 * u.deg)
     for alias in DATABASES:
@@ -125,6 +125,12 @@ def test_cone_search_in_subqueries_values_and_combined_querysets():
         nearest = objs.cone_search(centre, 60 * u.arcsec).order_by("-separation_arcsec")
         assert [o.source_id for o in nearest] == ["c", "b", "a"], alias
         assert objs.cone_search(centre, 60 * u.arcsec).count() == 3, alias
+        assert objs.cone_search(centre, 5 * u.arcsec).aggregate(n=Count("pk"))["n"] == 2, alias
+        grouped = objs.cone_search(centre, 5 * u.arcsec).values("catalogue").annotate(n=Count("pk"))
+        assert list(grouped.values_list("catalogue", "n")) == [("ps1dr2", 2)], alias
+        assert not objs.cone_search(SkyCoord(190 * u.deg, -20 * u.deg), 60 * u.arcsec).exists()
+        assert objs.cone_search(centre, 1 * u.arcsec).update(allwise_id="near") == 1, alias
+        assert objs.get(allwise_id="near").source_id == "a", alias
 
 
 @pytest.mark.django_db(databases=DATABASES)
