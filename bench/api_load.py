@@ -3,21 +3,22 @@
 1. A simulated VLASS epoch (``ml.sim.epoch``: components at the VLASS density, optical
    sources, candidates by the real candidate join, predictions by the real epoch pipeline
    tiles) in a database of its own (``--components``; 34,000 is 1 % of VLASS).
-2. gunicorn (sync workers) on 127.0.0.1 with 2 and then 4 workers; ``--clients`` concurrent
-   keep-alive clients for ``--seconds`` each, requests drawn from a fixed mix: cone
-   searches (60″), component details (the whole answer), host-catalogue pages (cursor),
-   and a host-catalogue CSV export of a 0.2° cone (1 in 50). requests/s, p50/p99 per kind,
-   errors (any non-2xx; target 0). Throttling is set out of reach (the clients share one
-   address).
+2. gunicorn (sync workers) on 127.0.0.1 with 2 and then 4 workers; ``--clients`` (50)
+   concurrent keep-alive clients for ``--seconds`` (60) each, requests drawn from a fixed
+   mix: cone searches (60″), component details (the whole answer), host-catalogue pages
+   (cursor), and a host-catalogue CSV export of a 0.2° cone (1 in 50). requests/s, p50/p99
+   and errors (any non-2xx or a broken connection; target 0), overall and per endpoint.
+   Throttling is set out of reach (the clients share one address).
 3. The detail/plain ratio: the same components fetched one at a time, sequentially, as the
    whole answer (``/api/components/{id}/``) and as a plain row (``?name=`` lookup); p50 ratio
    (target ≤ 2).
 4. ``--export-rss``: peak RSS of a process streaming a components export (csv, votable,
    parquet, fits) of 10 k and 1 M rows, beside its RSS before the export.
 
-Run: ``DEBUG=1 .venv/bin/python bench/api_load.py`` -> ``results/api_load.json`` (the
-issue asks 50 clients x 60 s; on a shared 2-core machine use e.g. ``--seconds 20``: the
-JSON records what ran).
+Run: ``DEBUG=1 .venv/bin/python bench/api_load.py`` -> ``results/api_load.json``: 50 clients
+x 60 s per worker count, as the issue asks (``--seconds 5`` for a smoke run; the JSON and its
+summary record what ran, and the machine's load average before and after, since
+the clients, gunicorn and PostgreSQL share the machine's cores).
 """
 
 from __future__ import annotations
@@ -69,6 +70,12 @@ def load_epoch(n_components: int, seed: int) -> dict:
         sim = simulate_epoch(n_components, seed=seed, ra0=150.0, dec0=20.0)
         with tempfile.TemporaryDirectory() as tmp:
             ep = ingest_sim_epoch(sim, "bench", tmp)
+        # Statistics of the freshly COPY-loaded tables before the candidate join: without
+        # them PostgreSQL planned each tile's hpx-range join as a scan (~7 s a tile here).
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
         mv = current_method_version()
         for tile in pipeline.plan(ep, mv, order=4, force=True):
             run_tile(tile)
@@ -164,7 +171,7 @@ def client(port: int, data: dict, until: float, seed: int, out: list) -> None:
             if r.getheader("Connection", "").lower() == "close":
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        except OSError:
+        except (OSError, http.client.HTTPException):  # reset, timeout, truncated answer
             status = 0
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -195,13 +202,26 @@ def run_load(port: int, data: dict, clients: int, seconds: float) -> dict:
         "by_kind": {},
     }
     for kind in sorted({r[0] for r in results}):
-        k = np.array([r[1] for r in results if r[0] == kind])
+        rows = [r for r in results if r[0] == kind]
+        k = np.array([r[1] for r in rows])
         out["by_kind"][kind] = {
             "n": int(k.size),
+            "requests_per_s": round(k.size / wall, 2),
             "p50_ms": round(1e3 * float(np.percentile(k, 50)), 1),
             "p99_ms": round(1e3 * float(np.percentile(k, 99)), 1),
+            "errors": sum(1 for r in rows if not 200 <= r[2] < 300),
+            "statuses": _statuses(rows),
         }
+    out["statuses"] = _statuses(results)
     return out
+
+
+def _statuses(rows: list) -> dict[str, int]:
+    """How many answers had each HTTP status ("0": the connection failed)."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[str(r[2])] = counts.get(str(r[2]), 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def detail_vs_plain(port: int, data: dict, n: int, seed: int) -> dict:
@@ -226,6 +246,9 @@ def detail_vs_plain(port: int, data: dict, n: int, seed: int) -> dict:
         "detail_p50_ms": round(p50["detail"], 2),
         "plain_p50_ms": round(p50["plain"], 2),
         "detail_over_plain_p50": round(p50["detail"] / p50["plain"], 2),
+        "target": "<= 2",
+        "detail_is": "GET /api/components/{id}/ (component, host, ranked candidates, label, "
+        "source, epoch history)",
         "plain_is": "GET /api/components/?name=<the component's name> (its row alone)",
     }
 
@@ -312,7 +335,11 @@ def main(argv=None) -> int:
     report.update(
         {
             "benchmark": "radiohost API under load (gunicorn, PostgreSQL, simulated epoch)",
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "load_average_1_5_15_before": [round(x, 2) for x in os.getloadavg()],
+            },
         }
     )
     report.setdefault("commands", {})["export_rss" if args.export_rss else "load"] = command
@@ -324,6 +351,8 @@ def main(argv=None) -> int:
         db_url = ensure_database(args.base_url, args.db_name)
         setup_django(db_url)
         data = load_epoch(args.components, args.seed)
+        # the load on the machine when the clients start, not while the epoch was loading
+        report["machine"]["load_average_1_5_15_before"] = [round(x, 2) for x in os.getloadavg()]
         from django.db import connections
 
         connections.close_all()
@@ -354,14 +383,25 @@ def main(argv=None) -> int:
                 "load": load,
             }
         )
+    report["machine"]["load_average_1_5_15_after"] = [round(x, 2) for x in os.getloadavg()]
     parts = []
+    if "load" in report:
+        parts.append(
+            f"{report['clients']} clients x {report['seconds_per_run']:g} s per config on "
+            f"{report['machine']['cpus']} shared cores (load average "
+            f"{report['machine']['load_average_1_5_15_before'][0]} before)"
+        )
     for key, r in report.get("load", {}).items():
+        slowest = max(r["by_kind"], key=lambda k: r["by_kind"][k]["p99_ms"])
         parts.append(
             f"{key}: {r['requests_per_s']} req/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, "
-            f"{r['errors']} errors"
+            f"{r['errors']} errors (worst p99: {slowest} {r['by_kind'][slowest]['p99_ms']} ms)"
         )
     if "detail_vs_plain" in report:
-        parts.append(f"detail/plain p50 {report['detail_vs_plain']['detail_over_plain_p50']}x")
+        ratio = report["detail_vs_plain"]["detail_over_plain_p50"]
+        parts.append(
+            f"detail/plain p50 {ratio}x ({'within' if ratio <= 2 else 'over'} the 2x target)"
+        )
     for n, rows in report.get("export_rss", {}).items():
         parts.append(
             f"export {int(n):,} rows peak RSS "

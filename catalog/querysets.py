@@ -7,51 +7,92 @@ import math
 import astropy.units as u
 from astropy.coordinates import SkyCoord
 from django.db import models
-from django.db.models import F
+from django.db.models.sql.where import AND
 
-from .spatial import ConeCentre, cone_ranges, icrs_degrees
+from .spatial import ConeCentre, cone_ranges_deg, icrs_degrees, radius_degrees
 
 
-class Haversine(models.Func):
-    """hav(θ) between each row's (ra, dec) and a fixed point, as one SQL expression.
+def _haversine_sql(ra_col: str, dec_col: str, ra0: float, dec0: float):
+    """hav(θ) between each row's (ra, dec) and (ra0, dec0), as SQL and its parameters.
 
     The haversine form stays accurate for sub-arcsecond separations, where the
-    dot-product (cosine) form loses precision. It is written as a single
-    template rather than a tree of Django functions because compiling such a
-    tree cost ~10 ms per query, more than the indexed query itself
-    (bench/cone_search.py). ``as_separation_arcsec`` wraps it as 2·asin(√hav) in
-    arcsec. RADIANS, SIN, COS, POWER, ASIN, SQRT, DEGREES exist on PostgreSQL and
-    are registered by Django on SQLite.
+    dot-product (cosine) form loses precision. RADIANS, SIN, COS, POWER exist on
+    PostgreSQL and are registered by Django on SQLite.
     """
+    sql = (
+        f"(POWER(SIN(RADIANS({dec_col} - %s) / 2.0), 2) + COS(RADIANS({dec_col})) * %s"
+        f" * POWER(SIN(RADIANS({ra_col} - %s) / 2.0), 2))"
+    )
+    return sql, [dec0, math.cos(math.radians(dec0)), ra0]
+
+
+class _ConeExpression(models.Expression):
+    """An expression over the queried table's own ``ra``/``dec``/``hpx`` columns.
+
+    It has no source expressions: it resolves to the query's base-table alias and
+    quotes the three columns itself. Resolving ``F("ra")`` etc. through Django's
+    join machinery, copying the expression tree and compiling each ``Col`` took
+    about a third of a cone search's Python time (bench/cone_search.py); relabelling
+    (subqueries, combined querysets) still works through :meth:`relabeled_clone`.
+    """
+
+    contains_column_references = True
+
+    def __init__(self, ra0: float, dec0: float):
+        # plain floats, never a SkyCoord: Django may hash an expression's identity.
+        # output_field is a class attribute: building a Field per query costs ~10 us.
+        super().__init__()
+        self.ra0 = float(ra0)
+        self.dec0 = float(dec0)
+        self.alias = None
+        self.columns = ("ra", "dec", "hpx")
+
+    def resolve_expression(
+        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
+    ):
+        c = self._copy()
+        c.alias = query.get_initial_alias()
+        opts = query.get_meta()
+        c.columns = tuple(opts.get_field(name).column for name in ("ra", "dec", "hpx"))
+        c.is_summary = summarize
+        return c
+
+    def relabeled_clone(self, change_map):
+        c = self._copy()
+        c.alias = change_map.get(self.alias, self.alias)
+        return c
+
+    def _copy(self):
+        # a shallow copy, as copy.copy would make, without its pickling protocol
+        c = object.__new__(type(self))
+        c.__dict__.update(self.__dict__)
+        return c
+
+    def _cols(self, compiler, connection) -> tuple[str, str, str]:
+        table = compiler.quote_name_unless_alias(self.alias)
+        qn = connection.ops.quote_name
+        return tuple(f"{table}.{qn(col)}" for col in self.columns)
+
+    @property
+    def identity(self):
+        return (type(self), self.alias, self.columns, *self._key())
+
+    def _key(self) -> tuple:
+        return (self.ra0, self.dec0)
+
+
+class Separation(_ConeExpression):
+    """Great-circle separation (arcsec) of each row from (ra0, dec0): 2·asin(√hav)."""
 
     output_field = models.FloatField()
 
-    def __init__(self, ra0_deg: float, dec0_deg: float, *, as_separation_arcsec: bool = False):
-        # plain floats, not a SkyCoord: Django hashes constructor arguments
-        self.ra0 = float(ra0_deg)
-        self.dec0 = float(dec0_deg)
-        self.as_separation = as_separation_arcsec
-        super().__init__(F("ra"), F("dec"))
-
     def as_sql(self, compiler, connection, **extra):
-        ra_sql, ra_params = compiler.compile(self.source_expressions[0])
-        dec_sql, dec_params = compiler.compile(self.source_expressions[1])
-        sql, params = _haversine_sql(ra_sql, ra_params, dec_sql, dec_params, self.ra0, self.dec0)
-        if self.as_separation:
-            sql = f"(DEGREES(2.0 * ASIN(SQRT({sql}))) * 3600.0)"
-        return sql, params
+        ra_col, dec_col, _ = self._cols(compiler, connection)
+        hav, params = _haversine_sql(ra_col, dec_col, self.ra0, self.dec0)
+        return f"(DEGREES(2.0 * ASIN(SQRT({hav}))) * 3600.0)", params
 
 
-def _haversine_sql(ra_sql, ra_params, dec_sql, dec_params, ra0: float, dec0: float):
-    sql = (
-        f"(POWER(SIN(RADIANS({dec_sql} - %s) / 2.0), 2) + COS(RADIANS({dec_sql})) * %s"
-        f" * POWER(SIN(RADIANS({ra_sql} - %s) / 2.0), 2))"
-    )
-    params = [*dec_params, dec0, *dec_params, math.cos(math.radians(dec0)), *ra_params, ra0]
-    return sql, params
-
-
-class ConeMatch(models.Func):
+class ConeMatch(_ConeExpression):
     """The whole cone test as one boolean SQL expression: HEALPix ranges, then haversine.
 
     ``(hpx >= lo AND hpx < hi) OR …`` is the B-tree prefilter and ``hav <= hav_max`` the
@@ -64,23 +105,19 @@ class ConeMatch(models.Func):
     output_field = models.BooleanField()
 
     def __init__(self, ranges, ra0: float, dec0: float, hav_max: float):
-        self.ranges = ranges
-        self.ra0, self.dec0 = float(ra0), float(dec0)
+        super().__init__(ra0, dec0)
+        self.ranges = tuple(ranges)
         self.hav_max = float(hav_max)
-        super().__init__(F("hpx"), F("ra"), F("dec"))
+
+    def _key(self) -> tuple:
+        return (self.ra0, self.dec0, self.ranges, self.hav_max)
 
     def as_sql(self, compiler, connection, **extra):
-        hpx_sql, hpx_params = compiler.compile(self.source_expressions[0])
-        ra_sql, ra_params = compiler.compile(self.source_expressions[1])
-        dec_sql, dec_params = compiler.compile(self.source_expressions[2])
-        hav_sql, hav_params = _haversine_sql(
-            ra_sql, ra_params, dec_sql, dec_params, self.ra0, self.dec0
-        )
-        ors = " OR ".join([f"({hpx_sql} >= %s AND {hpx_sql} < %s)"] * len(self.ranges))
-        params = []
-        for lo, hi in self.ranges:
-            params += [*hpx_params, lo, *hpx_params, hi]
-        return f"(({ors}) AND {hav_sql} <= %s)", [*params, *hav_params, self.hav_max]
+        ra_col, dec_col, hpx_col = self._cols(compiler, connection)
+        hav, hav_params = _haversine_sql(ra_col, dec_col, self.ra0, self.dec0)
+        ors = " OR ".join([f"({hpx_col} >= %s AND {hpx_col} < %s)"] * len(self.ranges))
+        params = [bound for pair in self.ranges for bound in pair]
+        return f"(({ors}) AND {hav} <= %s)", [*params, *hav_params, self.hav_max]
 
 
 class PositionedQuerySet(models.QuerySet):
@@ -103,16 +140,18 @@ class PositionedQuerySet(models.QuerySet):
         haversine test runs in SQL. Results match ``SkyCoord.separation``.
         """
         ra0, dec0 = icrs_degrees(coord)
-        try:
-            r_deg = float(radius.to_value(u.deg))
-        except (AttributeError, u.UnitConversionError) as exc:
-            raise ValueError(
-                f"cone_search: radius must be an angle Quantity, got {radius!r}"
-            ) from exc
-        if not (0 < r_deg <= 90) or not math.isfinite(r_deg):
-            raise ValueError(f"cone_search: radius must be in (0, 90] deg, got {r_deg} deg")
-        ranges = cone_ranges(ConeCentre(ra0, dec0), radius)
-        hav_max = math.sin(math.radians(r_deg) / 2) ** 2
-        return self.filter(ConeMatch(ranges, ra0, dec0, hav_max)).annotate(
-            separation_arcsec=Haversine(ra0, dec0, as_separation_arcsec=True)
+        r_deg = radius_degrees(radius)
+        match = ConeMatch(
+            cone_ranges_deg(ra0, dec0, r_deg), ra0, dec0, math.sin(math.radians(r_deg) / 2) ** 2
         )
+        separation = Separation(ra0, dec0)
+        if self._fields is not None or self.query.is_sliced or self.query.combinator:
+            # values(), sliced and combined querysets: Django's own checks and grouping
+            return self.filter(match).annotate(separation_arcsec=separation)
+        # One clone, the condition added to WHERE as it is, the annotation added directly:
+        # ``filter()`` + ``annotate()`` clone twice, wrap the condition in ``= true`` and
+        # rebuild the set of the model's field names (~0.1 ms per query, bench/cone_search.py).
+        clone = self._chain()
+        clone.query.where.add(match.resolve_expression(clone.query), AND)
+        clone.query.add_annotation(separation, "separation_arcsec", select=True)
+        return clone

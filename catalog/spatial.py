@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import astropy.units as u
 import numpy as np
-from astropy.coordinates import SkyCoord
+from astropy.coordinates import SkyCoord, SphericalRepresentation, UnitSphericalRepresentation
 from astropy_healpix import HEALPix
 
 try:  # the C routine behind astropy_healpix.core.healpix_cone_search, without Quantities
@@ -120,21 +120,44 @@ def icrs_degrees(coord: SkyCoord | ConeCentre) -> tuple[float, float]:
     if not isinstance(coord, SkyCoord) or not coord.isscalar:
         raise ValueError("cone_search: coord must be a scalar SkyCoord or a ConeCentre")
     # Already ICRS (SkyCoord's default frame): read it; a frame transform, even the
-    # identity, costs a millisecond.
-    icrs = coord if coord.frame.name == "icrs" else coord.icrs
-    return float(icrs.ra.deg), float(icrs.dec.deg)
+    # identity, costs a millisecond. The stored representation is read directly: the
+    # ``.ra``/``.dec`` accessors re-represent the frame and cost ~9 us each.
+    frame = coord.frame if coord.frame.name == "icrs" else coord.icrs.frame
+    data = frame.data
+    if not isinstance(data, UnitSphericalRepresentation | SphericalRepresentation):
+        data = data.represent_as(UnitSphericalRepresentation)
+    return float(data.lon.to_value(u.deg)), float(data.lat.to_value(u.deg))
 
 
-def cone_ranges(coord: SkyCoord | ConeCentre, radius: u.Quantity) -> list[tuple[int, int]]:
+def radius_degrees(radius: u.Quantity) -> float:
+    """A cone radius in degrees, checked: an angle ``Quantity`` in (0, 90] deg."""
+    try:
+        # Quantity.to_value re-derives the unit scale on every call (~3-15 us); the
+        # scale of each unit seen is kept instead.
+        r_deg = float(radius.value) * _deg_per_unit(radius.unit)
+    except (AttributeError, TypeError, u.UnitConversionError) as exc:
+        raise ValueError(f"cone_search: radius must be an angle Quantity, got {radius!r}") from exc
+    if not (0 < r_deg <= 90) or not math.isfinite(r_deg):
+        raise ValueError(f"cone_search: radius must be in (0, 90] deg, got {r_deg} deg")
+    return r_deg
+
+
+@lru_cache(maxsize=64)
+def _deg_per_unit(unit: u.UnitBase) -> float:
+    return float(unit.to(u.deg))
+
+
+def cone_ranges(coord: SkyCoord | ConeCentre, radius: u.Quantity) -> tuple[tuple[int, int], ...]:
     """Half-open order-29 index ranges covering the cone (a superset: prefilter only)."""
     ra, dec = icrs_degrees(coord)
-    return _cone_ranges_deg(ra, dec, float(radius.to_value(u.deg)))
+    return cone_ranges_deg(ra, dec, float(radius.to_value(u.deg)))
 
 
 @lru_cache(maxsize=4096)
-def _cone_ranges_deg(ra: float, dec: float, r_deg: float) -> list[tuple[int, int]]:
+def cone_ranges_deg(ra: float, dec: float, r_deg: float) -> tuple[tuple[int, int], ...]:
+    """:func:`cone_ranges` for a centre and radius already in ICRS degrees (cached)."""
     # Cached: an API client paging through one cone (count, then each page) asks for the
-    # same ranges again. Callers must not mutate the returned list.
+    # same ranges again; a tuple, so no caller can change the cached value.
     order = _cone_order_deg(r_deg)
     # A hair of padding so a pixel that only grazes the boundary is never lost
     # to rounding inside the overlap test; the exact check removes the extras.
@@ -143,4 +166,4 @@ def _cone_ranges_deg(ra: float, dec: float, r_deg: float) -> list[tuple[int, int
         pix = _c_cone_search(ra, dec, r, 2**order, "nested")
     else:
         pix = _healpix(order).cone_search_lonlat(ra * u.deg, dec * u.deg, r * u.deg)
-    return merge_ranges(pix.tolist(), order)
+    return tuple(merge_ranges(pix.tolist(), order))

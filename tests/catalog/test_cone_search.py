@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog.models import OpticalSource
-from catalog.spatial import hpx_index
+from catalog.spatial import ConeCentre, hpx_index
 
 DATABASES = ["default", "sqlite"]
 
@@ -92,3 +92,61 @@ def test_cone_search_composes_with_other_filters():
         hits = list(qs.cone_search(SkyCoord(0 * u.deg, 0 * u.deg), 1 * u.arcsec))
         assert [h.source_id for h in hits] == ["1"]
         assert hits[0].separation_arcsec == pytest.approx(0.36, abs=1e-6)
+
+
+def _three_sources(alias):
+    for sid, ra, dec in (("a", 10.0, 20.0), ("b", 10.0, 20.001), ("c", 10.0, 20.01)):
+        OpticalSource(catalogue="ps1dr2", source_id=sid, ra=ra, dec=dec).save(using=alias)
+
+
+@pytest.mark.django_db(databases=DATABASES)
+def test_cone_search_in_subqueries_values_and_combined_querysets():
+    # The cone expressions resolve to the queried table's alias themselves; a subquery
+    # relabels it (U0), values() and union() go through Django's own filter/annotate.
+    from django.db.models import Count, Exists, OuterRef
+
+    centre = SkyCoord(10 * u.deg, 20 * u.deg)
+    for alias in DATABASES:
+        _three_sources(alias)
+        objs = OpticalSource.objects.using(alias)
+        cone = objs.cone_search(centre, 5 * u.arcsec)
+        inner = objs.filter(pk__in=cone.values("pk")).order_by("source_id")
+        assert [o.source_id for o in inner] == ["a", "b"], alias
+        # rows with another row in the cone: c too (the cone is on U0, not the outer row)
+        other = objs.filter(Exists(cone.exclude(pk=OuterRef("pk")))).order_by("source_id")
+        assert [o.source_id for o in other] == ["a", "b", "c"], alias
+        vals = objs.values("source_id").cone_search(centre, 5 * u.arcsec).order_by("source_id")
+        assert [v["source_id"] for v in vals] == ["a", "b"], alias
+        assert vals[1]["separation_arcsec"] == pytest.approx(3.6, abs=1e-6), alias
+        both = objs.cone_search(centre, 1 * u.arcsec).union(
+            objs.filter(source_id="c").cone_search(centre, 60 * u.arcsec)
+        )
+        assert sorted(o.source_id for o in both) == ["a", "c"], alias
+        nearest = objs.cone_search(centre, 60 * u.arcsec).order_by("-separation_arcsec")
+        assert [o.source_id for o in nearest] == ["c", "b", "a"], alias
+        assert objs.cone_search(centre, 60 * u.arcsec).count() == 3, alias
+        assert objs.cone_search(centre, 5 * u.arcsec).aggregate(n=Count("pk"))["n"] == 2, alias
+        grouped = objs.cone_search(centre, 5 * u.arcsec).values("catalogue").annotate(n=Count("pk"))
+        assert list(grouped.values_list("catalogue", "n")) == [("ps1dr2", 2)], alias
+        assert not objs.cone_search(SkyCoord(190 * u.deg, -20 * u.deg), 60 * u.arcsec).exists()
+        assert objs.cone_search(centre, 1 * u.arcsec).update(allwise_id="near") == 1, alias
+        assert objs.get(allwise_id="near").source_id == "a", alias
+
+
+@pytest.mark.django_db(databases=DATABASES)
+def test_cone_search_centre_in_any_frame_and_representation():
+    # icrs_degrees reads the stored representation directly: a Galactic or a Cartesian
+    # SkyCoord, and a radius in any angle unit, must give the same rows and separations.
+    icrs = SkyCoord(10 * u.deg, 20 * u.deg)
+    cart = SkyCoord(icrs.cartesian, representation_type="cartesian", frame="icrs")
+    for alias in DATABASES:
+        _three_sources(alias)
+        objs = OpticalSource.objects.using(alias)
+        want = {o.source_id: o.separation_arcsec for o in objs.cone_search(icrs, 5 * u.arcsec)}
+        assert set(want) == {"a", "b"}
+        for centre in (icrs.galactic, cart, ConeCentre(10.0, 20.0)):
+            for radius in (5 * u.arcsec, (5 / 60) * u.arcmin, (5 / 3600) * u.deg):
+                got = {o.source_id: o.separation_arcsec for o in objs.cone_search(centre, radius)}
+                assert set(got) == set(want), (alias, centre, radius)
+                for sid, sep in got.items():
+                    assert sep == pytest.approx(want[sid], abs=1e-6), (alias, centre, sid)
