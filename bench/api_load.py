@@ -10,7 +10,7 @@
    and errors (any non-2xx or a broken connection; target 0), overall and per endpoint.
    Throttling is set out of reach (the clients share one address).
 3. The detail/plain ratio: the same components fetched one at a time, sequentially, as the
-   whole answer (``/api/components/{id}/``) and as a plain row (``?name=`` lookup); p50 ratio
+   whole answer (``/api/components/{id}/``) and as a plain row (a 0.5″ cone on it); p50 ratio
    (target ≤ 2).
 4. ``--export-rss``: peak RSS of a process streaming a components export (csv, votable,
    parquet, fits) of 10 k and 1 M rows, beside its RSS before the export.
@@ -229,10 +229,13 @@ def detail_vs_plain(port: int, data: dict, n: int, seed: int) -> dict:
     sample = rng.sample(data["components"], min(n, len(data["components"])))
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     times = {"detail": [], "plain": []}
-    for cid, name, _, _ in sample:  # interleaved, so machine noise hits both alike
+    for cid, _, ra, dec in sample:  # interleaved, so machine noise hits both alike
+        # The plain row: a 0.5" cone on the component's own position (a ?name= lookup now
+        # answers with the whole answer, so it is no longer the row alone).
+        plain = {"ra": f"{ra:.7f}", "dec": f"{dec:.7f}", "radius_arcsec": "0.5"}
         for kind, path in (
             ("detail", f"/api/components/{cid}/"),
-            ("plain", "/api/components/?" + urlencode({"name": name})),
+            ("plain", "/api/components/?" + urlencode(plain)),
         ):
             t0 = time.perf_counter()
             conn.request("GET", path)
@@ -249,7 +252,8 @@ def detail_vs_plain(port: int, data: dict, n: int, seed: int) -> dict:
         "target": "<= 2",
         "detail_is": "GET /api/components/{id}/ (component, host, ranked candidates, label, "
         "source, epoch history)",
-        "plain_is": "GET /api/components/?name=<the component's name> (its row alone)",
+        "plain_is": "GET /api/components/?ra=&dec=&radius_arcsec=0.5 on the component's "
+        "position (its row alone)",
     }
 
 

@@ -202,6 +202,10 @@ def build_candidates(
     cut = cut if cut is not None else CandidateCut.from_settings()
     margin = search_radius_arcsec(box_arcmin if radius_arcsec is None else None, radius_arcsec)
     box = None if radius_arcsec is not None else box_arcmin
+    # Plan the per-tile joins from fresh statistics: tables COPY-loaded just before (an
+    # optical catalogue, a simulated sky) have none, and PostgreSQL then answers each tile's
+    # hpx-range join with a scan of the whole optical table (minutes per tile at 1 M rows).
+    analyze(OpticalSource, RadioComponent)
     tiles = _tiles(ep)
     shift = 2 * (HPX_ORDER - TILE_ORDER)
     fresh = not Candidate.objects.filter(component__epoch=ep).exists()

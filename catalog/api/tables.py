@@ -95,9 +95,10 @@ def _cone(qs) -> bool:
     return "separation_arcsec" in qs.query.annotations
 
 
-def export_components(fmt: str, qs):
-    cols = [c for c, _ in COMPONENT_COLS]
-    fields = [f for _, f in COMPONENT_COLS]
+def _export_rows(fmt: str, qs, spec, *, filename: str, description: str):
+    """A table's rows, whole, in ``fmt``; a cone search adds its separation column."""
+    cols = [c for c, _ in spec]
+    fields = [f for _, f in spec]
     if _cone(qs):
         cols.append(Col("separation_arcsec", "float", "arcsec", "pos.angDistance"))
         fields.append("separation_arcsec")
@@ -105,24 +106,24 @@ def export_components(fmt: str, qs):
         fmt,
         cols,
         lambda: keyset_chunks(qs, fields),
-        filename="components",
+        filename=filename,
         count=qs.count,
-        description="radiohost radio components",
+        description=description,
+    )
+
+
+def export_components(fmt: str, qs):
+    return _export_rows(
+        fmt, qs, COMPONENT_COLS, filename="components", description="radiohost radio components"
     )
 
 
 def export_optical_sources(fmt: str, qs):
-    cols = [c for c, _ in OPTICAL_COLS]
-    fields = [f for _, f in OPTICAL_COLS]
-    if _cone(qs):
-        cols.append(Col("separation_arcsec", "float", "arcsec", "pos.angDistance"))
-        fields.append("separation_arcsec")
-    return export_response(
+    return _export_rows(
         fmt,
-        cols,
-        lambda: keyset_chunks(qs, fields),
+        qs,
+        OPTICAL_COLS,
         filename="optical_sources",
-        count=qs.count,
         description="radiohost optical sources (PS1 AB, AllWISE Vega magnitudes)",
     )
 
