@@ -12,6 +12,8 @@
 3. The detail/plain ratio: the same components fetched one at a time, sequentially, as the
    whole answer (``/api/components/{id}/``) and as a plain row (a 0.5″ cone on it); p50 ratio
    (target ≤ 2).
+   Keyset pages: /api/hosts/ page 1, a middle page and the last page (cursor built as DRF
+   hands it out), p50 each; the last page should cost what page 1 costs.
 4. ``--export-rss``: peak RSS of a process streaming a components export (csv, votable,
    parquet, fits) of 10 k and 1 M rows, beside its RSS before the export.
 
@@ -24,6 +26,7 @@ the clients, gunicorn and PostgreSQL share the machine's cores).
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -257,6 +260,36 @@ def detail_vs_plain(port: int, data: dict, n: int, seed: int) -> dict:
     }
 
 
+def deep_pages(port: int, data: dict, n: int, limit: int = 100) -> dict:
+    """Keyset pagination: a host-catalogue page deep in the list costs what page 1 costs.
+
+    The cursor of page k is the one DRF's CursorPagination hands out there (base64 of
+    ``p=<last id of page k-1>``), built directly so that the deep page needs no walk."""
+    ids = sorted(c[0] for c in data["components"])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    pages = {"first": 1, "middle": len(ids) // limit // 2, "last": len(ids) // limit}
+    times: dict[str, list[float]] = {k: [] for k in pages}
+    for _ in range(n):  # interleaved, so machine noise hits every page alike
+        for kind, k in pages.items():
+            q = {"limit": limit, "epoch": "bench"}
+            if k > 1:
+                q["cursor"] = base64.b64encode(f"p={ids[(k - 1) * limit - 1]}".encode()).decode()
+            t0 = time.perf_counter()
+            conn.request("GET", "/api/hosts/?" + urlencode(q))
+            r = conn.getresponse()
+            body = json.loads(r.read())
+            times[kind].append(time.perf_counter() - t0)
+            assert r.status == 200 and body["results"], (kind, r.status)
+    p50 = {k: 1e3 * float(np.median(v)) for k, v in times.items()}
+    return {
+        "n": n,
+        "rows_per_page": limit,
+        "page_numbers": pages,
+        **{f"{k}_p50_ms": round(v, 2) for k, v in p50.items()},
+        "last_over_first_p50": round(p50["last"] / p50["first"], 2),
+    }
+
+
 # ------------------------------------------------------------------------------ export RSS
 
 
@@ -372,6 +405,8 @@ def main(argv=None) -> int:
                         args.port, data, args.ratio_n, args.seed
                     )
                     print(report["detail_vs_plain"])
+                    report["deep_pages"] = deep_pages(args.port, data, args.ratio_n // 4)
+                    print(report["deep_pages"])
             finally:
                 stop(proc)
         report.update(
@@ -405,6 +440,12 @@ def main(argv=None) -> int:
         ratio = report["detail_vs_plain"]["detail_over_plain_p50"]
         parts.append(
             f"detail/plain p50 {ratio}x ({'within' if ratio <= 2 else 'over'} the 2x target)"
+        )
+    if "deep_pages" in report:
+        dp = report["deep_pages"]
+        parts.append(
+            f"host page {dp['page_numbers']['last']:,} of /api/hosts/ p50 {dp['last_p50_ms']} ms "
+            f"vs page 1 {dp['first_p50_ms']} ms ({dp['last_over_first_p50']}x)"
         )
     for n, rows in report.get("export_rss", {}).items():
         parts.append(
