@@ -15,11 +15,13 @@ from astropy.coordinates import SkyCoord
 from django.db import transaction
 
 from ml.association import ComponentSky, associate
+from ml.association_edges import EdgeParams
 from ml.association_fit import Method
 from ml.crossmatch import positional_likelihood
 from ml.host.decision import decide
 
 from .models import HostPrediction, ModelVersion, RadioComponent
+from .pipeline.score import edge_reach_arcsec, reach_arcsec
 
 #: The radio sky read around a component: the 3.6′ field of seed §2.2.2 reaches 108″
 #: from the centre; doubles up to ~150″ across still link from the field's edge.
@@ -72,8 +74,10 @@ SHAPE_FIELDS = {
 }
 
 
-def sky_arrays(component: RadioComponent) -> tuple[tuple[np.ndarray, ...], dict[str, np.ndarray]]:
-    """The radio sky of ``component``'s epoch within ``SKY_RADIUS_ARCSEC``.
+def sky_arrays(
+    component: RadioComponent, radius_arcsec: float = SKY_RADIUS_ARCSEC
+) -> tuple[tuple[np.ndarray, ...], dict[str, np.ndarray]]:
+    """The radio sky of ``component``'s epoch within ``radius_arcsec`` (``SKY_RADIUS_ARCSEC``).
 
     Returns ``(columns, shapes)``: ``columns`` = ra, dec (deg), integrated flux (mJy) and
     peak flux (mJy/beam), the positional inputs of ``ComponentSky``; ``shapes`` = its
@@ -83,7 +87,7 @@ def sky_arrays(component: RadioComponent) -> tuple[tuple[np.ndarray, ...], dict[
     coord = SkyCoord(component.ra * u.deg, component.dec * u.deg)
     sky_rows = list(
         RadioComponent.objects.filter(epoch=component.epoch)
-        .cone_search(coord, SKY_RADIUS_ARCSEC * u.arcsec)
+        .cone_search(coord, radius_arcsec * u.arcsec)
         .values_list("ra", "dec", "total_flux_mjy", "peak_flux_mjy", *SHAPE_FIELDS.values())
     )
     cols = [np.array(col, dtype=float) for col in zip(*sky_rows, strict=True)]
@@ -98,6 +102,39 @@ def sky_arrays(component: RadioComponent) -> tuple[tuple[np.ndarray, ...], dict[
     return (ra, dec, flux, peak), dict(zip(SHAPE_FIELDS, cols[4:], strict=True))
 
 
+#: Wider re-reads before giving up (as the epoch pipeline's tiles: catalog.pipeline.tile).
+MAX_WIDENINGS = 6
+
+
+def associate_component(component: RadioComponent, method: Method):
+    """The component's group and core, equal to what the epoch pipeline finds for it.
+
+    The sky is read within ``SKY_RADIUS_ARCSEC`` and re-read wider while the group reaches
+    past it: a member of flux S links out to ``reach_arcsec(S)`` (for bright doubles, and
+    aligned doubles at twice the Magliocchetti scale, far beyond 180″), so a fixed disc
+    could cut a source the tiles keep whole (their margin widens the same way).
+    """
+    radius = SKY_RADIUS_ARCSEC
+    for _ in range(MAX_WIDENINGS):
+        columns, shapes = sky_arrays(component, radius)
+        sky = ComponentSky(*columns, method.params, **shapes)
+        assoc = associate(sky, component.ra, component.dec)
+        members = np.asarray(assoc.members)
+        if isinstance(method.params, EdgeParams):
+            reach = np.full(members.size, edge_reach_arcsec(method.params))
+        else:
+            reach = reach_arcsec(sky.flux[members], method.params)
+        d = _separations_arcsec(component.ra, component.dec, sky.ra[members], sky.dec[members])
+        need = float(np.max(d + reach))
+        if need <= radius:
+            return assoc
+        radius = need * 1.01 + 1.0
+    raise RuntimeError(
+        f"{component}: its radio source still reaches past the sky read after "
+        f"{MAX_WIDENINGS} widenings (radius {radius:.0f} arcsec)"
+    )
+
+
 @transaction.atomic
 def identify_component(component: RadioComponent, mv: ModelVersion) -> int:
     """Score every candidate of ``component``; returns the number of predictions written.
@@ -109,9 +146,7 @@ def identify_component(component: RadioComponent, mv: ModelVersion) -> int:
     if not cands:
         return 0
     method = Method.from_config(mv.config)
-    columns, shapes = sky_arrays(component)
-    sky = ComponentSky(*columns, method.params, **shapes)
-    assoc = associate(sky, component.ra, component.dec)
+    assoc = associate_component(component, method)
     sep = _separations_arcsec(
         assoc.core_ra,
         assoc.core_dec,

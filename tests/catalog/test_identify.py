@@ -62,3 +62,34 @@ def test_positional_likelihood_properties():
         positional_likelihood(np.array([-1.0]), multi_component=False)
     with pytest.raises(ValueError, match="non-empty 1-D"):
         positional_likelihood(np.array([]), multi_component=False)
+
+
+@pytest.mark.django_db
+def test_a_source_reaching_past_the_first_sky_read_is_found_whole():
+    """Two 200 mJy lobes 190″ apart are one double (theta_max = 100″ √(400/100) = 200″), but
+    the first read around either reaches only 180″: the per-component path re-reads wider,
+    as the epoch pipeline's tiles do, and finds the pair and its midpoint core."""
+    from catalog.identify import SKY_RADIUS_ARCSEC, associate_component
+    from catalog.ingest.vlass_cirada import vlass_epoch
+    from catalog.models import RadioComponent
+    from ml.association_fit import Method
+
+    epoch = vlass_epoch("widen")
+    sep_deg = 190.0 / 3600
+    assert 190.0 > SKY_RADIUS_ARCSEC
+    a, b = (
+        RadioComponent.objects.create(
+            epoch=epoch,
+            name=f"lobe {k}",
+            ra=150.0,
+            dec=20.0 + k * sep_deg,
+            total_flux_mjy=200.0,
+            peak_flux_mjy=150.0,
+        )  # fmt: skip
+        for k in (0, 1)
+    )
+    for comp in (a, b):
+        assoc = associate_component(comp, Method())
+        assert assoc.is_multi and len(assoc.members) == 2
+        assert assoc.core_dec == pytest.approx(20.0 + sep_deg / 2, abs=1e-9)
+        assert assoc.core_ra == pytest.approx(150.0, abs=1e-9)
