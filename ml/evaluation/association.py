@@ -42,8 +42,10 @@ from ml.evaluation.association_checks import (
     ALIGNED_FACTORS,
     BRIGHT_CORE_FRACTIONS,
     SIM_VLASS_FIELDS,
+    SYMMETRIC_LOBE_RATIOS,
     nested_core_flux_ratio,
     nested_rules_extensions,
+    nested_symmetric_triples,
     norris71_correct,
     rules_labels,
     simulated_vlass_check,
@@ -223,6 +225,9 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
     # strips of each fold
     bright_lab, bright_chosen, bright_all = nested_rules_extensions(h)
     bright = AssociationParams(**bright_all)
+    # + the group-level symmetric-triple test (arm ratio and bend instead of the lobe pair's
+    # flux-ratio cap), its cap chosen jointly with the two extensions, nested
+    sym_lab, sym_chosen, sym_all = nested_symmetric_triples(h)
     edge_labels, _ = cross_validated_edges(h)
     # + the group-level midpoint-core step, added after the failure analysis of the plain
     # edges row (multi_failures) showed a linked lobe pair whose core was left out
@@ -249,6 +254,7 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
         "rules": score_row(h, lambda f: rule_lab, "peak", rgz),
         "rules_core_flux_ratio_nested": score_row(h, lambda f: nested_lab[f], "peak", rgz),
         "rules_extended": score_row(h, lambda f: bright_lab[f], "peak", rgz),
+        "rules_extended_symmetric_triples_nested": score_row(h, lambda f: sym_lab[f], "peak", rgz),
         "edges": score_row(h, lambda f: edge_labels[f], "peak", rgz),
         "edges_absorb_cores": score_row(h, lambda f: absorb_labels[f], "peak", rgz),
         "edges_survey_independent": score_row(h, lambda f: indep_labels[f], "peak", rgz),
@@ -268,6 +274,9 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
     n71 = {
         "rules": norris71_correct(root, AssociationParams()),
         "rules_extended": norris71_correct(root, bright),
+        "rules_extended_symmetric_triples_nested": norris71_correct(
+            root, AssociationParams(**sym_all)
+        ),
         "edges": norris71_correct(root, plain),
         "edges_absorb_cores": norris71_correct(root, absorb),
         "edges_survey_independent": norris71_correct(root, final),
@@ -416,6 +425,19 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
             "rules_per_fold_heldout": per_fold(h, lambda f: rule_lab),
             "edges_per_fold_heldout": per_fold(h, lambda f: indep_labels[f]),
         },
+        "rules_extended_symmetric_triples": {
+            "rule": "ml.association symmetric_lobe_ratio: a core + two lobes whose lobe flux "
+            "ratio exceeds the double cap (4) but stays <= the cap chosen, accepted when the arms "
+            "agree within SYMMETRIC_MAX_ARM_RATIO (1.5, fixed a priori) and the bend is within "
+            "SYMMETRIC_MAX_BEND_DEG (20 deg, fixed a priori); the cap is chosen jointly with the "
+            "two extension settings per fold on the training strips (ties: off). Its design "
+            "follows a source on the held-out failure list (S349, outer pair flux ratio 4.05), "
+            "so any gain would be optimistic by that selection",
+            "symmetric_lobe_ratios_tried": list(SYMMETRIC_LOBE_RATIOS),
+            "chosen_per_fold": sym_chosen,
+            "chosen_on_all_heldout": sym_all,
+            "per_fold_heldout": per_fold(h, lambda f: sym_lab[f]),
+        },
         "edges_on_extended_rules_vlass_guarded": {
             "threshold_rule": "per fold, on the k-1 training strips only: thresholds "
             f"{list(THRESHOLDS)}; a threshold passes when the training strips' Norris singles "
@@ -485,6 +507,7 @@ def run(root: Path, out: Path, k: int = 5) -> dict:
                 "edges",
                 "edges_absorb_cores",
                 "rules_core_flux_ratio_nested",
+                "rules_extended_symmetric_triples_nested",
             )
         },
         "nearest_component_core_within_5arcsec_heldout": rows["nearest_component"][
