@@ -13,7 +13,9 @@ at the end, for the record and for the default gate.
 Rows: ``nearest_component`` (no association: each component is a source, core = the seed
 component), ``rules`` (:mod:`ml.association` published criteria), ``rules_extended`` (+ the
 bright-core triple and aligned doubles of issue 16, settings nested per fold: the default
-since issue 16), ``edges*`` (:mod:`ml.association_edges`, cross-validated) and ``oracle``
+since issue 16), ``rules_extended_symmetric_triples_nested`` (+ the symmetric-triple test,
+nested), ``edges*`` (:mod:`ml.association_edges`, cross-validated; ``*_vlass_guarded``: the
+threshold chosen under both single guards, :mod:`ml.evaluation.association_guarded`) and ``oracle``
 (Table 6 grouping with the current core, peak-weighted centroid). For every held-out source the seed is its
 brightest component (integrated flux), the component a catalogue query would most likely
 return first.
