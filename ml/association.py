@@ -72,6 +72,19 @@ ALIGNED_MAX_ANGLE_DEG = 30.0
 #: something (a round component has none)
 ALIGNED_MAX_AXIS_RATIO = 0.8
 
+#: Symmetric triples (0 = off; issue 16): a core + two lobes whose LOBE flux ratio exceeds
+#: the double criterion's cap but stays within ``symmetric_lobe_ratio``, accepted when the
+#: group itself is symmetric: arms (core-lobe distances) within SYMMETRIC_MAX_ARM_RATIO of
+#: each other and the lobe-core-lobe bend within SYMMETRIC_MAX_BEND_DEG of straight. Lobe
+#: fluxes of one FR II differ more than their arm lengths do (Doppler boosting and the
+#: environment act on flux; the arms of powerful doubles mostly agree within ~1.5 and are
+#: collinear within ~20 deg, Norris 2006 §3.2 examples, Fanaroff & Riley 1974), so for a
+#: collinear, symmetric triple the geometry replaces the pair flux-ratio cap. The two shape
+#: constants are fixed a priori; only the lobe-ratio cap is chosen, nested per fold.
+SYMMETRIC_LOBE_RATIO = 0.0
+SYMMETRIC_MAX_ARM_RATIO = 1.5
+SYMMETRIC_MAX_BEND_DEG = 20.0
+
 #: The bright-core fraction the deployed rules use (``ml.association_fit.Method``'s default):
 #: the value the spatial k-fold procedure chooses on all held-out Norris sources
 #: (results/association_real.json, ``rules_extended.chosen_on_all_heldout``).
@@ -95,6 +108,7 @@ class AssociationParams:
     core_flux_ratio: float = TRIPLE_CORE_FLUX_RATIO
     bright_core_fraction: float = BRIGHT_CORE_MIDPOINT_FRACTION
     aligned_theta_factor: float = ALIGNED_THETA_FACTOR
+    symmetric_lobe_ratio: float = SYMMETRIC_LOBE_RATIO
 
     def __post_init__(self):
         if self.theta_100mjy_arcsec <= 0:
@@ -118,6 +132,10 @@ class AssociationParams:
             )
         if not self.aligned_theta_factor >= 1:
             raise ValueError(f"aligned_theta_factor must be >= 1, got {self.aligned_theta_factor}")
+        if not self.symmetric_lobe_ratio >= 0:
+            raise ValueError(
+                f"symmetric_lobe_ratio must be >= 0 (0 = off), got {self.symmetric_lobe_ratio}"
+            )
 
 
 WEIGHTINGS = ("peak", "int", "peak2")
@@ -272,9 +290,13 @@ class ComponentSky:
             aligned = self._points_along(i, pair_pa) & self._points_along(j, pair_pa)
             double |= comparable & aligned & (sep < p.aligned_theta_factor * theta_max)
         rows, cols = [i[double]], [j[double]]
-        # Triples: a faint component at the midpoint of a comparable-flux pair is their core.
-        for a, b, d in zip(
-            *(x[comparable & (sep < p.triple_max_sep_arcsec)] for x in (i, j, sep)), strict=True
+        # Triples: a faint component at the midpoint of a comparable-flux pair is their core;
+        # with symmetric_lobe_ratio, also of a less comparable pair if the triple is symmetric.
+        lobe_cap = max(p.max_flux_ratio, p.symmetric_lobe_ratio)
+        lobes = (ratio <= lobe_cap) & (ratio >= 1.0 / lobe_cap)
+        for a, b, d, comp in zip(
+            *(x[lobes & (sep < p.triple_max_sep_arcsec)] for x in (i, j, sep, comparable)),
+            strict=True,
         ):
             mid = self.xyz[a] + self.xyz[b]
             mid /= np.linalg.norm(mid)
@@ -285,7 +307,10 @@ class ComponentSky:
             fainter = self.flux[near] < p.core_flux_ratio * min(self.flux[a], self.flux[b])
             # a core of any flux when it sits within bright_core_fraction d of the midpoint
             central = dk < p.bright_core_fraction * d
-            ks = near[(dk < p.midpoint_fraction * d) & (fainter | central)]
+            core = (dk < p.midpoint_fraction * d) & (fainter | central)
+            if not comp:
+                core &= self._symmetric(a, b, near)
+            ks = near[core]
             ks = ks[(ks != a) & (ks != b)]
             if ks.size:
                 rows += [np.array([a]), np.full(ks.size, a), np.full(ks.size, b)]
@@ -293,6 +318,22 @@ class ComponentSky:
         r, c = np.concatenate(rows).astype(int), np.concatenate(cols).astype(int)
         m = sparse.coo_matrix((np.ones(r.size, bool), (r, c)), shape=(n, n)).tocsr()
         return (m + m.T).astype(bool)
+
+    def _symmetric(self, a: int, b: int, ks: np.ndarray) -> np.ndarray:
+        """Is each ``ks`` the core of a symmetric lobe pair (a, b): arm lengths within
+        ``SYMMETRIC_MAX_ARM_RATIO`` and lobe-core-lobe bend within ``SYMMETRIC_MAX_BEND_DEG``?"""
+        xk = self.xyz[ks]
+        arm_a = _angle_arcsec(xk, self.xyz[a][None, :])
+        arm_b = _angle_arcsec(xk, self.xyz[b][None, :])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            arms = np.maximum(arm_a, arm_b) / np.minimum(arm_a, arm_b)
+            # the angle at the core between its two arms (3-D chords: pairs are < 2')
+            va, vb = self.xyz[a] - xk, self.xyz[b] - xk
+            cos = np.sum(va * vb, axis=-1) / (
+                np.linalg.norm(va, axis=-1) * np.linalg.norm(vb, axis=-1)
+            )
+            bend = 180.0 - np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+        return (arms <= SYMMETRIC_MAX_ARM_RATIO) & (bend <= SYMMETRIC_MAX_BEND_DEG)
 
     def _points_along(self, k: np.ndarray, pair_pa_deg: np.ndarray) -> np.ndarray:
         """Is component ``k`` resolved, elongated and its major axis within

@@ -55,11 +55,14 @@ def labelled_pairs(
     return pairs, y
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = DEFAULT_C, exclude=()) -> dict:
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, c: float = DEFAULT_C, exclude=(), class_weight=CLASS_WEIGHT
+) -> dict:
     """Standardised logistic regression; the arrays :class:`EdgeParams` needs.
 
     Missing features (NaN, e.g. no size measured) are set to the column mean, as at inference;
-    features named in ``exclude`` are not used (coefficient 0).
+    features named in ``exclude`` are not used (coefficient 0); ``class_weight`` is
+    scikit-learn's (``None`` or ``"balanced"``).
 
     Raises
     ------
@@ -76,7 +79,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = DEFAULT_C, exclude=())
     z = np.where(np.isfinite(x), (x - mean) / scale, 0.0)
     drop = [FEATURE_NAMES.index(name) for name in exclude]
     z[:, drop] = 0.0
-    lr = LogisticRegression(C=c, class_weight=CLASS_WEIGHT, max_iter=2000).fit(z, y)
+    lr = LogisticRegression(C=c, class_weight=class_weight, max_iter=2000).fit(z, y)
     coef = lr.coef_[0].copy()
     coef[drop] = 0.0
     return {
@@ -135,6 +138,7 @@ def fit_edges(
     extra: tuple[np.ndarray, np.ndarray] | None = None,
     absorb_cores: bool = False,
     exclude=(),
+    class_weight=CLASS_WEIGHT,
 ) -> EdgeParams:
     """Fit the edge model on the components in ``train`` (bool mask) of ``sky``.
 
@@ -148,7 +152,7 @@ def fit_edges(
     x = pair_features(sky, pairs)
     if extra is not None:
         x, y = np.vstack([x, extra[0]]), np.concatenate([y, extra[1]])
-    model = fit_logistic(x, y, c, exclude)
+    model = fit_logistic(x, y, c, exclude, class_weight)
     sources = [np.flatnonzero(source_of == s) for s in np.unique(source_of[train])]
     sources = [s for s in sources if train[s].all()]
     rules = sky.params if isinstance(sky.params, AssociationParams) else sky.params.rules

@@ -25,6 +25,8 @@ CORE_FLUX_RATIOS = (1.0, 1.5, 2.0, 3.0, 4.0)
 BRIGHT_CORE_FRACTIONS = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2)
 #: the aligned-double factors tried, nested, on the training strips (1 = off)
 ALIGNED_FACTORS = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
+#: the symmetric-triple lobe flux-ratio caps tried, nested (0 = off; the double cap is 4)
+SYMMETRIC_LOBE_RATIOS = (0.0, 6.0, 8.0, 12.0)
 
 
 def rules_labels(sky) -> np.ndarray:
@@ -91,6 +93,23 @@ def nested_rules_extensions(
     choices (dicts) and the choice on all held-out sources."""
     settings = [
         {"aligned_theta_factor": a, "bright_core_fraction": f} for a in factors for f in fractions
+    ]
+    return _nested_choice(h, settings)
+
+
+def nested_symmetric_triples(
+    h, ratios=SYMMETRIC_LOBE_RATIOS, fractions=BRIGHT_CORE_FRACTIONS, factors=ALIGNED_FACTORS
+) -> tuple[dict, list, dict]:
+    """The extended rules plus the symmetric-triple test
+    (:data:`ml.association.SYMMETRIC_LOBE_RATIO`: arm-length ratio and bend angle of the
+    core + two lobes instead of the pair flux-ratio cap), its lobe-ratio cap chosen jointly
+    with the two extension settings on the k-1 training strips of each fold (ties: off
+    first, then as :func:`nested_rules_extensions`)."""
+    settings = [
+        {"symmetric_lobe_ratio": r, "aligned_theta_factor": a, "bright_core_fraction": f}
+        for r in ratios
+        for a in factors
+        for f in fractions
     ]
     return _nested_choice(h, settings)
 

@@ -106,3 +106,29 @@ def test_simulated_pairs_are_labelled_by_parent_source():
     x, y = simulated_pairs(20, beam=(11.0, 5.0, 0.0), noise_ujy=30.0)
     assert x.shape == (len(y), len(FEATURE_NAMES)) and len(y) > 0
     assert set(np.unique(y)) <= {0, 1} and 0 < y.sum() < len(y) + 1
+
+
+def test_guarded_threshold_falls_back_to_the_fewest_links_when_no_threshold_passes():
+    """With a simulated guard no threshold can pass (the rules' single rate is 1 and every
+    field's target sits in a linked pair), the guarded choice is the highest threshold."""
+    from ml.association import AssociationParams, ComponentSky
+    from ml.association_edges import FEATURE_NAMES
+    from ml.evaluation import association_guarded as g
+
+    k = len(FEATURE_NAMES)
+    # an edge model that links every candidate pair (intercept large)
+    model = {"coef": (0.0,) * k, "intercept": 10.0, "mean": (0.0,) * k, "scale": (1.0,) * k}
+    ra = np.array([10.0, 10.0 + 20 / 3600])
+    dec = np.zeros(2)
+    sky = ComponentSky(ra, dec, np.ones(2), np.ones(2))
+    pairs = g.candidate_pairs(sky.xyz)
+    x = g.pair_features(sky, pairs)
+    fd = g._SimField(sky, pairs, x, 0, True, {0}, True)
+    sources = [np.array([0]), np.array([1])]
+    t, table = g.guarded_threshold(sky, model, sources, [fd], AssociationParams(), (0.3, 0.6))
+    assert t == 0.6 and not any(r["guards_pass"] for r in table)
+    assert table[0]["sim_vlass_single"] == "0/1"
+    # a model that links nothing passes both guards at every threshold; ties go to the higher
+    model = {**model, "intercept": -10.0}
+    t, table = g.guarded_threshold(sky, model, sources, [fd], AssociationParams(), (0.3, 0.6))
+    assert t == 0.6 and all(r["guards_pass"] for r in table)

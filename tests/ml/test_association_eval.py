@@ -111,3 +111,22 @@ def test_evaluation_reproduces_the_committed_summary_and_the_shipped_default(tmp
     folds = got["rules_extended"]["per_fold_heldout"]
     assert sum(int(f["multi_exact"].split("/")[0]) for f in folds) == me
     assert sum(int(f["multi_exact"].split("/")[1]) for f in folds) == mt
+    # the VLASS-guarded edge row: each fold's threshold is the best passing one of its own
+    # training table (ties to the higher threshold), or the highest when none passes
+    guarded = got["edges_on_extended_rules_vlass_guarded"]
+    for fold in guarded["folds"]:
+        table = fold["table"]
+        passing = [r for r in table if r["guards_pass"]]
+
+        def rate(r):
+            m, n = map(int, r["train_multi"].split("/"))
+            a, b = map(int, r["train_single"].split("/"))
+            return m / n + a / b
+
+        want = (
+            max(passing, key=lambda r: (rate(r), r["threshold"]))["threshold"]
+            if passing
+            else max(r["threshold"] for r in table)
+        )
+        assert fold["threshold_chosen_on_train"] == want
+    assert "edges_on_extended_rules_vlass_guarded" in got["default_reason"]

@@ -141,3 +141,39 @@ def test_pipeline_reach_covers_aligned_doubles():
     plain = AssociationParams(triple_max_sep_arcsec=10.0)
     flux = np.array([1.0, 50.0])
     np.testing.assert_allclose(reach_arcsec(flux, p), 2 * reach_arcsec(flux, plain))
+
+
+def _unequal_triple(core_shift_arcsec: float, bend_shift_arcsec: float, ratio: float, p):
+    """Lobes 90" apart with flux ratio ``ratio`` (above the double cap of 4), a 0.1 mJy core
+    (fainter than both) ``core_shift_arcsec`` along the axis and ``bend_shift_arcsec``
+    across it from the midpoint."""
+    cosd = np.cos(np.radians(-28))
+    ra = np.array([50.0, 50.0, 50.0 + bend_shift_arcsec * ARCSEC / cosd])
+    dec = np.array([-28.0, -28.0 + 90 * ARCSEC, -28.0 + (45 + core_shift_arcsec) * ARCSEC])
+    flux = np.array([1.0, ratio, 0.1])
+    return ComponentSky(ra, dec, flux, 0.6 * flux, p)
+
+
+@pytest.mark.parametrize(
+    ("cap", "along", "across", "ratio", "grouped"),
+    [
+        (0.0, 0.0, 0.0, 6.0, False),  # off: the lobe pair fails the flux-ratio cap
+        (8.0, 0.0, 0.0, 6.0, True),  # straight and symmetric: the geometry replaces the cap
+        (8.0, 0.0, 0.0, 9.0, False),  # above the symmetric cap
+        (8.0, 8.0, 0.0, 6.0, True),  # arms 53" / 37": ratio 1.43 <= 1.5
+        (8.0, 10.0, 0.0, 6.0, False),  # arms 55" / 35": ratio 1.57 > 1.5
+        (8.0, 0.0, 7.0, 6.0, True),  # bend 17.7 deg <= 20
+        (8.0, 0.0, 9.0, 6.0, False),  # bend 22.6 deg > 20 (still inside 0.2 d of the midpoint)
+    ],
+)
+def test_symmetric_triple_replaces_the_lobe_flux_cap_only_for_straight_even_arms(
+    cap, along, across, ratio, grouped
+):
+    sky = _unequal_triple(along, across, ratio, AssociationParams(symmetric_lobe_ratio=cap))
+    got = sky.group(2).tolist()
+    assert got == ([0, 1, 2] if grouped else [2])
+
+
+def test_symmetric_lobe_ratio_is_checked():
+    with pytest.raises(ValueError, match="symmetric_lobe_ratio must be >= 0"):
+        AssociationParams(symmetric_lobe_ratio=-1.0)
