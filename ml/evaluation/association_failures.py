@@ -133,7 +133,7 @@ def multi_failures(h, labels_by_method: dict) -> dict:
     """The held-out multi-component sources any method gets wrong, per method's failure mode.
 
     ``labels_by_method`` maps a method name to ``labels_for_fold(f)`` (as
-    :func:`ml.evaluation.association.score_row` takes it).
+    :func:`ml.evaluation.association_scoring.score_row` takes it).
     """
     a = h.data.component_arrays()
     sources, counts = [], {m: {} for m in labels_by_method}

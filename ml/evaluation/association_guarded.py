@@ -45,7 +45,7 @@ from ml.association_learn import (
 GUARD_FIELDS = 400
 GUARD_SEED0 = 40_000
 #: how much of the simulated VLASS single agreement the guarded model may lose against the
-#: rules (the default gate's tolerance, ml.evaluation.association.VLASS_SINGLE_TOLERANCE)
+#: rules (the default gate's tolerance, ml.evaluation.association_gate.VLASS_SINGLE_TOLERANCE)
 GUARD_TOLERANCE = 0.01
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml.evaluation.association import score_row
 from ml.evaluation.association_data import FIELD_SIZE_ARCSEC, load_heldout, load_rgz_hosts
+from ml.evaluation.association_scoring import score_row
 from ml.norris import NORRIS_TABLE4, _sep_arcsec
 from ml.paths import data_dir
 

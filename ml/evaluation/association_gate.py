@@ -1,0 +1,149 @@
+"""The default decision and the headline summary of the association evaluation (issue 16).
+
+A new associator becomes the default only if its held-out multi agreement beats the
+published rules, Norris-71 stays >= 69/71, held-out singles stay >= ``SINGLE_FLOOR`` and the
+simulated VLASS singles lose at most ``VLASS_SINGLE_TOLERANCE`` (the pipeline runs on VLASS,
+where most targets are single components). Used by :mod:`ml.evaluation.association`.
+"""
+
+from __future__ import annotations
+
+from ml.association_learn import SINGLE_FLOOR
+
+#: how much of the simulated VLASS single-component agreement a default may lose against the
+#: rules (619/629 vs 629/629 is 1.6 points)
+VLASS_SINGLE_TOLERANCE = 0.01
+
+
+def choose_default(rows: dict, n71: dict, vlass: dict, flips: dict) -> tuple[str, str]:
+    """The default associator among the rows that pass the gate, and why (one sentence per
+    candidate row)."""
+
+    # The default decision (issue 16): a new associator becomes the default only if its
+    # held-out multi agreement beats the current rules, Norris-71 stays >= 69/71, held-out
+    # singles stay >= SINGLE_FLOOR and (added guard: the pipeline runs on VLASS, where most
+    # targets are single components) the simulated VLASS singles lose at most the tolerance.
+    def gate(row: str, vlass_row: str) -> tuple[bool, str]:
+        r = rows[row]
+        better = r["multi_exact_frac"] > rows["rules"]["multi_exact_frac"]
+        vlass_ok = (
+            vlass[vlass_row]["single_exact_frac"]
+            >= vlass["rules"]["single_exact_frac"] - VLASS_SINGLE_TOLERANCE
+        )
+        singles_ok = r["single_exact_frac"] >= SINGLE_FLOOR
+        ok = better and n71[row] >= 69 and vlass_ok and singles_ok
+        why = (
+            f"{row}: held-out Norris multis {r['multi_exact']} vs rules "
+            f"{rows['rules']['multi_exact']} ({'better' if better else 'not better'}); singles "
+            f"{r['single_exact']} ({'>=' if singles_ok else '<'} {SINGLE_FLOOR:.4f}); Norris-71 "
+            f"{n71[row]}/71 (needs >= 69); simulated VLASS singles "
+            f"{vlass[vlass_row]['single_exact']} vs rules {vlass['rules']['single_exact']} "
+            f"(may lose at most {VLASS_SINGLE_TOLERANCE:.0%})"
+        )
+        return ok, why
+
+    bright_ok, bright_why = gate("rules_extended", "rules_extended")
+    edges_ok, edges_why = gate("edges_survey_independent", "edges_with_shapes")
+    ext_ok, ext_why = gate("edges_on_extended_rules", "edges_on_extended_rules_with_shapes")
+    guard_ok, guard_why = gate(
+        "edges_on_extended_rules_vlass_guarded",
+        "edges_on_extended_rules_vlass_guarded_with_shapes",
+    )
+    shipped = rows["rules_extended"]
+    goal = shipped["multi_exact_frac"] >= 0.85
+    # Of the associators that pass, the best held-out multi then single rate becomes the
+    # default; a tie goes to the extended rules (listed first): they add links only in two
+    # narrow configurations to the published rules, where the edge model refits everything.
+    # The issue's 85% goal is reported, not required (the issue's rule does not ask for it).
+    passing = [
+        n
+        for n, ok in (
+            ("rules_extended", bright_ok),
+            ("edges_survey_independent", edges_ok),
+            ("edges_on_extended_rules", ext_ok),
+            ("edges_on_extended_rules_vlass_guarded", guard_ok),
+        )
+        if ok
+    ]
+    default = (
+        max(passing, key=lambda n: (rows[n]["multi_exact_frac"], rows[n]["single_exact_frac"]))
+        if passing
+        else "rules"
+    )
+    reason = (
+        f"default {default}. {bright_why}; {'passes' if bright_ok else 'fails'}. "
+        f"{edges_why}; {'passes' if edges_ok else 'fails'}. "
+        f"{ext_why}; {'passes' if ext_ok else 'fails'}. "
+        f"{guard_why}; {'passes' if guard_ok else 'fails'}. Against the rules, source by "
+        f"source, rules_extended gets {flips['gained']} more held-out sources right "
+        f"({', '.join(flips['gained_sources']) or 'none'}) and {flips['lost']} fewer; the "
+        f"issue's goal (>= 85% of held-out multis) is {'met' if goal else 'NOT met'}"
+    )
+    return default, reason
+
+
+def summary(
+    rows: dict,
+    n71: dict,
+    vlass: dict,
+    bright_all: dict,
+    bright_chosen: list,
+    rules_extended: dict,
+    default: str,
+    reason: str,
+) -> dict:
+    """The headline keys the issue names, for the shipped extended rules, beside the rest."""
+    best = rows["rules_extended"]
+    return {
+        "associator": "rules_extended (ml.association published rules + a core of any flux "
+        "within f d of a comparable-flux lobe pair's midpoint + aligned doubles out to a "
+        f"times the double scale; settings chosen per fold on the training strips, on all "
+        f"held-out sources {bright_all}); the headline keys are its figures, the published "
+        "rules' and the edge model's sit beside them",
+        "default_associator": default,
+        "default_reason": reason,
+        "multi_exact_heldout": best["multi_exact"],
+        "single_exact_heldout": best["single_exact"],
+        "core_within_5arcsec_heldout": best["core_to_swire_host_all"]["within_5arcsec"],
+        "norris71_correct": f"{n71['rules_extended']}/71",
+        "rules_extensions_chosen_per_fold": bright_chosen,
+        "multi_exact_heldout_per_fold": rules_extended["per_fold_heldout"],
+        **{
+            name: _headline(rows[name], n71.get(name), core=name in _WITH_CORE)
+            for name in (
+                "rules",
+                "edges_survey_independent",
+                "edges_on_extended_rules",
+                "edges_on_extended_rules_vlass_guarded",
+                "edges",
+                "edges_absorb_cores",
+                "rules_core_flux_ratio_nested",
+                "rules_extended_symmetric_triples_nested",
+            )
+        },
+        "nearest_component_core_within_5arcsec_heldout": rows["nearest_component"][
+            "core_to_swire_host_all"
+        ]["within_5arcsec"],
+        "goal_multi_exact_85pct_reached": best["multi_exact_frac"] >= 0.85,
+        "simulated_vlass_single_exact": {k: v["single_exact"] for k, v in vlass.items()},
+    }
+
+
+#: Rows whose core-to-host distance the summary repeats (the others change only grouping).
+_WITH_CORE = {
+    "rules",
+    "edges_survey_independent",
+    "edges_on_extended_rules",
+    "edges_on_extended_rules_vlass_guarded",
+    "edges",
+}
+
+
+def _headline(row: dict, n71: int | None, *, core: bool) -> dict:
+    """One method's headline figures for the summary (the issue's keys)."""
+    out = {"multi_exact_heldout": row["multi_exact"], "single_exact_heldout": row["single_exact"]}
+    if core:
+        out["core_within_5arcsec_heldout"] = row["core_to_swire_host_all"]["within_5arcsec"]
+    if n71 is not None:
+        out["norris71_correct"] = f"{n71}/71"
+    return out
