@@ -369,16 +369,15 @@ def main(argv=None) -> int:
     out_path = Path(args.out)
     report = json.loads(out_path.read_text()) if out_path.exists() else {}
     command = "python " + " ".join(["bench/api_load.py", *(argv or sys.argv[1:])])
-    report.update(
-        {
-            "benchmark": "radiohost API under load (gunicorn, PostgreSQL, simulated epoch)",
-            "machine": {
-                "cpus": os.cpu_count(),
-                "python": platform.python_version(),
-                "load_average_1_5_15_before": [round(x, 2) for x in os.getloadavg()],
-            },
-        }
-    )
+    # Each part keeps the load averages of its own run: an --export-rss run must not
+    # overwrite those the load figures were measured under.
+    machine_key = "export_rss_machine" if args.export_rss else "machine"
+    report["benchmark"] = "radiohost API under load (gunicorn, PostgreSQL, simulated epoch)"
+    report[machine_key] = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_1_5_15_before": [round(x, 2) for x in os.getloadavg()],
+    }
     report.setdefault("commands", {})["export_rss" if args.export_rss else "load"] = command
     if args.export_rss:
         report["export_rss"] = export_rss(
@@ -422,7 +421,7 @@ def main(argv=None) -> int:
                 "load": load,
             }
         )
-    report["machine"]["load_average_1_5_15_after"] = [round(x, 2) for x in os.getloadavg()]
+    report[machine_key]["load_average_1_5_15_after"] = [round(x, 2) for x in os.getloadavg()]
     parts = []
     if "load" in report:
         parts.append(
