@@ -125,8 +125,6 @@ def simulated_vlass_check(
     these fields (its training is real ATLAS data), so this is a transfer check: Norris
     Table 4 has a ~10" beam, VLASS 2.5".
     """
-    from ml.sim.field import simulate_field
-
     if configs is None:
         edges = default_edge_params()
         configs = {
@@ -136,21 +134,7 @@ def simulated_vlass_check(
         }
     rows = {k: [0, 0, 0, 0] for k in configs}
     for s in range(seed0, seed0 + n_fields):
-        c = simulate_field(seed=s).components
-        col = {k: np.asarray(c[k], float) for k in c.colnames if c[k].dtype.kind == "f"}
-        src = np.asarray(c["source_id"])
-        target = int(np.flatnonzero(np.asarray(c["is_target"]))[0])
-        truth = set(np.flatnonzero(src == src[target]).tolist())
-        shapes = {
-            "major_arcsec": col["dc_maj_arcsec"],
-            "minor_arcsec": col["dc_min_arcsec"],
-            "pa_deg": col["dc_pa_deg"],
-            "rms_mjy": col["isl_rms_mjy_beam"],
-        }
-        fluxes = (
-            np.maximum(col["total_flux_mjy"], 1e-3),
-            np.maximum(col["peak_flux_mjy_beam"], 1e-3),
-        )
+        col, fluxes, shapes, target, truth = simulated_vlass_field(s)
         for name, (params, with_shapes) in configs.items():
             kw = shapes if with_shapes else {}
             sky = ComponentSky(col["ra"], col["dec"], *fluxes, params, **kw)
@@ -178,3 +162,27 @@ def norris71_correct(root: Path, params) -> int:
     data = load_norris71(root)
     m = AssociationMethod(data, params)
     return sum(m(f).best == f.host_index for f in data.fields)
+
+
+def simulated_vlass_field(seed: int):
+    """One ml.sim VLASS field as the association checks read it: float columns, the (total,
+    peak) fluxes floored at 1 uJy, the shape keywords of ComponentSky, the catalogued
+    target's index and its true group (the components of its parent source)."""
+    from ml.sim.field import simulate_field
+
+    c = simulate_field(seed=seed).components
+    col = {k: np.asarray(c[k], float) for k in c.colnames if c[k].dtype.kind == "f"}
+    src = np.asarray(c["source_id"])
+    target = int(np.flatnonzero(np.asarray(c["is_target"]))[0])
+    truth = set(np.flatnonzero(src == src[target]).tolist())
+    shapes = {
+        "major_arcsec": col["dc_maj_arcsec"],
+        "minor_arcsec": col["dc_min_arcsec"],
+        "pa_deg": col["dc_pa_deg"],
+        "rms_mjy": col["isl_rms_mjy_beam"],
+    }
+    fluxes = (
+        np.maximum(col["total_flux_mjy"], 1e-3),
+        np.maximum(col["peak_flux_mjy_beam"], 1e-3),
+    )
+    return col, fluxes, shapes, target, truth

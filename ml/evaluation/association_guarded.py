@@ -65,33 +65,15 @@ def simulated_guard_fields(
 ) -> list[_SimField]:
     """Simulated VLASS fields with their pair features precomputed on ``rules`` (the edge
     model's ``rule_link`` feature), and whether the published rules group the target right."""
-    from ml.evaluation.association_checks import rules_labels
-    from ml.sim.field import simulate_field
+    from ml.evaluation.association_checks import rules_labels, simulated_vlass_field
 
     out = []
     for s in range(seed0, seed0 + n_fields):
-        c = simulate_field(seed=s).components
-        col = {k: np.asarray(c[k], float) for k in c.colnames if c[k].dtype.kind == "f"}
-        src = np.asarray(c["source_id"])
-        target = int(np.flatnonzero(np.asarray(c["is_target"]))[0])
-        truth = set(np.flatnonzero(src == src[target]).tolist())
-        fluxes = (
-            np.maximum(col["total_flux_mjy"], 1e-3),
-            np.maximum(col["peak_flux_mjy_beam"], 1e-3),
-        )
+        col, fluxes, shapes, target, truth = simulated_vlass_field(s)
         plain = ComponentSky(col["ra"], col["dec"], *fluxes)
         lab = rules_labels(plain)
         rules_ok = set(np.flatnonzero(lab == lab[target]).tolist()) == truth
-        sky = ComponentSky(
-            col["ra"],
-            col["dec"],
-            *fluxes,
-            rules,
-            major_arcsec=col["dc_maj_arcsec"],
-            minor_arcsec=col["dc_min_arcsec"],
-            pa_deg=col["dc_pa_deg"],
-            rms_mjy=col["isl_rms_mjy_beam"],
-        )
+        sky = ComponentSky(col["ra"], col["dec"], *fluxes, rules, **shapes)
         pairs = candidate_pairs(sky.xyz)
         x = pair_features(sky, pairs) if len(pairs) else np.zeros((0, 11))
         out.append(_SimField(sky, pairs, x, target, len(truth) == 1, truth, rules_ok))
