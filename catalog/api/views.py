@@ -96,12 +96,16 @@ class RadioComponentViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
 
     def list(self, request, *args, **kwargs):
         q = request.query_params
-        versions = sorted(k for k in MODEL_VERSION_PARAMS if k in q)
-        if versions and "name" not in q:
-            raise ValidationError(
-                {k: [f"{k} picks the answer of a ?name= lookup or a detail"] for k in versions}
-            )
         fmt = self.export_format()
+        versions = sorted(k for k in MODEL_VERSION_PARAMS if k in q)
+        if versions and ("name" not in q or fmt):
+            # an export holds the component rows alone: a version would change nothing there
+            raise ValidationError(
+                {
+                    k: [f"{k} picks the answer of a ?name= lookup (JSON) or a detail"]
+                    for k in versions
+                }
+            )
         if fmt:
             return tables.export_components(fmt, self.filter_queryset(self.get_queryset()))
         if "name" in q:

@@ -75,6 +75,12 @@ def test_a_name_lookup_is_the_whole_answer_in_one_call(field):
     # without a name it would change nothing: refused rather than ignored
     r = client.get("/api/components/", {"model_version": mv.name})
     assert r.status_code == 400 and "model_version" in r.json()
+    # nor in an export, which holds the component rows alone
+    r = client.get(
+        "/api/components/", {"name": comp.name, "model_version": mv.name, "format": "csv"}
+    )
+    assert r.status_code == 400 and "model_version" in r.json()
+    assert client.get("/api/components/", {"name": comp.name, "format": "csv"}).status_code == 200
 
 
 @pytest.mark.parametrize(
