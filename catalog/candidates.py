@@ -11,7 +11,7 @@ one query reads its components (an ``hpx`` range) and one reads the optical sour
 the merged HEALPix ranges covering every component's search circle (:func:`near_ranges`); astropy's ``search_around_sky`` pairs them, :func:`catalog.geometry.
 sin_offsets` computes the geometry of all pairs at once, and
 :func:`catalog.candidate_writer.write_candidates` writes them in bulk (binary COPY on
-PostgreSQL). Re-running is idempotent; the touched tables are ANALYZEd at the end.
+PostgreSQL). Re-running is idempotent; the tables read are ANALYZEd first, the candidates at the end.
 
 Which optical sources are candidates (:class:`CandidateCut`): the PS1 DR2 and simulated
 catalogues (AllWISE rows only lend their W1/W2 to matched PS1 objects), optionally cut
@@ -249,7 +249,7 @@ def build_candidates(
     flush()
     if bar is not None and progress is True:
         bar.close()
-    analyze(Candidate, OpticalSource)
+    analyze(Candidate)  # the optical table was analysed at the start and is not written here
     return {
         "epoch": str(ep),
         "mode": "radius" if radius_arcsec is not None else "box",
