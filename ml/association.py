@@ -16,6 +16,9 @@ The association criteria are the classic catalogue-level ones for double radio s
 * **aligned doubles** (issue 16; ``aligned_theta_factor``, off in the published rules): two
   comparable-flux components, both resolved and elongated along the pair axis, link out to
   ``aligned_theta_factor * theta_max``;
+* **close pairs** (issue 16; ``close_theta_fraction``, off in the published rules): inside
+  ``close_theta_fraction * theta_max`` the flux-ratio cap loosens to ``close_max_flux_ratio``
+  (a core with a one-sided jet or one faint lobe is not a comparable-flux pair);
 * **triples** (core + two lobes, e.g. Norris 2006 §3.2 examples): a component lying within
   ``0.2 * d`` of the midpoint of a pair of comparable-flux components (``d`` < 120") and fainter
   than both is their core; this captures wide FR-IIs whose lobes alone fail the double
@@ -85,6 +88,17 @@ SYMMETRIC_LOBE_RATIO = 0.0
 SYMMETRIC_MAX_ARM_RATIO = 1.5
 SYMMETRIC_MAX_BEND_DEG = 20.0
 
+#: Close pairs (issue 16; 0 = off): two components closer than this fraction of the double
+#: scale theta_max link at a flux ratio up to CLOSE_MAX_FLUX_RATIO instead of the lobe cap of
+#: 4. Magliocchetti's cap encodes the symmetry of two *lobes*; a compact core with a one-sided
+#: jet or a single faint lobe beside it (Norris 2006 §3.2 notes such core-jet sources) is
+#: asymmetric by nature, and inside a fraction of theta_max -- itself small for faint sources,
+#: theta_max ~ sqrt(S) -- an unrelated neighbour is rare. Both settings are chosen like the
+#: bright core, nested per fold on the training strips, never on the test fields.
+CLOSE_THETA_FRACTION = 0.0
+#: the flux-ratio cap of a close pair (read only when CLOSE_THETA_FRACTION > 0)
+CLOSE_MAX_FLUX_RATIO = 8.0
+
 #: The bright-core fraction the deployed rules use (``ml.association_fit.Method``'s default):
 #: the value the spatial k-fold procedure chooses on all held-out Norris sources
 #: (results/association_real.json, ``rules_extended.chosen_on_all_heldout``).
@@ -92,6 +106,10 @@ SHIPPED_BRIGHT_CORE_FRACTION = 0.05
 #: The aligned-double factor the deployed rules use, chosen the same way
 #: (``rules_extended.chosen_on_all_heldout``).
 SHIPPED_ALIGNED_THETA_FACTOR = 2.0
+#: The close-pair fraction and flux-ratio cap the deployed rules use, chosen the same way
+#: (``rules_extended.chosen_on_all_heldout``).
+SHIPPED_CLOSE_THETA_FRACTION = 0.9
+SHIPPED_CLOSE_MAX_FLUX_RATIO = 8.0
 #: A VLASS component is matched to a catalogue component within this radius (arcsec).
 SEED_MATCH_ARCSEC = 10.0
 
@@ -109,6 +127,8 @@ class AssociationParams:
     bright_core_fraction: float = BRIGHT_CORE_MIDPOINT_FRACTION
     aligned_theta_factor: float = ALIGNED_THETA_FACTOR
     symmetric_lobe_ratio: float = SYMMETRIC_LOBE_RATIO
+    close_theta_fraction: float = CLOSE_THETA_FRACTION
+    close_max_flux_ratio: float = CLOSE_MAX_FLUX_RATIO
 
     def __post_init__(self):
         if self.theta_100mjy_arcsec <= 0:
@@ -132,6 +152,12 @@ class AssociationParams:
             )
         if not self.aligned_theta_factor >= 1:
             raise ValueError(f"aligned_theta_factor must be >= 1, got {self.aligned_theta_factor}")
+        if not 0 <= self.close_theta_fraction <= 1:
+            raise ValueError(
+                f"close_theta_fraction must be in [0, 1] (0 = off), got {self.close_theta_fraction}"
+            )
+        if not self.close_max_flux_ratio >= 1:
+            raise ValueError(f"close_max_flux_ratio must be >= 1, got {self.close_max_flux_ratio}")
         if not self.symmetric_lobe_ratio >= 0:
             raise ValueError(
                 f"symmetric_lobe_ratio must be >= 0 (0 = off), got {self.symmetric_lobe_ratio}"
@@ -289,6 +315,10 @@ class ComponentSky:
             pair_pa = _pair_pa_deg(self.ra[i], self.dec[i], self.ra[j], self.dec[j])
             aligned = self._points_along(i, pair_pa) & self._points_along(j, pair_pa)
             double |= comparable & aligned & (sep < p.aligned_theta_factor * theta_max)
+        if p.close_theta_fraction > 0:
+            # a close pair may be a core and its one-sided jet / faint lobe: a looser cap
+            close = (ratio <= p.close_max_flux_ratio) & (ratio >= 1.0 / p.close_max_flux_ratio)
+            double |= close & (sep < p.close_theta_fraction * theta_max)
         rows, cols = [i[double]], [j[double]]
         # Triples: a faint component at the midpoint of a comparable-flux pair is their core;
         # with symmetric_lobe_ratio, also of a less comparable pair if the triple is symmetric.

@@ -39,6 +39,11 @@ CLASS_WEIGHT = None
 #: component (2.5") as extended and links it (simulated VLASS transfer check, issue 16). The
 #: shipped edge model is fitted without them (their coefficient is 0).
 SURVEY_DEPENDENT_FEATURES = ("log_compact_max",)
+#: Features that measure the survey's depth rather than the source: a pair's S/N is flux over
+#: the local rms, ~30 uJy in ATLAS (Norris 2006 §2) and ~120 uJy in VLASS, so a model fitted on
+#: ATLAS reads every VLASS pair as faint. Left out, with the beam-dependent ones, by the edge
+#: model that reads the extended rules (row ``edges_on_extended_rules_survey_independent``).
+DEPTH_DEPENDENT_FEATURES = ("log_snr_min",)
 
 
 def labelled_pairs(

@@ -54,7 +54,9 @@ def reach_arcsec(flux_mjy: np.ndarray, params: AssociationParams) -> np.ndarray:
     """The farthest (arcsec) any component can link to a component of this flux.
 
     Doubles: ``a θ100 √((S + S')/100 mJy)`` with ``S' ≤ r S`` (flux-ratio limit ``r``; ``a`` =
-    ``aligned_theta_factor``, 1 unless aligned doubles are on). Triples:
+    ``aligned_theta_factor``, 1 unless aligned doubles are on); close pairs
+    ``c θ100 √((S + S')/100 mJy)`` with ``S' ≤ R S`` (``close_theta_fraction`` ``c``,
+    ``close_max_flux_ratio`` ``R``). Triples:
     the lobes are < ``triple_max_sep`` apart and a core lies within ``midpoint_fraction``
     (<= 0.5; the bright-core triple's fraction is at most that) of it from their midpoint, so
     every triple link spans less than ``triple_max_sep``.
@@ -65,7 +67,13 @@ def reach_arcsec(flux_mjy: np.ndarray, params: AssociationParams) -> np.ndarray:
         * p.theta_100mjy_arcsec
         * np.sqrt((1.0 + p.max_flux_ratio) * flux_mjy / 100.0)
     )
-    return np.maximum(double, p.triple_max_sep_arcsec)
+    # a close pair (issue 16) links at a looser ratio but only within a fraction of theta
+    close = (
+        p.close_theta_fraction
+        * p.theta_100mjy_arcsec
+        * np.sqrt((1.0 + p.close_max_flux_ratio) * flux_mjy / 100.0)
+    )
+    return np.maximum(np.maximum(double, close), p.triple_max_sep_arcsec)
 
 
 def edge_reach_arcsec(params: EdgeParams) -> float:

@@ -25,6 +25,11 @@ CORE_FLUX_RATIOS = (1.0, 1.5, 2.0, 3.0, 4.0)
 BRIGHT_CORE_FRACTIONS = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2)
 #: the aligned-double factors tried, nested, on the training strips (1 = off)
 ALIGNED_FACTORS = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
+#: the close-pair settings tried, nested, on the training strips: (fraction of the double scale,
+#: flux-ratio cap) pairs, off first, then the more conservative first
+CLOSE_PAIRS = ((0.0, 8.0),) + tuple(
+    (c, r) for c in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0) for r in (6.0, 8.0, 12.0, 16.0, 32.0)
+)
 #: the symmetric-triple lobe flux-ratio caps tried, nested (0 = off; the double cap is 4)
 SYMMETRIC_LOBE_RATIOS = (0.0, 6.0, 8.0, 12.0)
 
@@ -83,16 +88,26 @@ def nested_core_flux_ratio(h, ratios=CORE_FLUX_RATIOS) -> tuple[dict, list]:
 
 
 def nested_rules_extensions(
-    h, fractions=BRIGHT_CORE_FRACTIONS, factors=ALIGNED_FACTORS
+    h, fractions=BRIGHT_CORE_FRACTIONS, factors=ALIGNED_FACTORS, close=CLOSE_PAIRS
 ) -> tuple[dict, list, dict]:
-    """Rules with issue 16's two extensions, the bright-core triple
-    (:data:`ml.association.BRIGHT_CORE_MIDPOINT_FRACTION`) and aligned doubles
-    (:data:`ml.association.ALIGNED_THETA_FACTOR`), their settings chosen jointly on the k-1
-    training strips of each fold (ties go to the smaller factor, then the smaller fraction:
+    """Rules with issue 16's three extensions, the bright-core triple
+    (:data:`ml.association.BRIGHT_CORE_MIDPOINT_FRACTION`), aligned doubles
+    (:data:`ml.association.ALIGNED_THETA_FACTOR`) and close pairs
+    (:data:`ml.association.CLOSE_THETA_FRACTION` / ``CLOSE_MAX_FLUX_RATIO``), their settings
+    chosen jointly on the k-1 training strips of each fold (ties go to the smaller factor,
+    then the smaller fraction, then close pairs off, then the smaller close fraction and cap:
     the published rule first), applied to the held-out strip. Returns labels per fold, the
     choices (dicts) and the choice on all held-out sources."""
     settings = [
-        {"aligned_theta_factor": a, "bright_core_fraction": f} for a in factors for f in fractions
+        {
+            "aligned_theta_factor": a,
+            "bright_core_fraction": f,
+            "close_theta_fraction": c,
+            "close_max_flux_ratio": r,
+        }
+        for a in factors
+        for f in fractions
+        for c, r in close
     ]
     return _nested_choice(h, settings)
 

@@ -8,6 +8,8 @@ where most targets are single components). Used by :mod:`ml.evaluation.associati
 
 from __future__ import annotations
 
+import math
+
 from ml.association_learn import SINGLE_FLOOR
 
 #: how much of the simulated VLASS single-component agreement a default may lose against the
@@ -42,44 +44,56 @@ def choose_default(rows: dict, n71: dict, vlass: dict, flips: dict) -> tuple[str
         )
         return ok, why
 
-    bright_ok, bright_why = gate("rules_extended", "rules_extended")
-    edges_ok, edges_why = gate("edges_survey_independent", "edges_with_shapes")
-    ext_ok, ext_why = gate("edges_on_extended_rules", "edges_on_extended_rules_with_shapes")
-    guard_ok, guard_why = gate(
-        "edges_on_extended_rules_vlass_guarded",
-        "edges_on_extended_rules_vlass_guarded_with_shapes",
+    # (row, its simulated VLASS row), the extended rules first
+    candidates = (
+        ("rules_extended", "rules_extended"),
+        ("edges_survey_independent", "edges_with_shapes"),
+        ("edges_on_extended_rules", "edges_on_extended_rules_with_shapes"),
+        (
+            "edges_on_extended_rules_survey_independent",
+            "edges_on_extended_rules_survey_independent_with_shapes",
+        ),
+        (
+            "edges_on_extended_rules_vlass_guarded",
+            "edges_on_extended_rules_vlass_guarded_with_shapes",
+        ),
     )
-    shipped = rows["rules_extended"]
-    goal = shipped["multi_exact_frac"] >= 0.85
-    # Of the associators that pass, the best held-out multi then single rate becomes the
-    # default; a tie goes to the extended rules (listed first): they add links only in two
-    # narrow configurations to the published rules, where the edge model refits everything.
-    # The issue's 85% goal is reported, not required (the issue's rule does not ask for it).
-    passing = [
-        n
-        for n, ok in (
-            ("rules_extended", bright_ok),
-            ("edges_survey_independent", edges_ok),
-            ("edges_on_extended_rules", ext_ok),
-            ("edges_on_extended_rules_vlass_guarded", guard_ok),
-        )
-        if ok
-    ]
-    default = (
-        max(passing, key=lambda n: (rows[n]["multi_exact_frac"], rows[n]["single_exact_frac"]))
-        if passing
-        else "rules"
+    verdicts = {row: gate(row, vrow) for row, vrow in candidates}
+    vlass_of = dict(candidates)
+    # Of the associators that pass, the default gets the most held-out Norris sources right in
+    # all (multi + single), then the most simulated VLASS targets right (the survey the
+    # pipeline runs on); a remaining tie goes to the extended rules (listed first: they add
+    # links to the published rules in narrow configurations, where the edge model refits
+    # everything). The gate's conditions are floors, not the objective: a catalogue that is
+    # mostly single components gains nothing from trading a single for a multi. (Until the
+    # second issue-16 session the rank was the multi rate alone; it was changed when an edge
+    # model tied the extended rules at 531 held-out sources right, 21 vs 19 multis for 510 vs
+    # 512 singles, and did worse on simulated VLASS.) The issue's 85% goal is reported, not
+    # required (the issue's rule does not ask for it).
+    passing = [row for row, _ in candidates if verdicts[row][0]]
+    default = max(
+        passing,
+        key=lambda n: (_right(rows[n]), _right(vlass[vlass_of[n]])),
+        default="rules",
     )
+    goal = rows[default]["multi_exact_frac"] >= 0.85
     reason = (
-        f"default {default}. {bright_why}; {'passes' if bright_ok else 'fails'}. "
-        f"{edges_why}; {'passes' if edges_ok else 'fails'}. "
-        f"{ext_why}; {'passes' if ext_ok else 'fails'}. "
-        f"{guard_why}; {'passes' if guard_ok else 'fails'}. Against the rules, source by "
-        f"source, rules_extended gets {flips['gained']} more held-out sources right "
-        f"({', '.join(flips['gained_sources']) or 'none'}) and {flips['lost']} fewer; the "
-        f"issue's goal (>= 85% of held-out multis) is {'met' if goal else 'NOT met'}"
+        f"default {default}. "
+        + " ".join(f"{why}; {'passes' if ok else 'fails'}." for ok, why in verdicts.values())
+        + " Held-out sources right in all (multi + single), then simulated VLASS targets: "
+        + ", ".join(f"{n} {_right(rows[n])} / {_right(vlass[vlass_of[n]])}" for n in passing)
+        + f". Against the rules, source by source, rules_extended gets {flips['gained']} more "
+        f"held-out sources right ({', '.join(flips['gained_sources']) or 'none'}) and "
+        f"{flips['lost']} fewer; the issue's goal (>= 85% of held-out multis) is "
+        f"{'met' if goal else 'NOT met'} by the default"
     )
     return default, reason
+
+
+def _right(row: dict) -> int:
+    """Sources grouped exactly, multi and single together (a held-out or a simulated VLASS
+    row)."""
+    return sum(int(row[k].split("/")[0]) for k in ("multi_exact", "single_exact"))
 
 
 def summary(
@@ -97,7 +111,8 @@ def summary(
     return {
         "associator": "rules_extended (ml.association published rules + a core of any flux "
         "within f d of a comparable-flux lobe pair's midpoint + aligned doubles out to a "
-        f"times the double scale; settings chosen per fold on the training strips, on all "
+        "times the double scale + close pairs: within c times the double scale a flux ratio "
+        f"up to R; settings chosen per fold on the training strips, on all "
         f"held-out sources {bright_all}); the headline keys are its figures, the published "
         "rules' and the edge model's sit beside them",
         "default_associator": default,
@@ -107,6 +122,7 @@ def summary(
         "core_within_5arcsec_heldout": best["core_to_swire_host_all"]["within_5arcsec"],
         "norris71_correct": f"{n71['rules_extended']}/71",
         "rules_extensions_chosen_per_fold": bright_chosen,
+        "multi_exact_heldout_wilson95": wilson95(best["multi_exact"]),
         "multi_exact_heldout_per_fold": rules_extended["per_fold_heldout"],
         **{
             name: _headline(rows[name], n71.get(name), core=name in _WITH_CORE)
@@ -114,6 +130,7 @@ def summary(
                 "rules",
                 "edges_survey_independent",
                 "edges_on_extended_rules",
+                "edges_on_extended_rules_survey_independent",
                 "edges_on_extended_rules_vlass_guarded",
                 "edges",
                 "edges_absorb_cores",
@@ -134,6 +151,7 @@ _WITH_CORE = {
     "rules",
     "edges_survey_independent",
     "edges_on_extended_rules",
+    "edges_on_extended_rules_survey_independent",
     "edges_on_extended_rules_vlass_guarded",
     "edges",
 }
@@ -147,3 +165,14 @@ def _headline(row: dict, n71: int | None, *, core: bool) -> dict:
     if n71 is not None:
         out["norris71_correct"] = f"{n71}/71"
     return out
+
+
+def wilson95(fraction: str) -> list[float]:
+    """The 95% Wilson score interval of a count "k/n": with 26 held-out multis, one source is
+    4 points, and the interval says how far a rate may be from the goal by chance alone."""
+    k, n = (int(x) for x in fraction.split("/"))
+    z = 1.959964
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [round(centre - half, 3), round(centre + half, 3)]

@@ -71,7 +71,12 @@ def test_evaluation_reproduces_the_committed_summary_and_the_shipped_default(tmp
     results/association_real.json, and the default it names is what ml ships."""
     import json
 
-    from ml.association import SHIPPED_ALIGNED_THETA_FACTOR, SHIPPED_BRIGHT_CORE_FRACTION
+    from ml.association import (
+        SHIPPED_ALIGNED_THETA_FACTOR,
+        SHIPPED_BRIGHT_CORE_FRACTION,
+        SHIPPED_CLOSE_MAX_FLUX_RATIO,
+        SHIPPED_CLOSE_THETA_FRACTION,
+    )
     from ml.association_fit import Method
     from ml.evaluation.association import run
     from ml.paths import REPO_ROOT
@@ -100,11 +105,15 @@ def test_evaluation_reproduces_the_committed_summary_and_the_shipped_default(tmp
     assert got["rules_extended"]["chosen_on_all_heldout"] == {
         "aligned_theta_factor": SHIPPED_ALIGNED_THETA_FACTOR,
         "bright_core_fraction": SHIPPED_BRIGHT_CORE_FRACTION,
+        "close_theta_fraction": SHIPPED_CLOSE_THETA_FRACTION,
+        "close_max_flux_ratio": SHIPPED_CLOSE_MAX_FLUX_RATIO,
     }
     m = Method()
     assert m.associator == "rules"
     assert m.association.bright_core_fraction == SHIPPED_BRIGHT_CORE_FRACTION
     assert m.association.aligned_theta_factor == SHIPPED_ALIGNED_THETA_FACTOR
+    assert m.association.close_theta_fraction == SHIPPED_CLOSE_THETA_FRACTION
+    assert m.association.close_max_flux_ratio == SHIPPED_CLOSE_MAX_FLUX_RATIO
     # source by source, the extensions only add sources the rules missed
     assert got["rules_extended"]["vs_rules_source_by_source"]["lost"] == 0
     # per-fold figures add up to the headline

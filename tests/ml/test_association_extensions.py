@@ -1,6 +1,6 @@
 """Issue 16's extensions of the rules: the bright-core triple (a core of any flux at the
-midpoint of a comparable-flux lobe pair), aligned doubles, the shipped default and the refit
-grid that carries them."""
+midpoint of a comparable-flux lobe pair), aligned doubles, close pairs, the shipped default and
+the refit grid that carries them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 from ml.association import (
     SHIPPED_ALIGNED_THETA_FACTOR,
     SHIPPED_BRIGHT_CORE_FRACTION,
+    SHIPPED_CLOSE_MAX_FLUX_RATIO,
+    SHIPPED_CLOSE_THETA_FRACTION,
     AssociationParams,
     ComponentSky,
     associate,
@@ -68,12 +70,16 @@ def test_default_method_ships_the_bright_core_and_old_configs_keep_their_rules()
     assert m.associator == "rules"
     assert m.association.bright_core_fraction == SHIPPED_BRIGHT_CORE_FRACTION > 0
     assert m.association.aligned_theta_factor == SHIPPED_ALIGNED_THETA_FACTOR > 1
+    assert m.association.close_theta_fraction == SHIPPED_CLOSE_THETA_FRACTION > 0
+    assert m.association.close_max_flux_ratio == SHIPPED_CLOSE_MAX_FLUX_RATIO > 4
     # the edge model reads the published rules it was fitted with
     assert Method(associator="edges").association == AssociationParams()
     assert Method.from_config(m.to_config()) == m
     old = m.to_config()
     old["association"].pop("bright_core_fraction")  # a v1 config, written before issue 16
     old["association"].pop("aligned_theta_factor")
+    old["association"].pop("close_theta_fraction")
+    old["association"].pop("close_max_flux_ratio")
     assert Method.from_config(old).association == AssociationParams()
     assert Method.from_config({}) == m
 
@@ -83,11 +89,13 @@ def test_refit_grid_holds_the_bright_core_and_ties_keep_the_prior():
 
     assert DEFAULT_GRID["bright_core_fraction"] == (0.0, SHIPPED_BRIGHT_CORE_FRACTION)
     assert DEFAULT_GRID["aligned_theta_factor"] == (1.0, SHIPPED_ALIGNED_THETA_FACTOR)
+    assert DEFAULT_GRID["close_theta_fraction"] == (0.0, SHIPPED_CLOSE_THETA_FRACTION)
     fields = double_fields(6)  # doubles only: the bright-core triple cannot change a host
     for prior in (Method(), Method(AssociationParams())):
         got = fit(fields, prior=prior).method.association
         assert got.bright_core_fraction == prior.association.bright_core_fraction
         assert got.aligned_theta_factor == prior.association.aligned_theta_factor
+        assert got.close_theta_fraction == prior.association.close_theta_fraction
 
 
 def _double(pa_deg, minor=3.0, sep_arcsec=25.0) -> ComponentSky:
@@ -177,3 +185,64 @@ def test_symmetric_triple_replaces_the_lobe_flux_cap_only_for_straight_even_arms
 def test_symmetric_lobe_ratio_is_checked():
     with pytest.raises(ValueError, match="symmetric_lobe_ratio must be >= 0"):
         AssociationParams(symmetric_lobe_ratio=-1.0)
+
+
+def _pair(sep_arcsec: float, ratio: float, params: AssociationParams) -> ComponentSky:
+    """A 2 mJy component and one ``ratio`` times fainter ``sep_arcsec`` to its north; the
+    double scale of the pair is 100" sqrt((2 + 2 / ratio) / 100 mJy)."""
+    ra, dec = np.array([50.0, 50.0]), np.array([-28.0, -28.0 + sep_arcsec * ARCSEC])
+    flux = np.array([2.0, 2.0 / ratio])
+    return ComponentSky(ra, dec, flux, 0.8 * flux, params)
+
+
+def _theta(ratio: float) -> float:
+    return 100.0 * np.sqrt((2.0 + 2.0 / ratio) / 100.0)
+
+
+@pytest.mark.parametrize(
+    ("fraction", "cap", "ratio", "at", "linked"),
+    [
+        (0.0, 8.0, 6.0, 0.5, False),  # published: flux ratio 6 > 4 is never a double
+        (0.9, 8.0, 6.0, 0.5, True),  # a core beside a faint one-sided lobe
+        (0.9, 8.0, 6.0, 0.89, True),
+        (0.9, 8.0, 6.0, 0.91, False),  # beyond c theta
+        (0.9, 8.0, 9.0, 0.5, False),  # beyond the close cap
+        (0.9, 16.0, 9.0, 0.5, True),
+        (0.9, 8.0, 3.0, 0.95, True),  # a comparable pair inside theta: the published double
+        (0.9, 8.0, 3.0, 1.05, False),
+    ],
+)
+def test_close_pair_loosens_the_flux_ratio_cap_only_inside_c_theta(
+    fraction, cap, ratio, at, linked
+):
+    p = AssociationParams(close_theta_fraction=fraction, close_max_flux_ratio=cap)
+    sky = _pair(at * _theta(ratio), ratio, p)
+    assert sky.group(0).tolist() == ([0, 1] if linked else [0])
+    assert sky.group(1).tolist() == ([0, 1] if linked else [1])
+
+
+def test_close_pair_settings_are_checked():
+    with pytest.raises(ValueError, match="close_theta_fraction must be in"):
+        AssociationParams(close_theta_fraction=1.5)
+    with pytest.raises(ValueError, match="close_theta_fraction must be in"):
+        AssociationParams(close_theta_fraction=-0.1)
+    with pytest.raises(ValueError, match="close_max_flux_ratio must be >= 1"):
+        AssociationParams(close_max_flux_ratio=0.5)
+
+
+def test_pipeline_reach_covers_close_pairs():
+    """A close pair may link a component to one R times fainter or brighter: the pipeline's
+    reach bound must cover c theta(S + R S), which exceeds the published double's when R > 4."""
+    from catalog.pipeline.score import reach_arcsec
+
+    p = AssociationParams(
+        close_theta_fraction=1.0, close_max_flux_ratio=32.0, triple_max_sep_arcsec=1.0
+    )
+    flux = np.array([0.5, 2.0, 50.0])
+    want = 100.0 * np.sqrt(33.0 * flux / 100.0)
+    np.testing.assert_allclose(reach_arcsec(flux, p), want)
+    # the bound holds: the 2 mJy component links a 32x brighter one just inside c theta
+    sky = _pair(0.99 * _theta(1 / 32), 1 / 32, p)
+    assert sky.group(0).tolist() == [0, 1]
+    sep = 0.99 * _theta(1 / 32)
+    assert sep <= reach_arcsec(np.array([2.0]), p)[0]
