@@ -7,7 +7,9 @@
   ``ml.evaluation.norris71`` uses); the test fields are never used for a choice;
 * spatial folds: whole RA strips of the sky holding equal numbers of held-out sources;
 * RGZ DR1 ATLAS consensus hosts (Wong et al. 2025) outside the test fields, a second,
-  independent host-position set, each tied to its nearest Table 4 component.
+  independent host-position set, each tied to its nearest Table 4 component; and RGZ's own
+  grouping: the Table 4 components inside half the RGZ source's largest angular extent
+  (volunteers pick whole contour islands, so these are the components RGZ calls one source).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ RGZ_RADIO = RGZ_DIR / "DR1_ATLAS_radio_classifications.csv"
 RGZ_HOSTS = RGZ_DIR / "DR1_ATLAS_host_properties.csv"
 #: an RGZ source is tied to a Table 4 component within max(this, half its largest extent)
 RGZ_MATCH_ARCSEC = 10.0
+#: RGZ's grouping: the Table 4 components within max(this, half the largest angular extent)
+#: of the RGZ radio position (5": half the ATLAS beam's minor axis, Norris 2006 §2)
+RGZ_GROUP_MIN_ARCSEC = 5.0
 
 
 @dataclass
@@ -126,7 +131,9 @@ def load_rgz_hosts(root: Path, h: HeldOut) -> list[dict]:
 
     Kept: rows with a consensus host position, whose radio position lies outside every test
     field and whose nearest Table 4 component (within ``max(RGZ_MATCH_ARCSEC, LAE / 2)``)
-    belongs to a held-out Norris source. ``comp`` is that component (the seed).
+    belongs to a held-out Norris source. ``comp`` is that component (the seed); ``group`` the
+    held-out components within ``max(RGZ_GROUP_MIN_ARCSEC, LAE / 2)`` (RGZ's grouping; the
+    seed alone when none lies that close).
     """
     with open(root / RGZ_RADIO, newline="") as fr, open(root / RGZ_HOSTS, newline="") as fh:
         radio, hosts = list(csv.DictReader(fr)), list(csv.DictReader(fh))
@@ -150,5 +157,10 @@ def load_rgz_hosts(root: Path, h: HeldOut) -> list[dict]:
         lae = _float(r["LAE"])
         if d[i] > max(RGZ_MATCH_ARCSEC, lae / 2 if np.isfinite(lae) else 0.0) or h.fold[i] < 0:
             continue
-        out.append({"cat_id": r["CatID"], "comp": i, "host_ra": hra, "host_dec": hdec})
+        half = lae / 2 if np.isfinite(lae) else 0.0
+        group = np.flatnonzero((d < max(RGZ_GROUP_MIN_ARCSEC, half)) & (h.fold >= 0))
+        group = sorted({i, *group.tolist()})
+        out.append(
+            {"cat_id": r["CatID"], "comp": i, "group": group, "host_ra": hra, "host_dec": hdec}
+        )
     return out

@@ -123,6 +123,7 @@ def summary(
         "norris71_correct": f"{n71['rules_extended']}/71",
         "rules_extensions_chosen_per_fold": bright_chosen,
         "multi_exact_heldout_wilson95": wilson95(best["multi_exact"]),
+        "rgz_grouping_heldout": best["rgz_grouping"],
         "multi_exact_heldout_per_fold": rules_extended["per_fold_heldout"],
         **{
             name: _headline(rows[name], n71.get(name), core=name in _WITH_CORE)
@@ -159,7 +160,11 @@ _WITH_CORE = {
 
 def _headline(row: dict, n71: int | None, *, core: bool) -> dict:
     """One method's headline figures for the summary (the issue's keys)."""
-    out = {"multi_exact_heldout": row["multi_exact"], "single_exact_heldout": row["single_exact"]}
+    out = {
+        "multi_exact_heldout": row["multi_exact"],
+        "single_exact_heldout": row["single_exact"],
+        "rgz_grouping_heldout": row["rgz_grouping"],
+    }
     if core:
         out["core_within_5arcsec_heldout"] = row["core_to_swire_host_all"]["within_5arcsec"]
     if n71 is not None:

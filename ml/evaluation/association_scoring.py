@@ -110,8 +110,13 @@ def score_row(h: HeldOut, labels_for_fold, weighting: str, rgz: list[dict]) -> d
             d_all.append(dist)
             if comps.size > 1:
                 d_multi.append(dist)
-    d_rgz = []
+    d_rgz, rgz_counts = [], [0, 0, 0, 0]
     for r in rgz:
+        labels = labels_for_fold(h.fold[r["comp"]])
+        got = np.flatnonzero(labels == labels[r["comp"]]).tolist()
+        k = 0 if len(r["group"]) > 1 else 2
+        rgz_counts[k] += got == r["group"]
+        rgz_counts[k + 1] += 1
         ra, dec = core_position(sky, labels_for_fold(h.fold[r["comp"]]), r["comp"], weighting)
         d_rgz.append(
             float(_sep_arcsec(ra, dec, np.array([r["host_ra"]]), np.array([r["host_dec"]]))[0])
@@ -125,6 +130,10 @@ def score_row(h: HeldOut, labels_for_fold, weighting: str, rgz: list[dict]) -> d
         "core_to_swire_host_all": distance_summary(np.array(d_all)),
         "core_to_swire_host_multi": distance_summary(np.array(d_multi)),
         "core_to_rgz_host": distance_summary(np.array(d_rgz)),
+        "rgz_grouping": {
+            "multi_exact": f"{rgz_counts[0]}/{rgz_counts[1]}",
+            "single_exact": f"{rgz_counts[2]}/{rgz_counts[3]}",
+        },
     }
 
 

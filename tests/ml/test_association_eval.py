@@ -47,6 +47,19 @@ def test_oracle_row_is_perfect_and_nearest_component_never_groups(heldout):
     assert alone["multi_exact"] == "0/26" and alone["pairwise"]["recall"] == 0.0
     # a single-component source's core is the component itself under both rows
     assert oracle["core_to_swire_host_all"]["n"] == alone["core_to_swire_host_all"]["n"] == 442
+    # RGZ's own grouping: each group holds its seed, only held-out components, and nearest-
+    # component agrees with every RGZ single and no RGZ multi
+    assert all(r["comp"] in r["group"] and (h.fold[r["group"]] >= 0).all() for r in rgz)
+    n_multi = sum(len(r["group"]) > 1 for r in rgz)
+    assert n_multi > 0
+    assert alone["rgz_grouping"] == {
+        "multi_exact": f"0/{n_multi}",
+        "single_exact": f"{len(rgz) - n_multi}/{len(rgz) - n_multi}",
+    }
+    # the experts and the volunteers disagree on some pair (C184-C186: one RGZ source, two
+    # Norris sources), so the Table 6 oracle is not perfect against RGZ
+    k = int(oracle["rgz_grouping"]["multi_exact"].split("/")[0])
+    assert 0 < k < n_multi
 
 
 def test_multi_failures_list_exactly_the_wrong_multis_and_agree_with_the_score(heldout):
