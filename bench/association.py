@@ -4,8 +4,8 @@ The epoch pipeline builds one ``ComponentSky`` per tile and calls ``associate`` 
 its components. Simulated tiles (uniform positions over a square, VLASS-like density
 ~0.5 components per arcmin^2, log-normal fluxes; shapes given) of growing size are timed
 through: ``rules`` (ml.association published criteria, sparse links), ``rules_extended``
-(the deployed default since issue 16: + bright-core triples, aligned doubles and close
-pairs; the aligned doubles' doubled reach finds more candidate pairs), ``edges`` (the shipped learned model, which also
+(the deployed default since issue 16: + bright-core triples and aligned doubles, whose
+doubled reach finds more candidate pairs), ``edges`` (the shipped learned model, which also
 reads the rule links) and ``dense_reference`` (the O(n^2)
 separation matrix of the rules before issue 16, for the ratio). Methods are interleaved per
 repeat so machine noise hits all alike; the JSON gives medians and ratios.

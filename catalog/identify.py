@@ -26,10 +26,11 @@ from .pipeline.score import edge_reach_arcsec, reach_arcsec
 #: The radio sky read around a component: the 3.6′ field of seed §2.2.2 reaches 108″
 #: from the centre; doubles up to ~150″ across still link from the field's edge.
 SKY_RADIUS_ARCSEC = 180.0
-#: v2 (issue 16): the default rules gained the bright-core triple and aligned doubles; v3 (issue
-#: 16) close pairs (ml.association_fit.Method); a new name each time, because the config is the
-#: version's definition and older rows keep their own config
-METHOD_NAME = "association-positional-v3"
+#: v2 (issue 16): the default rules gained the bright-core triple and aligned doubles
+#: (ml.association_fit.Method); a new name, because the config is the version's definition and
+#: v1 rows keep v1's config. (Issue 16's opt-in close pairs are off in it: their keys, absent
+#: from configs written before them, read as off.)
+METHOD_NAME = "association-positional-v2"
 
 
 def association_model_version() -> ModelVersion:

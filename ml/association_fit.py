@@ -33,8 +33,6 @@ from scipy.optimize import minimize_scalar
 from ml.association import (
     SHIPPED_ALIGNED_THETA_FACTOR,
     SHIPPED_BRIGHT_CORE_FRACTION,
-    SHIPPED_CLOSE_MAX_FLUX_RATIO,
-    SHIPPED_CLOSE_THETA_FRACTION,
     AssociationParams,
     ComponentSky,
     _angle_arcsec,
@@ -54,8 +52,6 @@ DEFAULT_GRID = {
     # issue 16's extensions: off (published) or the shipped value
     "bright_core_fraction": (0.0, SHIPPED_BRIGHT_CORE_FRACTION),
     "aligned_theta_factor": (1.0, SHIPPED_ALIGNED_THETA_FACTOR),
-    # close pairs: off or the shipped fraction (the cap is the prior's close_max_flux_ratio)
-    "close_theta_fraction": (0.0, SHIPPED_CLOSE_THETA_FRACTION),
 }
 #: the refit grid of the edge associator: its grouping threshold and the centroid weighting
 EDGE_GRID = {
@@ -106,8 +102,6 @@ def default_rules(associator: str) -> AssociationParams:
         return AssociationParams(
             bright_core_fraction=SHIPPED_BRIGHT_CORE_FRACTION,
             aligned_theta_factor=SHIPPED_ALIGNED_THETA_FACTOR,
-            close_theta_fraction=SHIPPED_CLOSE_THETA_FRACTION,
-            close_max_flux_ratio=SHIPPED_CLOSE_MAX_FLUX_RATIO,
         )
     return AssociationParams()
 
@@ -120,14 +114,12 @@ class Method:
     edge model of issue 16 (``edges``, which also reads the rules as a feature).
 
     ``association`` left out takes the associator's default rules: for ``rules`` the published
-    criteria plus issue 16's bright-core triple, aligned doubles and close pairs
+    criteria plus issue 16's bright-core triple and aligned doubles
     (:data:`ml.association.SHIPPED_BRIGHT_CORE_FRACTION`,
-    :data:`ml.association.SHIPPED_ALIGNED_THETA_FACTOR`,
-    :data:`ml.association.SHIPPED_CLOSE_THETA_FRACTION`), the default since issue 16 because
-    they beat the published rules on held-out multi-component Norris sources (19 vs 15 of 26)
-    without losing a held-out single or a Norris-71 field, and lose one simulated VLASS single
-    of 338 (within the 1% the gate allows; results/association_real.json,
-    ``default_reason``); for ``edges`` the published criteria
+    :data:`ml.association.SHIPPED_ALIGNED_THETA_FACTOR`), the default since issue 16 because
+    they beat the published rules on held-out multi-component Norris sources (18 vs 15 of 26)
+    without losing a held-out single, a Norris-71 field or a simulated VLASS single
+    (results/association_real.json, ``default_reason``); for ``edges`` the published criteria
     the shipped edge model was fitted with (its ``rule_link`` feature reads them).
     """
 
@@ -172,8 +164,8 @@ class Method:
         """Inverse of :meth:`to_config`; missing keys take the defaults (a config written
         before the edge model existed has no ``associator``: the rules). A stored
         ``association`` is taken as written: one from before issue 16's bright-core triple
-        lacks ``bright_core_fraction`` / ``aligned_theta_factor`` / ``close_theta_fraction`` and
-        keeps meaning the published rules (0 / 1 / 0)."""
+        lacks ``bright_core_fraction`` / ``aligned_theta_factor`` and keeps meaning the published
+        rules (0 / 1)."""
         stored = config.get("association")
         rules = None if stored is None else AssociationParams(**stored)
         edges = config.get("edges")

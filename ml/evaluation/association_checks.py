@@ -88,16 +88,27 @@ def nested_core_flux_ratio(h, ratios=CORE_FLUX_RATIOS) -> tuple[dict, list]:
 
 
 def nested_rules_extensions(
-    h, fractions=BRIGHT_CORE_FRACTIONS, factors=ALIGNED_FACTORS, close=CLOSE_PAIRS
+    h, fractions=BRIGHT_CORE_FRACTIONS, factors=ALIGNED_FACTORS
 ) -> tuple[dict, list, dict]:
-    """Rules with issue 16's three extensions, the bright-core triple
-    (:data:`ml.association.BRIGHT_CORE_MIDPOINT_FRACTION`), aligned doubles
-    (:data:`ml.association.ALIGNED_THETA_FACTOR`) and close pairs
-    (:data:`ml.association.CLOSE_THETA_FRACTION` / ``CLOSE_MAX_FLUX_RATIO``), their settings
-    chosen jointly on the k-1 training strips of each fold (ties go to the smaller factor,
-    then the smaller fraction, then close pairs off, then the smaller close fraction and cap:
+    """Rules with issue 16's two deployed extensions, the bright-core triple
+    (:data:`ml.association.BRIGHT_CORE_MIDPOINT_FRACTION`) and aligned doubles
+    (:data:`ml.association.ALIGNED_THETA_FACTOR`), their settings chosen jointly on the k-1
+    training strips of each fold (ties go to the smaller factor, then the smaller fraction:
     the published rule first), applied to the held-out strip. Returns labels per fold, the
     choices (dicts) and the choice on all held-out sources."""
+    settings = [
+        {"aligned_theta_factor": a, "bright_core_fraction": f} for a in factors for f in fractions
+    ]
+    return _nested_choice(h, settings)
+
+
+def nested_close_pairs(
+    h, fractions=BRIGHT_CORE_FRACTIONS, factors=ALIGNED_FACTORS, close=CLOSE_PAIRS
+) -> tuple[dict, list, dict]:
+    """The two extensions plus the opt-in close pairs
+    (:data:`ml.association.CLOSE_THETA_FRACTION` / ``CLOSE_MAX_FLUX_RATIO``), all four
+    settings chosen jointly on the k-1 training strips of each fold (ties as
+    :func:`nested_rules_extensions`, then close pairs off, then the smaller fraction and cap)."""
     settings = [
         {
             "aligned_theta_factor": a,
@@ -179,13 +190,14 @@ def norris71_correct(root: Path, params) -> int:
     return sum(m(f).best == f.host_index for f in data.fields)
 
 
-def simulated_vlass_field(seed: int):
+def simulated_vlass_field(seed: int, field=None):
     """One ml.sim VLASS field as the association checks read it: float columns, the (total,
     peak) fluxes floored at 1 uJy, the shape keywords of ComponentSky, the catalogued
-    target's index and its true group (the components of its parent source)."""
+    target's index and its true group (the components of its parent source). ``field``: the
+    already simulated ``SimField`` of this seed, if the caller has it."""
     from ml.sim.field import simulate_field
 
-    c = simulate_field(seed=seed).components
+    c = (field if field is not None else simulate_field(seed=seed)).components
     col = {k: np.asarray(c[k], float) for k in c.colnames if c[k].dtype.kind == "f"}
     src = np.asarray(c["source_id"])
     target = int(np.flatnonzero(np.asarray(c["is_target"]))[0])

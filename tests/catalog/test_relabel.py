@@ -202,38 +202,33 @@ def test_sky_arrays_carry_the_shape_columns_to_identification_and_refit(tmp_path
 
 @pytest.mark.django_db
 def test_refit_of_the_default_carries_the_extended_rules_and_v1_stays_published(tmp_path):
-    """The published-defaults version is v3 (issue 16's extended rules); a refit of it keeps
-    the extension settings in its config, on the refit grid, and rebuilds the same method;
+    """The published-defaults version is v2 (issue 16's extended rules); a refit of it keeps
+    both extension settings in its config, on the refit grid, and rebuilds the same method;
     an active v1-style config (written before the extensions) is refitted from the
     published rules it stored."""
     from ml.association import (
         SHIPPED_ALIGNED_THETA_FACTOR,
         SHIPPED_BRIGHT_CORE_FRACTION,
-        SHIPPED_CLOSE_THETA_FRACTION,
         AssociationParams,
     )
     from ml.association_fit import DEFAULT_GRID
 
     _sky(tmp_path, 12)
     base = association_model_version()
-    assert base.name == "association-positional-v3"
+    assert base.name == "association-positional-v2"
     assert base.config["association"]["bright_core_fraction"] == SHIPPED_BRIGHT_CORE_FRACTION
     assert base.config["association"]["aligned_theta_factor"] == SHIPPED_ALIGNED_THETA_FACTOR
-    assert base.config["association"]["close_theta_fraction"] == SHIPPED_CLOSE_THETA_FRACTION
     mv, created = refit_from_labels(activate=False)
     assert created and mv.config["refit_from"] == base.name
     rebuilt = Method.from_config(mv.config)
     assert rebuilt.associator == "rules"
     assert rebuilt.association.bright_core_fraction in DEFAULT_GRID["bright_core_fraction"]
     assert rebuilt.association.aligned_theta_factor in DEFAULT_GRID["aligned_theta_factor"]
-    assert rebuilt.association.close_theta_fraction in DEFAULT_GRID["close_theta_fraction"]
     assert rebuilt.to_config() == {k: mv.config[k] for k in rebuilt.to_config()}
 
     v1 = base.config | {"association": dict(base.config["association"])}
     v1["association"].pop("bright_core_fraction")
     v1["association"].pop("aligned_theta_factor")
-    v1["association"].pop("close_theta_fraction")
-    v1["association"].pop("close_max_flux_ratio")
     old = ModelVersion.objects.create(
         name="association-positional-v1", kind="host", status="active", config=v1
     )

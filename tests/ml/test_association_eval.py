@@ -84,12 +84,7 @@ def test_evaluation_reproduces_the_committed_summary_and_the_shipped_default(tmp
     results/association_real.json, and the default it names is what ml ships."""
     import json
 
-    from ml.association import (
-        SHIPPED_ALIGNED_THETA_FACTOR,
-        SHIPPED_BRIGHT_CORE_FRACTION,
-        SHIPPED_CLOSE_MAX_FLUX_RATIO,
-        SHIPPED_CLOSE_THETA_FRACTION,
-    )
+    from ml.association import SHIPPED_ALIGNED_THETA_FACTOR, SHIPPED_BRIGHT_CORE_FRACTION
     from ml.association_fit import Method
     from ml.evaluation.association import run
     from ml.paths import REPO_ROOT
@@ -118,15 +113,16 @@ def test_evaluation_reproduces_the_committed_summary_and_the_shipped_default(tmp
     assert got["rules_extended"]["chosen_on_all_heldout"] == {
         "aligned_theta_factor": SHIPPED_ALIGNED_THETA_FACTOR,
         "bright_core_fraction": SHIPPED_BRIGHT_CORE_FRACTION,
-        "close_theta_fraction": SHIPPED_CLOSE_THETA_FRACTION,
-        "close_max_flux_ratio": SHIPPED_CLOSE_MAX_FLUX_RATIO,
     }
     m = Method()
     assert m.associator == "rules"
     assert m.association.bright_core_fraction == SHIPPED_BRIGHT_CORE_FRACTION
     assert m.association.aligned_theta_factor == SHIPPED_ALIGNED_THETA_FACTOR
-    assert m.association.close_theta_fraction == SHIPPED_CLOSE_THETA_FRACTION
-    assert m.association.close_max_flux_ratio == SHIPPED_CLOSE_MAX_FLUX_RATIO
+    # the opt-in close pairs gain a held-out multi but fail the simulated VLASS host guard
+    assert m.association.close_theta_fraction == 0
+    close = got["simulated_vlass_hosts"]["rows"]["rules_extended_close_pairs"]
+    assert close["vs"] == "rules_extended" and close["p_lose"] < 0.05
+    assert "rules_extended_close_pairs" in got["default_reason"]
     # source by source, the extensions only add sources the rules missed
     assert got["rules_extended"]["vs_rules_source_by_source"]["lost"] == 0
     # per-fold figures add up to the headline
@@ -152,3 +148,28 @@ def test_evaluation_reproduces_the_committed_summary_and_the_shipped_default(tmp
         )
         assert fold["threshold_chosen_on_train"] == want
     assert "edges_on_extended_rules_vlass_guarded" in got["default_reason"]
+
+
+def test_hindsight_bound_only_adds_pairs_the_rules_missed_and_keeps_the_single_floor(heldout):
+    from ml.association import AssociationParams
+    from ml.association_fit import default_rules
+    from ml.association_learn import SINGLE_FLOOR, exact_counts
+    from ml.evaluation.association_ceiling import FEATURE_SETS, ceiling
+    from ml.evaluation.association_checks import rules_labels
+
+    h = heldout
+    sky = h.sky(default_rules("rules"))
+    out = ceiling(h, sky)
+    me0, mt0, _, _ = exact_counts(rules_labels(sky), h.sources)
+    assert (out["base"]["multi"], out["base"]["n_multi"]) == (me0, mt0)
+    # every wrong multi misses at least one of its pairs
+    assert len(out["missed_pairs"]) >= mt0 - me0 > 0
+    for name in FEATURE_SETS:
+        row = out[name]
+        me, mt = map(int, row["multi_exact"].split("/"))
+        se, st = map(int, row["single_exact"].split("/"))
+        assert mt == mt0 and me >= me0 and se / st >= SINGLE_FLOOR
+        assert set(row["pairs_gained_by_the_rule"]) <= set(out["missed_pairs"])
+    # the published rules miss too many pairs for the exhaustive search: a clear error
+    with pytest.raises(ValueError, match="missed pairs: more than MAX_MISSED"):
+        ceiling(h, h.sky(AssociationParams()))

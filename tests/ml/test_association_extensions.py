@@ -10,8 +10,6 @@ import pytest
 from ml.association import (
     SHIPPED_ALIGNED_THETA_FACTOR,
     SHIPPED_BRIGHT_CORE_FRACTION,
-    SHIPPED_CLOSE_MAX_FLUX_RATIO,
-    SHIPPED_CLOSE_THETA_FRACTION,
     AssociationParams,
     ComponentSky,
     associate,
@@ -70,18 +68,20 @@ def test_default_method_ships_the_bright_core_and_old_configs_keep_their_rules()
     assert m.associator == "rules"
     assert m.association.bright_core_fraction == SHIPPED_BRIGHT_CORE_FRACTION > 0
     assert m.association.aligned_theta_factor == SHIPPED_ALIGNED_THETA_FACTOR > 1
-    assert m.association.close_theta_fraction == SHIPPED_CLOSE_THETA_FRACTION > 0
-    assert m.association.close_max_flux_ratio == SHIPPED_CLOSE_MAX_FLUX_RATIO > 4
+    assert m.association.close_theta_fraction == 0  # opt-in: off in the deployed rules
     # the edge model reads the published rules it was fitted with
     assert Method(associator="edges").association == AssociationParams()
     assert Method.from_config(m.to_config()) == m
     old = m.to_config()
     old["association"].pop("bright_core_fraction")  # a v1 config, written before issue 16
     old["association"].pop("aligned_theta_factor")
-    old["association"].pop("close_theta_fraction")
-    old["association"].pop("close_max_flux_ratio")
     assert Method.from_config(old).association == AssociationParams()
     assert Method.from_config({}) == m
+    # a v2 config, written before the opt-in close pairs, reads them as off
+    v2 = m.to_config()
+    v2["association"].pop("close_theta_fraction")
+    v2["association"].pop("close_max_flux_ratio")
+    assert Method.from_config(v2) == m
 
 
 def test_refit_grid_holds_the_bright_core_and_ties_keep_the_prior():
@@ -89,13 +89,11 @@ def test_refit_grid_holds_the_bright_core_and_ties_keep_the_prior():
 
     assert DEFAULT_GRID["bright_core_fraction"] == (0.0, SHIPPED_BRIGHT_CORE_FRACTION)
     assert DEFAULT_GRID["aligned_theta_factor"] == (1.0, SHIPPED_ALIGNED_THETA_FACTOR)
-    assert DEFAULT_GRID["close_theta_fraction"] == (0.0, SHIPPED_CLOSE_THETA_FRACTION)
     fields = double_fields(6)  # doubles only: the bright-core triple cannot change a host
     for prior in (Method(), Method(AssociationParams())):
         got = fit(fields, prior=prior).method.association
         assert got.bright_core_fraction == prior.association.bright_core_fraction
         assert got.aligned_theta_factor == prior.association.aligned_theta_factor
-        assert got.close_theta_fraction == prior.association.close_theta_fraction
 
 
 def _double(pa_deg, minor=3.0, sep_arcsec=25.0) -> ComponentSky:

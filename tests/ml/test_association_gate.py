@@ -3,12 +3,14 @@ most held-out sources right in all, then simulated VLASS; and the interval it re
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from ml.evaluation.association_gate import choose_default, wilson95
 
 ROWS = (
     "rules_extended",
+    "rules_extended_close_pairs",
     "edges_survey_independent",
     "edges_on_extended_rules",
     "edges_on_extended_rules_survey_independent",
@@ -16,6 +18,7 @@ ROWS = (
 )
 VLASS = {
     "rules_extended": "rules_extended",
+    "rules_extended_close_pairs": "rules_extended_close_pairs",
     "edges_survey_independent": "edges_with_shapes",
     "edges_on_extended_rules": "edges_on_extended_rules_with_shapes",
     "edges_on_extended_rules_survey_independent": (
@@ -83,6 +86,37 @@ def test_more_sources_right_wins_only_above_every_floor():
         )
         default, reason = choose_default(r, n, s, FLIPS)
         assert default == "rules_extended", reason
+
+
+def test_a_row_losing_simulated_vlass_hosts_significantly_cannot_become_the_default():
+    from ml.evaluation.association_hosts import host_guard_ok, paired
+
+    rows, n71, sim = _inputs(
+        {"rules_extended": _row(18, 512), "rules_extended_close_pairs": _row(19, 512)}, {}
+    )
+    base = np.zeros(1500, bool)
+    base[:1416] = True
+    close = base.copy()
+    close[1405:1416] = False  # 11 fields lost
+    close[1416] = True  # 1 gained
+    hosts = {
+        "rules_extended": {"top1": "1416/1500", "vs": "rules", "gained": 16, "lost": 4}
+        | {"p_lose": 0.9987},
+        "rules_extended_close_pairs": {"top1": "1406/1500", "vs": "rules_extended"}
+        | paired(close, base),
+    }
+    assert hosts["rules_extended_close_pairs"]["gained"] == 1
+    assert hosts["rules_extended_close_pairs"]["lost"] == 11
+    assert not host_guard_ok(hosts["rules_extended_close_pairs"])
+    assert choose_default(rows, n71, sim, FLIPS)[0] == "rules_extended_close_pairs"
+    default, reason = choose_default(rows, n71, sim, FLIPS, hosts)
+    assert default == "rules_extended" and "significantly worse" in reason
+    # losing as many as it gains is no reason to refuse
+    swap = base.copy()
+    swap[:5], swap[1495:] = False, True
+    even = paired(swap, base)
+    assert even["gained"] == even["lost"] == 5 and host_guard_ok(even)
+    assert host_guard_ok(paired(base, base)) and paired(base, base)["p_lose"] == 1.0
 
 
 def test_no_row_passing_keeps_the_published_rules():

@@ -229,7 +229,7 @@ def test_home_and_models_pages(client, sky):
     assert r.status_code == 200 and "<svg" in html and "Norris-71" in html
     assert r.context["counts"]["components"] == RadioComponent.objects.count()
     r = client.get(reverse("pages:models"))
-    assert r.status_code == 200 and "association-positional-v3" in r.content.decode()
+    assert r.status_code == 200 and "association-positional-v2" in r.content.decode()
 
 
 def test_create_curator_command(db):
