@@ -109,7 +109,13 @@ MAX_WIDENINGS = 6
 
 
 def associate_component(component: RadioComponent, method: Method):
-    """The component's group and core, equal to what the epoch pipeline finds for it.
+    """The component's group and core, equal to what the epoch pipeline finds for it."""
+    return sky_around(component, method)[2]
+
+
+def sky_around(component: RadioComponent, method: Method):
+    """The radio sky around ``component`` that holds its whole source under ``method``:
+    ``(columns, shapes, association)`` as :func:`sky_arrays` and ``associate`` give them.
 
     The sky is read within ``SKY_RADIUS_ARCSEC`` and re-read wider while the group reaches
     past it: a member of flux S links out to ``reach_arcsec(S)`` (for bright doubles, and
@@ -129,7 +135,7 @@ def associate_component(component: RadioComponent, method: Method):
         d = _separations_arcsec(component.ra, component.dec, sky.ra[members], sky.dec[members])
         need = float(np.max(d + reach))
         if need <= radius:
-            return assoc
+            return columns, shapes, assoc
         radius = need * 1.01 + 1.0
     raise RuntimeError(
         f"{component}: its radio source still reaches past the sky read after "

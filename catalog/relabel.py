@@ -21,9 +21,9 @@ from collections import Counter
 from django.conf import settings
 from django.db import transaction
 
-from ml.association_fit import LabelledField, Method, better, cross_validate, fit
+from ml.association_fit import LabelledField, Method, better, cross_validate, fit, widest
 
-from .identify import SKY_RADIUS_ARCSEC, current_method_version, is_catalogue_method, sky_arrays
+from .identify import SKY_RADIUS_ARCSEC, current_method_version, is_catalogue_method, sky_around
 from .models import Label, ModelVersion
 from .registry import activate_version
 
@@ -59,9 +59,18 @@ def training_labels() -> list[Label]:
     return sorted(best.values(), key=lambda lab: lab.pk)
 
 
-def labelled_fields(labels: list[Label]) -> tuple[list[LabelledField], list[Label], Counter]:
+def labelled_fields(
+    labels: list[Label], reach: Method | None = None
+) -> tuple[list[LabelledField], list[Label], Counter]:
     """Fields for the labels whose host is one of the component's candidates; the labels
-    used (same order) and why the others were skipped."""
+    used (same order) and why the others were skipped.
+
+    Each field's sky holds the component's whole source under ``reach`` (default: the widest
+    point of the refit grid around the method in use, :func:`ml.association_fit.widest`), read
+    wider than ``SKY_RADIUS_ARCSEC`` where the source reaches past it, as identification does.
+    """
+    if reach is None:
+        reach = widest(Method.from_config(current_method_version().config))
     fields, used, skipped = [], [], Counter()
     for lab in labels:
         comp = lab.component
@@ -70,7 +79,7 @@ def labelled_fields(labels: list[Label]) -> tuple[list[LabelledField], list[Labe
         if lab.host_id not in ids:
             skipped["host not among the component's candidates"] += 1
             continue
-        columns, shapes = sky_arrays(comp)
+        columns, shapes, _ = sky_around(comp, reach)
         fields.append(
             LabelledField(
                 *columns,
@@ -112,7 +121,9 @@ def refit_from_labels(
     ValueError
         If fewer than ``MIN_FIELDS`` labels name a host among their component's candidates.
     """
-    fields, used, skipped = labelled_fields(training_labels())
+    baseline_mv = current_method_version()
+    baseline = Method.from_config(baseline_mv.config)
+    fields, used, skipped = labelled_fields(training_labels(), widest(baseline))
     if len(fields) < MIN_FIELDS:
         why = "; ".join(f"{n} {reason}" for reason, n in skipped.items()) or "none skipped"
         raise ValueError(
@@ -125,8 +136,6 @@ def refit_from_labels(
     done = ModelVersion.objects.filter(name=name).first()
     if done is not None:
         return done, False
-    baseline_mv = current_method_version()
-    baseline = Method.from_config(baseline_mv.config)
     result = fit(fields, prior=baseline)
     cv = cross_validate(fields, baseline, k=k, seed=seed)
     active = ModelVersion.objects.filter(

@@ -180,6 +180,27 @@ class Method:
         )
 
 
+def widest(prior: Method, grid: dict | None = None) -> Method:
+    """``prior`` with every numeric setting of the refit grid at its largest value (default
+    grid: :data:`DEFAULT_GRID`; :data:`EDGE_GRID` for the edge model).
+
+    Each rule criterion only gains links as its scale, flux-ratio cap, fraction or factor
+    grows, so this method's groups hold every grid point's: a sky read wide enough for its
+    group (``catalog.identify.sky_around``) is wide enough for every point :func:`fit` tries.
+    The edge model's reach does not depend on its grid (threshold, weighting): ``prior``.
+    """
+    if prior.associator == "edges":
+        return prior
+    grid = DEFAULT_GRID if grid is None else grid
+    current = prior.association
+    wide = {
+        k: max((*values, getattr(current, k)))
+        for k, values in grid.items()
+        if all(isinstance(v, (int, float)) for v in values)
+    }
+    return replace(prior, association=replace(current, **wide))
+
+
 def core_offsets(
     field: LabelledField, params: AssociationParams | EdgeParams
 ) -> tuple[np.ndarray, bool]:

@@ -241,3 +241,45 @@ def test_refit_of_the_default_carries_the_extended_rules_and_v1_stays_published(
     got = Method.from_config(mv1.config).association
     assert got.bright_core_fraction in DEFAULT_GRID["bright_core_fraction"]
     assert mv1.metrics["labels_cv"]["baseline"]["n"] == mv1.label_snapshot["n"]
+
+
+@pytest.mark.django_db
+def test_refit_fields_hold_a_source_that_reaches_past_the_first_sky_read():
+    """Two 200 mJy lobes 190″ apart: the first 180″ read around one holds only itself, but
+    the refit's labelled field is read as identification reads it (wider while the group of
+    the widest grid point reaches past the disc), so every grid point sees the whole pair."""
+    from catalog.identify import SKY_RADIUS_ARCSEC, sky_arrays
+    from catalog.ingest.vlass_cirada import vlass_epoch
+    from catalog.models import Candidate, OpticalSource, RadioComponent
+    from catalog.relabel import labelled_fields
+    from ml.association_fit import DEFAULT_GRID, widest
+
+    epoch = vlass_epoch("widen-refit")
+    sep_deg = 190.0 / 3600
+    assert 190.0 > SKY_RADIUS_ARCSEC
+    a, _ = (
+        RadioComponent.objects.create(
+            epoch=epoch,
+            name=f"lobe {k}",
+            ra=150.0,
+            dec=20.0 + k * sep_deg,
+            total_flux_mjy=200.0,
+            peak_flux_mjy=150.0,
+        )  # fmt: skip
+        for k in (0, 1)
+    )
+    host = OpticalSource.objects.create(
+        catalogue="ps1dr2", source_id="1", ra=150.0, dec=20.0 + sep_deg / 2
+    )
+    other = OpticalSource.objects.create(catalogue="ps1dr2", source_id="2", ra=150.0, dec=20.0)
+    for o in (host, other):
+        Candidate.objects.create(component=a, optical_source=o, dx_px=0, dy_px=0, distance_px=0)
+    label = Label.objects.create(component=a, host=host, origin=Label.Origin.NORRIS)
+    assert sky_arrays(a)[0][0].size == 1  # the fixed disc cuts the pair
+    fields, used, _ = labelled_fields([label])
+    assert used == [label] and fields[0].sky_ra.size == 2
+    wide = widest(Method())
+    assert wide.association.theta_100mjy_arcsec == max(DEFAULT_GRID["theta_100mjy_arcsec"])
+    assert wide.association.max_flux_ratio == max(DEFAULT_GRID["max_flux_ratio"])
+    assert wide.association.weighting == Method().association.weighting
+    assert widest(Method(associator="edges")) == Method(associator="edges")
