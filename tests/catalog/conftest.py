@@ -84,3 +84,29 @@ def replay_server():
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def wide_double(db):
+    """Two 200 mJy lobes 190″ apart in a VLASS epoch of their own: one double
+    (theta_max = 100″ √(400/100) = 200″) that reaches past the first 180″ sky read around
+    either lobe. Returns the two components and their separation (deg)."""
+    from catalog.identify import SKY_RADIUS_ARCSEC
+    from catalog.ingest.vlass_cirada import vlass_epoch
+    from catalog.models import RadioComponent
+
+    epoch = vlass_epoch("widen")
+    sep_deg = 190.0 / 3600
+    assert 190.0 > SKY_RADIUS_ARCSEC
+    lobes = [
+        RadioComponent.objects.create(
+            epoch=epoch,
+            name=f"lobe {k}",
+            ra=150.0,
+            dec=20.0 + k * sep_deg,
+            total_flux_mjy=200.0,
+            peak_flux_mjy=150.0,
+        )
+        for k in (0, 1)
+    ]
+    return lobes[0], lobes[1], sep_deg

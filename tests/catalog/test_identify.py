@@ -64,30 +64,14 @@ def test_positional_likelihood_properties():
         positional_likelihood(np.array([]), multi_component=False)
 
 
-@pytest.mark.django_db
-def test_a_source_reaching_past_the_first_sky_read_is_found_whole():
+def test_a_source_reaching_past_the_first_sky_read_is_found_whole(wide_double):
     """Two 200 mJy lobes 190″ apart are one double (theta_max = 100″ √(400/100) = 200″), but
     the first read around either reaches only 180″: the per-component path re-reads wider,
     as the epoch pipeline's tiles do, and finds the pair and its midpoint core."""
-    from catalog.identify import SKY_RADIUS_ARCSEC, associate_component
-    from catalog.ingest.vlass_cirada import vlass_epoch
-    from catalog.models import RadioComponent
+    from catalog.identify import associate_component
     from ml.association_fit import Method
 
-    epoch = vlass_epoch("widen")
-    sep_deg = 190.0 / 3600
-    assert 190.0 > SKY_RADIUS_ARCSEC
-    a, b = (
-        RadioComponent.objects.create(
-            epoch=epoch,
-            name=f"lobe {k}",
-            ra=150.0,
-            dec=20.0 + k * sep_deg,
-            total_flux_mjy=200.0,
-            peak_flux_mjy=150.0,
-        )  # fmt: skip
-        for k in (0, 1)
-    )
+    a, b, sep_deg = wide_double
     for comp in (a, b):
         assoc = associate_component(comp, Method())
         assert assoc.is_multi and len(assoc.members) == 2

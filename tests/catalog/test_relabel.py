@@ -243,31 +243,16 @@ def test_refit_of_the_default_carries_the_extended_rules_and_v1_stays_published(
     assert mv1.metrics["labels_cv"]["baseline"]["n"] == mv1.label_snapshot["n"]
 
 
-@pytest.mark.django_db
-def test_refit_fields_hold_a_source_that_reaches_past_the_first_sky_read():
+def test_refit_fields_hold_a_source_that_reaches_past_the_first_sky_read(wide_double):
     """Two 200 mJy lobes 190″ apart: the first 180″ read around one holds only itself, but
     the refit's labelled field is read as identification reads it (wider while the group of
     the widest grid point reaches past the disc), so every grid point sees the whole pair."""
-    from catalog.identify import SKY_RADIUS_ARCSEC, sky_arrays
-    from catalog.ingest.vlass_cirada import vlass_epoch
-    from catalog.models import Candidate, OpticalSource, RadioComponent
+    from catalog.identify import sky_arrays
+    from catalog.models import Candidate, OpticalSource
     from catalog.relabel import labelled_fields
     from ml.association_fit import DEFAULT_GRID, widest
 
-    epoch = vlass_epoch("widen-refit")
-    sep_deg = 190.0 / 3600
-    assert 190.0 > SKY_RADIUS_ARCSEC
-    a, _ = (
-        RadioComponent.objects.create(
-            epoch=epoch,
-            name=f"lobe {k}",
-            ra=150.0,
-            dec=20.0 + k * sep_deg,
-            total_flux_mjy=200.0,
-            peak_flux_mjy=150.0,
-        )  # fmt: skip
-        for k in (0, 1)
-    )
+    a, _, sep_deg = wide_double
     host = OpticalSource.objects.create(
         catalogue="ps1dr2", source_id="1", ra=150.0, dec=20.0 + sep_deg / 2
     )
