@@ -1,4 +1,4 @@
-"""API load benchmark (issue 15): gunicorn on PostgreSQL serving a SIMULATED epoch.
+"""API load benchmark: gunicorn on PostgreSQL serving a SIMULATED epoch.
 
 1. A simulated VLASS epoch (``ml.sim.epoch``: components at the VLASS density, optical
    sources, candidates by the real candidate join, predictions by the real epoch pipeline
@@ -59,10 +59,10 @@ def load_epoch(n_components: int, seed: int) -> dict:
     """The simulated epoch through the real ingest, candidate join and pipeline tiles."""
     from django.core.management import call_command
 
-    from catalog.identify import current_method_version
     from catalog.ingest.sim_epoch import ingest_sim_epoch
     from catalog.models import Epoch, HostPrediction, RadioComponent
     from catalog.pipeline import epoch as pipeline
+    from catalog.pipeline.component import current_method_version
     from catalog.pipeline.tile import run_tile
     from ml.sim.epoch import simulate_epoch
 

@@ -1,13 +1,13 @@
-"""Association speed per HEALPix tile: rules vs the learned edge model (issue 16).
+"""Association speed per HEALPix tile: rules vs the learned edge model.
 
 The epoch pipeline builds one ``ComponentSky`` per tile and calls ``associate`` for each of
 its components. Simulated tiles (uniform positions over a square, VLASS-like density
 ~0.5 components per arcmin^2, log-normal fluxes; shapes given) of growing size are timed
 through: ``rules`` (ml.association published criteria, sparse links), ``rules_extended``
-(the deployed default since issue 16: + bright-core triples and aligned doubles, whose
+(the deployed default: + bright-core triples and aligned doubles, whose
 doubled reach finds more candidate pairs), ``edges`` (the shipped learned model, which also
 reads the rule links) and ``dense_reference`` (the O(n^2)
-separation matrix of the rules before issue 16, for the ratio). Methods are interleaved per
+separation matrix of the published rules, for the ratio). Methods are interleaved per
 repeat so machine noise hits all alike; the JSON gives medians and ratios.
 
 Run: ``.venv/bin/python bench/association.py`` -> ``results/association_bench.json``
@@ -27,9 +27,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ml.association import ComponentSky, _angle_arcsec, associate  # noqa: E402
-from ml.association_edges import default_edge_params  # noqa: E402
-from ml.association_fit import Method  # noqa: E402
+from ml.association.edges import default_edge_params  # noqa: E402
+from ml.association.refit import Method  # noqa: E402
+from ml.association.rules import ComponentSky, _angle_arcsec, associate  # noqa: E402
 
 #: components per square degree (VLASS QL: ~ 1.9 million over 33,885 deg^2 is ~60; CIRADA
 #: tiles in dense fields reach a few hundred); 1,800/deg^2 = 0.5/arcmin^2 stresses the pairs
@@ -55,8 +55,8 @@ def tile(n: int, rng) -> dict:
 
 
 def dense_reference(t: dict) -> None:
-    """The separation matrix the rules built before issue 16 (their dominant cost)."""
-    from ml.association import _unit_vectors
+    """The separation matrix the published rules built (their dominant cost)."""
+    from ml.association.rules import _unit_vectors
 
     xyz = _unit_vectors(t["ra"], t["dec"])
     _angle_arcsec(xyz[:, None, :], xyz[None, :, :])

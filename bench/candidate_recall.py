@@ -1,4 +1,4 @@
-"""Recall of the candidate set: is the true host among a component's candidates? (issue 13)
+"""Recall of the candidate set: is the true host among a component's candidates?
 
 Run (a scratch database; ~1 min)::
 
@@ -42,8 +42,8 @@ def _setup():
 
 
 def measure(epoch, origin: str) -> dict:
-    from catalog.candidates import build_candidates
     from catalog.models import Candidate, Label
+    from catalog.pipeline.candidates import build_candidates
 
     built = build_candidates(epoch)
     labels = list(

@@ -1,4 +1,4 @@
-"""Benchmark: bulk optical catalogue ingest and the set-based candidate join (issue 13).
+"""Benchmark: bulk optical catalogue ingest and the set-based candidate join.
 
 Run (PostgreSQL required; temporary CSVs under $TMPDIR are removed)::
 
@@ -18,7 +18,7 @@ Each step runs in a fresh subprocess (its peak RSS is its own, VmHWM):
 * ``raw_copy_optical``: text ``COPY`` of the PS1 CSV into a bare 5-column table, no index;
 * ``ingest``: :func:`catalog.ingest.optical_catalogue.ingest_optical_catalogue` of the same
   file (validation, HEALPix, binary COPY into ``catalog_opticalsource`` with its indexes);
-* ``join``: :func:`catalog.candidates.build_candidates` over the epoch (3.6′ box);
+* ``join``: :func:`catalog.pipeline.candidates.build_candidates` over the epoch (3.6′ box);
 * ``raw_copy_candidates``: ``COPY`` of the very Candidate rows the join wrote (dumped to
   CSV) into a bare table -- the floor for writing them.
 
@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 VLASS_PER_DEG2 = 2_000_000 / 34_000
 DENSITY = {"seed": 16 / 3.6**2, "ps1_full": 20.0}  # objects per arcmin²
-EPOCH_COMPONENTS = 3_400_000  # ~1% = 34,000 (issue 13)
+EPOCH_COMPONENTS = 3_400_000  # ~1% = 34,000
 MARGIN_DEG = 0.05
 
 
@@ -102,7 +102,7 @@ def worker(step: str, tmp: Path) -> dict:
     from django.core.management import call_command
 
     from catalog.models import Candidate, Epoch, OpticalSource, RadioComponent, Survey
-    from catalog.spatial import hpx_index
+    from catalog.sky.spatial import hpx_index
 
     t0 = time.perf_counter()
     out: dict = {"step": step}
@@ -144,7 +144,7 @@ def worker(step: str, tmp: Path) -> dict:
         out["counts"] = dict(rep.counts["OpticalSource"])
         out["rows"] = OpticalSource.objects.count()
     elif step == "join":
-        from catalog.candidates import build_candidates
+        from catalog.pipeline.candidates import build_candidates
 
         r = build_candidates("BENCH bench")
         out.update({k: r[k] for k in ("components", "tiles", "pairs", "inserted")})

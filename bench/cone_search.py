@@ -45,7 +45,7 @@ def load(n: int, seed: int) -> None:
     from django.db import connection
 
     from catalog.models import Epoch, RadioComponent, Survey
-    from catalog.spatial import hpx_index
+    from catalog.sky.spatial import hpx_index
 
     call_command("migrate", verbosity=0)
     if RadioComponent.objects.count() == n:
@@ -152,7 +152,7 @@ def edge_cases(connection, RadioComponent, ConeCentre, u, SkyCoord) -> list[dict
 
 def python_pieces(c, radius, RadioComponent) -> dict[str, int]:
     """ns spent in each Python piece of one ORM cone search (pixel-range cache cleared)."""
-    from catalog.spatial import cone_ranges_deg, icrs_degrees, radius_degrees
+    from catalog.sky.spatial import cone_ranges_deg, icrs_degrees, radius_degrees
 
     cone_ranges_deg.cache_clear()
     t = [time.perf_counter_ns()]
@@ -196,7 +196,7 @@ def main(argv=None) -> int:
     from django.db import connection
 
     from catalog.models import RadioComponent
-    from catalog.spatial import ConeCentre, cone_ranges_deg
+    from catalog.sky.spatial import ConeCentre, cone_ranges_deg
 
     load(args.rows, args.seed)
     have_q3c = ensure_q3c()

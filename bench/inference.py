@@ -3,7 +3,7 @@
 Paper resolution (radio 1×217², optical 5×240², seed §3.3) with 18 candidates per field.
 Reports fields/s, achieved GFLOP/s (FLOPs counted by ``torch.utils.flop_counter``) and that rate
 as a fraction of a plain fp32 (and bf16) matmul on the same cores, measured in the same run, so
-the ratios hold even on a shared, noisy machine (CONVENTIONS §12).  Modes are timed round-robin
+the ratios hold even on a shared, noisy machine (tests never assert timings; ratios come from one run).  Modes are timed round-robin
 over several rounds and the median is kept, so a burst of load from another process hits every
 mode alike.
 
@@ -33,11 +33,11 @@ import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from ml.host.engine import HostEngine, HostField, naive_score_fields
 from ml.host.model import HostConfig, HostIdentifier, host_identifier
-from ml.inference import HostEngine, HostField, naive_score_fields
 from ml.paths import results_dir
 
-N_CANDIDATES = 18  # issue 7: "18 candidates per field"
+N_CANDIDATES = 18  # "18 candidates per field"
 
 
 def make_fields(cfg: HostConfig, n_fields: int, n_cand: int, seed: int) -> list[HostField]:

@@ -56,7 +56,6 @@ def populate(n_comp: int, n_cand: int, seed: int) -> dict:
     """Bulk-write the simulated epoch; returns its counts (skips when already there)."""
     from django.db import transaction
 
-    from catalog.identify import association_model_version
     from catalog.models import (
         Candidate,
         Epoch,
@@ -66,7 +65,8 @@ def populate(n_comp: int, n_cand: int, seed: int) -> dict:
         RadioComponent,
         Survey,
     )
-    from catalog.spatial import hpx_index
+    from catalog.pipeline.component import association_model_version
+    from catalog.sky.spatial import hpx_index
 
     survey, _ = Survey.objects.get_or_create(name="VLASS", defaults={"frequency_ghz": 3.0})
     epoch, created = Epoch.objects.get_or_create(survey=survey, name="bench-1pct")
@@ -181,11 +181,10 @@ def main(argv=None) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
-    from catalog.models import RadioComponent
+    from catalog.images.overlay import render_and_store
+    from catalog.models import ComponentSummary, RadioComponent
+    from catalog.read.summaries import refresh_summaries
     from pages.forms import format_sexagesimal
-    from pages.models import ComponentSummary
-    from pages.overlay import render_and_store
-    from pages.summaries import refresh_summaries
 
     setup_test_environment()
     call_command("migrate", verbosity=0)

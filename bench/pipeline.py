@@ -1,4 +1,4 @@
-"""Epoch pipeline benchmark (issue 14): a SIMULATED 1 % and 3 % VLASS epoch from files to stored
+"""Epoch pipeline benchmark: a SIMULATED 1 % and 3 % VLASS epoch from files to stored
 predictions and diff, on PostgreSQL, with 1 and 2 identification worker processes.
 
 Per scale (1 %: ~34,000 science components at the VLASS density, ~100 deg⁻², with the seed's
@@ -6,7 +6,7 @@ Per scale (1 %: ~34,000 science components at the VLASS density, ~100 deg⁻², 
 
 1. simulate (ml.sim.epoch) and write a CIRADA-format CSV;
 2. ingest it (the CIRADA ingest, binary COPY); store the optical sources (COPY);
-3. build candidates (catalog.candidates.build_candidates, issue 13);
+3. build candidates (catalog.pipeline.candidates.build_candidates);
 4. identify: every tile through ``catalog.pipeline.tile.run_tile`` -- the code a Celery tile
    task runs, predictions written included -- by 1 and then 2 worker processes (fresh,
    spawned interpreters pulling tiles from a queue, as prefork workers pull messages); the
@@ -117,9 +117,9 @@ def identify(db_url: str, epoch, n_workers: int) -> dict:
     """Plan the epoch fresh and run every tile with ``n_workers`` processes."""
     from django.db import connections
 
-    from catalog.identify import current_method_version
     from catalog.models import EpochTile, HostPrediction
     from catalog.pipeline import epoch as pipeline
+    from catalog.pipeline.component import current_method_version
 
     mv = current_method_version()
     HostPrediction.objects.filter(model_version=mv, candidate__component__epoch=epoch).delete()
@@ -169,9 +169,9 @@ def timed(fn, *a, **k):
 
 
 def load_epoch(ep, name: str, workdir: Path, prefix: str) -> tuple:
-    from catalog.candidates import build_candidates
     from catalog.ingest.sim_epoch import store_optical
     from catalog.ingest.vlass_cirada import ingest_vlass_cirada, vlass_epoch
+    from catalog.pipeline.candidates import build_candidates
     from ml.sim.epoch import write_cirada_csv
 
     st = {}

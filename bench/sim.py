@@ -1,4 +1,4 @@
-"""Simulator throughput and disk size (issue 5: >= 20 fields/s on one core; 10,000 fields size).
+"""Simulator throughput and disk size (>= 20 fields/s on one core; 10,000 fields size).
 
 Usage::
 

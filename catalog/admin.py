@@ -1,5 +1,5 @@
 """Django admin for staff: science fields read-only, labels written only through
-:mod:`catalog.labelling` (the integrity rules), lookups by raw id instead of dropdowns.
+:mod:`catalog.curation.labels` (the integrity rules), lookups by raw id instead of dropdowns.
 
 Curators relabel on the component page (``pages``); the admin keeps one bulk action ("no
 host") that goes through the same writer. Every label written here or on the pages is logged
@@ -15,9 +15,9 @@ from django.core.exceptions import PermissionDenied
 from import_export import fields, resources
 from import_export.admin import ExportMixin
 
-from . import models
-from .answers import current_label, label_answers
-from .labelling import LabelConflict, LabelInputError, relabel
+from catalog import models
+from catalog.curation.labels import LabelConflict, LabelInputError, relabel
+from catalog.read.answers import current_label, label_answers
 
 
 def log_label(user, label: models.Label) -> None:
@@ -56,7 +56,7 @@ class SurveyAdmin(admin.ModelAdmin):
 
 @admin.register(models.Epoch)
 class EpochAdmin(admin.ModelAdmin):
-    # the pipeline state (issue 14): read-only here, moved only by catalog.pipeline
+    # the pipeline state: read-only here, moved only by catalog.pipeline
     list_display = ["survey", "name", "state", "tiles_done", "tiles_total", "n_components",
                     "n_without_candidates", "processed_at"]  # fmt: skip
     list_filter = ["survey", "state"]
@@ -203,7 +203,7 @@ class LabelAdmin(ExportMixin, admin.ModelAdmin):
     """Labels are records: shown read-only (no Save buttons), exported, never edited.
 
     New labels come from the component page, the API or the expert-label ingest, all through
-    :mod:`catalog.labelling` / the ingesters; import through the admin would bypass the
+    :mod:`catalog.curation.labels` / the ingesters; import through the admin would bypass the
     integrity rules, so only export is offered.
     """
 
@@ -301,3 +301,25 @@ class ModelVersionAdmin(admin.ModelAdmin):
 class CutoutAdmin(ReadOnlyScienceAdmin):
     list_display = ["component", "optical_source", "survey", "band", "path", "sha256"]
     raw_id_fields = ["component", "optical_source"]
+
+
+@admin.register(models.Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["component", "author", "created_at", "text"]
+    raw_id_fields = ["component", "author"]
+    readonly_fields = ["created_at"]
+    show_full_result_count = False
+
+
+@admin.register(models.ComponentSummary)
+class ComponentSummaryAdmin(ReadOnlyScienceAdmin):
+    list_display = [
+        "component",
+        "best_likelihood",
+        "n_positive",
+        "has_prime",
+        "needs_review",
+        "review_priority",
+    ]
+    list_filter = ["needs_review", "has_prime", "no_positive", "several_positive"]
+    raw_id_fields = ["component", "best_candidate"]

@@ -6,4 +6,4 @@ class CatalogConfig(AppConfig):
     name = "catalog"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deploy checks)
+        from catalog import checks  # noqa: F401  (registers the deploy checks)

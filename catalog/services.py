@@ -14,9 +14,9 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy.wcs import WCS
 
-from .geometry import sin_offsets
-from .ingest.common import IngestReport
-from .models import Candidate, Label, OpticalSource, RadioComponent
+from catalog.ingest.common import IngestReport
+from catalog.models import Candidate, Label, OpticalSource, RadioComponent
+from catalog.sky.geometry import sin_offsets
 
 # Seed §3.3: the radio cutout is 240×240 px at 1″/px (VLASS QL pixel scale) centred on
 # the component; candidates live in a 3.6′ box (§2.2.2), i.e. within ±108″ of the centre.
@@ -76,7 +76,7 @@ def candidate_offsets(
         Candidate positions (deg).
     wcs : astropy.wcs.WCS, optional
         The cutout's WCS (e.g. from its FITS header); default the frame of
-        :func:`cutout_wcs`, computed in closed form (:func:`catalog.geometry.sin_offsets`).
+        :func:`cutout_wcs`, computed in closed form (:func:`catalog.sky.geometry.sin_offsets`).
 
     Returns
     -------
@@ -85,7 +85,7 @@ def candidate_offsets(
     """
     if wcs is None:
         # the default frame in closed form, the same numbers as the set-based join
-        # (catalog.geometry; equal to cutout_wcs's to 1e-6 px, tests/catalog/test_candidates.py)
+        # (catalog.sky.geometry; equal to cutout_wcs's to 1e-6 px, tests/catalog/test_candidates.py)
         return sin_offsets(center_ra, center_dec, ra, dec, scale_arcsec=CUTOUT_SCALE_ARCSEC)
     w = wcs
     x, y = w.all_world2pix(np.asarray(ra, float), np.asarray(dec, float), 0)
@@ -155,13 +155,13 @@ def upsert_candidates(
     wcs: WCS | None = None,
 ) -> dict[tuple, int]:
     """Create/update the component's candidates with their cutout-frame geometry."""
-    from .candidate_writer import write_candidates
+    from catalog.pipeline.candidate_writer import write_candidates
 
     dx, dy, d = candidate_offsets(component.ra, component.dec, ra, dec, wcs=wcs)
     pks = np.asarray(optical_pks, np.int64)
     if len(np.unique(pks)) != len(pks):
         raise ValueError(f"upsert_candidates: an optical source twice for {component}")
-    # the same writer as the set-based join (catalog.candidates)
+    # the same writer as the set-based join (catalog.pipeline.candidates)
     write_candidates(np.full(len(pks), component.pk), pks, dx, dy, d, report)
     return {
         (component.pk, o): pk
@@ -277,9 +277,9 @@ def store_cutout(
     """
     from django.conf import settings
 
-    from .models import Cutout
-    from .providers.cutouts import save_fits
-    from .providers.fits_image import read_fits_image
+    from catalog.models import Cutout
+    from catalog.providers.cutouts import save_fits
+    from catalog.providers.fits_image import read_fits_image
 
     if (component is None) == (optical_source is None):
         raise ValueError("store_cutout: give exactly one of component or optical_source")
@@ -316,7 +316,7 @@ def recompute_candidate_geometry(component: RadioComponent, *, media_root=None) 
 
     from django.conf import settings
 
-    from .providers.fits_image import read_fits_image
+    from catalog.providers.fits_image import read_fits_image
 
     cut = component.cutouts.filter(survey="VLASS").first()
     if cut is None:

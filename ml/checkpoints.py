@@ -1,4 +1,4 @@
-"""Checkpoint files shared by every trained model (CONVENTIONS §8, torchvision reference style).
+"""Checkpoint files shared by every trained model (torchvision reference style).
 
 A checkpoint is a ``torch.save`` dict with at least ``model`` (state dict),
 ``config`` (a JSON-able dict), ``metrics`` and ``git_sha``; the model registry

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import component, curation, home, search
+from pages.views import component, curation, home, search
 
 app_name = "pages"
 

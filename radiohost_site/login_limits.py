@@ -1,7 +1,7 @@
 """Failed-login limits on every login path: the API's Basic auth, the sign-in form, the admin.
 
 Each wrong password costs a password hash (~190 ms with Django's PBKDF2 at production cost,
-12x an anonymous GET; issue 15 measured 4 guessing clients cutting throughput by 46%), and
+12x an anonymous GET; bench/api_load.py measured 4 guessing clients cutting throughput by 46%), and
 Django's ``ModelBackend`` hashes even for an unknown username (to hide which names exist).
 So the limit sits in the authentication backend, the one place every path goes through
 (``django.contrib.auth.authenticate``: DRF's ``BasicAuthentication``, ``LoginView`` behind

@@ -122,14 +122,14 @@ MEDIA_ROOT = RADIOHOST_MEDIA_ROOT
 # many expert labels have arrived since the last refit.
 RADIOHOST_RETRAIN_MIN_RELABELS = env.int("RADIOHOST_RETRAIN_MIN_RELABELS", default=20)
 MEDIA_URL = "media/"
-# The epoch pipeline (catalog.pipeline, issue 14).
+# The epoch pipeline (catalog.pipeline).
 # HEALPix order of the identification tiles (3: ~5,400 VLASS components, ~4 s per tile).
 RADIOHOST_TILE_ORDER = env.int("RADIOHOST_TILE_ORDER", default=3)
 # New CIRADA component catalogues are picked up from here by beat (scan_inbox); empty = off.
 RADIOHOST_INBOX_DIR = env("RADIOHOST_INBOX_DIR", default="")
 # Components of two epochs are the same source within this radius (arcsec): 3σ of the
 # difference of two VLASS QL positions, each good to ~1″ (Gordon et al. 2021 §5; the same
-# 1″ as ml.crossmatch.SIGMA_SINGLE_ARCSEC): 3·√2·1″ ≈ 4.2″ (a 2-D miss rate of ~1 %).
+# 1″ as ml.host.positional.SIGMA_SINGLE_ARCSEC): 3·√2·1″ ≈ 4.2″ (a 2-D miss rate of ~1 %).
 RADIOHOST_EPOCH_MATCH_ARCSEC = env.float("RADIOHOST_EPOCH_MATCH_ARCSEC", default=4.2)
 # A matched component's best-candidate likelihood "moved" when it changed by more than this.
 RADIOHOST_DIFF_LIKELIHOOD_MOVED = env.float("RADIOHOST_DIFF_LIKELIHOOD_MOVED", default=0.2)
@@ -209,7 +209,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
 # Training and evaluation go to the GPU worker (docker-compose "worker-gpu"); exact names
 # are matched before the glob. On a CPU-only machine, run one worker on both queues.
-# Crash safety (issue 14). Tasks are acknowledged late, so a message stays in the broker until
+# Crash safety. Tasks are acknowledged late, so a message stays in the broker until
 # its task finished. On Redis an unacknowledged message is handed out again once it is older
 # than ``visibility_timeout`` (kombu's default is 3,600 s: a SIGKILLed worker's tile then sat
 # for an hour, and every task longer than that ran twice at once), found by a sweep that by
@@ -225,7 +225,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": 10,
     "unacked_restore_throttle": 1,
 }
-# A tile is seconds to a minute of work (catalog.pipeline.tiles); the limit catches a hung one.
+# A tile is seconds to a minute of work (catalog.pipeline.tiling); the limit catches a hung one.
 RADIOHOST_TILE_SOFT_LIMIT_S = env.int("RADIOHOST_TILE_SOFT_LIMIT_S", default=180)
 CELERY_TASK_ROUTES = {
     "workers.tasks.train_host_model": {"queue": "gpu"},

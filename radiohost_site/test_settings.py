@@ -14,6 +14,6 @@ os.environ.setdefault("RADIOHOST_TEST_SQLITE_ALIAS", "1")
 os.environ.setdefault("RADIOHOST_THROTTLE_ANON", "1000000/min")
 os.environ.setdefault("RADIOHOST_THROTTLE_USER", "1000000/min")
 
-from .settings import *  # noqa: E402,F403
+from radiohost_site.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast user fixtures

@@ -26,8 +26,7 @@ def launch(
     from catalog.models import Epoch
     from catalog.pipeline import epoch as pipeline
     from catalog.pipeline.route import choose
-
-    from . import tasks
+    from workers import tasks
 
     epoch = Epoch.objects.select_related("survey").get(pk=epoch_id)
     if epoch.state == Epoch.State.IDENTIFYING and not (resume or force):

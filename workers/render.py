@@ -15,7 +15,7 @@ TASK_OPTS = {"bind": True, "acks_late": True, "reject_on_worker_lost": True}
 @shared_task(**TASK_OPTS, queue="cpu")
 def render_overlay(self, component_id: int) -> str:
     """Render (if not yet stored) the component's seed Figure-8 overlay; its storage name."""
-    from pages.overlay import render_and_store
+    from catalog.images.overlay import render_and_store
 
     return render_and_store(component_id)
 
@@ -27,7 +27,7 @@ def fetch_radio_cutout(self, component_id: int, size_arcsec: float = 240.0) -> s
     Returns the stored path, or None when CADC holds no VLASS image there. An existing VLASS
     cutout is kept (delete the row to refetch).
     """
-    from pages.cutouts import fetch_component_cutout
+    from catalog.images.cutouts import fetch_component_cutout
 
     return fetch_component_cutout(component_id, size_arcsec)
 
@@ -38,6 +38,6 @@ def refresh_summaries(
 ) -> int:
     """Rewrite the search/review summaries (sent by ``finish_epoch`` once an epoch's
     predictions are complete; idempotent, so a redelivery rewrites the same rows)."""
-    from pages.summaries import refresh_summaries as refresh
+    from catalog.read.summaries import refresh_summaries as refresh
 
     return refresh(component_ids, epoch_id=epoch_id)

@@ -6,7 +6,7 @@ and a retry never duplicates it. Ingest and host identification run on the ``cpu
 queue; training and evaluating a host identifier run on ``gpu`` (``CELERY_TASK_ROUTES``;
 CUDA is chosen at run time by :func:`ml.device.pick_device`, so a CPU-only deployment
 points one worker at both queues). Retraining fed by expert relabels refits the deployed
-catalogue-level method on the current labels (:mod:`catalog.relabel`, daily on beat); the
+catalogue-level method on the current labels (:mod:`catalog.curation.refit`, daily on beat); the
 CNN host identifier still trains on simulated fields only (the real labels have no pixels
 here to train on).
 """
@@ -47,8 +47,8 @@ def ingest_label_file(self, kind: str, path: str) -> dict:
 @shared_task(**TASK_OPTS, queue="cpu")
 def identify_hosts(self, component_ids: list[int], model_version_id: int | None = None) -> int:
     """Score the candidates of these components and store HostPredictions (idempotent upsert)."""
-    from catalog.identify import current_method_version, identify_components
     from catalog.models import ModelVersion
+    from catalog.pipeline.component import current_method_version, identify_components
 
     mv = (
         ModelVersion.objects.get(pk=model_version_id)
@@ -75,8 +75,7 @@ def process_epoch(
     ``needs_candidates``.
     """
     from catalog.pipeline.inbox import epoch_settled
-
-    from .pipeline import launch
+    from workers.pipeline import launch
 
     out = launch(epoch_id, force=force, resume=resume, queue=queue)
     if out["action"] == "needs_candidates":
@@ -139,7 +138,7 @@ def _finish_if_last(task, tile_id: int) -> None:
     time_limit=settings.RADIOHOST_TILE_SOFT_LIMIT_S + 60,
 )
 def identify_tile_cnn(self, tile_id: int) -> dict:
-    """Identify one tile with the active CNN checkpoint (``ml.inference.HostEngine``)."""
+    """Identify one tile with the active CNN checkpoint (``ml.host.engine.HostEngine``)."""
     from catalog.pipeline.cnn import run_tile_cnn
     from catalog.pipeline.tile import TileBusy
 
@@ -259,7 +258,7 @@ def retrain_from_relabels(self, min_new_relabels: int | None = None) -> dict:
     ``{"due", "new_expert_labels", "model_version", "created", "status"}``; re-running on the
     same labels returns the same version (registration is keyed by the label set).
     """
-    from catalog.relabel import refit_due, refit_from_labels
+    from catalog.curation.refit import refit_due, refit_from_labels
 
     due, n = refit_due(min_new_relabels)
     out = {"due": due, "new_expert_labels": n, "model_version": None, "created": False}
@@ -293,9 +292,9 @@ def train_host_model(
 
 
 def _train_host_model(config: str, name: str, n_fields: int | None, activate: bool) -> int:
+    from catalog.methods.registry import register_checkpoint
     from catalog.models import ModelVersion
-    from catalog.registry import register_checkpoint
-    from ml.evaluation.norris71_model import train_checkpoint
+    from ml.evaluation.norris71.model import train_checkpoint
 
     done = ModelVersion.objects.filter(name=name).values_list("pk", flat=True).first()
     if done is not None:
@@ -318,10 +317,10 @@ def _train_host_model(config: str, name: str, n_fields: int | None, activate: bo
 def evaluate_host_model(self, model_version_id: int) -> dict:
     """Score a registered host identifier on the real Norris-71 fields; the figures are
     stored in ``ModelVersion.metrics["norris71"]`` (a re-run overwrites them) and returned."""
+    from catalog.methods.registry import checkpoint_file
     from catalog.models import ModelVersion
     from catalog.pipeline.locks import GPU_TASK, advisory_lock, stable_id
-    from catalog.registry import checkpoint_file
-    from ml.evaluation.norris71 import checkpoint_summary
+    from ml.evaluation.norris71.run import checkpoint_summary
 
     with advisory_lock(GPU_TASK, stable_id(f"evaluate:{model_version_id}")) as got:
         if not got:  # a redelivered copy while the first still evaluates (see train_host_model)
@@ -333,4 +332,4 @@ def evaluate_host_model(self, model_version_id: int) -> dict:
     return summary
 
 
-from .render import fetch_radio_cutout, refresh_summaries, render_overlay  # noqa: F401,E402  (pages tasks)
+from workers.render import fetch_radio_cutout, refresh_summaries, render_overlay  # noqa: F401,E402  (pages tasks)

@@ -6,11 +6,10 @@ from django_filters import BooleanFilter
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
+from catalog.api import params
+from catalog.api.exports import FORMATS
+from catalog.methods.versions import UnknownModelVersion, resolve_model_version
 from catalog.models import ModelVersion
-from catalog.versions import UnknownModelVersion, resolve_model_version
-
-from . import params
-from .exports import FORMATS
 
 
 class ExportRenderer(BaseRenderer):

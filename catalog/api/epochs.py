@@ -14,11 +14,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from catalog.api import serializers
+from catalog.api.base import StrictViewMixin
+from catalog.api.pagination import KeysetPagination
 from catalog.models import Epoch, EpochDiff, EpochDiffEntry
-
-from . import serializers
-from .base import StrictViewMixin
-from .pagination import KeysetPagination
 
 KINDS = [k for k, _ in EpochDiffEntry.Kind.choices]
 

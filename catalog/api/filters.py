@@ -8,12 +8,11 @@ from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
-from catalog.host_catalogue import reliability_expression
+from catalog.api import params
 from catalog.models import HostPrediction, Label, OpticalSource, RadioComponent
-from catalog.names import find_by_name
-from catalog.spatial import ConeCentre
-
-from . import params
+from catalog.read.host_catalogue import reliability_expression
+from catalog.read.names import find_by_name
+from catalog.sky.spatial import ConeCentre
 
 
 class ProbabilityFilter(django_filters.NumberFilter):
@@ -117,7 +116,7 @@ class HostFilter(RadioComponentFilter):
             raise ValidationError(
                 {"reliability_min": [f"greater than reliability_max ({lo} > {hi})"]}
             )
-        # In SQL (catalog.host_catalogue.reliability_expression), so a bound filters the whole
+        # In SQL (catalog.read.host_catalogue.reliability_expression), so a bound filters the whole
         # catalogue before the page or export is cut, never a page after the fact.
         queryset = queryset.alias(_reliability=reliability_expression(self._model_version()))
         if lo is not None:

@@ -14,7 +14,7 @@ import math
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
-from .params import CONE_PARAMS
+from catalog.api.params import CONE_PARAMS
 
 MAX_PAGE_SIZE = 1000
 PAGE_SIZE = 100

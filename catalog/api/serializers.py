@@ -1,12 +1,11 @@
-"""API serializers. The component answer's parts mirror :mod:`catalog.answers`'s dataclasses
+"""API serializers. The component answer's parts mirror :mod:`catalog.read.answers`'s dataclasses
 field by field, so the OpenAPI schema states exactly what the responses hold."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
-from catalog.answers import PHOTOMETRY
-from catalog.labelling import shown_labeller
+from catalog.curation.labels import shown_labeller
 from catalog.models import (
     Candidate,
     ClassPrediction,
@@ -19,6 +18,7 @@ from catalog.models import (
     OpticalSource,
     RadioComponent,
 )
+from catalog.read.answers import PHOTOMETRY
 
 
 class SeparationMixin(serializers.Serializer):
@@ -59,7 +59,7 @@ class ModelVersionRefSerializer(serializers.Serializer):
 
 
 class CandidateAnswerSerializer(serializers.Serializer):
-    """A ranked candidate (catalog.answers.CandidateAnswer)."""
+    """A ranked candidate (catalog.read.answers.CandidateAnswer)."""
 
     candidate_id = serializers.IntegerField()
     optical_id = serializers.IntegerField()
@@ -117,7 +117,7 @@ class LabelAnswerSerializer(serializers.Serializer):
 
 
 class HostRowSerializer(serializers.Serializer):
-    """A host-catalogue row (catalog.host_catalogue.HostRow) with its component's identity."""
+    """A host-catalogue row (catalog.read.host_catalogue.HostRow) with its component's identity."""
 
     component_id = serializers.IntegerField()
     component_name = serializers.CharField()
@@ -180,7 +180,7 @@ class SourceSerializer(serializers.Serializer):
 
 
 class ComponentDetailSerializer(RadioComponentSerializer):
-    """The whole answer for a component in one call (catalog.answers.ComponentAnswer)."""
+    """The whole answer for a component in one call (catalog.read.answers.ComponentAnswer)."""
 
     model_version = ModelVersionRefSerializer(allow_null=True, read_only=True)
     classifier_version = ModelVersionRefSerializer(allow_null=True, read_only=True)
@@ -234,7 +234,7 @@ class ComponentDetailSerializer(RadioComponentSerializer):
 class LabelSerializer(serializers.ModelSerializer):
     """Relabelling: POST a new ``expert`` label; pass ``supersedes`` = the current label's id.
 
-    Writes go through :func:`catalog.labelling.relabel` (the rules live there). ``origin`` may
+    Writes go through :func:`catalog.curation.labels.relabel` (the rules live there). ``origin`` may
     be omitted or ``expert``; labellers' usernames are shown to curators only.
     """
 

@@ -6,10 +6,9 @@ mJy/beam, positions in degrees, sizes in arcsec; UCDs are IVOA UCD1+ words.
 
 from __future__ import annotations
 
-from catalog.answers import PHOTOMETRY
-from catalog.host_catalogue import host_rows
-
-from .exports import Col, export_response, keyset_chunks
+from catalog.api.exports import Col, export_response, keyset_chunks
+from catalog.read.answers import PHOTOMETRY
+from catalog.read.host_catalogue import host_rows
 
 COMPONENT_COLS = [
     (Col("id", "int", ucd="meta.id;meta.main"), "id"),

@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
-from . import epochs, schema, views, vo  # noqa: F401  (schema registers its extensions)
+from catalog.api import epochs, schema, views, vo  # noqa: F401  (schema registers its extensions)
 
 router = DefaultRouter()
 router.include_root_view = False  # the schema (/api/schema/) and docs list the endpoints

@@ -1,6 +1,6 @@
 """REST API views: reads are public, writes need the model's add permission.
 
-Answers, not tables: a component's detail is its whole answer (catalog.answers), the host
+Answers, not tables: a component's detail is its whole answer (catalog.read.answers), the host
 catalogue is one row per component, and every list exports whole (``?format=``). Only the
 current method's predictions appear unless ``?model_version=`` names another.
 """
@@ -16,7 +16,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from catalog import answers, labelling
+from catalog.api import filters, serializers, tables
+from catalog.api.base import MODEL_VERSION_PARAMS, StrictViewMixin
+from catalog.api.exports import FORMATS
+from catalog.curation import labels as labelling
 from catalog.models import (
     Candidate,
     ClassPrediction,
@@ -26,10 +29,7 @@ from catalog.models import (
     OpticalSource,
     RadioComponent,
 )
-
-from . import filters, serializers, tables
-from .base import MODEL_VERSION_PARAMS, StrictViewMixin
-from .exports import FORMATS
+from catalog.read import answers
 
 FORMAT_PARAM = OpenApiParameter(
     "format",

@@ -19,12 +19,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
-from catalog.host_catalogue import host_rows
+from catalog.api.exports import Col, _votable
+from catalog.methods.versions import default_model_version
 from catalog.models import RadioComponent
-from catalog.spatial import ConeCentre
-from catalog.versions import default_model_version
-
-from .exports import Col, _votable
+from catalog.read.host_catalogue import host_rows
+from catalog.sky.spatial import ConeCentre
 
 CONTENT_TYPE = "text/xml; content=x-votable"
 MAX_SR_DEG = 1.0

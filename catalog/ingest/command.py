@@ -13,7 +13,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from .common import IngestReport
+from catalog.ingest.common import IngestReport
 
 
 class IngestCommand(BaseCommand):

@@ -4,7 +4,7 @@ Every ingester in :mod:`catalog.ingest` is written against this module so that t
 error-message format, the dry-run and rollback policy, and the
 inserted/updated/unchanged/rejected bookkeeping exist exactly once.
 
-Transaction policy (issue 3, "Bad input and safety"): **one transaction per input
+Transaction policy: **one transaction per input
 file**. A malformed cell raises :class:`IngestError` (a ``ValueError``) naming the
 file, the 1-based line and the column; the transaction is rolled back, so the
 database is exactly as it was before the run. ``--dry-run`` runs the whole ingest
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from django.db import connection, models, transaction
 
-from catalog.spatial import hpx_index
+from catalog.sky.spatial import hpx_index
 
 # Sentinels that mean "no value" in the catalogues we read (CIRADA writes empty cells;
 # AllWISE/VizieR VOTables are masked; some hand-made CSVs write these words).

@@ -14,10 +14,7 @@ from pathlib import Path
 import numpy as np
 from django.contrib.auth import get_user_model
 
-from catalog.models import Label, OpticalSource, RadioComponent
-from catalog.services import nearest_within, put_labels
-
-from .common import (
+from catalog.ingest.common import (
     DuplicateChecker,
     IngestReport,
     cell_error,
@@ -26,6 +23,8 @@ from .common import (
     parse_radec,
     run_ingest,
 )
+from catalog.models import Label, OpticalSource, RadioComponent
+from catalog.services import nearest_within, put_labels
 
 ORIGIN = Label.Origin.EXPERT
 REQUIRED = ("host_ra", "host_dec", "author", "reason")

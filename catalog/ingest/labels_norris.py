@@ -8,10 +8,10 @@ SWIRE position decoded from ``SName`` (0.01 s / 0.1″ precision), linked to the
 PS1 object in the database within ``host_radius_arcsec``.
 
 The same host labels are then carried to the components of other surveys by nearest
-neighbour within ``match_radius_arcsec`` (issue 3: Norris↔VLASS within 1″), keeping the
+neighbour within ``match_radius_arcsec`` (Norris↔VLASS within 1″), keeping the
 match separation. This is the expert test set of the seed (§4.2) and of Alger et al. 2018.
 
-Parsing is :mod:`ml.norris` (shared with the evaluation code; no Django there).
+Parsing is :mod:`ml.data.norris` (shared with the evaluation code; no Django there).
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from catalog.ingest.common import IngestReport, cell_error, existing_file, run_ingest, upsert
 from catalog.models import Epoch, Label, OpticalSource, RadioComponent, RadioSource, Survey
 from catalog.services import nearest_within, put_labels
-from ml.norris import (
+from ml.data.norris import (
     NORRIS_TABLE4,
     NORRIS_TABLE6,
     NorrisComponent,
@@ -31,8 +32,6 @@ from ml.norris import (
     load_table6,
 )
 
-from .common import IngestReport, cell_error, existing_file, run_ingest, upsert
-
 ORIGIN = Label.Origin.NORRIS
 EPOCH_NAME = "Norris2006"
 AUTHOR = "Norris et al. 2006 (AJ 132, 2409), Table 6"
@@ -40,7 +39,7 @@ AUTHOR = "Norris et al. 2006 (AJ 132, 2409), Table 6"
 # 1.7″ FWHM; 2″ takes the nearest PS1 object within about one PSF: 96% of the seed's 71
 # Norris hosts lie within 2″ of their PS1 re-identification (data PROVENANCE.md).
 HOST_RADIUS_ARCSEC = 2.0
-MATCH_RADIUS_ARCSEC = 1.0  # issue 3: Norris↔VLASS nearest neighbour within 1″
+MATCH_RADIUS_ARCSEC = 1.0  # Norris↔VLASS nearest neighbour within 1″
 
 
 def atlas_epoch() -> Epoch:

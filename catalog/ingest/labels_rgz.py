@@ -19,10 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from catalog.models import Epoch, Label, OpticalSource, RadioComponent, RadioSource
-from catalog.services import nearest_within, put_labels
-
-from .common import (
+from catalog.ingest.common import (
     DuplicateChecker,
     IngestReport,
     cell_error,
@@ -33,6 +30,8 @@ from .common import (
     run_ingest,
     upsert,
 )
+from catalog.models import Epoch, Label, OpticalSource, RadioComponent, RadioSource
+from catalog.services import nearest_within, put_labels
 
 ORIGIN = Label.Origin.RGZ
 CLASSIFICATIONS = Path("rgz_dr1_atlas") / "DR1_ATLAS_radio_classifications.csv"

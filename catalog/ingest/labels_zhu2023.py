@@ -16,11 +16,7 @@ from pathlib import Path
 
 from astropy.table import Table
 
-from catalog.models import Label, OpticalSource, RadioSource
-from catalog.services import nearest_within, put_labels
-from ml.norris import parse_j_name
-
-from .common import (
+from catalog.ingest.common import (
     DuplicateChecker,
     IngestReport,
     cell_error,
@@ -29,6 +25,9 @@ from .common import (
     run_ingest,
     upsert,
 )
+from catalog.models import Label, OpticalSource, RadioSource
+from catalog.services import nearest_within, put_labels
+from ml.data.norris import parse_j_name
 
 ORIGIN = Label.Origin.ZHU2023
 TABLE3 = Path("zhu2023_atlas_hosts") / "zhu2023_table3_atlas_counterparts.fits"

@@ -13,19 +13,22 @@ Stored as:
   is kept in ``extra['lou2023_name']``), position decoded from the name;
 * 1,089 PS1 ``OpticalSource`` rows and one ``Candidate`` per distinct (component, PS1
   object) pair with its cutout-frame geometry (:func:`catalog.services.candidate_offsets`);
-  the file's 1,343 rows hold 166 exact repeats of a pair, kept once (see :mod:`ml.norris`);
+  the file's 1,343 rows hold 166 exact repeats of a pair, kept once (see :mod:`ml.data.norris`);
 * ``ClassPrediction`` / ``HostPrediction`` rows of two ``external`` model versions (the
   authors' logged models A and B; no weights exist);
 * one ``Label`` (origin ``lou2023``) per component: host = the ground-truth PS1 object,
   linked to its Norris 2006 source (Table 6), whose Table-4 components are linked too.
 
-Parsing is :func:`ml.norris.load_norris71` (shared with the evaluation code).
+Parsing is :func:`ml.data.norris.load_norris71` (shared with the evaluation code).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from catalog.ingest.common import IngestReport, cell_error, existing_file, run_ingest, upsert
+from catalog.ingest.labels_norris import upsert_norris_structure
+from catalog.ingest.vlass_cirada import vlass_epoch
 from catalog.models import (
     ClassPrediction,
     HostPrediction,
@@ -35,11 +38,7 @@ from catalog.models import (
     RadioComponent,
 )
 from catalog.services import put_labels, upsert_candidates
-from ml.norris import LOU2023_TESTSET, load_norris71, parse_j_name
-
-from .common import IngestReport, cell_error, existing_file, run_ingest, upsert
-from .labels_norris import upsert_norris_structure
-from .vlass_cirada import vlass_epoch
+from ml.data.norris import LOU2023_TESTSET, load_norris71, parse_j_name
 
 MODEL_A = "lou2023-authors-model-A"
 MODEL_B = "lou2023-authors-model-B"

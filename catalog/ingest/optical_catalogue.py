@@ -1,7 +1,7 @@
 """Bulk PS1 DR2 / AllWISE catalogue ingest (``manage.py ingest_optical_catalogue``).
 
-Issue 13: candidates come from a spatial join against the optical catalogue of the
-footprint held in the database (:mod:`catalog.candidates`), so the catalogue itself must
+candidates come from a spatial join against the optical catalogue of the
+footprint held in the database (:mod:`catalog.pipeline.candidates`), so the catalogue itself must
 load at bulk speed. Files (CSV, FITS binary table, Parquet; MAST or VizieR column names,
 :mod:`catalog.ingest.optical_schema`) are streamed in blocks
 (:mod:`catalog.ingest.optical_readers`), every block is validated by the one validator,
@@ -27,10 +27,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from catalog.candidate_writer import analyze
-from catalog.models import OpticalSource
-
-from .common import (
+from catalog.ingest.common import (
     IngestError,
     IngestReport,
     existing_file,
@@ -39,10 +36,19 @@ from .common import (
     run_ingest,
     upsert,
 )
-from .optical_match import match_tiles, tiles_of
-from .optical_readers import blocks, file_format, row_error
-from .optical_schema import FLOAT_FIELDS, INT_FIELDS, SCHEMAS, TEXT_FIELDS, resolve, validate
-from .pgbinary import HEADER, TRAILER, Field, encode_rows
+from catalog.ingest.optical_match import match_tiles, tiles_of
+from catalog.ingest.optical_readers import blocks, file_format, row_error
+from catalog.ingest.optical_schema import (
+    FLOAT_FIELDS,
+    INT_FIELDS,
+    SCHEMAS,
+    TEXT_FIELDS,
+    resolve,
+    validate,
+)
+from catalog.ingest.pgbinary import HEADER, TRAILER, Field, encode_rows
+from catalog.models import OpticalSource
+from catalog.pipeline.candidate_writer import analyze
 
 CATALOGUES = tuple(SCHEMAS)
 # binary COPY layout: fixed-width fields first (the encoder's row layout)

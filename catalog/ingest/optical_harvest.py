@@ -4,7 +4,7 @@ For users with network: the region is an epoch's footprint (the tiles of its sci
 components and their neighbours, so a component near a tile edge still gets its whole
 box) or a list of tiles. Each tile is one cone query per catalogue through the existing
 astroquery providers (:mod:`catalog.providers.catalogs`: VizieR II/389 or MAST for PS1 DR2,
-VizieR II/328 for AllWISE) -- not one per component (issue 13: 2 M components x 2 queries
+VizieR II/328 for AllWISE) -- not one per component (2 M components x 2 queries
 at 1-3 s is 46-139 days; an epoch's footprint is ~10^5 tiles of order 8). The answer is
 written as a FITS table under the cache directory and loaded by the bulk ingest
 (:func:`.optical_catalogue.ingest_optical_catalogue`: same validation, idempotent upsert,
@@ -25,11 +25,10 @@ from astropy.coordinates import SkyCoord
 from astropy_healpix import HEALPix
 from django.db import transaction
 
+from catalog.ingest.common import IngestReport
+from catalog.ingest.optical_catalogue import ingest_optical_catalogue
 from catalog.models import HarvestedTile, RadioComponent
-from catalog.spatial import HPX_ORDER
-
-from .common import IngestReport
-from .optical_catalogue import ingest_optical_catalogue
+from catalog.sky.spatial import HPX_ORDER
 
 HARVEST_ORDER = 8  # ~0.23 deg tiles: a ~10' cone each, ~10^3-10^4 PS1 rows at full depth
 

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from .common import IngestError, cell_error
+from catalog.ingest.common import IngestError, cell_error
 
 BLOCK_BYTES = 4 << 20  # CSV bytes per block (~25k PS1 rows): memory is flat in file size
 BLOCK_ROWS = 50_000  # FITS/Parquet rows per block

@@ -15,8 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .common import IngestError
-from .optical_readers import row_error
+from catalog.ingest.common import IngestError
+from catalog.ingest.optical_readers import row_error
 
 # What a missing numeric cell may look like in these catalogues (MAST writes -999 too,
 # handled as a value below).

@@ -4,7 +4,7 @@ The components go through the CIRADA ingest (a CIRADA-format CSV on disk, as a r
 arrives); the optical sources are stored as ``OpticalSource(catalogue="sim",
 is_simulated=True)`` (binary COPY on PostgreSQL, bulk insert elsewhere), idempotently by
 ``source_id``; the candidates are then made by the set-based join
-(:func:`catalog.candidates.build_candidates`) when ``candidates=True``.
+(:func:`catalog.pipeline.candidates.build_candidates`) when ``candidates=True``.
 """
 
 from __future__ import annotations
@@ -14,13 +14,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from catalog.ingest.common import is_postgres
+from catalog.ingest.pgbinary import HEADER, TRAILER, Field, encode_rows
+from catalog.ingest.vlass_cirada import ingest_vlass_cirada, vlass_epoch
 from catalog.models import Epoch, OpticalSource
-from catalog.spatial import hpx_index
+from catalog.sky.spatial import hpx_index
 from ml.sim.epoch import SimEpoch, write_cirada_csv
-
-from .common import is_postgres
-from .pgbinary import HEADER, TRAILER, Field, encode_rows
-from .vlass_cirada import ingest_vlass_cirada, vlass_epoch
 
 
 def store_optical(ep: SimEpoch, *, id_prefix: str = "SIM") -> int:
@@ -92,7 +91,7 @@ def ingest_sim_epoch(ep: SimEpoch, name: str, workdir: str | Path, *, candidates
     epoch = vlass_epoch(name)
     store_optical(ep, id_prefix=optical_prefix)
     if candidates:
-        from catalog.candidates import build_candidates
+        from catalog.pipeline.candidates import build_candidates
 
         build_candidates(epoch)
         Epoch.objects.filter(pk=epoch.pk, state=Epoch.State.INGESTED).update(

@@ -9,7 +9,7 @@ VOTables, a labels CSV); this module reads them with the same ingesters as real 
   :func:`.optical_catalogue.ingest_optical_catalogue` (PS1-like rows as
   ``OpticalSource(catalogue="sim", is_simulated=True)``, the 2″ PS1↔AllWISE match), then
   the candidates of every science component by the set-based join
-  :func:`catalog.candidates.build_candidates` (the seed's 3.6′ box) -- the survey path;
+  :func:`catalog.pipeline.candidates.build_candidates` (the seed's 3.6′ box) -- the survey path;
   a directory written before those files existed falls back to each field's PS1/AllWISE
   VOTables through :func:`.optical_candidates.prepare` / ``store_candidates``;
 * ``labels.csv``: one ``Label`` (origin ``sim``) per field's target component, host = the
@@ -28,13 +28,12 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy.table import Table, vstack
 
+from catalog.ingest.common import IngestReport, cell_error, file_transaction, iter_csv_chunks
+from catalog.ingest.component_candidates import prepare, store_candidates
+from catalog.ingest.optical_catalogue import ingest_optical_catalogue
+from catalog.ingest.vlass_cirada import ingest_vlass_cirada
 from catalog.models import Label, OpticalSource, RadioComponent
 from catalog.services import put_labels
-
-from .common import IngestReport, cell_error, file_transaction, iter_csv_chunks
-from .optical_candidates import prepare, store_candidates
-from .optical_catalogue import ingest_optical_catalogue
-from .vlass_cirada import ingest_vlass_cirada
 
 EPOCH = "sim"
 LABEL_COLUMNS = ("field_id", "component_name", "host_objID", "host_ra", "host_dec")
@@ -58,7 +57,7 @@ def ingest_sim_sky(out_dir: str | Path, *, dry_run: bool = False, progress=None)
         report.merge(ingest_vlass_cirada(out / "vlass_components.csv", epoch=EPOCH))
         bulk = sorted((out / "catalogues").glob("ps1_*.parquet"))
         if bulk:
-            from catalog.candidates import build_candidates
+            from catalog.pipeline.candidates import build_candidates
 
             for cat, pattern in (("allwise", "allwise_*.parquet"), ("ps1dr2", "ps1_*.parquet")):
                 for p in sorted((out / "catalogues").glob(pattern)):

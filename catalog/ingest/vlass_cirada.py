@@ -22,7 +22,7 @@ Two code paths, one behaviour (same validation messages, same stored values):
   through a stage and ``ON CONFLICT`` otherwise); whatever it does not accept is
   handed back to the reference, which names the line and column.
 
-Every CIRADA column has a typed field (:mod:`catalog.cirada`); columns a file has
+Every CIRADA column has a typed field (:mod:`catalog.ingest.cirada_columns`); columns a file has
 beyond those 70 are kept in ``extra``.
 """
 
@@ -37,10 +37,8 @@ from pathlib import Path
 import numpy as np
 from django.db import transaction
 
-from catalog import cirada
-from catalog.models import Epoch, RadioComponent, Survey
-
-from .common import (
+from catalog.ingest import cirada_columns as cirada
+from catalog.ingest.common import (
     DuplicateChecker,
     IngestReport,
     cell_error,
@@ -54,6 +52,7 @@ from .common import (
     run_ingest,
     upsert,
 )
+from catalog.models import Epoch, RadioComponent, Survey
 
 CIRADA_COLUMNS = tuple(c.name for c in cirada.COLUMNS)
 TEXT_COLUMNS = frozenset(c.name for c in cirada.COLUMNS if c.kind == "text")
@@ -205,7 +204,7 @@ def _read_header(path: Path) -> list[str]:
 def _ingest_copy(path, epoch, cut, report, chunk_rows, progress) -> None:
     import psycopg
 
-    from .vlass_copy import Declined, copy_ingest
+    from catalog.ingest.vlass_copy import Declined, copy_ingest
 
     header = _read_header(path)
     # One ingest per epoch at a time: the "new epoch" decision below must stay true

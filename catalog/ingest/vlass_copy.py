@@ -1,6 +1,6 @@
 """PostgreSQL path of the CIRADA ingest: pyarrow parse, vectorised checks, binary ``COPY``.
 
-Why this shape (issue 3 benchmark, ``bench/ingest.py``): a text ``COPY`` into a stage
+Why this shape (``bench/ingest.py``): a text ``COPY`` into a stage
 table already costs as much as the raw ``COPY`` the target is measured against, so any
 design that stages the file server-side and then moves it stays below half its speed.
 Here the client parses the CSV (pyarrow, C++), checks every cell with numpy and sends
@@ -35,11 +35,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from catalog.cirada import BY_NAME, REQUIRED
+from catalog.ingest.cirada_columns import BY_NAME, REQUIRED
+from catalog.ingest.common import hpx_for
+from catalog.ingest.pgbinary import FIXED, HEADER, TRAILER, Field, encode_rows
 from catalog.models import RadioComponent
-
-from .common import hpx_for
-from .pgbinary import FIXED, HEADER, TRAILER, Field, encode_rows
 
 # What the reference treats as a missing numeric cell (empty, none/null/--, NaN),
 # spelled as CIRADA and common writers spell them. Other spellings decline the fast

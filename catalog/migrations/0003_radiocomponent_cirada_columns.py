@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-# The CIRADA columns as they were stored in ``extra`` before this migration (issue 3):
+# The CIRADA columns as they were stored in ``extra`` before this migration:
 # (extra key, new field, scale). Frozen here, not imported, so later edits of
 # catalog/cirada.py cannot change what this migration does.
 _MOVED = [

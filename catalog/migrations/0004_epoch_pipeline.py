@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 def _initial_states(apps, schema_editor):
     """Give existing epochs an honest state: one 'processed' without any candidate is
-    'needs candidates' (issue 14); unprocessed epochs with candidates are 'candidates ready'."""
+    'needs candidates'; unprocessed epochs with candidates are 'candidates ready'."""
     Epoch = apps.get_model("catalog", "Epoch")
     Candidate = apps.get_model("catalog", "Candidate")
     with_cands = set(Candidate.objects.values_list("component__epoch_id", flat=True).distinct())

@@ -1,4 +1,4 @@
-"""The epoch pipeline (issue 14): an epoch's host identification fanned out over HEALPix tiles.
+"""The epoch pipeline: an epoch's host identification fanned out over HEALPix tiles.
 
 * :mod:`.tiles` -- tile geometry: ranges, association sub-tiles, the margin of radio sky;
 * :mod:`.score` -- association + core + scoring over a tile in numpy (no Django);

@@ -1,5 +1,5 @@
 """The CNN path of a tile (``gpu`` queue): the active host checkpoint scores every field of the
-tile through :class:`ml.inference.HostEngine` (radio backbone once per field, batched).
+tile through :class:`ml.host.engine.HostEngine` (radio backbone once per field, batched).
 
 Inputs per component: its stored VLASS cutout (``Cutout``, through the media root), the
 candidates' cutout-frame offsets (``Candidate.dx_px``/``dy_px``, scaled to the model's radio
@@ -14,10 +14,9 @@ from functools import cache
 import numpy as np
 
 from catalog.models import Candidate, ClassPrediction, Cutout, ModelVersion, RadioComponent
-
-from . import tiles as T
-from .score import decide_fields
-from .tile import TileOutcome, run_tile
+from catalog.pipeline import tiling as T
+from catalog.pipeline.score import decide_fields
+from catalog.pipeline.tile import TileOutcome, run_tile
 
 FRAME_PX = 240  # seed §3.3: the radio cutout is 240 x 240 px at 1"/px
 
@@ -34,8 +33,8 @@ def _engine(mv_pk: int, sha256: str):
 
     from django.core.files.storage import default_storage
 
+    from ml.host.engine import HostEngine
     from ml.host.model import load_checkpoint
-    from ml.inference import HostEngine
 
     rel = ModelVersion.objects.get(pk=mv_pk).checkpoint_path
     try:
@@ -74,7 +73,7 @@ def compute_cnn(epoch_id: int, order: int, index: int, mv: ModelVersion) -> Tile
 
     from catalog.providers.fits_image import read_fits_image
     from ml.host.data import radio_input
-    from ml.inference import HostField
+    from ml.host.engine import HostField
 
     engine = _engine(mv.pk, mv.sha256)
     cfg = engine.cfg

@@ -1,4 +1,4 @@
-"""What changed between two epochs of a survey (issue 14, "per-epoch diff").
+"""What changed between two epochs of a survey.
 
 Components of A and B are matched by position: mutual nearest neighbours within
 ``settings.RADIOHOST_EPOCH_MATCH_ARCSEC`` (a KD-tree on unit vectors, no per-component
@@ -25,8 +25,7 @@ from django.db import transaction
 from scipy.spatial import cKDTree
 
 from catalog.models import Epoch, EpochDiff, EpochDiffEntry, HostPrediction, RadioComponent
-
-from .tiles import unit_vectors
+from catalog.pipeline.tiling import unit_vectors
 
 
 def _components(epoch: Epoch) -> tuple[np.ndarray, np.ndarray]:

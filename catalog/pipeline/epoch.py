@@ -1,4 +1,4 @@
-"""The epoch state machine (issue 14): plan tiles, keep counts, finish, fail.
+"""The epoch state machine: plan tiles, keep counts, finish, fail.
 
 States (``Epoch.State``)::
 
@@ -19,10 +19,9 @@ from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from catalog.identify import current_method_version
 from catalog.models import Candidate, Epoch, EpochTile, ModelVersion, RadioComponent
-
-from . import tiles as T
+from catalog.pipeline import tiling as T
+from catalog.pipeline.component import current_method_version
 
 
 def set_state(epoch_id: int, state: str, **fields) -> None:

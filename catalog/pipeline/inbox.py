@@ -1,4 +1,4 @@
-"""New CIRADA component catalogues dropped into ``settings.RADIOHOST_INBOX_DIR`` (issue 14).
+"""New CIRADA component catalogues dropped into ``settings.RADIOHOST_INBOX_DIR``.
 
 Each file is walked through ingest -> build candidates -> process (the epoch chord) -> diff,
 every step appended to its :class:`catalog.models.InboxFile` record with its time and
@@ -17,8 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from catalog.models import Epoch, EpochDiff, InboxFile
-
-from .locks import INBOX, advisory_lock
+from catalog.pipeline.locks import INBOX, advisory_lock
 
 _TERMINAL = (InboxFile.State.DONE, InboxFile.State.NEEDS_CANDIDATES, InboxFile.State.FAILED)
 
@@ -68,10 +67,9 @@ def _record(f: InboxFile, step: str, result, state: str, **fields) -> None:
 def prepare(inbox_id: int) -> dict:
     """Run the file's next steps up to the epoch chord; ``next == "process"`` tells the caller
     to send it (exactly once: the state moved to ``processing`` under the lock)."""
-    from catalog.candidates import build_candidates
     from catalog.ingest.vlass_cirada import _epoch_from_file, ingest_vlass_cirada, vlass_epoch
-
-    from .epoch import set_state
+    from catalog.pipeline.candidates import build_candidates
+    from catalog.pipeline.epoch import set_state
 
     with advisory_lock(INBOX, inbox_id) as got:
         if not got:

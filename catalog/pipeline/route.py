@@ -1,9 +1,9 @@
-"""The one place that chooses how an epoch's tiles are identified (issue 14, "the CNN path").
+"""The one place that chooses how an epoch's tiles are identified.
 
 * the active host model is a CNN checkpoint (a ModelVersion with a checkpoint file and no
   catalogue-method config) **and** every component to identify has its radio cutout stored
   (``Cutout``, survey VLASS, fetched through :mod:`catalog.providers`) -> tiles go to the
-  ``gpu`` queue and are scored by :class:`ml.inference.HostEngine`;
+  ``gpu`` queue and are scored by :class:`ml.host.engine.HostEngine`;
 * otherwise -> the catalogue method (:mod:`catalog.pipeline.score`) on ``cpu``, with the
   active catalogue-level version (a refit) or the published defaults.
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalog.identify import current_method_version, is_catalogue_method
 from catalog.models import Cutout, Epoch, ModelVersion, RadioComponent
+from catalog.pipeline.component import current_method_version, is_catalogue_method
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
 """Association + core + scoring over a whole tile in numpy (no Django, no per-component SkyCoord).
 
 The science is the deployed catalogue-level method, reused, not re-implemented:
-:class:`ml.association.ComponentSky` / :func:`ml.association.associate` group the radio
-components and locate the core, :func:`ml.crossmatch.positional_likelihood` turns the
+:class:`ml.association.rules.ComponentSky` / :func:`ml.association.rules.associate` group the radio
+components and locate the core, :func:`ml.host.positional.positional_likelihood` turns the
 core-candidate separations into likelihoods, and :func:`ml.host.decision.decide_many`
 applies the seed §4.2 rule (rank, positive, prime) to every field at once.
 
 What is new is only the batching: one ``ComponentSky`` per association sub-tile (see
-:mod:`catalog.pipeline.tiles`) instead of one per component, and all separations and
+:mod:`catalog.pipeline.tiling`) instead of one per component, and all separations and
 likelihoods of a tile in a few array operations.
 
 Exactness at tile edges: a component's group is the transitive closure of pair links, so a
@@ -25,13 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ml.association import AssociationParams, ComponentSky, associate
-from ml.association_edges import MIDPOINT_SEARCH_FRACTION, EdgeParams
-from ml.association_fit import Method
-from ml.crossmatch import positional_likelihood
+from catalog.pipeline.tiling import angle_arcsec, unit_vectors
+from ml.association.edges import MIDPOINT_SEARCH_FRACTION, EdgeParams
+from ml.association.refit import Method
+from ml.association.rules import AssociationParams, ComponentSky, associate
 from ml.host.decision import decide_many
-
-from .tiles import angle_arcsec, unit_vectors
+from ml.host.positional import positional_likelihood
 
 #: A component without a usable flux is weighed as if at this flux (mJy): about the VLASS QL
 #: detection limit (5σ of ~0.12-0.14 mJy/beam, Gordon et al. 2021). A fixed value, not a
@@ -67,7 +66,7 @@ def reach_arcsec(flux_mjy: np.ndarray, params: AssociationParams) -> np.ndarray:
         * p.theta_100mjy_arcsec
         * np.sqrt((1.0 + p.max_flux_ratio) * flux_mjy / 100.0)
     )
-    # a close pair (issue 16) links at a looser ratio but only within a fraction of theta
+    # a close pair links at a looser ratio but only within a fraction of theta
     close = (
         p.close_theta_fraction
         * p.theta_100mjy_arcsec
@@ -78,7 +77,7 @@ def reach_arcsec(flux_mjy: np.ndarray, params: AssociationParams) -> np.ndarray:
 
 def edge_reach_arcsec(params: EdgeParams) -> float:
     """Radius (arcsec) around a group member that holds every component its edges depend on,
-    for the learned edge model (:mod:`ml.association_edges`); flux-independent.
+    for the learned edge model (:mod:`ml.association.edges`); flux-independent.
 
     With ``S`` = ``max_sep_arcsec`` (pairs farther apart are never scored), ``T`` / ``f`` =
     the rules' ``triple_max_sep_arcsec`` / ``midpoint_fraction``:

@@ -17,14 +17,20 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog.identify import SHAPE_FIELDS
 from catalog.models import Candidate, EpochTile, HostPrediction, RadioComponent
-from ml.association_fit import Method
-
-from . import tiles as T
-from .locks import TILE, advisory_lock
-from .score import Cores, Predictions, Sky, decide_fields, locate_cores, score_candidates
-from .writer import write_predictions
+from catalog.pipeline import tiling as T
+from catalog.pipeline.component import SHAPE_FIELDS
+from catalog.pipeline.locks import TILE, advisory_lock
+from catalog.pipeline.score import (
+    Cores,
+    Predictions,
+    Sky,
+    decide_fields,
+    locate_cores,
+    score_candidates,
+)
+from catalog.pipeline.writer import write_predictions
+from ml.association.refit import Method
 
 #: Rounds of widening a sub-tile's disc for radio sources that reach past the margin.
 MAX_WIDENINGS = 6
@@ -45,7 +51,7 @@ def load_sky(epoch_id: int, ranges) -> tuple[Sky, np.ndarray, np.ndarray]:
     """The epoch's components in the ``hpx`` ranges (one query): the Sky, and per row of
     it ``is_science`` and ``hpx``. All components are sky (a non-science component is still
     radio emission that may belong to a source); only science components are targets. The
-    shape columns (:data:`catalog.identify.SHAPE_FIELDS`) come along for the edge model."""
+    shape columns (:data:`catalog.pipeline.component.SHAPE_FIELDS`) come along for the edge model."""
     rows = list(
         RadioComponent.objects.filter(epoch_id=epoch_id)
         .filter(_ranges_q(ranges))
@@ -192,7 +198,7 @@ def run_tile(tile_id: int, *, worker: str = "", compute=compute_catalogue) -> di
     (:func:`compute_catalogue`, or :func:`catalog.pipeline.cnn.compute_cnn`); the record,
     lock and writes are the same for both.
     """
-    from .epoch import record_progress
+    from catalog.pipeline.epoch import record_progress
 
     tile = EpochTile.objects.select_related("epoch").get(pk=tile_id)
     if tile.state == EpochTile.State.DONE:

@@ -18,8 +18,7 @@ from django.utils import timezone
 from catalog.ingest.common import is_postgres
 from catalog.ingest.pgbinary import HEADER, TRAILER, Field, encode_rows
 from catalog.models import HostPrediction
-
-from .score import Predictions
+from catalog.pipeline.score import Predictions
 
 _VALUES = ("likelihood", "rank", "is_positive", "is_prime")
 _COPY_ROWS = 200_000

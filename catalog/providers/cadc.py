@@ -22,8 +22,8 @@ import astropy.units as u
 import numpy as np
 from astropy.coordinates import SkyCoord
 
-from .cutouts import NoImage, _check_size
-from .fits_image import read_fits_image
+from catalog.providers.cutouts import NoImage, _check_size
+from catalog.providers.fits_image import read_fits_image
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from astropy.io import fits
 from astropy.nddata import Cutout2D
 from astropy.utils.exceptions import AstropyWarning
 
-from .fits_image import read_fits_image
-from .http import make_session
+from catalog.providers.fits_image import read_fits_image
+from catalog.providers.http import make_session
 
 
 class NoImage(LookupError):

@@ -178,8 +178,8 @@ class CatalogueConfig:
     """Hyper-parameters of the catalogue MLP.
 
     Chosen by 10-fold CV on the SDSS development rows only, never on the test split: all
-    pairwise colours and 100 epochs (issue 6: CV 97.1 -> 97.3 %; the earlier ugriz-only
-    variants came from a scratch script and are described in the issue 6 note only).  The
+    pairwise colours and 100 epochs (CV 97.1 -> 97.3 %; the earlier ugriz-only
+    variants came from a scratch script and are described in the project's notes only).  The
     ``position`` options and the MLP + gradient-boosting average are scored by
     ``python -m ml.evaluation.classifier --variants`` (``variants_tried`` in
     ``results/classifier.json``); none beat the default by more than one fold std.

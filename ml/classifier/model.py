@@ -6,7 +6,7 @@ weights) whose ``conv1`` takes the 5 PS1 bands g r i z y, whose global-average-p
 (:mod:`ml.classifier.photometry`), followed by one linear layer to GALAXY / QSO / STAR.
 
 ``features(images)`` (the 512-d pooled trunk output) and ``head`` are public so the host
-identifier can share one optical trunk with this classifier (issue 7).
+identifier can share one optical trunk with this classifier.
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""Real-data evaluations; each module runs as ``python -m ml.evaluation.<name>``."""
+"""Real-data evaluations; each package runs as ``python -m ml.evaluation.<name>``."""

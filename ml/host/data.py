@@ -4,7 +4,7 @@ Every field becomes a :class:`LabelledField`: the preprocessed radio cutout, eve
 within the candidate radius with its (x, y) offset and (optionally) its normalised optical
 stamp, and the label (seed §2.2.2): the labelled host is the positive, *every other candidate
 of the field* is a negative.  Everything here is simulated; real labels live in
-:mod:`ml.norris` / :mod:`ml.evaluation`.
+:mod:`ml.data.norris` / :mod:`ml.evaluation`.
 
 Reduced resolution (stated in every result JSON): rendering, normalising and training on
 240×240×5 stamps for ~19 candidates per field does not fit the < 15 min CPU budget on 2 shared
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.inference import HostField
+from ml.host.engine import HostField
 from ml.paths import REPO_ROOT
 
 __all__ = [
@@ -35,7 +35,7 @@ __all__ = [
     "MORPHOLOGY_CLASSES",
 ]
 
-#: Morphology classes of issue 7 ("per morphology class (compact, FR-I, FR-II, bent)"), with
+#: Morphology classes of the host evaluation ("per morphology class (compact, FR-I, FR-II, bent)"), with
 #: the simulator's names.
 MORPHOLOGY_CLASSES = ("compact", "FRI", "FRII", "bent")
 CLASSES = ("GALAXY", "QSO", "STAR")
@@ -44,7 +44,7 @@ _FRAME = 240  # the seed's 3.6' radio frame at 1"/px (ml.preprocess.radio)
 
 @dataclass
 class LabelledField:
-    """A :class:`ml.inference.HostField` plus its labels (all SIMULATED here).
+    """A :class:`ml.host.engine.HostField` plus its labels (all SIMULATED here).
 
     Attributes
     ----------
@@ -140,7 +140,7 @@ def radio_input(radio_jy: np.ndarray, size: int) -> np.ndarray:
     return out.astype(np.float32)
 
 
-_radio_input = radio_input  # kept: ml.evaluation.norris71_model imports this name
+_radio_input = radio_input  # kept: ml.evaluation.norris71.model imports this name
 
 
 def _crop_bin(stack: np.ndarray, crop: int, binning: int) -> np.ndarray:
@@ -245,7 +245,7 @@ def build_sim_fields(
 
 
 def nearest_neighbour_index(lf: LabelledField) -> int:
-    """The baseline of issue 7: the candidate nearest to the cutout centre (the component)."""
+    """The baseline: the candidate nearest to the cutout centre (the component)."""
     return int(np.argmin(lf.sep_arcsec))
 
 

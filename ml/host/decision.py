@@ -127,7 +127,7 @@ def field_posterior(likelihoods: Sequence[float] | np.ndarray) -> np.ndarray:
     """Per-field posterior that each candidate is *the* host, from per-pair likelihoods.
 
     Beyond the seed: its sigmoid output is a per-pair score, and a model trained with balanced
-    classes (our ``pos_weight``, issue 7) puts many candidates of a field above 0.5, so §4.2's
+    classes (our ``pos_weight``) puts many candidates of a field above 0.5, so §4.2's
     "exactly one positive" rarely fires. A field has one host among its N candidates, so with a
     uniform prior over them Bayes gives ``P(i) = LR_i / sum_j LR_j``; the likelihood ratio is the
     model's odds ``p / (1 - p)`` over the training prior odds, a constant that cancels. The

@@ -12,7 +12,7 @@ pixels, so there the optical branch must be off).
 
 The forward pass is split into :meth:`HostIdentifier.radio_features`,
 :meth:`HostIdentifier.optical_code` and :meth:`HostIdentifier.head` so that the inference engine
-(:mod:`ml.inference`) can compute the radio features once per field and the optical features once
+(:mod:`ml.host.engine`) can compute the radio features once per field and the optical features once
 per optical source; ``forward`` is exactly ``head(radio_features, optical_code, ...)`` so the
 engine and the naive per-pair forward are the same function.
 """
@@ -77,7 +77,7 @@ class HostConfig:
     shared_trunk : bool
         One optical backbone carries both a classifier head (n_classes logits) and the host
         branch; its softmax replaces the externally supplied class probabilities.  This removes
-        the classifier's own backbone per candidate when both run in the same pass (issue 7).
+        the classifier's own backbone per candidate when both run in the same pass.
     log_distance : bool
         D enters FC2 as log(1 + D / 1 px) instead of D / (radio_size / 2).  The linear input
         squeezes the decisive near range into almost nothing: on the simulated 48-px fields the
@@ -164,7 +164,7 @@ class HostConfig:
 
 
 def _resnet18(in_channels: int, out_features: int) -> torchvision.models.ResNet:
-    """torchvision ResNet-18 (random init) with ``conv1`` and ``fc`` swapped (CONVENTIONS §7)."""
+    """torchvision ResNet-18 (random init) with ``conv1`` and ``fc`` swapped (wrap torchvision, don't copy it)."""
     net = torchvision.models.resnet18(weights=None)
     # Same geometry as torchvision's stem, only the channel count changes (1 radio, 5 grizy).
     net.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
@@ -352,7 +352,7 @@ def save_checkpoint(
     metrics: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> str:
-    """Save ``{model, config, metrics, git_sha, ...}`` (CONVENTIONS §8); returns the file sha256."""
+    """Save ``{model, config, metrics, git_sha, ...}``; returns the file sha256."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     ckpt = {

@@ -40,8 +40,8 @@ import torch
 from sklearn.model_selection import GroupKFold
 from torch import nn
 
-from ml.augment import Transform, apply_transform, random_transform
 from ml.device import pick_device
+from ml.host.augment import Transform, apply_transform, random_transform
 from ml.host.data import (
     MORPHOLOGY_CLASSES,
     LabelledField,
@@ -50,8 +50,8 @@ from ml.host.data import (
     nearest_neighbour_index,
 )
 from ml.host.decision import decide
+from ml.host.engine import HostEngine
 from ml.host.model import HostConfig, HostIdentifier, host_identifier
-from ml.inference import HostEngine
 
 __all__ = [
     "TrainConfig",
@@ -231,7 +231,7 @@ def train_one_epoch(
     """One pass over ``fields`` in minibatches of ``fields_per_batch`` fields; mean loss.
 
     The radio backbone runs once per field and its features are shared by the field's pairs
-    (the same sharing as :mod:`ml.inference`; gradients are identical to repeating the cutout).
+    (the same sharing as :mod:`ml.host.engine`; gradients are identical to repeating the cutout).
     ``sched`` (optional) is stepped after every optimiser step; ``freeze_optical`` runs the
     optical backbone without gradient (its weights stay put, its BatchNorm statistics still
     follow the data).
@@ -257,7 +257,7 @@ def train_one_epoch(
         loss = loss_fn(logits, y)
         if cfg.shared_trunk:
             # the shared trunk's classifier head learns GALAXY/QSO/STAR from the same stamps
-            # (seed model A's task) while its softmax feeds FC1 (issue 7, shared optical trunk)
+            # (seed model A's task) while its softmax feeds FC1 (shared optical trunk)
             loss = loss + nn.functional.cross_entropy(
                 model.class_logits(code), inputs["true_class"]
             )
@@ -289,7 +289,7 @@ def fit(
     """Train a fresh model on ``fields``; deterministic given ``seed`` (on one device).
 
     Defaults: AdamW on all parameters, cosine learning rate stepped per epoch.  Options for the
-    full model, whose first runs were under-trained (issue 7: 80 optimiser steps, 14/40 even on
+    full model, whose first runs were under-trained (80 optimiser steps, 14/40 even on
     its own training fields, likelihoods near 0.5, optical noise outvoting D):
 
     - ``warmup_epochs`` > 0: the rate is set per optimiser step instead, rising linearly over
@@ -479,7 +479,7 @@ def load_json_config(path: Path) -> tuple[HostConfig, TrainConfig, SimDataConfig
     )
 
 
-_load_json_config = load_json_config  # kept: ml.evaluation.norris71_model imports this name
+_load_json_config = load_json_config  # kept: ml.evaluation.norris71.model imports this name
 
 
 @dataclass(frozen=True)

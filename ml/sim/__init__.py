@@ -1,4 +1,4 @@
-"""Deterministic sky simulator (issue 5): VLASS-like radio fields, PS1/AllWISE-like candidates.
+"""Deterministic sky simulator: VLASS-like radio fields, PS1/AllWISE-like candidates.
 
 Everything produced here is *simulated* and marked so in every file written
 (:mod:`ml.sim.formats`).  Public entry points:

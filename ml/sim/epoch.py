@@ -1,4 +1,4 @@
-"""A SIMULATED survey epoch at catalogue level, vectorised (issue 14: the epoch pipeline's
+"""A SIMULATED survey epoch at catalogue level, vectorised (the epoch pipeline's
 tests and ``bench/pipeline.py``).
 
 Where :func:`ml.sim.formats.write_sky` renders images field by field (~10 fields/s), this draws
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .formats import j_name
+from ml.sim.formats import j_name
 
 VLASS_DENSITY_DEG2 = 100.0
 #: seed §2.2.2: ~18 candidates in the 3.6' x 3.6' box

@@ -15,7 +15,7 @@ are observed:
 4. PS1 candidates within :data:`ml.sim.hosts.CANDIDATE_RADIUS_ARCSEC` of the centre are drawn
    (real Norris-71 numbers, see :mod:`ml.sim.hosts`), the host(s) among them.
 
-Pixel convention (shared with ``ml.augment``): radio pixels are 0-based ``(x, y)`` =
+Pixel convention (shared with ``ml.host.augment``): radio pixels are 0-based ``(x, y)`` =
 ``(column, row)`` of the 240x240 array, x increasing to the west (RA decreases), y to the
 north; candidate ``x``/``y`` are offsets from the geometric centre ``((240-1)/2, (240-1)/2)``
 in radio pixels (1" each).  The field centre is exactly that point.

@@ -108,7 +108,7 @@ def _sim_cards(hdr: fits.Header, seed: int) -> None:
     hdr["SIMSEED"] = (int(seed), "ml.sim.simulate_field seed")
     hdr["ORIGIN"] = (GENERATOR, "generator")
     hdr["OBJECT"] = "SIMULATED"
-    hdr["COMMENT"] = "SIMULATED by radiohost ml.sim (issue 5); not a real observation."
+    hdr["COMMENT"] = "SIMULATED by radiohost ml.sim; not a real observation."
 
 
 def radio_header(f: SimField, *, four_d: bool = True) -> fits.Header:
@@ -478,7 +478,7 @@ def write_parquet(
     parts: list[dict[str, np.ndarray]], path: str | os.PathLike, *, seed: int
 ) -> Path:
     """Per-field column dicts as one Parquet file (VizieR names; NaN = no measurement),
-    the bulk catalogue form the candidate join reads (issue 13), marked simulated."""
+    the bulk catalogue form the candidate join reads, marked simulated."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -36,7 +36,7 @@ PS1_SKY_RMS = {"g": 144.5, "r": 174.6, "i": 407.2, "z": 366.2, "y": 663.0}
 PS1_ZP = 25.0
 PS1_PIXEL_ARCSEC = 0.25
 STAMP_SIZE = 240
-#: Typical PS1 3pi stack seeing FWHM per band, arcsec (issue 5: ~1.1").
+#: Typical PS1 3pi stack seeing FWHM per band, arcsec (~1.1").
 PS1_PSF_FWHM = {"g": 1.25, "r": 1.15, "i": 1.05, "z": 1.0, "y": 1.0}
 MOFFAT_BETA = 3.0
 #: AllWISE 5-sigma-ish limits, Vega mag.

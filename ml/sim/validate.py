@@ -1,6 +1,6 @@
 """Validate the simulator against the real data: ``python -m ml.sim.validate [--n 1000]``.
 
-Side by side (issue 5), every figure naming its data set:
+Side by side, every figure naming its data set:
 
 * restoring beams of the simulated fields vs the real VLASS QL headers
   (``images/vlass_ql_headers``), and the noise measured on the simulated images vs the VLASS

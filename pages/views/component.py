@@ -9,13 +9,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from catalog.answers import component_answer
-from catalog.labelling import can_see_labellers, can_write_labels, shown_labeller
-from catalog.models import Cutout, OpticalSource, RadioComponent
-
-from .. import overlay
-from ..forms import CommentForm, RelabelForm, format_sexagesimal
-from ..models import Comment, ComponentSummary
+from catalog.curation.labels import can_see_labellers, can_write_labels, shown_labeller
+from catalog.images import overlay
+from catalog.models import Comment, ComponentSummary, Cutout, OpticalSource, RadioComponent
+from catalog.read.answers import component_answer
+from pages.forms import CommentForm, RelabelForm, format_sexagesimal
 
 NEIGHBOUR_ARCSEC = 180.0
 
@@ -48,7 +46,7 @@ def queue_neighbours(pk: int) -> dict:
     if me is None:
         return {}
     p = me["review_priority"]
-    from .curation import review_queryset
+    from pages.views.curation import review_queryset
 
     queue = review_queryset().exclude(component_id=pk)
     after = queue.filter(Q(review_priority__lt=p) | Q(review_priority=p, component_id__gt=pk))

@@ -1,6 +1,6 @@
 """Curation: relabel and comment from the component page, and the review queue (``/review/``).
 
-Every label write goes through :func:`catalog.labelling.relabel` (the one writer with the
+Every label write goes through :func:`catalog.curation.labels.relabel` (the one writer with the
 integrity rules); a page without the permission shows no control, and a forged POST is
 refused there (403) whatever the page showed.
 """
@@ -17,14 +17,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.admin import log_label
-from catalog.labelling import LabelConflict, LabelInputError, can_write_labels
-from catalog.labelling import relabel as write_label
-from catalog.models import Label, RadioComponent
-from catalog.relabel import refit_due
-
-from ..forms import CommentForm, RelabelForm
-from ..models import Comment, ComponentSummary
-from .search import page_of
+from catalog.curation.labels import LabelConflict, LabelInputError, can_write_labels
+from catalog.curation.labels import relabel as write_label
+from catalog.curation.refit import refit_due
+from catalog.models import Comment, ComponentSummary, Label, RadioComponent
+from pages.forms import CommentForm, RelabelForm
+from pages.views.search import page_of
 
 QUEUE_PAGE = 50
 

@@ -8,11 +8,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from catalog.models import Epoch, Label, ModelVersion, RadioComponent, Survey
-
-from .. import real_figures, skymap
-from ..forms import SearchForm
-from ..models import ComponentSummary
+from catalog.models import ComponentSummary, Epoch, Label, ModelVersion, RadioComponent, Survey
+from catalog.read import real_figures, skymap
+from pages.forms import SearchForm
 
 #: counts over whole tables are cached: they change only when an epoch is ingested or
 #: identified, and a COUNT over a survey-size table would dominate the page's time

@@ -7,11 +7,10 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from catalog.host_catalogue import host_rows
-from catalog.versions import default_model_version
-
-from ..forms import SearchForm
-from ..search import api_query, search_queryset
+from catalog.methods.versions import default_model_version
+from catalog.read.host_catalogue import host_rows
+from catalog.read.search import api_query, search_queryset
+from pages.forms import SearchForm
 
 PAGE_SIZE = 50
 

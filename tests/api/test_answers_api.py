@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from catalog.identify import METHOD_NAME
 from catalog.models import Label, RadioComponent
+from catalog.pipeline.component import METHOD_NAME
 from ml.host.decision import field_posterior
 from tests.catalog.test_answers import LIKS, make_field
 

@@ -91,9 +91,9 @@ def wide_double(db):
     """Two 200 mJy lobes 190″ apart in a VLASS epoch of their own: one double
     (theta_max = 100″ √(400/100) = 200″) that reaches past the first 180″ sky read around
     either lobe. Returns the two components and their separation (deg)."""
-    from catalog.identify import SKY_RADIUS_ARCSEC
     from catalog.ingest.vlass_cirada import vlass_epoch
     from catalog.models import RadioComponent
+    from catalog.pipeline.component import SKY_RADIUS_ARCSEC
 
     epoch = vlass_epoch("widen")
     sep_deg = 190.0 / 3600

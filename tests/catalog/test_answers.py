@@ -1,4 +1,4 @@
-"""catalog.answers: the component answer and host rows (PostgreSQL), and catalog.labelling's rules."""
+"""catalog.read.answers: the component answer and host rows (PostgreSQL), and catalog.curation.labels's rules."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from django.contrib.auth.models import Permission, User
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
-from catalog import answers, labelling
-from catalog.identify import METHOD_NAME
+from catalog.curation import labels as labelling
 from catalog.models import (
     Candidate,
     ClassPrediction,
@@ -24,6 +23,8 @@ from catalog.models import (
     RadioSource,
     Survey,
 )
+from catalog.pipeline.component import METHOD_NAME
+from catalog.read import answers
 from ml.host.decision import field_posterior
 
 LIKS = [0.9, 0.7, 0.2]

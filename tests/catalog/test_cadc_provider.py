@@ -118,8 +118,8 @@ def test_cadc_provider_refuses_a_bad_registry_url():
 def test_cutout_task_stores_once_by_sha256_through_storage(replay_server, settings, tmp_path):
     from django.core.files.storage import default_storage
 
+    from catalog.images.cutouts import fetch_component_cutout
     from catalog.models import Cutout, Epoch, RadioComponent, Survey
-    from pages.cutouts import fetch_component_cutout
 
     settings.MEDIA_ROOT = str(tmp_path)
     settings.RADIOHOST_CADC_REGISTRY_URL = serve_cadc(replay_server)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from catalog.candidates import CandidateCut, build_candidates, tile_pairs
-from catalog.geometry import sin_offsets
 from catalog.models import Candidate, Epoch, OpticalSource, RadioComponent, Survey
+from catalog.pipeline.candidates import CandidateCut, build_candidates, tile_pairs
 from catalog.services import candidate_offsets, cutout_wcs
-from catalog.spatial import hpx_index
+from catalog.sky.geometry import sin_offsets
+from catalog.sky.spatial import hpx_index
 from ml.paths import data_dir
 
 
@@ -63,7 +63,7 @@ def test_tile_pairs_vectorised_equal_per_component():
 
 @pytest.mark.django_db
 def test_norris71_reproduces_every_authors_pair():
-    """Done-when of issue 13: the authors' 1,177 pairs, same dx/dy/D to 1e-6 px."""
+    """The authors' 1,177 pairs, same dx/dy/D to 1e-6 px."""
     from catalog.ingest.lou2023_testset import ingest_lou2023_testset
 
     ingest_lou2023_testset(data_dir())

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog.models import OpticalSource
-from catalog.spatial import ConeCentre, hpx_index
+from catalog.sky.spatial import ConeCentre, hpx_index
 
 DATABASES = ["default", "sqlite"]
 

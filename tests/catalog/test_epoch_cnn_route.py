@@ -1,5 +1,5 @@
-"""The CNN path of the epoch pipeline (issue 14): one code path chooses; the gpu tile task
-scores with ml.inference.HostEngine from the stored cutouts."""
+"""The CNN path of the epoch pipeline: one code path chooses; the gpu tile task
+scores with ml.host.engine.HostEngine from the stored cutouts."""
 
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ TINY = {
 
 def test_cnn_checkpoint_with_cutouts_goes_to_the_gpu_queue_and_scores_with_hostengine(tmp_path):
     from catalog.ingest.sim_sky import ingest_sim_sky
+    from catalog.methods.registry import register_checkpoint
     from catalog.pipeline.route import choose
-    from catalog.registry import register_checkpoint
-    from ml.evaluation.norris71_model import train_checkpoint
+    from ml.evaluation.norris71.model import train_checkpoint
     from ml.sim.formats import write_sky
     from radiohost_site.celery import app
     from workers import tasks
@@ -84,7 +84,7 @@ def test_cnn_checkpoint_with_cutouts_goes_to_the_gpu_queue_and_scores_with_hoste
         from catalog.pipeline.cnn import _engine
         from catalog.providers.fits_image import read_fits_image
         from ml.host.data import radio_input
-        from ml.inference import HostField
+        from ml.host.engine import HostField
 
         engine = _engine(mv.pk, mv.sha256)
         for comp in targets:

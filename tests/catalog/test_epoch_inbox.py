@@ -1,4 +1,4 @@
-"""Beat's inbox of new CIRADA catalogues (issue 14): each file walked once, every step recorded."""
+"""Beat's inbox of new CIRADA catalogues: each file walked once, every step recorded."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The epoch pipeline in-process (issue 14): tiles vs an untiled run, states, re-runs, diff.
+"""The epoch pipeline in-process: tiles vs an untiled run, states, re-runs, diff.
 
 The broker paths (real workers on Redis and RabbitMQ, SIGKILL) are in tests/workers.
 """
@@ -14,7 +14,7 @@ from django.test import override_settings
 
 from catalog.models import Epoch, EpochDiff, EpochTile, HostPrediction, RadioComponent
 from catalog.pipeline import tile as tile_mod
-from ml.association_fit import Method
+from ml.association.refit import Method
 from ml.sim.epoch import repeat, simulate_epoch
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,7 @@ def test_tiles_change_no_prediction_compared_with_an_untiled_run(sim_epoch, eage
 def test_a_narrow_margin_is_widened_where_a_source_reaches_past_it(sim_epoch):
     """Exactness does not rest on the margin: with a 20″ margin, groups that reach past the
     disc are detected and re-read wider, and the predictions still equal the untiled run."""
-    from catalog.identify import association_model_version
+    from catalog.pipeline.component import association_model_version
 
     epoch, _ = sim_epoch
     method = Method.from_config(association_model_version().config)
@@ -151,10 +151,10 @@ def test_edge_associator_tiles_equal_the_untiled_run(sim_epoch, margin_arcsec):
 
 
 def test_edge_associator_tiles_agree_with_per_component_identification(sim_epoch):
-    """The tile path and catalog.identify (one cone-search sky per component, the shapes via
+    """The tile path and catalog.pipeline.component (one cone-search sky per component, the shapes via
     identify.sky_arrays) give the same predictions for an edges ModelVersion."""
-    from catalog.identify import identify_components
     from catalog.models import ModelVersion
+    from catalog.pipeline.component import identify_components
 
     epoch, _ = sim_epoch
     _give_shapes(epoch)
@@ -269,7 +269,7 @@ def test_cpu_identification_path_imports_no_torch():
     code = (
         "import sys, django; django.setup();"
         "import workers.tasks, workers.pipeline, catalog.pipeline.tile, catalog.pipeline.epoch,"
-        " catalog.pipeline.route, catalog.pipeline.diff, catalog.pipeline.inbox, catalog.relabel;"
+        " catalog.pipeline.route, catalog.pipeline.diff, catalog.pipeline.inbox, catalog.curation.refit;"
         "print('torch' in sys.modules)"
     )
     env = {**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "radiohost_site.settings"}
@@ -283,7 +283,7 @@ def test_cpu_identification_path_imports_no_torch():
 def test_a_finished_epoch_refreshes_the_search_summaries(sim_epoch, eager):
     # the search table and review queue read pages' ComponentSummary rows: finish_epoch
     # rewrites them for the epoch, so they never lag behind its predictions
-    from pages.models import ComponentSummary
+    from catalog.models import ComponentSummary
     from workers import tasks
 
     epoch, _ = sim_epoch

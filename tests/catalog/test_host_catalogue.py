@@ -1,4 +1,4 @@
-"""catalog.host_catalogue.reliability_expression: the SQL reliability equals host_rows', on
+"""catalog.read.host_catalogue.reliability_expression: the SQL reliability equals host_rows', on
 PostgreSQL and SQLite, for random fields (likelihoods of exactly 0 and 1 included)."""
 
 from __future__ import annotations
@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from catalog.host_catalogue import host_rows, reliability_expression
 from catalog.models import (
     Candidate,
     Epoch,
@@ -16,6 +15,7 @@ from catalog.models import (
     RadioComponent,
     Survey,
 )
+from catalog.read.host_catalogue import host_rows, reliability_expression
 from ml.host.decision import field_posterior
 
 DATABASES = ["default", "sqlite"]

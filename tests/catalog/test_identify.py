@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from catalog.identify import association_model_version, identify_components
 from catalog.models import HostPrediction, Label
+from catalog.pipeline.component import association_model_version, identify_components
 
 
 @pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_demo_chain_stores_one_prediction_per_candidate_and_is_idempotent(tmp_pa
 
 
 def test_positional_likelihood_properties():
-    from ml.crossmatch import positional_likelihood
+    from ml.host.positional import positional_likelihood
 
     lik = positional_likelihood(np.array([0.0, 1.0, 5.0]), multi_component=False)
     assert lik[0] == 1.0 and np.all(np.diff(lik) < 0)
@@ -68,8 +68,8 @@ def test_a_source_reaching_past_the_first_sky_read_is_found_whole(wide_double):
     """Two 200 mJy lobes 190″ apart are one double (theta_max = 100″ √(400/100) = 200″), but
     the first read around either reaches only 180″: the per-component path re-reads wider,
     as the epoch pipeline's tiles do, and finds the pair and its midpoint core."""
-    from catalog.identify import associate_component
-    from ml.association_fit import Method
+    from catalog.pipeline.component import associate_component
+    from ml.association.refit import Method
 
     a, b, sep_deg = wide_double
     for comp in (a, b):

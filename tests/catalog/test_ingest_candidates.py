@@ -14,12 +14,12 @@ from astropy.table import Table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog.ingest.optical_candidates import ingest_candidate_files
+from catalog.ingest.component_candidates import ingest_candidate_files
 from catalog.ingest.vlass_cirada import vlass_epoch
 from catalog.models import Candidate, Cutout, OpticalSource, RadioComponent
 from catalog.providers.cutouts import LocalFITSDirectory
 from catalog.services import candidate_offsets, recompute_candidate_geometry, store_cutout
-from ml.norris import LOU2023_TESTSET, parse_j_name
+from ml.data.norris import LOU2023_TESTSET, parse_j_name
 from ml.paths import data_dir
 
 FIELD = "VLASS1QLCIR J33323.71-281146.4"

@@ -30,7 +30,7 @@ from catalog.models import (
     RadioComponent,
     RadioSource,
 )
-from ml.norris import LOU2023_TESTSET, NORRIS_TABLE4, NORRIS_TABLE6
+from ml.data.norris import LOU2023_TESTSET, NORRIS_TABLE4, NORRIS_TABLE6
 from ml.paths import data_dir
 
 ROOT = data_dir()

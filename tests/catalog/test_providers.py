@@ -22,8 +22,7 @@ from catalog.providers.cutouts import (
 from catalog.providers.fits_image import read_fits_image
 from catalog.providers.http import make_session
 from ml.paths import data_dir
-
-from .conftest import RECORDED
+from tests.catalog.conftest import RECORDED
 
 IMAGES = data_dir() / "images"
 PS1_G = IMAGES / "optical_hostphot_SN2006bh" / "PS1_g.fits"

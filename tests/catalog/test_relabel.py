@@ -9,10 +9,20 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from catalog.identify import association_model_version, current_method_version, identify_components
+from catalog.curation.refit import (
+    MIN_FIELDS,
+    REFIT_PREFIX,
+    refit_due,
+    refit_from_labels,
+    training_labels,
+)
 from catalog.models import HostPrediction, Label, ModelVersion
-from catalog.relabel import MIN_FIELDS, REFIT_PREFIX, refit_due, refit_from_labels, training_labels
-from ml.association_fit import Method
+from catalog.pipeline.component import (
+    association_model_version,
+    current_method_version,
+    identify_components,
+)
+from ml.association.refit import Method
 from workers import tasks
 
 
@@ -177,9 +187,9 @@ def test_refit_of_an_active_edge_method_refits_the_edge_model(tmp_path):
 def test_sky_arrays_carry_the_shape_columns_to_identification_and_refit(tmp_path):
     """The refit loop and identification give ComponentSky the deconvolved axes, PA and rms
     of every component in the cone (NULL = NaN, not measured), as the held-out evaluation did."""
-    from catalog.identify import SHAPE_FIELDS, sky_arrays
+    from catalog.curation.refit import labelled_fields
     from catalog.models import RadioComponent
-    from catalog.relabel import labelled_fields
+    from catalog.pipeline.component import SHAPE_FIELDS, sky_arrays
 
     _sky(tmp_path, 12)
     comp = RadioComponent.objects.filter(candidates__isnull=False).order_by("id").first()
@@ -202,16 +212,16 @@ def test_sky_arrays_carry_the_shape_columns_to_identification_and_refit(tmp_path
 
 @pytest.mark.django_db
 def test_refit_of_the_default_carries_the_extended_rules_and_v1_stays_published(tmp_path):
-    """The published-defaults version is v2 (issue 16's extended rules); a refit of it keeps
+    """The published-defaults version is v2 (the extended rules); a refit of it keeps
     both extension settings in its config, on the refit grid, and rebuilds the same method;
     an active v1-style config (written before the extensions) is refitted from the
     published rules it stored."""
-    from ml.association import (
+    from ml.association.refit import DEFAULT_GRID
+    from ml.association.rules import (
         SHIPPED_ALIGNED_THETA_FACTOR,
         SHIPPED_BRIGHT_CORE_FRACTION,
         AssociationParams,
     )
-    from ml.association_fit import DEFAULT_GRID
 
     _sky(tmp_path, 12)
     base = association_model_version()
@@ -247,10 +257,10 @@ def test_refit_fields_hold_a_source_that_reaches_past_the_first_sky_read(wide_do
     """Two 200 mJy lobes 190″ apart: the first 180″ read around one holds only itself, but
     the refit's labelled field is read as identification reads it (wider while the group of
     the widest grid point reaches past the disc), so every grid point sees the whole pair."""
-    from catalog.identify import sky_arrays
+    from catalog.curation.refit import labelled_fields
     from catalog.models import Candidate, OpticalSource
-    from catalog.relabel import labelled_fields
-    from ml.association_fit import DEFAULT_GRID, widest
+    from catalog.pipeline.component import sky_arrays
+    from ml.association.refit import DEFAULT_GRID, widest
 
     a, _, sep_deg = wide_double
     host = OpticalSource.objects.create(

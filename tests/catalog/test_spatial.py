@@ -6,7 +6,7 @@ import pytest
 from astropy.coordinates import SkyCoord
 from astropy_healpix import HEALPix
 
-from catalog.spatial import HPX_ORDER, cone_order, cone_ranges, hpx_index, merge_ranges
+from catalog.sky.spatial import HPX_ORDER, cone_order, cone_ranges, hpx_index, merge_ranges
 
 
 def test_order29_fits_int64_and_is_nested():

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml.association import AssociationParams, ComponentSky, associate
+from ml.association.rules import AssociationParams, ComponentSky, associate
 
 DEC0 = -28.0
 COS = np.cos(np.radians(DEC0))
@@ -119,8 +119,8 @@ def test_groups_are_a_partition_independent_of_catalogue_order(sky_args):
 
 
 def _dense_reference_links(sky, p):
-    """The O(n^2) form of the rules (as ml.association computed them before issue 16)."""
-    from ml.association import _angle_arcsec
+    """The O(n^2) form of the rules (as ml.association computed them before the extensions)."""
+    from ml.association.rules import _angle_arcsec
 
     sep = _angle_arcsec(sky.xyz[:, None, :], sky.xyz[None, :, :])
     ratio = sky.flux[:, None] / sky.flux[None, :]

@@ -1,19 +1,19 @@
-"""The learned edge associator (ml.association_edges, ml.association_learn): no database."""
+"""The learned edge associator (ml.association.edges, ml.association.learn): no database."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from ml.association import ComponentSky, associate
-from ml.association_edges import (
+from ml.association.edges import (
     FEATURE_NAMES,
     EdgeParams,
     candidate_pairs,
     default_edge_params,
     pair_features,
 )
-from ml.association_learn import fit_edges
+from ml.association.learn import fit_edges
+from ml.association.rules import ComponentSky, associate
 
 ARCSEC = 1 / 3600.0
 
@@ -101,7 +101,7 @@ def test_fit_edges_learns_links_from_labelled_groups():
 
 
 def test_simulated_pairs_are_labelled_by_parent_source():
-    from ml.association_learn import simulated_pairs
+    from ml.association.learn import simulated_pairs
 
     x, y = simulated_pairs(20, beam=(11.0, 5.0, 0.0), noise_ujy=30.0)
     assert x.shape == (len(y), len(FEATURE_NAMES)) and len(y) > 0
@@ -111,9 +111,9 @@ def test_simulated_pairs_are_labelled_by_parent_source():
 def test_guarded_threshold_falls_back_to_the_fewest_links_when_no_threshold_passes():
     """With a simulated guard no threshold can pass (the rules' single rate is 1 and every
     field's target sits in a linked pair), the guarded choice is the highest threshold."""
-    from ml.association import AssociationParams, ComponentSky
-    from ml.association_edges import FEATURE_NAMES
-    from ml.evaluation import association_guarded as g
+    from ml.association.edges import FEATURE_NAMES
+    from ml.association.rules import AssociationParams, ComponentSky
+    from ml.evaluation.association import guarded as g
 
     k = len(FEATURE_NAMES)
     # an edge model that links every candidate pair (intercept large)

@@ -1,4 +1,4 @@
-"""Issue 16's extensions of the rules: the bright-core triple (a core of any flux at the
+"""The extensions of the rules: the bright-core triple (a core of any flux at the
 midpoint of a comparable-flux lobe pair), aligned doubles, close pairs, the shipped default and
 the refit grid that carries them."""
 
@@ -7,14 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml.association import (
+from ml.association.refit import DEFAULT_GRID, Method, fit
+from ml.association.rules import (
     SHIPPED_ALIGNED_THETA_FACTOR,
     SHIPPED_BRIGHT_CORE_FRACTION,
     AssociationParams,
     ComponentSky,
     associate,
 )
-from ml.association_fit import DEFAULT_GRID, Method, fit
 
 ARCSEC = 1 / 3600.0
 
@@ -73,7 +73,7 @@ def test_default_method_ships_the_bright_core_and_old_configs_keep_their_rules()
     assert Method(associator="edges").association == AssociationParams()
     assert Method.from_config(m.to_config()) == m
     old = m.to_config()
-    old["association"].pop("bright_core_fraction")  # a v1 config, written before issue 16
+    old["association"].pop("bright_core_fraction")  # a v1 config, written before the extensions
     old["association"].pop("aligned_theta_factor")
     assert Method.from_config(old).association == AssociationParams()
     assert Method.from_config({}) == m

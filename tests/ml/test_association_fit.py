@@ -1,12 +1,11 @@
-"""Refitting the catalogue-level method on labels (ml.association_fit): no database."""
+"""Refitting the catalogue-level method on labels (ml.association.refit): no database."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from ml.association import AssociationParams
-from ml.association_fit import (
+from ml.association.refit import (
     LabelledField,
     Method,
     better,
@@ -15,6 +14,7 @@ from ml.association_fit import (
     rayleigh_sigma,
     score,
 )
+from ml.association.rules import AssociationParams
 
 ARCSEC = 1 / 3600.0
 

@@ -1,4 +1,4 @@
-"""The default decision of the association evaluation (issue 16): floors first, then the
+"""The default decision of the association evaluation: floors first, then the
 most held-out sources right in all, then simulated VLASS; and the interval it reports."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml.evaluation.association_gate import choose_default, wilson95
+from ml.evaluation.association.gate import choose_default, wilson95
 
 ROWS = (
     "rules_extended",
@@ -89,7 +89,7 @@ def test_more_sources_right_wins_only_above_every_floor():
 
 
 def test_a_row_losing_simulated_vlass_hosts_significantly_cannot_become_the_default():
-    from ml.evaluation.association_hosts import host_guard_ok, paired
+    from ml.evaluation.association.hosts import host_guard_ok, paired
 
     rows, n71, sim = _inputs(
         {"rules_extended": _row(18, 512), "rules_extended_close_pairs": _row(19, 512)}, {}

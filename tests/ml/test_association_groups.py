@@ -1,4 +1,4 @@
-"""Group-level association steps and the failure analysis of issue 16 (no database)."""
+"""Group-level association steps and the failure analysis (no database)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from ml.association import AssociationParams, ComponentSky
-from ml.association_edges import FEATURE_NAMES, EdgeParams
-from ml.association_fit import LabelledField, core_offsets
-from ml.evaluation.association_failures import failure_mode
+from ml.association.edges import FEATURE_NAMES, EdgeParams
+from ml.association.refit import LabelledField, core_offsets
+from ml.association.rules import AssociationParams, ComponentSky
+from ml.evaluation.association.failures import failure_mode
 
 ARCSEC = 1 / 3600.0
 K = len(FEATURE_NAMES)
@@ -137,8 +137,8 @@ def test_replace_keeps_edge_params_valid():
 
 
 def test_survey_dependent_features_get_no_weight_in_the_fit_and_the_shipped_model():
-    from ml.association_edges import default_edge_params
-    from ml.association_learn import SURVEY_DEPENDENT_FEATURES, fit_logistic
+    from ml.association.edges import default_edge_params
+    from ml.association.learn import SURVEY_DEPENDENT_FEATURES, fit_logistic
 
     rng = np.random.default_rng(3)
     x = rng.normal(size=(400, K))

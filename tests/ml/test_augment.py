@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml.augment import Transform, apply_transform, augment, random_transform, transform_xy
+from ml.host.augment import Transform, apply_transform, augment, random_transform, transform_xy
 
 N = 240
 C = (N - 1) / 2  # frame centre, pixels

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from skimage.draw import disk, line_aa
 
-from ml.core_location import (
+from ml.core.location import (
     CoreLocation,
     bend_apex,
     choose_core,
@@ -177,7 +177,7 @@ def _frame(name):
     path = FIRST_DIR / name
     if not path.exists():
         pytest.skip(f"real data not found: {path}")
-    from ml.evaluation.core_location_data import load_frame, parse_name
+    from ml.evaluation.core_location.data import load_frame, parse_name
 
     return load_frame(parse_name(path))
 
@@ -201,7 +201,7 @@ def test_gated_core_finds_real_hosts_within_5_arcsec(name, method):
 def test_parse_name_and_groups():
     from pathlib import Path
 
-    from ml.evaluation.core_location_data import parse_name
+    from ml.evaluation.core_location.data import parse_name
 
     s = parse_name(Path("104_014.084-009.608_0.1031_0034.67.fits"))
     assert (s.code, s.group, s.confident) == ("104", "HT", True)
@@ -215,8 +215,8 @@ def test_parse_name_and_groups():
 
 
 def test_evaluation_writes_json_on_a_real_subset(tmp_path):
-    from ml.evaluation.core_location_data import list_sources, load_frame
-    from ml.evaluation.core_location_scoring import evaluate
+    from ml.evaluation.core_location.data import list_sources, load_frame
+    from ml.evaluation.core_location.scoring import evaluate
 
     if not FIRST_DIR.exists():
         pytest.skip("real data not found")
@@ -238,15 +238,15 @@ def test_evaluation_writes_json_on_a_real_subset(tmp_path):
     assert sum(r["gated_offset_arcsec"] <= 5 for r in ht) > sum(
         r["gated_seed_offset_arcsec"] <= 5 for r in ht
     )
-    from ml.evaluation.core_location_figures import plot_worst
+    from ml.evaluation.core_location.figures import plot_worst
 
     plot_worst(sources, frames, result, tmp_path / "worst.png", n=2, codes=("104",))
     assert (tmp_path / "worst.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_cross_validated_gate_on_a_real_subset():
-    from ml.evaluation.core_location_data import list_sources, load_frame
-    from ml.evaluation.core_location_tuning import DEFAULT_GATE, cross_validated_gate, gate_offsets
+    from ml.evaluation.core_location.data import list_sources, load_frame
+    from ml.evaluation.core_location.tuning import DEFAULT_GATE, cross_validated_gate, gate_offsets
 
     if not FIRST_DIR.exists():
         pytest.skip("real data not found")
@@ -523,7 +523,7 @@ def test_real_head_tails_core_is_the_head(name):
 def test_shifted_frame_keeps_the_host_under_the_same_emission():
     # A compact source's peak stays at the same place relative to the host when the frame
     # is centred elsewhere (the stress test of host-centring in ml.evaluation.core_location).
-    from ml.evaluation.core_location_data import load_shifted_frame, parse_name
+    from ml.evaluation.core_location.data import load_shifted_frame, parse_name
 
     path = FIRST_DIR / "200_137.463+058.784_0.2697_0006.27.fits"
     if not path.exists():

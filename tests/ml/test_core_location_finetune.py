@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from ml.core_locator.model import GRID, core_locator_net
-from ml.evaluation.core_location_data import MIRABEST_DIR, list_sources
-from ml.evaluation.core_location_finetune import (
+from ml.core.learned.model import GRID, core_locator_net
+from ml.evaluation.core_location.data import MIRABEST_DIR, list_sources
+from ml.evaluation.core_location.finetune import (
     FinetuneConfig,
     assign_folds,
     cross_validate,

@@ -11,7 +11,7 @@ from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from ml.core_locator.data import (
+from ml.core.learned.data import (
     EXCLUDE_RADIUS_ARCSEC,
     FGD_DIR,
     HOST_CATALOGUES,
@@ -21,7 +21,7 @@ from ml.core_locator.data import (
     read_fgd_index,
     select_training_rows,
 )
-from ml.core_locator.model import (
+from ml.core.learned.model import (
     GRID,
     core_locator_net,
     decode,
@@ -31,8 +31,8 @@ from ml.core_locator.model import (
     predict,
     to_input,
 )
-from ml.core_locator.sim import render, simulate_frame
-from ml.core_locator.train import augment, load_locator
+from ml.core.learned.sim import render, simulate_frame
+from ml.core.learned.train import augment, load_locator
 from ml.paths import data_dir
 
 torch.set_num_threads(1)
@@ -46,7 +46,7 @@ needs_data = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def test_centres() -> SkyCoord:
-    """The 103 test sources' positions, read independently of ml.core_locator.data."""
+    """The 103 test sources' positions, read independently of ml.core.learned.data."""
     ra, dec = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -163,7 +163,7 @@ def test_load_locator_names_the_missing_checkpoint(tmp_path):
 
 
 def test_learned_core_locator_wraps_a_model_and_reports_a_missing_checkpoint(tmp_path):
-    from ml.core_locator.locate import LearnedCoreLocator
+    from ml.core.learned.locate import LearnedCoreLocator
 
     model = core_locator_net(width=4)
     frame = np.zeros((240, 240), np.float32)
@@ -175,7 +175,7 @@ def test_learned_core_locator_wraps_a_model_and_reports_a_missing_checkpoint(tmp
 
 
 def test_paired_comparison_counts_discordant_sources():
-    from ml.evaluation.core_location_scoring import _paired_vs_gated
+    from ml.evaluation.core_location.scoring import _paired_vs_gated
 
     learned = np.array([1.0, 2.0, 9.0, 3.0, 8.0, 1.0])
     gated = np.array([1.0, 9.0, 9.0, 9.0, 2.0, 1.0])
@@ -212,7 +212,7 @@ def test_tta_prediction_turns_with_the_frame(k, flip):
 
 
 def test_ensemble_heat_maps_are_the_mean_of_the_members():
-    from ml.core_locator.model import heatmaps
+    from ml.core.learned.model import heatmaps
 
     torch.manual_seed(0)
     a, b = core_locator_net(width=4), core_locator_net(width=4)

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ml.host.data import LabelledField, SimDataConfig, build_sim_fields
+from ml.host.engine import HostField
 from ml.host.model import HostConfig
 from ml.host.train import TrainConfig, cross_validate, evaluate, pos_weight, sample_pairs
-from ml.inference import HostField
 
 
 @given(
@@ -153,7 +153,7 @@ def test_config_files_load_and_bad_sections_are_named(tmp_path):
     seed=st.integers(0, 1000),
 )
 def test_optical_augmentation_is_exact_and_adds_no_blank_corners(flip, theta, seed):
-    from ml.augment import Transform
+    from ml.host.augment import Transform
     from ml.host.train import _exact_flip_rot90
 
     stamps = np.random.default_rng(seed).random((2, 5, 8, 8), dtype=np.float32) + 0.5

@@ -1,4 +1,4 @@
-"""The fast inference engine equals the paper's per-pair forward (issue 7: |Δ| ≤ 1e-4)."""
+"""The fast inference engine equals the paper's per-pair forward (|Δ| ≤ 1e-4)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml.host.model import HostConfig, host_identifier
-from ml.inference import (
+from ml.host.engine import (
     HostEngine,
     HostField,
     OpticalCache,
     naive_score_fields,
     score_fields,
 )
+from ml.host.model import HostConfig, host_identifier
 
 RS, OS = 64, 32  # small images keep the test fast; the engine is size-agnostic
 

@@ -1,4 +1,4 @@
-"""Norris-71 loaders (ml.norris) and the benchmark harness (ml.evaluation.norris71)."""
+"""Norris-71 loaders (ml.data.norris) and the benchmark harness (ml.evaluation.norris71)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml.evaluation import norris71 as bench
-from ml.evaluation.norris71_methods import build_methods
-from ml.evaluation.norris71_rows import AssociationMethod, oracle_centroid, weighted_centroid
-from ml.evaluation.norris71_scoring import _sep1, authors_logged_confusion, evaluate
-from ml.norris import (
+from ml.data.norris import (
     LOU2023_TESTSET,
     NORRIS_TABLE4,
     NORRIS_TABLE6,
@@ -23,6 +19,10 @@ from ml.norris import (
     parse_j_name,
     read_lou2023_testset,
 )
+from ml.evaluation.norris71 import run as bench
+from ml.evaluation.norris71.methods import build_methods
+from ml.evaluation.norris71.rows import AssociationMethod, oracle_centroid, weighted_centroid
+from ml.evaluation.norris71.scoring import _sep1, authors_logged_confusion, evaluate
 from ml.paths import data_dir
 
 DATA = data_dir()
@@ -177,7 +177,7 @@ def test_testset_field_without_host_is_rejected(tmp_path):
 
 @needs_data
 def test_required_reproductions(norris):
-    # Issue 7: nearest neighbour must give 65/71, the authors' logged model 42/71, the
+    # nearest neighbour must give 65/71, the authors' logged model 42/71, the
     # integrated-flux centroid of the expert grouping 69/71.
     methods, _ = build_methods(norris)
     got = {

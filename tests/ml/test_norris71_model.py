@@ -1,18 +1,18 @@
-"""Norris-71 fields as host-identifier inputs (ml.evaluation.norris71_model)."""
+"""Norris-71 fields as host-identifier inputs (ml.evaluation.norris71.model)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from ml.evaluation.norris71_model import (
+from ml.data.norris import LOU2023_TESTSET, Norris71, load_norris71
+from ml.evaluation.norris71.model import (
     candidate_xy,
     norris_host_fields,
     render_radio_frame,
     score_with_checkpoint,
     train_checkpoint,
 )
-from ml.norris import LOU2023_TESTSET, Norris71, load_norris71
 from ml.paths import data_dir
 
 pytestmark = pytest.mark.skipif(

@@ -1,5 +1,5 @@
 """Fixtures for the pages: a small simulated sky ingested, identified and summarised through
-the project's own code (ml.sim -> catalog ingest -> catalog.identify -> pages.summaries)."""
+the project's own code (ml.sim -> catalog ingest -> catalog.pipeline.component -> catalog.read.summaries)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ def media(settings, tmp_path):
 
 
 def build_sky(tmp_path, n_fields: int = 6, seed: int = 17) -> dict:
-    from catalog.identify import association_model_version, identify_components
     from catalog.ingest.sim_sky import ingest_sim_sky
     from catalog.models import Label
+    from catalog.pipeline.component import association_model_version, identify_components
+    from catalog.read.summaries import refresh_summaries
     from ml.sim.formats import write_sky
-    from pages.summaries import refresh_summaries
 
     sky = tmp_path / "sky"
     write_sky(n_fields, sky, seed)
@@ -40,7 +40,7 @@ def sky(db, tmp_path, media, eager):
 
 @pytest.fixture
 def curator(db):
-    from pages.curators import create_curator
+    from catalog.curation.curators import create_curator
 
     user, _ = create_curator("cora", "cora-pass-123")
     return user

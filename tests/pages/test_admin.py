@@ -1,4 +1,4 @@
-"""Admin for staff: read-only science, the 'no host' action through catalog.labelling,
+"""Admin for staff: read-only science, the 'no host' action through catalog.curation.labels,
 history that shows relabels, no Save buttons on a label."""
 
 from __future__ import annotations

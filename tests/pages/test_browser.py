@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import build_sky
+from tests.pages.conftest import build_sky
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -142,9 +142,9 @@ def test_anonymous_search_by_sexagesimal_position_to_a_component(
 def test_curator_relabels_from_the_component_page(live_server, live_sky, browser, shots):
     from selenium.webdriver.common.by import By
 
+    from catalog.curation.curators import create_curator
     from catalog.models import HostPrediction
-    from pages.curators import create_curator
-    from pages.summaries import refresh_summaries
+    from catalog.read.summaries import refresh_summaries
 
     # one component with no candidate above 0.5 (seed §4.2: no prime host) is flagged
     flagged = live_sky["component_ids"][2]

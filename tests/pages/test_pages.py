@@ -104,9 +104,9 @@ def test_component_page_ranks_candidates_and_renders_a_catalogue_field(client, s
 
 
 def test_overlay_is_redrawn_when_predictions_change(client, sky, media):
-    from catalog.answers import component_answer
+    from catalog.images.overlay import current_name
     from catalog.models import HostPrediction
-    from pages.overlay import current_name
+    from catalog.read.answers import component_answer
 
     comp = _component(sky)
     client.get(reverse("pages:component", args=[comp.pk]))
@@ -122,7 +122,7 @@ def test_curator_relabels_in_one_post_and_the_component_leaves_the_queue(client,
     from django.contrib.admin.models import LogEntry
 
     from catalog.models import HostPrediction
-    from pages.summaries import refresh_summaries
+    from catalog.read.summaries import refresh_summaries
     from pages.views.curation import review_queryset
 
     # make one component ambiguous: no candidate above 0.5 (a seed §4.2 no-prime case)
@@ -183,7 +183,7 @@ def test_non_curators_see_no_control_and_forged_posts_are_refused(client, sky, a
 
 
 def test_labellers_usernames_are_shown_to_curators_only(client, sky, curator, astronomer):
-    from catalog import labelling
+    from catalog.curation import labels as labelling
 
     comp = _component(sky)
     head = Label.objects.current().filter(component=comp).first()

@@ -1,4 +1,4 @@
-"""The epoch chord through real brokers and real ``celery worker`` processes (issue 14).
+"""The epoch chord through real brokers and real ``celery worker`` processes.
 
 A simulated epoch of ~200 tiles is processed by a worker on Redis and on RabbitMQ. Midway the
 worker's whole process group is killed with SIGKILL; a second worker then completes the
@@ -25,9 +25,8 @@ import pytest
 
 from catalog.models import Epoch, EpochTile, HostPrediction
 from radiohost_site.celery import app
+from tests.workers.test_worker_process import BROKERS, _port_open
 from workers import tasks
-
-from .test_worker_process import BROKERS, _port_open
 
 ROOT = Path(__file__).resolve().parents[2]
 VISIBILITY_S = 15
@@ -89,10 +88,10 @@ def broker(request):
 
 
 def test_killed_worker_epoch_completes_equal_to_an_untiled_run(broker, transactional_db, tmp_path):
-    from catalog.identify import association_model_version
     from catalog.ingest.sim_epoch import ingest_sim_epoch
+    from catalog.pipeline.component import association_model_version
     from catalog.pipeline.tile import untiled_predictions
-    from ml.association_fit import Method
+    from ml.association.refit import Method
     from ml.sim.epoch import simulate_epoch
 
     name, url = broker

@@ -104,7 +104,7 @@ def test_bad_input_error_reaches_the_caller(worker, tmp_path):
 
 def test_real_cirada_sample_without_candidates_needs_candidates(worker):
     """The real CIRADA sample as a new epoch has no optical candidates: beat finds it, and it
-    ends in "needs candidates" -- never "processed" (issue 14)."""
+    ends in "needs candidates" -- never "processed"."""
     send = worker
     send(tasks.ingest_vlass_catalogue, str(VLASS_SAMPLE)).get(timeout=120)
     epoch = Epoch.objects.get()

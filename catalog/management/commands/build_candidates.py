@@ -1,11 +1,11 @@
-"""``manage.py build_candidates --epoch NAME``: the set-based candidate join (issue 13)."""
+"""``manage.py build_candidates --epoch NAME``: the set-based candidate join."""
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.candidates import CandidateCut, build_candidates
-from catalog.geometry import CANDIDATE_BOX_ARCMIN
+from catalog.pipeline.candidates import CandidateCut, build_candidates
+from catalog.sky.geometry import CANDIDATE_BOX_ARCMIN
 
 
 class Command(BaseCommand):

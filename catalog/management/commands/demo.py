@@ -3,7 +3,7 @@
 1. simulate a VLASS-like sky with PS1/AllWISE-like candidates (ml.sim), in the real formats;
 2. ingest it through the same code as real data (CIRADA CSV, bulk PS1/AllWISE catalogue
    files, labels) and build every component's candidates with the set-based join
-   (``catalog.candidates.build_candidates``, the survey path);
+   (``catalog.pipeline.candidates.build_candidates``, the survey path);
 3. identify hosts over the epoch's HEALPix tiles (``manage.py process_epoch``, the Celery
    chord run eagerly): associate radio components, locate the core, score candidates,
    apply the seed §4.2 decision rule, store HostPredictions (idempotent);
@@ -25,9 +25,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from catalog.curation.refit import refit_from_labels
 from catalog.ingest.sim_sky import EPOCH, ingest_sim_sky
 from catalog.models import Candidate, Epoch, HostPrediction, Label, RadioComponent
-from catalog.relabel import refit_from_labels
 from ml.sim.formats import write_sky
 
 
@@ -109,6 +109,8 @@ class Command(BaseCommand):
             f"{np.round(100 * ok_model / max(total, 1), 1)}% vs nearest neighbour "
             f"{np.round(100 * ok_nn / max(total, 1), 1)}%)."
         )
-        from pages.demo import finish  # the pages' step: summaries, overlays, curator, serve
+        from catalog.demo.finish import (
+            finish,  # the pages' step: summaries, overlays, curator, serve
+        )
 
         finish(self.stdout, out)

@@ -1,4 +1,4 @@
-"""``manage.py epoch_diff A B``: what changed from epoch A to epoch B (issue 14)."""
+"""``manage.py epoch_diff A B``: what changed from epoch A to epoch B."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **o):
-        from catalog.candidates import resolve_epoch
+        from catalog.pipeline.candidates import resolve_epoch
         from catalog.pipeline.diff import diff_epochs
 
         try:

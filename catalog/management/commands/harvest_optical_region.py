@@ -2,7 +2,6 @@
 
 from django.conf import settings
 
-from catalog.candidates import resolve_epoch
 from catalog.ingest.command import IngestCommand
 from catalog.ingest.optical_harvest import (
     HARVEST_ORDER,
@@ -11,6 +10,7 @@ from catalog.ingest.optical_harvest import (
     epoch_tiles,
     harvest_region,
 )
+from catalog.pipeline.candidates import resolve_epoch
 
 
 class Command(IngestCommand):

@@ -1,7 +1,7 @@
 """``manage.py ingest_optical_candidates``: PS1 DR2 (+AllWISE) host candidates of a component."""
 
 from catalog.ingest.command import IngestCommand
-from catalog.ingest.optical_candidates import (
+from catalog.ingest.component_candidates import (
     _component,
     harvest_candidates,
     ingest_candidate_files,

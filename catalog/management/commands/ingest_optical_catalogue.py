@@ -1,4 +1,4 @@
-"""``manage.py ingest_optical_catalogue FILE... --catalogue ps1dr2|allwise`` (issue 13)."""
+"""``manage.py ingest_optical_catalogue FILE... --catalogue ps1dr2|allwise``."""
 
 from catalog.ingest.command import IngestCommand
 from catalog.ingest.common import IngestReport

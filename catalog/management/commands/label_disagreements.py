@@ -1,6 +1,6 @@
 """``manage.py label_disagreements``: components where two label origins disagree.
 
-Default: RGZ DR1 vs Norris 2006 (issue 3). Two current labels of a component disagree
+Default: RGZ DR1 vs Norris 2006. Two current labels of a component disagree
 when exactly one says "no host", or both give a host and the host positions are more
 than ``--tolerance-arcsec`` apart (default 2″: both are SWIRE/IRAC positions, good to a
 few tenths of an arcsec, and the IRAC 3.6 µm PSF is 1.7″ FWHM).

@@ -9,7 +9,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.relabel import refit_from_labels
+from catalog.curation.refit import refit_from_labels
 
 
 class Command(BaseCommand):

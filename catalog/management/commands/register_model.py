@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.registry import register_checkpoint
+from catalog.methods.registry import register_checkpoint
 
 
 class Command(BaseCommand):

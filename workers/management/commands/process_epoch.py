@@ -31,8 +31,8 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         from celery.signals import task_postrun
 
-        from catalog.candidates import resolve_epoch
         from catalog.models import Epoch
+        from catalog.pipeline.candidates import resolve_epoch
         from radiohost_site.celery import app
         from workers import tasks
         from workers.pipeline import launch

@@ -1,0 +1,54 @@
+"""The catalog's tables, one module per side of the data:
+
+* :mod:`.radio` -- surveys, epochs, radio sources and components (``Positioned``: ICRS degrees
+  plus the HEALPix index behind the cone search, :mod:`.querysets`);
+* :mod:`.optical` -- PS1 DR2 / AllWISE sources, harvested tiles, component candidates;
+* :mod:`.labels` -- host labels with their history;
+* :mod:`.predictions` -- model versions, class and host predictions;
+* :mod:`.images` -- stored cutouts;
+* :mod:`.pipeline` -- the epoch pipeline's records: tiles, diffs, inbox files;
+* :mod:`.summaries` -- comments and the per-component summaries that list pages read.
+"""
+
+from catalog.models.images import Cutout
+from catalog.models.labels import Label, LabelQuerySet
+from catalog.models.optical import Candidate, HarvestedTile, OpticalSource
+from catalog.models.pipeline import EpochDiff, EpochDiffEntry, EpochTile, InboxFile
+from catalog.models.predictions import ClassPrediction, HostPrediction, ModelVersion
+from catalog.models.radio import (
+    DEC_HELP,
+    HPX_HELP,
+    RA_HELP,
+    Epoch,
+    Positioned,
+    RadioComponent,
+    RadioSource,
+    Survey,
+)
+from catalog.models.summaries import Comment, ComponentSummary
+
+__all__ = [
+    "DEC_HELP",
+    "HPX_HELP",
+    "RA_HELP",
+    "Candidate",
+    "ClassPrediction",
+    "Comment",
+    "ComponentSummary",
+    "Cutout",
+    "Epoch",
+    "EpochDiff",
+    "EpochDiffEntry",
+    "EpochTile",
+    "HarvestedTile",
+    "HostPrediction",
+    "InboxFile",
+    "Label",
+    "LabelQuerySet",
+    "ModelVersion",
+    "OpticalSource",
+    "Positioned",
+    "RadioComponent",
+    "RadioSource",
+    "Survey",
+]

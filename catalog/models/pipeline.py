@@ -1,0 +1,177 @@
+"""Records of the epoch pipeline: identification tiles, epoch diffs, inbox files.
+
+Imported by :mod:`catalog.models` (one app); kept apart so each file stays one role.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import CheckConstraint, Q, UniqueConstraint
+
+
+class EpochTile(models.Model):
+    """One HEALPix tile of an epoch's identification run: the unit of work and of retry.
+
+    The unique (epoch, order, index) row is the tile's processing record: a re-run skips
+    tiles in state ``done``, and a worker holds a PostgreSQL advisory lock on the row's id
+    while it runs the tile, so two deliveries of the same tile never run at once
+    (:mod:`catalog.pipeline.run`). ``runs`` logs every attempt (worker, pid, start, end).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    epoch = models.ForeignKey("catalog.Epoch", on_delete=models.CASCADE, related_name="tiles")
+    order = models.PositiveSmallIntegerField(help_text="HEALPix order (nested).")
+    index = models.BigIntegerField(help_text="Nested HEALPix pixel at that order.")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    components = models.PositiveIntegerField(default=0, help_text="Identified (with candidates).")
+    predictions = models.PositiveIntegerField(default=0)
+    without_candidates = models.PositiveIntegerField(default=0)
+    sky_components = models.PositiveIntegerField(default=0, help_text="Tile + margin sky read.")
+    seconds = models.FloatField(default=0.0, help_text="Wall time of the successful run (s).")
+    attempts = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    runs = models.JSONField(default=list, blank=True, help_text="[{worker, pid, start, end}].")
+
+    class Meta:
+        constraints = [
+            UniqueConstraint(fields=["epoch", "order", "index"], name="epochtile_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.epoch} tile {self.order}/{self.index} ({self.state})"
+
+
+class EpochDiff(models.Model):
+    """What changed between two epochs of a survey (components matched by position).
+
+    Only the components that changed are stored as entries (new, gone, host changed,
+    likelihood moved); the unchanged are counted in ``n_matched``.
+    """
+
+    epoch_a = models.ForeignKey("catalog.Epoch", on_delete=models.CASCADE, related_name="+")
+    epoch_b = models.ForeignKey("catalog.Epoch", on_delete=models.CASCADE, related_name="diffs")
+    model_version = models.ForeignKey(
+        "catalog.ModelVersion", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    radius_arcsec = models.FloatField(help_text="Component matching radius (arcsec).")
+    likelihood_threshold = models.FloatField(help_text="|Δ likelihood| that counts as moved.")
+    n_a = models.PositiveIntegerField(default=0, help_text="Science components in A.")
+    n_b = models.PositiveIntegerField(default=0, help_text="Science components in B.")
+    n_matched = models.PositiveIntegerField(default=0)
+    n_new = models.PositiveIntegerField(default=0)
+    n_gone = models.PositiveIntegerField(default=0)
+    n_host_changed = models.PositiveIntegerField(default=0)
+    n_likelihood_moved = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            UniqueConstraint(
+                fields=["epoch_a", "epoch_b", "model_version"], name="epochdiff_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.epoch_a} → {self.epoch_b}"
+
+    @property
+    def summary(self) -> dict:
+        return {
+            "epoch_a": str(self.epoch_a),
+            "epoch_b": str(self.epoch_b),
+            "radius_arcsec": self.radius_arcsec,
+            "likelihood_threshold": self.likelihood_threshold,
+            "components_a": self.n_a,
+            "components_b": self.n_b,
+            "matched": self.n_matched,
+            "new": self.n_new,
+            "gone": self.n_gone,
+            "host_changed": self.n_host_changed,
+            "likelihood_moved": self.n_likelihood_moved,
+        }
+
+
+class EpochDiffEntry(models.Model):
+    """One changed component of an :class:`EpochDiff` (B's component; A's for ``gone``)."""
+
+    class Kind(models.TextChoices):
+        NEW = "new", "New in B"
+        GONE = "gone", "Gone from B"
+        CHANGED = "changed", "Matched, host or likelihood changed"
+
+    diff = models.ForeignKey(EpochDiff, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    component_a = models.ForeignKey(
+        "catalog.RadioComponent", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    component_b = models.ForeignKey(
+        "catalog.RadioComponent", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    separation_arcsec = models.FloatField(null=True, blank=True)
+    host_a = models.ForeignKey(
+        "catalog.OpticalSource", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    host_b = models.ForeignKey(
+        "catalog.OpticalSource", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    likelihood_a = models.FloatField(null=True, blank=True, help_text="Best candidate's, in A.")
+    likelihood_b = models.FloatField(null=True, blank=True, help_text="Best candidate's, in B.")
+    host_changed = models.BooleanField(default=False)
+    likelihood_moved = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            CheckConstraint(
+                condition=Q(kind="new", component_a__isnull=True, component_b__isnull=False)
+                | Q(kind="gone", component_a__isnull=False, component_b__isnull=True)
+                | Q(kind="changed", component_a__isnull=False, component_b__isnull=False),
+                name="epochdiffentry_kind_sides",
+            ),
+        ]
+        indexes = [models.Index(fields=["diff", "kind"], name="epochdiffentry_diff_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.component_a_id} → {self.component_b_id}"
+
+
+class InboxFile(models.Model):
+    """A CIRADA component catalogue found in the inbox directory, and the steps done on it.
+
+    The unique (path, sha256) row is claimed under a row lock before each step, so two
+    overlapping beats process a file once; ``steps`` records each step's time and result.
+    """
+
+    class State(models.TextChoices):
+        NEW = "new", "New"
+        INGESTED = "ingested", "Ingested"
+        CANDIDATES = "candidates", "Candidates built"
+        PROCESSING = "processing", "Processing"
+        DONE = "done", "Processed and diffed"
+        NEEDS_CANDIDATES = "needs_candidates", "Needs candidates"
+        FAILED = "failed", "Failed"
+
+    path = models.CharField(max_length=512)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.BigIntegerField()
+    epoch = models.ForeignKey(
+        "catalog.Epoch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.NEW)
+    steps = models.JSONField(default=list, blank=True, help_text="[{step, at, result}].")
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [UniqueConstraint(fields=["path", "sha256"], name="inboxfile_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.state})"
