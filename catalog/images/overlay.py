@@ -20,10 +20,10 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 
 from catalog.images import store
-from catalog.images.figures import OverlayCandidate, OverlayInputs, render_overlay
 from catalog.models import Cutout, OpticalSource, RadioComponent
 from catalog.providers.fits_image import read_fits_image
 from catalog.read.answers import component_answer
+from ml.plots.overlay import OverlayCandidate, OverlayInputs, render_overlay
 
 RENDER_VERSION = 1
 FIELD_PX = 240  # seed §3.3: 240 × 240 px at 1″/px
