@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from catalog.curation.labels import can_see_labellers, can_write_labels, shown_labeller
 from catalog.enqueue import enqueue
-from catalog.images import overlay
+from catalog.images import overlay, store
 from catalog.models import Comment, ComponentSummary, Cutout, OpticalSource, RadioComponent
 from catalog.read.answers import component_answer
 from pages.forms import CommentForm, RelabelForm, format_sexagesimal
@@ -33,10 +32,10 @@ def ensure_overlay(answer) -> tuple[str, bool]:
     deployment a worker renders it and the page's script picks it up when it appears.
     """
     name = overlay.current_name(answer)
-    if default_storage.exists(name):
+    if store.exists(name):
         return name, True
     enqueue("workers.render.render_overlay", answer.component.pk)
-    return name, default_storage.exists(name)
+    return name, store.exists(name)
 
 
 def queue_neighbours(pk: int) -> dict:
@@ -109,7 +108,7 @@ def component_page(request, pk: int):
 def overlay_status(request, pk: int):
     answer = _answer(pk)
     name = overlay.current_name(answer)
-    ready = default_storage.exists(name)
+    ready = store.exists(name)
     return JsonResponse(
         {
             "ready": ready,
@@ -122,8 +121,8 @@ def overlay_status(request, pk: int):
 def overlay_png(request, pk: int):
     answer = _answer(pk)
     name = overlay.current_name(answer)
-    if not default_storage.exists(name):
+    if not store.exists(name):
         raise Http404("the overlay is being rendered")
-    resp = FileResponse(default_storage.open(name, "rb"), content_type="image/png")
+    resp = FileResponse(store.open_file(name), content_type="image/png")
     resp["Cache-Control"] = "public, max-age=86400"  # the URL carries the digest
     return resp
