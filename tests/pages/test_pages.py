@@ -228,6 +228,16 @@ def test_comments_need_a_login(client, sky, astronomer):
 def test_review_queue_is_ordered_and_counts_relabels_since_the_refit(client, sky):
     from catalog.models import ComponentSummary
 
+    # Flag four components with distinct priorities (ties included) and give one of them a
+    # current expert label, which takes it out of the queue.
+    flagged = list(ComponentSummary.objects.order_by("component_id")[:4])
+    assert len(flagged) == 4
+    for prio, x in zip((0.3, 0.9, 0.3, 0.6), flagged, strict=True):
+        ComponentSummary.objects.filter(pk=x.pk).update(
+            needs_review=True, review_priority=prio, no_positive=True
+        )
+    comp = flagged[1].component
+    Label.objects.create(component=comp, origin=Label.Origin.EXPERT, no_host=True, reason="test")
     r = client.get(reverse("pages:review"))
     assert r.status_code == 200
     rows = list(r.context["rows"])
@@ -246,10 +256,11 @@ def test_review_queue_is_ordered_and_counts_relabels_since_the_refit(client, sky
         ),
         key=lambda x: (-x.review_priority, x.component_id),
     )
-    assert want, "the sky fixture must flag some components for review"
-    assert [x.component_id for x in rows] == [x.component_id for x in want][: len(rows)]
+    assert len(want) == 3
+    assert [x.component_id for x in rows] == [x.component_id for x in want]
+    assert [x.review_priority for x in rows] == [0.6, 0.3, 0.3]
     assert all(x.reasons for x in rows)
-    assert r.context["relabels_since_refit"] == 0
+    assert r.context["relabels_since_refit"] == 1  # the expert label made above
 
 
 def test_home_and_models_pages(client, sky):
