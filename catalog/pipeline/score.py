@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from catalog.pipeline.tiling import angle_arcsec, unit_vectors
 from ml.association.edges import MIDPOINT_SEARCH_FRACTION, EdgeParams
 from ml.association.refit import Method
 from ml.association.rules import AssociationParams, ComponentSky, associate
 from ml.host.decision import decide_many
 from ml.host.positional import positional_likelihood
+from ml.sky import angle_arcsec, unit_vectors
 
 #: A component without a usable flux is weighed as if at this flux (mJy): about the VLASS QL
 #: detection limit (5σ of ~0.12-0.14 mJy/beam, Gordon et al. 2021). A fixed value, not a

@@ -19,6 +19,7 @@ import numpy as np
 from astropy_healpix import HEALPix
 
 from catalog.sky.spatial import HPX_ORDER, merge_ranges
+from ml.sky import angle_arcsec, unit_vectors
 
 #: Task tiles: nested order 3 (see the module docstring for the sizing).
 TILE_ORDER = 3
@@ -54,17 +55,6 @@ def children(order: int, index: int, sub_order: int) -> np.ndarray:
         raise ValueError(f"sub_order {sub_order} is coarser than the tile order {order}")
     k = 4 ** (sub_order - order)
     return int(index) * k + np.arange(k, dtype=np.int64)
-
-
-def unit_vectors(ra_deg, dec_deg) -> np.ndarray:
-    ra, dec = np.radians(np.asarray(ra_deg, float)), np.radians(np.asarray(dec_deg, float))
-    return np.stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)], axis=-1)
-
-
-def angle_arcsec(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Angle between unit vectors (arcsec), atan2 form (accurate at sub-arcsecond scales)."""
-    cross = np.linalg.norm(np.cross(a, b), axis=-1)
-    return np.degrees(np.arctan2(cross, np.sum(a * b, axis=-1))) * 3600.0
 
 
 def pixel_discs(order: int, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -81,11 +81,3 @@ def search_radius_arcsec(box_arcmin: float | None, radius_arcsec: float | None) 
         raise ValueError(f"box_arcmin must be positive, got {box_arcmin}")
     half_diag = np.radians(box_arcmin / 60.0 / 2.0 * np.sqrt(2.0))
     return float(np.degrees(np.arcsin(min(half_diag, 1.0))) * 3600.0 * (1 + 1e-6))
-
-
-def separation_arcsec(ra0, dec0, ra, dec) -> np.ndarray:
-    """Great-circle separation (haversine, accurate at sub-arcsec) of degrees arrays, in arcsec."""
-    ra0, dec0 = np.radians(ra0), np.radians(dec0)
-    ra, dec = np.radians(np.asarray(ra, float)), np.radians(np.asarray(dec, float))
-    hav = np.sin((dec - dec0) / 2) ** 2 + np.cos(dec0) * np.cos(dec) * np.sin((ra - ra0) / 2) ** 2
-    return np.degrees(2 * np.arcsin(np.sqrt(np.clip(hav, 0, 1)))) * 3600.0
