@@ -29,7 +29,7 @@ from catalog.ingest.common import (
 )
 from catalog.models import OpticalSource, RadioComponent
 from catalog.providers.catalogs import (
-    BOX_ARCMIN,
+    CANDIDATE_BOX_ARCMIN,
     PS1_ALLWISE_RADIUS_ARCSEC,
     in_box,
     match_allwise,
@@ -86,7 +86,7 @@ def prepare(
     where_ps1: str,
     where_wise: str = "",
     first_line: int = 2,
-    box_arcmin: float = BOX_ARCMIN,
+    box_arcmin: float = CANDIDATE_BOX_ARCMIN,
     radius_arcsec: float = PS1_ALLWISE_RADIUS_ARCSEC,
 ) -> Table:
     """Validate, normalise, box-cut and AllWISE-match raw tables; returns the candidate table."""
@@ -178,7 +178,7 @@ def ingest_candidate_files(
     *,
     epoch: str | None = None,
     simulated: bool = False,
-    box_arcmin: float = BOX_ARCMIN,
+    box_arcmin: float = CANDIDATE_BOX_ARCMIN,
     radius_arcsec: float = PS1_ALLWISE_RADIUS_ARCSEC,
     dry_run: bool = False,
 ) -> IngestReport:
@@ -215,7 +215,7 @@ def harvest_candidates(
     ps1_provider,
     allwise_provider=None,
     *,
-    box_arcmin: float = BOX_ARCMIN,
+    box_arcmin: float = CANDIDATE_BOX_ARCMIN,
     radius_arcsec: float = PS1_ALLWISE_RADIUS_ARCSEC,
     dry_run: bool = False,
 ) -> IngestReport:

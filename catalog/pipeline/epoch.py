@@ -31,7 +31,7 @@ def set_state(epoch_id: int, state: str, **fields) -> None:
 def tile_order() -> int:
     from django.conf import settings
 
-    return int(getattr(settings, "RADIOHOST_TILE_ORDER", T.TILE_ORDER))
+    return int(getattr(settings, "RADIOHOST_TILE_ORDER", T.EPOCH_TILE_ORDER))
 
 
 def _flag_all_without_candidates(epoch: Epoch) -> int:

@@ -1,6 +1,6 @@
 """HEALPix tiles of an epoch (no ORM): the unit of work, its association sub-tiles, its margin.
 
-A *tile* (nested order :data:`TILE_ORDER`) is one Celery task. Inside it the radio sky is
+A *tile* (nested order :data:`EPOCH_TILE_ORDER`) is one Celery task. Inside it the radio sky is
 grouped per *sub-tile* (order :data:`SKY_ORDER`): one ``ml.association.rules.ComponentSky`` per
 sub-tile, built from every component within the sub-tile's bounding disc widened by
 :data:`MARGIN_ARCSEC`. ``ComponentSky`` holds an N×N pair matrix, so its N must stay in the
@@ -21,8 +21,6 @@ from astropy_healpix import HEALPix
 from catalog.sky.spatial import HPX_ORDER, merge_ranges
 from ml.sky import angle_arcsec, unit_vectors
 
-#: Task tiles: nested order 3 (see the module docstring for the sizing).
-TILE_ORDER = 3
 #: Association sub-tiles: one ComponentSky each.
 SKY_ORDER = 7
 #: Radio sky read beyond a sub-tile's bounding disc (arcsec). A double of 100 mJy links over

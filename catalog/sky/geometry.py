@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-# Seed §3.3 / §2.2.2: the cutout and the candidate box (also in catalog.services).
-CUTOUT_SCALE_ARCSEC = 1.0
-CANDIDATE_BOX_ARCMIN = 3.6
+from ml.seed import CANDIDATE_BOX_ARCMIN, CUTOUT_SCALE_ARCSEC
+
 _RAD_TO_ARCSEC = 180.0 / np.pi * 3600.0
 
 

@@ -22,10 +22,9 @@ import numpy as np
 
 from ml.association.rules import ComponentSky
 from ml.data.norris import Norris71, load_norris71
+from ml.seed import FIELD_SIZE_ARCSEC
 from ml.sky import separation_arcsec
 
-#: Seed §2.1: a field is 3.6' across; components closer than this to a test position are "test".
-FIELD_SIZE_ARCSEC = 216.0
 RGZ_DIR = Path("rgz_dr1_atlas")
 RGZ_RADIO = RGZ_DIR / "DR1_ATLAS_radio_classifications.csv"
 RGZ_HOSTS = RGZ_DIR / "DR1_ATLAS_host_properties.csv"
