@@ -6,7 +6,7 @@ candidate host; its AllWISE W1/W2 come from the nearest AllWISE object within
 Sources: astroquery harvesters (MAST / VizieR II/389, VizieR II/328) or local
 VOTable/CSV files with the same columns (users without network; the simulator's
 candidate VOTables). Each candidate gets its (dx, dy, D) in the component's 240×240,
-1″/px radio-cutout frame through the cutout WCS (:func:`catalog.services.candidate_offsets`).
+1″/px radio-cutout frame through the cutout WCS (:func:`catalog.sky.geometry.candidate_offsets`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from catalog.ingest.common import (
     upsert,
 )
 from catalog.models import OpticalSource, RadioComponent
+from catalog.pipeline.candidate_writer import upsert_candidates
 from catalog.providers.catalogs import (
     CANDIDATE_BOX_ARCMIN,
     PS1_ALLWISE_RADIUS_ARCSEC,
@@ -36,7 +37,6 @@ from catalog.providers.catalogs import (
     normalise_allwise,
     normalise_ps1,
 )
-from catalog.services import upsert_candidates
 
 PHOT = [f"{p}{b}_mag" for b in "grizy" for p in ("", "e_")] + [
     "w1_mag",

@@ -1,6 +1,7 @@
 """HEALPix tiles of an epoch (no ORM): the unit of work, its association sub-tiles, its margin.
 
-A *tile* (nested order :data:`EPOCH_TILE_ORDER`) is one Celery task. Inside it the radio sky is
+A *tile* (nested order :data:`catalog.sky.spatial.EPOCH_TILE_ORDER`) is one Celery task.
+Inside it the radio sky is
 grouped per *sub-tile* (order :data:`SKY_ORDER`): one ``ml.association.rules.ComponentSky`` per
 sub-tile, built from every component within the sub-tile's bounding disc widened by
 :data:`MARGIN_ARCSEC`. ``ComponentSky`` holds an N×N pair matrix, so its N must stay in the
