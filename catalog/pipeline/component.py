@@ -15,8 +15,8 @@ from astropy.coordinates import SkyCoord
 from django.db import transaction
 
 from catalog.models import HostPrediction, ModelVersion, RadioComponent
-from catalog.pipeline.score import edge_reach_arcsec, reach_arcsec
-from ml.association.edges import EdgeParams
+from ml.association.edges import EdgeParams, edge_reach_arcsec
+from ml.association.params import reach_arcsec
 from ml.association.refit import Method
 from ml.association.rules import ComponentSky, associate
 from ml.host.decision import decide

@@ -26,9 +26,9 @@ from ml.sky import angle_arcsec, unit_vectors
 SKY_ORDER = 7
 #: Radio sky read beyond a sub-tile's bounding disc (arcsec). A double of 100 mJy links over
 #: up to ~224″ (Magliocchetti 1998 scale with a 4:1 flux partner) and triples over 120″;
-#: components reaching further are detected by :func:`catalog.pipeline.score.reach_arcsec`
+#: components reaching further are detected by :func:`ml.association.params.reach_arcsec`
 #: and their sub-tile re-read wider, so the margin sets speed, never the result. The learned
-#: edge model's bound (:func:`catalog.pipeline.score.edge_reach_arcsec`) is 204″ by default.
+#: edge model's bound (:func:`ml.association.edges.edge_reach_arcsec`) is 204″ by default.
 MARGIN_ARCSEC = 240.0
 
 
