@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from ml.association.edges import default_edge_params  # noqa: E402
 from ml.association.refit import Method  # noqa: E402
-from ml.association.rules import ComponentSky, _angle_arcsec, associate  # noqa: E402
+from ml.association.rules import ComponentSky, associate  # noqa: E402
+from ml.sky import angle_arcsec  # noqa: E402
 
 #: components per square degree (VLASS QL: ~ 1.9 million over 33,885 deg^2 is ~60; CIRADA
 #: tiles in dense fields reach a few hundred); 1,800/deg^2 = 0.5/arcmin^2 stresses the pairs
@@ -56,10 +57,10 @@ def tile(n: int, rng) -> dict:
 
 def dense_reference(t: dict) -> None:
     """The separation matrix the published rules built (their dominant cost)."""
-    from ml.association.rules import _unit_vectors
+    from ml.sky import unit_vectors
 
-    xyz = _unit_vectors(t["ra"], t["dec"])
-    _angle_arcsec(xyz[:, None, :], xyz[None, :, :])
+    xyz = unit_vectors(t["ra"], t["dec"])
+    angle_arcsec(xyz[:, None, :], xyz[None, :, :])
 
 
 def run_method(name: str, t: dict) -> float:

@@ -2,42 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import astropy.units as u
-from astropy.coordinates import Angle, SkyCoord
+from astropy.coordinates import Angle
 from django import forms
 
 from catalog.read.search import SORTS
+from catalog.sky.positions import PositionError, parse_position
 
 MAX_RADIUS_ARCSEC = 3600.0
-_SEXAGESIMAL = re.compile(r"[:hdms]|^\s*\S+\s+\S+\s+\S+")
-
-
-def parse_position(text: str) -> SkyCoord:
-    """A position typed by a person: decimal degrees ("150.1 2.2", "150.1, +2.2") or
-    sexagesimal with colons, spaces or h/m/s + d/m/s ("10:00:24 +02:12:00",
-    "10h00m24s +02d12m00s", "10 00 24 +02 12 00"); RA in hours when sexagesimal."""
-    t = text.strip().replace(",", " ")
-    if not t:
-        raise ValueError("empty position")
-    try:
-        if _SEXAGESIMAL.search(t):
-            parts = t.split()
-            if len(parts) == 6:  # "hh mm ss dd mm ss"
-                t = f"{':'.join(parts[:3])} {':'.join(parts[3:])}"
-            c = SkyCoord(t, unit=(u.hourangle, u.deg), frame="icrs")
-        else:
-            ra, dec = (float(v) for v in t.split())
-            c = SkyCoord(ra * u.deg, dec * u.deg, frame="icrs")
-    except Exception:
-        raise ValueError(
-            f"cannot read {text!r} as a position: give 'RA Dec' in decimal degrees "
-            "(150.1 2.2) or sexagesimal (10:00:24.0 +02:12:00)"
-        ) from None
-    if not -90 <= c.dec.deg <= 90:
-        raise ValueError(f"declination out of range in {text!r}")
-    return c
 
 
 class SearchForm(forms.Form):
@@ -69,7 +41,7 @@ class SearchForm(forms.Form):
         if pos:
             try:
                 data["coord"] = parse_position(pos)
-            except ValueError as exc:
+            except PositionError as exc:
                 self.add_error("position", str(exc))
             if data.get("radius_arcsec") is None:
                 data["radius_arcsec"] = 30.0

@@ -3,25 +3,21 @@
 A query that silently ignores ``?bogus=1`` or ``?is_science=maybe`` returns the whole table
 while the user believes it filtered; every list endpoint therefore declares its parameters
 (its filterset's, the pagination's, ``format``, and its own extras) and anything else is
-refused. Positions are read as people type them (decimal degrees or sexagesimal, via
-astropy ``SkyCoord`` parsing).
+refused. Positions are read as people type them, by the parser the search page uses too
+(:mod:`catalog.sky.positions`).
 """
 
 from __future__ import annotations
 
-import math
-import re
-
-import astropy.units as u
-from astropy.coordinates import SkyCoord
 from rest_framework.exceptions import ValidationError
+
+from catalog.sky.positions import PositionError, parse_angle, parse_position
 
 #: Cone radius limit (a 1° cone of VLASS holds ~1,500 components; larger is an export).
 MAX_RADIUS_ARCSEC = 3600.0
 TRUE = {"true", "1", "yes", "on"}
 FALSE = {"false", "0", "no", "off"}
 CONE_PARAMS = ("ra", "dec", "pos", "radius_arcsec")
-_SEXAGESIMAL = re.compile(r"[:hmsd]|\s")
 
 
 def reject_unknown(params, allowed: set[str]) -> None:
@@ -64,47 +60,17 @@ def check_booleans(params, names) -> None:
             parse_bool(name, params[name])
 
 
-def _angle(name: str, raw: str, *, hours: bool) -> float:
-    text = str(raw).strip()
-    if "\x00" in text or len(text) > 64:
-        raise ValidationError({name: ["not a position"]})
+def _read(name: str, parse, raw):
+    """``parse(raw)`` with a :class:`PositionError` turned into a 400 keyed by ``name``."""
     try:
-        if _SEXAGESIMAL.search(text):
-            from astropy.coordinates import Angle
-
-            return float(Angle(text, unit=u.hourangle if hours else u.deg).deg)
-        value = float(text)
-    except (ValueError, TypeError, u.UnitsError) as exc:
-        raise ValidationError({name: [f"not an angle: {raw!r} ({exc})"]}) from None
-    if not math.isfinite(value):
-        raise ValidationError({name: [f"not a finite number: {raw!r}"]})
-    return value
+        return parse(raw)
+    except PositionError as exc:
+        raise ValidationError({name: [str(exc)]}) from None
 
 
 def parse_pos(raw: str) -> tuple[float, float]:
-    """``pos`` as typed: ``"53.0 -27.8"`` (deg) or ``"03:32:00 -27:48:00"`` / ``"3h32m -27d48m"``
-    (RA in hours when sexagesimal, as SkyCoord reads it). Returns ICRS (ra, dec) in degrees."""
-    text = str(raw).strip().replace(",", " ")
-    if "\x00" in text or len(text) > 128 or not text:
-        raise ValidationError({"pos": ["give 'RA Dec', e.g. '53.0 -27.8' or '03:32:00 -27:48:00'"]})
-    parts = text.split()
-    try:
-        if len(parts) == 2 and not any(_SEXAGESIMAL.search(p) for p in parts):
-            ra, dec = float(parts[0]), float(parts[1])
-            # checked before SkyCoord, which wraps RA (pos=400 0 would search at RA 40)
-            if not (math.isfinite(ra) and 0 <= ra < 360):
-                raise ValidationError({"pos": [f"RA must be in [0, 360) deg, got {parts[0]!r}"]})
-            if not (math.isfinite(dec) and -90 <= dec <= 90):
-                raise ValidationError({"pos": [f"Dec must be in [-90, 90] deg, got {parts[1]!r}"]})
-            c = SkyCoord(ra * u.deg, dec * u.deg, frame="icrs")
-        else:
-            c = SkyCoord(text, unit=(u.hourangle, u.deg), frame="icrs")
-    except (ValueError, TypeError, u.UnitsError) as exc:
-        raise ValidationError(
-            {"pos": [f"cannot read a position from {raw!r} ({exc}); e.g. '03:32:00 -27:48:00'"]}
-        ) from None
-    if not c.isscalar:
-        raise ValidationError({"pos": ["give one position"]})
+    """``pos`` as typed (:func:`catalog.sky.positions.parse_position`): ICRS (ra, dec) in deg."""
+    c = _read("pos", parse_position, raw)
     return float(c.ra.deg), float(c.dec.deg)
 
 
@@ -123,23 +89,18 @@ def parse_cone(params) -> tuple[float, float, float] | None:
         raise ValidationError(
             {k: [f"required with a cone search ({', '.join(needed)}; or pos=)"] for k in missing}
         )
+    # errors name the parameter the user typed
     if "pos" in given:
         ra, dec = parse_pos(params["pos"])
-        ra_name = dec_name = "pos"  # errors name the parameter the user typed
     else:
-        ra = _angle("ra", params["ra"], hours=True)
-        dec = _angle("dec", params["dec"], hours=False)
-        ra_name, dec_name = "ra", "dec"
+        ra = _read("ra", lambda v: parse_angle(v, ra=True), params["ra"])
+        dec = _read("dec", lambda v: parse_angle(v, ra=False), params["dec"])
     try:
         radius = float(params["radius_arcsec"])
     except (TypeError, ValueError):
         raise ValidationError(
             {"radius_arcsec": [f"Enter a number: {params['radius_arcsec']!r}"]}
         ) from None
-    if not (0 <= ra < 360):
-        raise ValidationError({ra_name: [f"RA must be in [0, 360) deg, got {ra:g}"]})
-    if not (-90 <= dec <= 90):
-        raise ValidationError({dec_name: [f"Dec must be in [-90, 90] deg, got {dec:g}"]})
     if not (0 < radius <= MAX_RADIUS_ARCSEC):
         raise ValidationError({"radius_arcsec": [f"must be in (0, {MAX_RADIUS_ARCSEC:g}] arcsec"]})
     return ra, dec, radius

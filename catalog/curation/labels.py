@@ -29,7 +29,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from catalog.models import Candidate, Label, OpticalSource, RadioComponent
-from catalog.sky.geometry import separation_arcsec
+from ml.sky import separation_arcsec
 
 #: A host position further than this from the component is not a host of it: the candidate
 #: field of seed §2.2.2 is a 3.6′ box (108″ from the centre, 153″ to its corners) and the

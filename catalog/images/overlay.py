@@ -24,9 +24,10 @@ from catalog.models import Cutout, OpticalSource, RadioComponent
 from catalog.providers.fits_image import read_fits_image
 from catalog.read.answers import component_answer
 from ml.plots.overlay import OverlayCandidate, OverlayInputs, render_overlay
+from ml.seed import CUTOUT_SIZE_PX
 
 RENDER_VERSION = 1
-FIELD_PX = 240  # seed §3.3: 240 × 240 px at 1″/px
+FIELD_PX = CUTOUT_SIZE_PX  # seed §3.3: 240 × 240 px at 1″/px
 RENDER_RADIUS_ARCSEC = 180.0  # components whose emission can reach the 3.6′ field
 #: contour unit for a catalogue render: the VLASS QL single-epoch noise (lower end)
 CATALOGUE_SIGMA_JY = 120e-6

@@ -10,6 +10,12 @@ file, the 1-based line and the column; the transaction is rolled back, so the
 database is exactly as it was before the run. ``--dry-run`` runs the whole ingest
 inside the same transaction and rolls it back at the end, so a dry run validates
 *and* counts exactly what a real run would do, without writing.
+
+One role, kept as one module: everything here is the contract an ingester is written
+against (how it reports, fails, parses a cell, runs in its transaction and upserts), so
+the ingesters share one copy of each rule. Role-specific writers live beside it:
+cross-matching in :mod:`catalog.ingest.crossmatch`, published labels in
+:mod:`catalog.ingest.label_rows`.
 """
 
 from __future__ import annotations

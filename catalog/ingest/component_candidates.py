@@ -6,7 +6,7 @@ candidate host; its AllWISE W1/W2 come from the nearest AllWISE object within
 Sources: astroquery harvesters (MAST / VizieR II/389, VizieR II/328) or local
 VOTable/CSV files with the same columns (users without network; the simulator's
 candidate VOTables). Each candidate gets its (dx, dy, D) in the component's 240×240,
-1″/px radio-cutout frame through the cutout WCS (:func:`catalog.services.candidate_offsets`).
+1″/px radio-cutout frame through the cutout WCS (:func:`catalog.sky.geometry.candidate_offsets`).
 """
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ from catalog.ingest.common import (
     upsert,
 )
 from catalog.models import OpticalSource, RadioComponent
+from catalog.pipeline.candidate_writer import upsert_candidates
 from catalog.providers.catalogs import (
-    BOX_ARCMIN,
+    CANDIDATE_BOX_ARCMIN,
     PS1_ALLWISE_RADIUS_ARCSEC,
     in_box,
     match_allwise,
     normalise_allwise,
     normalise_ps1,
 )
-from catalog.services import upsert_candidates
 
 PHOT = [f"{p}{b}_mag" for b in "grizy" for p in ("", "e_")] + [
     "w1_mag",
@@ -86,7 +86,7 @@ def prepare(
     where_ps1: str,
     where_wise: str = "",
     first_line: int = 2,
-    box_arcmin: float = BOX_ARCMIN,
+    box_arcmin: float = CANDIDATE_BOX_ARCMIN,
     radius_arcsec: float = PS1_ALLWISE_RADIUS_ARCSEC,
 ) -> Table:
     """Validate, normalise, box-cut and AllWISE-match raw tables; returns the candidate table."""
@@ -178,7 +178,7 @@ def ingest_candidate_files(
     *,
     epoch: str | None = None,
     simulated: bool = False,
-    box_arcmin: float = BOX_ARCMIN,
+    box_arcmin: float = CANDIDATE_BOX_ARCMIN,
     radius_arcsec: float = PS1_ALLWISE_RADIUS_ARCSEC,
     dry_run: bool = False,
 ) -> IngestReport:
@@ -215,7 +215,7 @@ def harvest_candidates(
     ps1_provider,
     allwise_provider=None,
     *,
-    box_arcmin: float = BOX_ARCMIN,
+    box_arcmin: float = CANDIDATE_BOX_ARCMIN,
     radius_arcsec: float = PS1_ALLWISE_RADIUS_ARCSEC,
     dry_run: bool = False,
 ) -> IngestReport:

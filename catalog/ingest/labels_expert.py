@@ -23,8 +23,9 @@ from catalog.ingest.common import (
     parse_radec,
     run_ingest,
 )
+from catalog.ingest.crossmatch import nearest_within
+from catalog.ingest.label_rows import put_labels
 from catalog.models import Label, OpticalSource, RadioComponent
-from catalog.services import nearest_within, put_labels
 
 ORIGIN = Label.Origin.EXPERT
 REQUIRED = ("host_ra", "host_dec", "author", "reason")

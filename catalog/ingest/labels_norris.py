@@ -21,8 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from catalog.ingest.common import IngestReport, cell_error, existing_file, run_ingest, upsert
+from catalog.ingest.crossmatch import nearest_within
+from catalog.ingest.label_rows import put_labels
 from catalog.models import Epoch, Label, OpticalSource, RadioComponent, RadioSource, Survey
-from catalog.services import nearest_within, put_labels
 from ml.data.norris import (
     NORRIS_TABLE4,
     NORRIS_TABLE6,

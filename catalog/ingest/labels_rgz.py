@@ -30,8 +30,9 @@ from catalog.ingest.common import (
     run_ingest,
     upsert,
 )
+from catalog.ingest.crossmatch import nearest_within
+from catalog.ingest.label_rows import put_labels
 from catalog.models import Epoch, Label, OpticalSource, RadioComponent, RadioSource
-from catalog.services import nearest_within, put_labels
 
 ORIGIN = Label.Origin.RGZ
 CLASSIFICATIONS = Path("rgz_dr1_atlas") / "DR1_ATLAS_radio_classifications.csv"

@@ -25,8 +25,9 @@ from catalog.ingest.common import (
     run_ingest,
     upsert,
 )
+from catalog.ingest.crossmatch import nearest_within
+from catalog.ingest.label_rows import put_labels
 from catalog.models import Label, OpticalSource, RadioSource
-from catalog.services import nearest_within, put_labels
 from ml.data.norris import parse_j_name
 
 ORIGIN = Label.Origin.ZHU2023

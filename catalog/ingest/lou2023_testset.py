@@ -12,7 +12,7 @@ Stored as:
   hour's leading zero restored (``J32626.9-…`` -> ``J032626.9-…``; the authors' spelling
   is kept in ``extra['lou2023_name']``), position decoded from the name;
 * 1,089 PS1 ``OpticalSource`` rows and one ``Candidate`` per distinct (component, PS1
-  object) pair with its cutout-frame geometry (:func:`catalog.services.candidate_offsets`);
+  object) pair with its cutout-frame geometry (:func:`catalog.sky.geometry.candidate_offsets`);
   the file's 1,343 rows hold 166 exact repeats of a pair, kept once (see :mod:`ml.data.norris`);
 * ``ClassPrediction`` / ``HostPrediction`` rows of two ``external`` model versions (the
   authors' logged models A and B; no weights exist);
@@ -27,6 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from catalog.ingest.common import IngestReport, cell_error, existing_file, run_ingest, upsert
+from catalog.ingest.label_rows import put_labels
 from catalog.ingest.labels_norris import upsert_norris_structure
 from catalog.ingest.vlass_cirada import vlass_epoch
 from catalog.models import (
@@ -37,7 +38,7 @@ from catalog.models import (
     OpticalSource,
     RadioComponent,
 )
-from catalog.services import put_labels, upsert_candidates
+from catalog.pipeline.candidate_writer import upsert_candidates
 from ml.data.norris import LOU2023_TESTSET, load_norris71, parse_j_name
 
 MODEL_A = "lou2023-authors-model-A"

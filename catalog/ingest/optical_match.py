@@ -3,7 +3,7 @@
 The rule is the per-component one (:func:`catalog.providers.catalogs.match_allwise`):
 each PS1 object takes the nearest AllWISE object within
 :data:`~catalog.providers.catalogs.PS1_ALLWISE_RADIUS_ARCSEC` (2″, justified there), or
-none. It runs per tile of :data:`catalog.pipeline.candidates.TILE_ORDER` (PS1 rows of the tile
+none. It runs per tile of :data:`catalog.sky.spatial.JOIN_TILE_ORDER` (PS1 rows of the tile
 by one ``hpx`` range, AllWISE rows of the cone around them plus 2″), after every bulk
 ingest, on the tiles that file touched and their neighbours, so ingest order does not
 matter and a re-run changes nothing.
@@ -19,10 +19,9 @@ from astropy_healpix import HEALPix
 from catalog.ingest.common import IngestReport
 from catalog.models import OpticalSource
 from catalog.providers.catalogs import PS1_ALLWISE_RADIUS_ARCSEC
-from catalog.sky.spatial import HPX_ORDER, cone_ranges
+from catalog.sky.spatial import HPX_ORDER, JOIN_TILE_ORDER, cone_ranges
 
-TILE_ORDER = 6  # = catalog.pipeline.candidates.TILE_ORDER (not imported: no ingest -> join import)
-_SHIFT = 2 * (HPX_ORDER - TILE_ORDER)
+_SHIFT = 2 * (HPX_ORDER - JOIN_TILE_ORDER)
 # (PS1-like, AllWISE-like) catalogue pairs: simulated rows (ml.sim) match simulated ones only
 PAIRS = (
     (OpticalSource.Catalogue.PS1_DR2, OpticalSource.Catalogue.ALLWISE),
@@ -36,7 +35,7 @@ def tiles_of(hpx: np.ndarray) -> set[int]:
 
 
 def _with_neighbours(tiles: set[int]) -> list[int]:
-    hp = HEALPix(nside=2**TILE_ORDER, order="nested")
+    hp = HEALPix(nside=2**JOIN_TILE_ORDER, order="nested")
     t = np.fromiter(tiles, np.int64, len(tiles))
     nb = hp.neighbours(t).ravel() if len(t) else np.zeros(0, np.int64)
     return sorted(set(t.tolist()) | {int(x) for x in nb if x >= 0})

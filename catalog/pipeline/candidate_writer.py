@@ -1,7 +1,7 @@
 """The one writer of ``Candidate`` rows: arrays in, idempotent bulk upsert out.
 
 Used by the set-based join (:mod:`catalog.pipeline.candidates`) and by the per-component path
-(:func:`catalog.services.upsert_candidates`), so both store the same rows the same way.
+(:func:`upsert_candidates`, the Lou 2023 test set and per-component candidate files), so both store the same rows the same way.
 
 * PostgreSQL: the rows go over binary ``COPY`` (:mod:`catalog.ingest.pgbinary`). A batch
   whose components have no candidates yet (``fresh``: a new epoch) is copied straight
@@ -13,11 +13,15 @@ Used by the set-based join (:mod:`catalog.pipeline.candidates`) and by the per-c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from astropy.wcs import WCS
 
 from catalog.ingest.common import IngestReport, is_postgres, upsert
 from catalog.ingest.pgbinary import HEADER, TRAILER, Field, encode_rows
-from catalog.models import Candidate
+from catalog.models import Candidate, RadioComponent
+from catalog.sky.geometry import candidate_offsets
 
 COLUMNS = ("component_id", "optical_source_id", "dx_px", "dy_px", "distance_px")
 _COPY_ROWS = 200_000  # rows per binary block (~12 MB encoded)
@@ -107,3 +111,27 @@ def _copy(cols: list[np.ndarray], n: int, *, fresh: bool) -> tuple[int, int]:
         ins, upd_n = cur.fetchone()
         cur.execute("DROP TABLE rh_cand_stage")
     return int(ins), int(upd_n)
+
+
+def upsert_candidates(
+    component: RadioComponent,
+    optical_pks: Sequence[int],
+    ra: Sequence[float],
+    dec: Sequence[float],
+    report: IngestReport,
+    *,
+    wcs: WCS | None = None,
+) -> dict[tuple, int]:
+    """Create/update the component's candidates with their cutout-frame geometry."""
+    dx, dy, d = candidate_offsets(component.ra, component.dec, ra, dec, wcs=wcs)
+    pks = np.asarray(optical_pks, np.int64)
+    if len(np.unique(pks)) != len(pks):
+        raise ValueError(f"upsert_candidates: an optical source twice for {component}")
+    # the same writer as the set-based join (catalog.pipeline.candidates)
+    write_candidates(np.full(len(pks), component.pk), pks, dx, dy, d, report)
+    return {
+        (component.pk, o): pk
+        for pk, o in Candidate.objects.filter(
+            component=component, optical_source_id__in=pks.tolist()
+        ).values_list("pk", "optical_source_id")
+    }

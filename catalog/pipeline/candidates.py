@@ -6,7 +6,7 @@ Survey pipelines (LoTSS DR2; the CIRADA VLASS host table of Gordon et al. 2023) 
 these pairs with a spatial join against a local copy of the optical catalogue, not with
 remote queries per component; this module is that join.
 
-Work is split by HEALPix tile (nested, order :data:`TILE_ORDER`, ~0.9° across): per tile
+Work is split by HEALPix tile (nested, order :data:`JOIN_TILE_ORDER`, ~0.9° across): per tile
 one query reads its components (an ``hpx`` range) and one reads the optical sources in
 the merged HEALPix ranges covering every component's search circle (:func:`near_ranges`); astropy's ``search_around_sky`` pairs them, :func:`catalog.sky.geometry.
 sin_offsets` computes the geometry of all pairs at once, and
@@ -37,9 +37,8 @@ from catalog.ingest.common import IngestReport, analyze
 from catalog.models import Candidate, Epoch, OpticalSource, RadioComponent
 from catalog.pipeline.candidate_writer import write_candidates
 from catalog.sky.geometry import CANDIDATE_BOX_ARCMIN, search_radius_arcsec, selected, sin_offsets
-from catalog.sky.spatial import HPX_ORDER, _healpix, cone_order, merge_ranges
+from catalog.sky.spatial import HPX_ORDER, JOIN_TILE_ORDER, _healpix, cone_order, merge_ranges
 
-TILE_ORDER = 6  # ~0.92° pixels: ~50 VLASS components and ~60k PS1 objects per tile
 CANDIDATE_CATALOGUES = (OpticalSource.Catalogue.PS1_DR2, OpticalSource.Catalogue.SIMULATED)
 _FLUSH_ROWS = 500_000  # candidate rows buffered before one bulk write
 
@@ -94,7 +93,7 @@ def resolve_epoch(epoch) -> Epoch:
 
 
 def _tiles(epoch: Epoch) -> list[int]:
-    shift = 4 ** (HPX_ORDER - TILE_ORDER)
+    shift = 4 ** (HPX_ORDER - JOIN_TILE_ORDER)
     qs = RadioComponent.objects.filter(epoch=epoch, is_science=True)
     # integer division of a BIGINT is integer division on both engines
     return sorted(
@@ -207,7 +206,7 @@ def build_candidates(
     # hpx-range join with a scan of the whole optical table (minutes per tile at 1 M rows).
     analyze(OpticalSource, RadioComponent)
     tiles = _tiles(ep)
-    shift = 2 * (HPX_ORDER - TILE_ORDER)
+    shift = 2 * (HPX_ORDER - JOIN_TILE_ORDER)
     fresh = not Candidate.objects.filter(component__epoch=ep).exists()
     report = IngestReport(source=f"candidates of {ep}")
     bar = _bar(progress, len(tiles), ep)
@@ -277,4 +276,4 @@ def _bar(progress, total: int, ep):
 
 def tile_order_pixel_deg() -> float:
     """Typical tile width (deg), for reports."""
-    return math.degrees(math.sqrt(4 * math.pi / (12 * 4**TILE_ORDER)))
+    return math.degrees(math.sqrt(4 * math.pi / (12 * 4**JOIN_TILE_ORDER)))

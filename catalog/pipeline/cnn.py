@@ -17,8 +17,9 @@ from catalog.models import Candidate, ClassPrediction, Cutout, ModelVersion, Rad
 from catalog.pipeline import tiling as T
 from catalog.pipeline.score import decide_fields
 from catalog.pipeline.tile import TileOutcome, run_tile
+from ml.seed import CUTOUT_SIZE_PX
 
-FRAME_PX = 240  # seed §3.3: the radio cutout is 240 x 240 px at 1"/px
+FRAME_PX = CUTOUT_SIZE_PX  # seed §3.3: the radio cutout is 240 x 240 px at 1"/px
 
 
 @cache

@@ -15,12 +15,13 @@ from astropy.coordinates import SkyCoord
 from django.db import transaction
 
 from catalog.models import HostPrediction, ModelVersion, RadioComponent
-from catalog.pipeline.score import edge_reach_arcsec, reach_arcsec
-from ml.association.edges import EdgeParams
+from ml.association.edges import EdgeParams, edge_reach_arcsec
+from ml.association.params import reach_arcsec
 from ml.association.refit import Method
 from ml.association.rules import ComponentSky, associate
 from ml.host.decision import decide
 from ml.host.positional import positional_likelihood
+from ml.sky import separation_arcsec
 
 #: The radio sky read around a component: the 3.6′ field of seed §2.2.2 reaches 108″
 #: from the centre; doubles up to ~150″ across still link from the field's edge.
@@ -58,11 +59,6 @@ def current_method_version() -> ModelVersion:
     if active is not None and is_catalogue_method(active):
         return active
     return association_model_version()
-
-
-def _separations_arcsec(ra0, dec0, ra, dec) -> np.ndarray:
-    c0 = SkyCoord(ra0 * u.deg, dec0 * u.deg)
-    return SkyCoord(np.asarray(ra) * u.deg, np.asarray(dec) * u.deg).separation(c0).arcsec
 
 
 #: RadioComponent columns passed to ComponentSky as its optional shape keywords (CIRADA
@@ -131,7 +127,7 @@ def sky_around(component: RadioComponent, method: Method):
             reach = np.full(members.size, edge_reach_arcsec(method.params))
         else:
             reach = reach_arcsec(sky.flux[members], method.params)
-        d = _separations_arcsec(component.ra, component.dec, sky.ra[members], sky.dec[members])
+        d = separation_arcsec(component.ra, component.dec, sky.ra[members], sky.dec[members])
         need = float(np.max(d + reach))
         if need <= radius:
             return columns, shapes, assoc
@@ -154,7 +150,7 @@ def identify_component(component: RadioComponent, mv: ModelVersion) -> int:
         return 0
     method = Method.from_config(mv.config)
     assoc = associate_component(component, method)
-    sep = _separations_arcsec(
+    sep = separation_arcsec(
         assoc.core_ra,
         assoc.core_dec,
         [c.optical_source.ra for c in cands],

@@ -25,7 +25,7 @@ from django.db import transaction
 from scipy.spatial import cKDTree
 
 from catalog.models import Epoch, EpochDiff, EpochDiffEntry, HostPrediction, RadioComponent
-from catalog.pipeline.tiling import unit_vectors
+from ml.sky import unit_vectors
 
 
 def _components(epoch: Epoch) -> tuple[np.ndarray, np.ndarray]:

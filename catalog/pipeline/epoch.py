@@ -22,6 +22,7 @@ from django.utils import timezone
 from catalog.models import Candidate, Epoch, EpochTile, ModelVersion, RadioComponent
 from catalog.pipeline import tiling as T
 from catalog.pipeline.component import current_method_version
+from catalog.sky.spatial import EPOCH_TILE_ORDER
 
 
 def set_state(epoch_id: int, state: str, **fields) -> None:
@@ -31,7 +32,7 @@ def set_state(epoch_id: int, state: str, **fields) -> None:
 def tile_order() -> int:
     from django.conf import settings
 
-    return int(getattr(settings, "RADIOHOST_TILE_ORDER", T.TILE_ORDER))
+    return int(getattr(settings, "RADIOHOST_TILE_ORDER", EPOCH_TILE_ORDER))
 
 
 def _flag_all_without_candidates(epoch: Epoch) -> int:

@@ -11,12 +11,13 @@ What is new is only the batching: one ``ComponentSky`` per association sub-tile 
 likelihoods of a tile in a few array operations.
 
 Exactness at tile edges: a component's group is the transitive closure of pair links, so a
-sky cut at a disc could miss a member outside it. :func:`reach_arcsec` bounds how far any
-component can link (Magliocchetti double scale with the largest partner the flux-ratio
+sky cut at a disc could miss a member outside it.
+:func:`ml.association.params.reach_arcsec` bounds how far any component can link (Magliocchetti double scale with the largest partner the flux-ratio
 limit allows; the triple criterion's lobe separation), so a group is provably the one the
 whole sky gives when every member lies at least its reach inside the disc; otherwise
 :func:`locate_cores` reports the radius the disc needs and the caller re-reads it wider.
-The learned edge model (``associator: edges``) has its own bound, :func:`edge_reach_arcsec`.
+The learned edge model (``associator: edges``) has its own bound,
+:func:`ml.association.edges.edge_reach_arcsec`.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from catalog.pipeline.tiling import angle_arcsec, unit_vectors
-from ml.association.edges import MIDPOINT_SEARCH_FRACTION, EdgeParams
+from ml.association.edges import EdgeParams, edge_reach_arcsec
+from ml.association.params import reach_arcsec
 from ml.association.refit import Method
 from ml.association.rules import AssociationParams, ComponentSky, associate
 from ml.host.decision import decide_many
 from ml.host.positional import positional_likelihood
+from ml.sky import angle_arcsec, unit_vectors
 
 #: A component without a usable flux is weighed as if at this flux (mJy): about the VLASS QL
 #: detection limit (5σ of ~0.12-0.14 mJy/beam, Gordon et al. 2021). A fixed value, not a
@@ -47,59 +49,6 @@ def clean_fluxes(total, peak) -> tuple[np.ndarray, np.ndarray]:
     ok_p = np.isfinite(peak) & (peak > 0)
     flux = np.where(ok_t, total, np.where(ok_p, peak, FLUX_FLOOR_MJY))
     return flux, np.where(ok_p, peak, flux)
-
-
-def reach_arcsec(flux_mjy: np.ndarray, params: AssociationParams) -> np.ndarray:
-    """The farthest (arcsec) any component can link to a component of this flux.
-
-    Doubles: ``a θ100 √((S + S')/100 mJy)`` with ``S' ≤ r S`` (flux-ratio limit ``r``; ``a`` =
-    ``aligned_theta_factor``, 1 unless aligned doubles are on); close pairs
-    ``c θ100 √((S + S')/100 mJy)`` with ``S' ≤ R S`` (``close_theta_fraction`` ``c``,
-    ``close_max_flux_ratio`` ``R``). Triples:
-    the lobes are < ``triple_max_sep`` apart and a core lies within ``midpoint_fraction``
-    (<= 0.5; the bright-core triple's fraction is at most that) of it from their midpoint, so
-    every triple link spans less than ``triple_max_sep``.
-    """
-    p = params
-    double = (
-        p.aligned_theta_factor
-        * p.theta_100mjy_arcsec
-        * np.sqrt((1.0 + p.max_flux_ratio) * flux_mjy / 100.0)
-    )
-    # a close pair links at a looser ratio but only within a fraction of theta
-    close = (
-        p.close_theta_fraction
-        * p.theta_100mjy_arcsec
-        * np.sqrt((1.0 + p.close_max_flux_ratio) * flux_mjy / 100.0)
-    )
-    return np.maximum(np.maximum(double, close), p.triple_max_sep_arcsec)
-
-
-def edge_reach_arcsec(params: EdgeParams) -> float:
-    """Radius (arcsec) around a group member that holds every component its edges depend on,
-    for the learned edge model (:mod:`ml.association.edges`); flux-independent.
-
-    With ``S`` = ``max_sep_arcsec`` (pairs farther apart are never scored), ``T`` / ``f`` =
-    the rules' ``triple_max_sep_arcsec`` / ``midpoint_fraction``:
-
-    * a scored edge reaches its partner (< ``S``); its features read the pair, the components
-      within ``MIDPOINT_SEARCH_FRACTION`` of ``sep`` from its midpoint (< ``0.85 S`` from the
-      member) and the rule links of the pair, whose third component (a triple's core or
-      other lobe) lies < ``T`` from either member;
-    * with ``absorb_cores`` a core within ``f d`` of the midpoint of a kept lobe pair
-      (``d`` < ``T``) is linked to a lobe < ``(0.5 + f) T`` away -- and whether that pair
-      is kept depends on components < ``T`` from the lobe: ``(1.5 + f) T`` from the core.
-
-    Every edge of every member is then computed as on the whole sky, so the group is the
-    whole sky's (the argument of :func:`reach_arcsec`). A hair of slack covers the chord vs
-    angle rounding of the k-d tree queries.
-    """
-    s, rules = params.max_sep_arcsec, params.rules
-    t, f = rules.triple_max_sep_arcsec, rules.midpoint_fraction
-    reach = max(s, (0.5 + MIDPOINT_SEARCH_FRACTION) * s, t)
-    if params.absorb_cores:
-        reach = max(reach, (1.5 + f) * t)
-    return reach * 1.001 + 1e-3
 
 
 SHAPES = ("major", "minor", "pa", "rms")

@@ -1,6 +1,7 @@
 """HEALPix tiles of an epoch (no ORM): the unit of work, its association sub-tiles, its margin.
 
-A *tile* (nested order :data:`TILE_ORDER`) is one Celery task. Inside it the radio sky is
+A *tile* (nested order :data:`catalog.sky.spatial.EPOCH_TILE_ORDER`) is one Celery task.
+Inside it the radio sky is
 grouped per *sub-tile* (order :data:`SKY_ORDER`): one ``ml.association.rules.ComponentSky`` per
 sub-tile, built from every component within the sub-tile's bounding disc widened by
 :data:`MARGIN_ARCSEC`. ``ComponentSky`` holds an N×N pair matrix, so its N must stay in the
@@ -19,16 +20,15 @@ import numpy as np
 from astropy_healpix import HEALPix
 
 from catalog.sky.spatial import HPX_ORDER, merge_ranges
+from ml.sky import angle_arcsec, unit_vectors
 
-#: Task tiles: nested order 3 (see the module docstring for the sizing).
-TILE_ORDER = 3
 #: Association sub-tiles: one ComponentSky each.
 SKY_ORDER = 7
 #: Radio sky read beyond a sub-tile's bounding disc (arcsec). A double of 100 mJy links over
 #: up to ~224″ (Magliocchetti 1998 scale with a 4:1 flux partner) and triples over 120″;
-#: components reaching further are detected by :func:`catalog.pipeline.score.reach_arcsec`
+#: components reaching further are detected by :func:`ml.association.params.reach_arcsec`
 #: and their sub-tile re-read wider, so the margin sets speed, never the result. The learned
-#: edge model's bound (:func:`catalog.pipeline.score.edge_reach_arcsec`) is 204″ by default.
+#: edge model's bound (:func:`ml.association.edges.edge_reach_arcsec`) is 204″ by default.
 MARGIN_ARCSEC = 240.0
 
 
@@ -54,17 +54,6 @@ def children(order: int, index: int, sub_order: int) -> np.ndarray:
         raise ValueError(f"sub_order {sub_order} is coarser than the tile order {order}")
     k = 4 ** (sub_order - order)
     return int(index) * k + np.arange(k, dtype=np.int64)
-
-
-def unit_vectors(ra_deg, dec_deg) -> np.ndarray:
-    ra, dec = np.radians(np.asarray(ra_deg, float)), np.radians(np.asarray(dec_deg, float))
-    return np.stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)], axis=-1)
-
-
-def angle_arcsec(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Angle between unit vectors (arcsec), atan2 form (accurate at sub-arcsecond scales)."""
-    cross = np.linalg.norm(np.cross(a, b), axis=-1)
-    return np.degrees(np.arctan2(cross, np.sum(a * b, axis=-1))) * 3600.0
 
 
 def pixel_discs(order: int, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

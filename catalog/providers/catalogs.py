@@ -15,12 +15,13 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
+from ml.seed import CANDIDATE_BOX_ARCMIN
+
 # PS1↔AllWISE match radius. AllWISE positions are good to ≲0.5″ (1σ) for W1 SNR ≳ 10
 # and ~1″ at the faint end, PS1 DR2 to ~0.1″; the W1 PSF is 6.1″ FWHM. 2″ keeps faint
 # true matches while staying well inside one W1 beam, so a second PS1 object a few
 # arcsec away is not given the same WISE photometry (nearest match only).
 PS1_ALLWISE_RADIUS_ARCSEC = 2.0
-BOX_ARCMIN = 3.6  # seed §2.2.2
 
 _PS1_ALIASES = {
     "source_id": ("objID", "objid", "source_id", "PS1"),
@@ -122,7 +123,7 @@ def match_allwise(
     return out
 
 
-def in_box(t: Table, coord: SkyCoord, box_arcmin: float = BOX_ARCMIN) -> np.ndarray:
+def in_box(t: Table, coord: SkyCoord, box_arcmin: float = CANDIDATE_BOX_ARCMIN) -> np.ndarray:
     """Rows inside the square box of side ``box_arcmin`` centred on ``coord`` (tangent plane)."""
     if len(t) == 0:
         return np.zeros(0, bool)
@@ -154,7 +155,7 @@ class MastPS1:
                 coord, radius=radius, catalog="Panstarrs", data_release="dr2", table="mean"
             )
 
-    def query(self, coord: SkyCoord, box_arcmin: float = BOX_ARCMIN) -> Table:
+    def query(self, coord: SkyCoord, box_arcmin: float = CANDIDATE_BOX_ARCMIN) -> Table:
         # The cone circumscribing the box; rows outside the box are cut by ``in_box``.
         radius = box_arcmin / 2 * np.sqrt(2) * u.arcmin
         return normalise_ps1(self.query_raw(coord, radius), where="MAST PS1 DR2")
@@ -180,7 +181,7 @@ class VizierCatalog:
         self.client = _Client(columns=["**"], row_limit=row_limit)
 
     def query(
-        self, coord: SkyCoord, box_arcmin: float = BOX_ARCMIN, *, cache: bool = True
+        self, coord: SkyCoord, box_arcmin: float = CANDIDATE_BOX_ARCMIN, *, cache: bool = True
     ) -> Table:
         res = self.client.query_region(
             coord, width=box_arcmin * u.arcmin, catalog=self.catalog, cache=cache

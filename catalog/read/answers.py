@@ -36,8 +36,8 @@ from catalog.models import Candidate, Label, ModelVersion, RadioComponent
 from catalog.read.epoch_history import EpochEntry, epoch_history
 from catalog.read.host_catalogue import HostRow, host_rows
 from catalog.read.names import find_by_name
-from catalog.sky.geometry import separation_arcsec
 from ml.host.decision import field_posterior
+from ml.sky import separation_arcsec
 
 # Re-exported: callers (tests, bench scripts) knew these as catalog.read.answers.* before the split
 # by role; new code imports them from their own modules.

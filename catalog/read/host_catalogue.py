@@ -32,7 +32,7 @@ from django.db.models.functions import Cast, Least
 from django.db.models.lookups import GreaterThan, IsNull
 
 from catalog.models import HostPrediction, ModelVersion, RadioComponent
-from catalog.sky.geometry import separation_arcsec
+from ml.sky import separation_arcsec
 
 #: Likelihoods are clamped below 1 in the SQL form of the field posterior so that a
 #: candidate at exactly 1 has finite odds (ml.host.decision gives such candidates all the

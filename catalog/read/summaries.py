@@ -27,6 +27,7 @@ from django.db.models import Exists, OuterRef
 from catalog.methods.versions import default_model_version
 from catalog.models import ComponentSummary, HostPrediction, Label, ModelVersion, RadioComponent
 from ml.host.decision import field_posterior
+from ml.sky import separation_arcsec
 
 PUBLISHED_ORIGINS = (
     Label.Origin.RGZ,
@@ -51,12 +52,6 @@ def _entropy_norm(liks: list[float]) -> float:
     return h / math.log(len(w))
 
 
-def _sep_arcsec(ra1, dec1, ra2, dec2) -> float:
-    r1, d1, r2, d2 = map(math.radians, (ra1, dec1, ra2, dec2))
-    h = math.sin((d2 - d1) / 2) ** 2 + math.cos(d1) * math.cos(d2) * math.sin((r2 - r1) / 2) ** 2
-    return math.degrees(2 * math.asin(math.sqrt(min(1.0, h)))) * 3600.0
-
-
 def _published_disagrees(lab: Label, best) -> bool:
     """``best`` = (candidate_id, optical_source_id, likelihood, ra, dec) or None."""
     if lab.no_host:
@@ -65,7 +60,10 @@ def _published_disagrees(lab: Label, best) -> bool:
         return True
     if lab.host_id is not None:
         return lab.host_id != best[1]
-    return _sep_arcsec(lab.host_ra, lab.host_dec, best[3], best[4]) > HOST_TOLERANCE_ARCSEC
+    return (
+        float(separation_arcsec(lab.host_ra, lab.host_dec, best[3], best[4]))
+        > HOST_TOLERANCE_ARCSEC
+    )
 
 
 def summarise(component_ids: list[int], mv: ModelVersion) -> list[ComponentSummary]:

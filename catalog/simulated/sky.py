@@ -30,10 +30,10 @@ from astropy.table import Table, vstack
 
 from catalog.ingest.common import IngestReport, cell_error, file_transaction, iter_csv_chunks
 from catalog.ingest.component_candidates import prepare, store_candidates
+from catalog.ingest.label_rows import put_labels
 from catalog.ingest.optical_catalogue import ingest_optical_catalogue
 from catalog.ingest.vlass_cirada import ingest_vlass_cirada
 from catalog.models import Label, OpticalSource, RadioComponent
-from catalog.services import put_labels
 
 EPOCH = "sim"
 LABEL_COLUMNS = ("field_id", "component_name", "host_objID", "host_ra", "host_dec")

@@ -29,6 +29,13 @@ except ImportError:  # pragma: no cover - a future astropy-healpix may move it
 
 HPX_ORDER = 29
 HPX_NSIDE = 2**HPX_ORDER
+#: Tiles of the set-based joins (candidates of catalog.pipeline.candidates, the PS1-AllWISE
+#: match of catalog.ingest.optical_match): ~0.92° pixels, ~50 VLASS components and ~60k
+#: PS1 objects per tile.
+JOIN_TILE_ORDER = 6
+#: Tiles of an epoch run, one Celery task each (catalog.pipeline.tiling; sizing there);
+#: the ``RADIOHOST_TILE_ORDER`` setting overrides it.
+EPOCH_TILE_ORDER = 3
 # Cone pixels are searched at an order whose pixels are about this fraction of the
 # radius: fine enough that the prefilter area is a few times the cone's, coarse
 # enough that the SQL has tens of ranges, not thousands (tuned with bench/cone_search.py).

@@ -314,3 +314,30 @@ DEFAULT_EDGE_MODEL = {
 def default_edge_params() -> EdgeParams:
     """The shipped edge model (:data:`DEFAULT_EDGE_MODEL`)."""
     return EdgeParams(**DEFAULT_EDGE_MODEL)
+
+
+def edge_reach_arcsec(params: EdgeParams) -> float:
+    """Radius (arcsec) around a group member that holds every component its edges depend on,
+    for the learned edge model (:mod:`ml.association.edges`); flux-independent.
+
+    With ``S`` = ``max_sep_arcsec`` (pairs farther apart are never scored), ``T`` / ``f`` =
+    the rules' ``triple_max_sep_arcsec`` / ``midpoint_fraction``:
+
+    * a scored edge reaches its partner (< ``S``); its features read the pair, the components
+      within ``MIDPOINT_SEARCH_FRACTION`` of ``sep`` from its midpoint (< ``0.85 S`` from the
+      member) and the rule links of the pair, whose third component (a triple's core or
+      other lobe) lies < ``T`` from either member;
+    * with ``absorb_cores`` a core within ``f d`` of the midpoint of a kept lobe pair
+      (``d`` < ``T``) is linked to a lobe < ``(0.5 + f) T`` away -- and whether that pair
+      is kept depends on components < ``T`` from the lobe: ``(1.5 + f) T`` from the core.
+
+    Every edge of every member is then computed as on the whole sky, so the group is the
+    whole sky's (the argument of :func:`ml.association.params.reach_arcsec`). A hair of slack covers the chord vs
+    angle rounding of the k-d tree queries.
+    """
+    s, rules = params.max_sep_arcsec, params.rules
+    t, f = rules.triple_max_sep_arcsec, rules.midpoint_fraction
+    reach = max(s, (0.5 + MIDPOINT_SEARCH_FRACTION) * s, t)
+    if params.absorb_cores:
+        reach = max(reach, (1.5 + f) * t)
+    return reach * 1.001 + 1e-3

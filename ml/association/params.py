@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 #: Magliocchetti et al. 1998: theta_max = 100" (S_total / 100 mJy)^0.5, flux ratio <= 4.
 DOUBLE_THETA_100MJY_ARCSEC = 100.0
 DOUBLE_MAX_FLUX_RATIO = 4.0
@@ -128,3 +130,29 @@ class AssociationParams:
 WEIGHTINGS = ("peak", "int", "peak2")
 #: every centroid weighting :meth:`ComponentSky.core` knows (including ``compact``)
 CORE_WEIGHTINGS = (*WEIGHTINGS, "compact")
+
+
+def reach_arcsec(flux_mjy: np.ndarray, params: AssociationParams) -> np.ndarray:
+    """The farthest (arcsec) any component can link to a component of this flux.
+
+    Doubles: ``a θ100 √((S + S')/100 mJy)`` with ``S' ≤ r S`` (flux-ratio limit ``r``; ``a`` =
+    ``aligned_theta_factor``, 1 unless aligned doubles are on); close pairs
+    ``c θ100 √((S + S')/100 mJy)`` with ``S' ≤ R S`` (``close_theta_fraction`` ``c``,
+    ``close_max_flux_ratio`` ``R``). Triples:
+    the lobes are < ``triple_max_sep`` apart and a core lies within ``midpoint_fraction``
+    (<= 0.5; the bright-core triple's fraction is at most that) of it from their midpoint, so
+    every triple link spans less than ``triple_max_sep``.
+    """
+    p = params
+    double = (
+        p.aligned_theta_factor
+        * p.theta_100mjy_arcsec
+        * np.sqrt((1.0 + p.max_flux_ratio) * flux_mjy / 100.0)
+    )
+    # a close pair links at a looser ratio but only within a fraction of theta
+    close = (
+        p.close_theta_fraction
+        * p.theta_100mjy_arcsec
+        * np.sqrt((1.0 + p.close_max_flux_ratio) * flux_mjy / 100.0)
+    )
+    return np.maximum(np.maximum(double, close), p.triple_max_sep_arcsec)

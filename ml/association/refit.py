@@ -36,12 +36,11 @@ from ml.association.rules import (
     SHIPPED_BRIGHT_CORE_FRACTION,
     AssociationParams,
     ComponentSky,
-    _angle_arcsec,
-    _unit_vectors,
     associate,
 )
 from ml.host.decision import decide
 from ml.host.positional import SIGMA_MULTI_ARCSEC, SIGMA_SINGLE_ARCSEC, positional_likelihood
+from ml.sky import angle_arcsec, unit_vectors
 
 #: the refit grid: the double-source scale and flux ratio around Magliocchetti et al.'s
 #: 100" / 4, and the three centroid weightings of :mod:`ml.association`
@@ -210,9 +209,9 @@ def core_offsets(
         field.sky_ra, field.sky_dec, field.sky_flux, field.sky_peak, params, **field.sky_shape
     )
     a = associate(sky, field.ra, field.dec)
-    sep = _angle_arcsec(
-        _unit_vectors(np.asarray(field.cand_ra, float), np.asarray(field.cand_dec, float)),
-        _unit_vectors(np.array(a.core_ra), np.array(a.core_dec))[None, :],
+    sep = angle_arcsec(
+        unit_vectors(np.asarray(field.cand_ra, float), np.asarray(field.cand_dec, float)),
+        unit_vectors(np.array(a.core_ra), np.array(a.core_dec))[None, :],
     )
     return np.atleast_1d(sep), a.is_multi
 

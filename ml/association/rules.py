@@ -70,6 +70,7 @@ from ml.association.params import (
     WEIGHTINGS,
     AssociationParams,
 )
+from ml.sky import angle_arcsec, unit_vectors
 
 #: the public names, including the criteria re-exported from ml.association.params
 __all__ = [
@@ -107,18 +108,6 @@ _MARGIN = 1.001
 def _chord(angle_arcsec) -> np.ndarray:
     """Unit-sphere chord length of an angle (arcsec): the k-d tree's metric."""
     return 2 * np.sin(np.radians(np.asarray(angle_arcsec, float) / 3600.0) / 2)
-
-
-def _unit_vectors(ra_deg: np.ndarray, dec_deg: np.ndarray) -> np.ndarray:
-    ra, dec = np.radians(ra_deg), np.radians(dec_deg)
-    return np.stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)], axis=-1)
-
-
-def _angle_arcsec(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Angle between unit vectors (arcsec); atan2 form, accurate at sub-arcsecond scales."""
-    cross = np.linalg.norm(np.cross(u, v), axis=-1)
-    dot = np.sum(u * v, axis=-1)
-    return np.degrees(np.arctan2(cross, dot)) * 3600.0
 
 
 def _pair_pa_deg(ra_i, dec_i, ra_j, dec_j) -> np.ndarray:
@@ -201,7 +190,7 @@ class ComponentSky:
             )
         )
         self.params = params or AssociationParams()
-        self.xyz = _unit_vectors(self.ra, self.dec)
+        self.xyz = unit_vectors(self.ra, self.dec)
         self._tree = None
         # The rule links are also an input of the learned edge model (its ``rules``).
         rules = self.params if isinstance(self.params, AssociationParams) else self.params.rules
@@ -237,7 +226,7 @@ class ComponentSky:
         i, j = np.minimum(i, j)[keep], np.maximum(i, j)[keep]
         pairs = np.unique(np.stack([i, j], axis=1), axis=0) if i.size else np.zeros((0, 2), int)
         i, j = pairs[:, 0], pairs[:, 1]
-        sep = _angle_arcsec(self.xyz[i], self.xyz[j])
+        sep = angle_arcsec(self.xyz[i], self.xyz[j])
         ratio = self.flux[i] / self.flux[j]
         comparable = (ratio <= p.max_flux_ratio) & (ratio >= 1.0 / p.max_flux_ratio)
         theta_max = p.theta_100mjy_arcsec * np.sqrt((self.flux[i] + self.flux[j]) / 100.0)
@@ -264,7 +253,7 @@ class ComponentSky:
             near = np.asarray(tree.query_ball_point(mid, _chord(p.midpoint_fraction * d * _MARGIN)))
             if near.size == 0:
                 continue
-            dk = _angle_arcsec(self.xyz[near], mid[None, :])
+            dk = angle_arcsec(self.xyz[near], mid[None, :])
             fainter = self.flux[near] < p.core_flux_ratio * min(self.flux[a], self.flux[b])
             # a core of any flux when it sits within bright_core_fraction d of the midpoint
             central = dk < p.bright_core_fraction * d
@@ -284,8 +273,8 @@ class ComponentSky:
         """Is each ``ks`` the core of a symmetric lobe pair (a, b): arm lengths within
         ``SYMMETRIC_MAX_ARM_RATIO`` and lobe-core-lobe bend within ``SYMMETRIC_MAX_BEND_DEG``?"""
         xk = self.xyz[ks]
-        arm_a = _angle_arcsec(xk, self.xyz[a][None, :])
-        arm_b = _angle_arcsec(xk, self.xyz[b][None, :])
+        arm_a = angle_arcsec(xk, self.xyz[a][None, :])
+        arm_b = angle_arcsec(xk, self.xyz[b][None, :])
         with np.errstate(divide="ignore", invalid="ignore"):
             arms = np.maximum(arm_a, arm_b) / np.minimum(arm_a, arm_b)
             # the angle at the core between its two arms (3-D chords: pairs are < 2')
@@ -310,7 +299,7 @@ class ComponentSky:
 
     def nearest(self, ra_deg: float, dec_deg: float) -> tuple[int, float]:
         """Index of and separation to (arcsec) the component nearest to a position."""
-        v = _unit_vectors(np.array(ra_deg), np.array(dec_deg))
+        v = unit_vectors(np.array(ra_deg), np.array(dec_deg))
         # k-d tree (built once per sky): associate() runs for every component of a tile
         if self._tree is None:
             self._tree = cKDTree(self.xyz)
@@ -318,7 +307,7 @@ class ComponentSky:
         idx = np.atleast_1d(idx)
         chord = np.atleast_1d(chord)
         i = int(idx[0] if idx.size == 1 or chord[1] > chord[0] else min(idx))  # ties: lowest
-        return i, float(_angle_arcsec(self.xyz[i], v))
+        return i, float(angle_arcsec(self.xyz[i], v))
 
     def group(self, seed: int) -> np.ndarray:
         """Indices (ascending) of the components linked, transitively, to ``seed``."""
@@ -414,9 +403,9 @@ def select_weighting(
             if members.size == 1:
                 continue
             ra, dec = sky.core(members, w)
-            d = _angle_arcsec(
-                _unit_vectors(np.array(ra), np.array(dec)),
-                _unit_vectors(np.array(host_ra[i]), np.array(host_dec[i])),
+            d = angle_arcsec(
+                unit_vectors(np.array(ra), np.array(dec)),
+                unit_vectors(np.array(host_ra[i]), np.array(host_dec[i])),
             )
             hits += int(d <= radius_arcsec)
         out[w] = hits

@@ -37,6 +37,7 @@ import numpy as np
 from astropy.io import ascii as astro_ascii
 
 from ml.paths import data_dir as _data_dir
+from ml.sky import separation_arcsec
 
 LOU2023_TESTSET = (
     Path("lou2023_galaxyclassifier_notes") / "RGZ_all_negative_Norris_testing_notes1.csv"
@@ -554,13 +555,6 @@ def read_lou2023_testset(path: str | Path | None = None) -> tuple[list[tuple], i
     return [(n, c, dups.get(n, 0)) for n, c in per_field.items()], n_rows
 
 
-def _sep_arcsec(ra0: float, dec0: float, ra: np.ndarray, dec: np.ndarray) -> np.ndarray:
-    """Great-circle separation (arcsec), haversine form: exact at the arcsecond scales here."""
-    r0, d0, r, d = map(np.radians, (ra0, dec0, ra, dec))
-    h = np.sin((d - d0) / 2) ** 2 + np.cos(d0) * np.cos(d) * np.sin((r - r0) / 2) ** 2
-    return np.degrees(2 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))) * 3600.0
-
-
 def load_norris71(
     data_dir: str | Path | None = None, *, max_match_arcsec: float = 10.0
 ) -> Norris71:
@@ -606,7 +600,7 @@ def load_norris71(
     fields = []
     for name, cands, ndup in raw:
         ra, dec = parse_j_name(name)
-        sep = _sep_arcsec(ra, dec, cra, cdec)
+        sep = separation_arcsec(ra, dec, cra, cdec)
         j = int(np.argmin(sep))
         if sep[j] > max_match_arcsec:
             raise ValueError(

@@ -26,6 +26,7 @@ import numpy as np
 
 from ml.host.engine import HostField
 from ml.paths import REPO_ROOT
+from ml.seed import CUTOUT_SIZE_PX
 
 __all__ = [
     "LabelledField",
@@ -39,7 +40,7 @@ __all__ = [
 #: the simulator's names.
 MORPHOLOGY_CLASSES = ("compact", "FRI", "FRII", "bent")
 CLASSES = ("GALAXY", "QSO", "STAR")
-_FRAME = 240  # the seed's 3.6' radio frame at 1"/px (ml.preprocess.radio)
+_FRAME = CUTOUT_SIZE_PX  # the seed's 3.6' radio frame at 1"/px (ml.preprocess.radio)
 
 
 @dataclass

@@ -27,8 +27,10 @@ from astropy.utils.exceptions import AstropyUserWarning
 from astropy.wcs import WCS
 from scipy import ndimage
 
-RADIO_SIZE = 240  # pixels; 3.6' at 1"/px (seed §3.1)
-RADIO_PIXEL_SCALE_ARCSEC = 1.0  # arcsec / pixel (VLASS Quick Look grid, seed §3.1)
+from ml.seed import CUTOUT_SCALE_ARCSEC, CUTOUT_SIZE_PX
+
+RADIO_SIZE = CUTOUT_SIZE_PX  # pixels; 3.6' at 1"/px (seed §3.1)
+RADIO_PIXEL_SCALE_ARCSEC = CUTOUT_SCALE_ARCSEC  # arcsec / pixel (VLASS Quick Look grid, seed §3.1)
 MODEL_SIZE = 217  # pixels; the host model's radio input (seed §3.3, input 1)
 CLIP_SIGMA = 3.0  # seed §3.1: "3 sigma clipping"
 SMOOTH_SIGMA_PX = 1.0  # seed §3.1: Gaussian kernel sigma, pixels

@@ -32,6 +32,7 @@ from astropy.table import Table
 from astropy.wcs import WCS
 from scipy import ndimage
 
+from ml.seed import CUTOUT_SIZE_PX
 from ml.sim import hosts as H
 from ml.sim import optical as O
 from ml.sim.morphology import MORPHOLOGIES, RadioSource, parametric_source
@@ -47,7 +48,7 @@ from ml.sim.radio import (
     vlass_wcs,
 )
 
-RADIO_SIZE = 240
+RADIO_SIZE = CUTOUT_SIZE_PX
 #: Morphology mix of the catalogued source.  Tuned (``python -m ml.sim.validate``) so that the
 #: share of hosts > 5" from the centre and the nearest-neighbour host accuracy match the real
 #: Norris-71 fields (11/71 beyond 5"; 65/71 = 91.5 %).

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ml.paths import data_dir
+from ml.sky import separation_arcsec
 
 NORRIS71_FILE = (
     Path("lou2023_galaxyclassifier_notes") / "RGZ_all_negative_Norris_testing_notes1.csv"
@@ -74,12 +75,6 @@ def parse_vlass_name(name: str) -> tuple[float, float]:
     return ra, dec
 
 
-def _sep_arcsec(ra0, dec0, ra, dec):
-    ra0, dec0, ra, dec = (np.deg2rad(np.asarray(v, float)) for v in (ra0, dec0, ra, dec))
-    s = np.sin((dec - dec0) / 2) ** 2 + np.cos(dec0) * np.cos(dec) * np.sin((ra - ra0) / 2) ** 2
-    return np.rad2deg(2 * np.arcsin(np.sqrt(s))) * 3600.0
-
-
 @dataclass(frozen=True)
 class FieldStats:
     """Per-field statistics: one entry per field (arrays of equal length)."""
@@ -113,7 +108,7 @@ def field_stats(names, centre_ra, centre_dec, cand_ra, cand_dec, host_index) -> 
     for ra0, de0, ra, de, h in zip(
         centre_ra, centre_dec, cand_ra, cand_dec, host_index, strict=True
     ):
-        sep = _sep_arcsec(ra0, de0, ra, de)
+        sep = separation_arcsec(ra0, de0, ra, de)
         n.append(sep.size)
         off.append(sep[h])
         mx.append(sep.max())

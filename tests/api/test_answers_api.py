@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from catalog.models import Label, RadioComponent
 from catalog.pipeline.component import METHOD_NAME
 from ml.host.decision import field_posterior
+from tests.bad_positions import BAD_POSITIONS
 from tests.catalog.test_answers import LIKS, make_field
 
 
@@ -163,10 +164,23 @@ def test_positions_in_every_form(field, params):
         ({"pos": "-10 0", "radius_arcsec": 1}, "pos", "RA must be in [0, 360)"),
         ({"pos": "nan 0", "radius_arcsec": 1}, "pos", "RA must be in [0, 360)"),
         ({"pos": "10 95", "radius_arcsec": 1}, "pos", "Dec must be in [-90, 90]"),
-        ({"pos": "03:32:00 -97:48:00", "radius_arcsec": 1}, "pos", "cannot read a position"),
+        ({"pos": "03:32:00 -97:48:00", "radius_arcsec": 1}, "pos", "Dec must be in [-90, 90]"),
     ],
 )
 def test_bad_positions_are_400s(field, params, field_name, message):
     r = APIClient().get("/api/components/", params)
     assert r.status_code == 400
     assert message in str(r.json()[field_name])
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD_POSITIONS.items())
+def test_bad_positions_give_the_parsers_message_in_the_api(db, text, expected):
+    """The same words as the search page (one parser), keyed by the parameter typed."""
+    r = APIClient().get("/api/components/", {"pos": text, "radius_arcsec": 1})
+    assert r.status_code == 400
+    assert r.json() == {"pos": [expected[1]]}
+    part, message = expected
+    if part is not None:  # the same coordinate given alone as ra= / dec=
+        ra, dec = text.split()
+        r = APIClient().get("/api/components/", {"ra": ra, "dec": dec, "radius_arcsec": 1})
+        assert r.status_code == 400 and r.json() == {part: [message]}

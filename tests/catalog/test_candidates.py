@@ -8,8 +8,7 @@ from django.core.management import call_command
 
 from catalog.models import Candidate, Epoch, OpticalSource, RadioComponent, Survey
 from catalog.pipeline.candidates import CandidateCut, build_candidates, tile_pairs
-from catalog.services import candidate_offsets, cutout_wcs
-from catalog.sky.geometry import sin_offsets
+from catalog.sky.geometry import candidate_offsets, cutout_wcs, sin_offsets
 from catalog.sky.spatial import hpx_index
 from ml.paths import data_dir
 

@@ -3,33 +3,24 @@
 from __future__ import annotations
 
 import csv
-import io
 
 import astropy.units as u
 import numpy as np
 import pytest
 from astropy.coordinates import SkyCoord
-from astropy.io import fits
 from astropy.table import Table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog.ingest.component_candidates import ingest_candidate_files
 from catalog.ingest.vlass_cirada import vlass_epoch
-from catalog.models import Candidate, Cutout, OpticalSource, RadioComponent
-from catalog.providers.cutouts import LocalFITSDirectory
-from catalog.services import candidate_offsets, recompute_candidate_geometry, store_cutout
+from catalog.models import Candidate, OpticalSource, RadioComponent
+from catalog.sky.geometry import candidate_offsets
 from ml.data.norris import LOU2023_TESTSET, parse_j_name
 from ml.paths import data_dir
 
 FIELD = "VLASS1QLCIR J33323.71-281146.4"
 NAME = "VLASS1QLCIR J033323.71-281146.4"
-HEADER = (
-    data_dir()
-    / "images"
-    / "vlass_ql_headers"
-    / ("VLASS1.1.ql.T10t12.J075402-033000.10.2048.v1.I.iter1.image.pbcor.tt0.subim.fits.header")
-)
 
 
 def _field_rows():
@@ -163,49 +154,6 @@ def test_flat_sky_shortcut_would_be_wrong_near_the_pole():
     flat_dx = -(c1.ra.deg - 10) * np.cos(np.radians(89.98)) * 3600
     assert d[0] == pytest.approx(100, rel=1e-6)
     assert abs(flat_dx - dx[0]) > 1.0
-
-
-@pytest.mark.django_db
-def test_store_cutout_and_geometry_through_its_wcs(tmp_path, component):
-    # A VLASS-like image (real QL header: SIN, 1″/px) deliberately NOT centred on the
-    # component (crval 7″ north): offsets must still be relative to the component.
-    h = fits.Header.fromstring(
-        "\n".join(ln for ln in HEADER.read_text().splitlines() if not ln.startswith("#")), sep="\n"
-    )
-    h["NAXIS1"] = h["NAXIS2"] = 300
-    h["CRPIX1"] = h["CRPIX2"] = 150.5
-    h["CRVAL1"], h["CRVAL2"] = component.ra, component.dec + 7 / 3600
-    img_dir = tmp_path / "img"
-    img_dir.mkdir()
-    buf = io.BytesIO()
-    fits.PrimaryHDU(
-        np.random.default_rng(0).normal(size=(1, 1, 300, 300)).astype(np.float32), header=h
-    ).writeto(buf, output_verify="silentfix")
-    (img_dir / "ql.fits").write_bytes(buf.getvalue())
-    rows = _field_rows()
-    ingest_candidate_files(NAME, _ps1_votable(tmp_path, rows))
-    before = {c.pk: (c.dx_px, c.dy_px, c.distance_px) for c in Candidate.objects.all()}
-    provider = LocalFITSDirectory(img_dir, survey="VLASS")
-    coord = SkyCoord(component.ra * u.deg, component.dec * u.deg)
-    cut, notes = store_cutout(
-        provider, coord, 240 * u.arcsec, component=component, media_root=tmp_path / "media"
-    )
-    assert (cut.width_px, cut.height_px) == (240, 240) and cut.pixel_scale_arcsec == pytest.approx(
-        1.0
-    )
-    assert (tmp_path / "media" / cut.path).is_file() and cut.path.endswith(cut.sha256 + ".fits")
-    again, _ = store_cutout(
-        provider, coord, 240 * u.arcsec, component=component, media_root=tmp_path / "media"
-    )
-    assert again.pk == cut.pk and Cutout.objects.count() == 1
-    assert recompute_candidate_geometry(component, media_root=tmp_path / "media") == len(before)
-    for c in Candidate.objects.all():
-        # same projection family and scale: the stored-WCS offsets agree with the
-        # default centred frame to well under a pixel
-        assert c.distance_px == pytest.approx(before[c.pk][2], abs=0.05)
-        assert c.dx_px == pytest.approx(before[c.pk][0], abs=0.05)
-    with pytest.raises(ValueError, match="exactly one of component or optical_source"):
-        store_cutout(provider, coord, 240 * u.arcsec, media_root=tmp_path / "media")
 
 
 @pytest.mark.django_db

@@ -120,9 +120,9 @@ def test_groups_are_a_partition_independent_of_catalogue_order(sky_args):
 
 def _dense_reference_links(sky, p):
     """The O(n^2) form of the rules (as ml.association computed them before the extensions)."""
-    from ml.association.rules import _angle_arcsec
+    from ml.sky import angle_arcsec
 
-    sep = _angle_arcsec(sky.xyz[:, None, :], sky.xyz[None, :, :])
+    sep = angle_arcsec(sky.xyz[:, None, :], sky.xyz[None, :, :])
     ratio = sky.flux[:, None] / sky.flux[None, :]
     comparable = (ratio <= p.max_flux_ratio) & (ratio >= 1.0 / p.max_flux_ratio)
     theta = p.theta_100mjy_arcsec * np.sqrt((sky.flux[:, None] + sky.flux[None, :]) / 100.0)
@@ -131,7 +131,7 @@ def _dense_reference_links(sky, p):
     for i, j in np.argwhere(np.triu(comparable & (sep < p.triple_max_sep_arcsec), 1)):
         mid = sky.xyz[i] + sky.xyz[j]
         mid /= np.linalg.norm(mid)
-        dk = _angle_arcsec(sky.xyz, mid[None, :])
+        dk = angle_arcsec(sky.xyz, mid[None, :])
         ks = np.flatnonzero(
             (dk < p.midpoint_fraction * sep[i, j]) & (sky.flux < min(sky.flux[i], sky.flux[j]))
         )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml.data.norris import NORRIS_TABLE4, _sep_arcsec
+from ml.data.norris import NORRIS_TABLE4
 from ml.evaluation.association.data import FIELD_SIZE_ARCSEC, load_heldout, load_rgz_hosts
 from ml.evaluation.association.scoring import score_row
 from ml.paths import data_dir
+from ml.sky import separation_arcsec
 
 ROOT = data_dir()
 pytestmark = pytest.mark.skipif(
@@ -29,7 +30,7 @@ def test_heldout_sources_lie_outside_every_test_field(heldout):
     vdec = np.array([f.dec for f in h.data.fields])
     for comps in h.sources:
         for i in comps:
-            assert _sep_arcsec(a["ra"][i], a["dec"][i], vra, vdec).min() >= FIELD_SIZE_ARCSEC
+            assert separation_arcsec(a["ra"][i], a["dec"][i], vra, vdec).min() >= FIELD_SIZE_ARCSEC
     # every fold is a contiguous RA strip: strips do not interleave
     mean_ra = np.array([a["ra"][c].mean() for c in h.sources])
     for f in range(h.k - 1):

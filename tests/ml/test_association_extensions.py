@@ -141,7 +141,7 @@ def test_aligned_double_needs_shapes_and_is_off_in_the_published_rules():
 
 
 def test_pipeline_reach_covers_aligned_doubles():
-    from catalog.pipeline.score import reach_arcsec
+    from ml.association.params import reach_arcsec
 
     p = AssociationParams(aligned_theta_factor=2.0, triple_max_sep_arcsec=10.0)
     plain = AssociationParams(triple_max_sep_arcsec=10.0)
@@ -231,7 +231,7 @@ def test_close_pair_settings_are_checked():
 def test_pipeline_reach_covers_close_pairs():
     """A close pair may link a component to one R times fainter or brighter: the pipeline's
     reach bound must cover c theta(S + R S), which exceeds the published double's when R > 4."""
-    from catalog.pipeline.score import reach_arcsec
+    from ml.association.params import reach_arcsec
 
     p = AssociationParams(
         close_theta_fraction=1.0, close_max_flux_ratio=32.0, triple_max_sep_arcsec=1.0

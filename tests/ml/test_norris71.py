@@ -22,8 +22,9 @@ from ml.data.norris import (
 from ml.evaluation.norris71 import run as bench
 from ml.evaluation.norris71.methods import build_methods
 from ml.evaluation.norris71.rows import AssociationMethod, oracle_centroid, weighted_centroid
-from ml.evaluation.norris71.scoring import _sep1, authors_logged_confusion, evaluate
+from ml.evaluation.norris71.scoring import authors_logged_confusion, evaluate
 from ml.paths import data_dir
+from ml.sky import separation_arcsec
 
 DATA = data_dir()
 needs_data = pytest.mark.skipif(
@@ -105,7 +106,7 @@ def test_every_host_sits_on_its_norris_host(norris):
     for f in norris.fields:
         s = f.norris_source
         hra, hdec = (s.host_ra, s.host_dec) if s.host_ra is not None else (s.ra, s.dec)
-        d = _sep1(f.host.ra, f.host.dec, hra, hdec)
+        d = float(separation_arcsec(f.host.ra, f.host.dec, hra, hdec))
         assert d < 4.0, (f.vlass_name, d)
 
 

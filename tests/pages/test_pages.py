@@ -6,27 +6,16 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import Label, RadioComponent
-from pages.forms import format_sexagesimal, parse_position
+from pages.forms import format_sexagesimal
+from tests.bad_positions import BAD_POSITIONS
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "150.1 2.2",
-        "150.1, +2.2",
-        "10:00:24 +02:12:00",
-        "10h00m24s +02d12m00s",
-        "10 00 24 +02 12 00",
-    ],
-)
-def test_positions_typed_by_people(text):
-    c = parse_position(text)
-    assert c.ra.deg == pytest.approx(150.1, abs=1e-3) and c.dec.deg == pytest.approx(2.2, abs=1e-3)
-
-
-def test_unreadable_position_says_what_is_accepted():
-    with pytest.raises(ValueError, match="decimal degrees .* or sexagesimal"):
-        parse_position("north of Orion")
+@pytest.mark.parametrize(("text", "expected"), BAD_POSITIONS.items())
+def test_bad_positions_give_the_parsers_message_on_the_page(client, db, text, expected):
+    """The search page refuses RA 400 (astropy would wrap it to 40) with the API's words."""
+    r = client.get(reverse("pages:search"), {"position": text})
+    assert r.status_code == 200
+    assert r.context["form"].errors["position"] == [expected[1]]
 
 
 def _component(sky) -> RadioComponent:

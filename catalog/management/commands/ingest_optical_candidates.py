@@ -6,7 +6,12 @@ from catalog.ingest.component_candidates import (
     harvest_candidates,
     ingest_candidate_files,
 )
-from catalog.providers.catalogs import BOX_ARCMIN, PS1_ALLWISE_RADIUS_ARCSEC, MastPS1, VizierCatalog
+from catalog.providers.catalogs import (
+    CANDIDATE_BOX_ARCMIN,
+    PS1_ALLWISE_RADIUS_ARCSEC,
+    MastPS1,
+    VizierCatalog,
+)
 
 
 class Command(IngestCommand):
@@ -24,7 +29,7 @@ class Command(IngestCommand):
         parser.add_argument("--mast-url", default=None)
         parser.add_argument("--vizier-url", default=None)
         parser.add_argument("--simulated", action="store_true")
-        parser.add_argument("--box-arcmin", type=float, default=BOX_ARCMIN)
+        parser.add_argument("--box-arcmin", type=float, default=CANDIDATE_BOX_ARCMIN)
         parser.add_argument(
             "--allwise-radius-arcsec", type=float, default=PS1_ALLWISE_RADIUS_ARCSEC
         )

@@ -7,17 +7,11 @@ few tenths of an arcsec, and the IRAC 3.6 µm PSF is 1.7″ FWHM).
 """
 
 import json
-import math
 
 from django.core.management.base import BaseCommand
 
 from catalog.models import Label
-
-
-def _sep_arcsec(ra1, dec1, ra2, dec2) -> float:
-    r1, d1, r2, d2 = map(math.radians, (ra1, dec1, ra2, dec2))
-    h = math.sin((d2 - d1) / 2) ** 2 + math.cos(d1) * math.cos(d2) * math.sin((r2 - r1) / 2) ** 2
-    return math.degrees(2 * math.asin(math.sqrt(min(1.0, h)))) * 3600.0
+from ml.sky import separation_arcsec
 
 
 def disagreements(origin_a: str, origin_b: str, tolerance_arcsec: float = 2.0) -> dict:
@@ -41,7 +35,7 @@ def disagreements(origin_a: str, origin_b: str, tolerance_arcsec: float = 2.0) -
             continue
         if x.host_id and y.host_id and x.host_id == y.host_id:
             continue
-        sep = _sep_arcsec(x.host_ra, x.host_dec, y.host_ra, y.host_dec)
+        sep = float(separation_arcsec(x.host_ra, x.host_dec, y.host_ra, y.host_dec))
         if sep > tolerance_arcsec:
             out.append({"component_id": c, "why": f"hosts {sep:.2f}″ apart"})
     return {

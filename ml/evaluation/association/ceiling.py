@@ -26,8 +26,9 @@ from scipy.sparse import csgraph
 
 from ml.association.edges import candidate_pairs
 from ml.association.learn import SINGLE_FLOOR, exact_counts
-from ml.association.rules import ALIGNED_MAX_AXIS_RATIO, _angle_arcsec, _pair_pa_deg
+from ml.association.rules import ALIGNED_MAX_AXIS_RATIO, _pair_pa_deg
 from ml.evaluation.association.data import HeldOut
+from ml.sky import angle_arcsec
 
 #: pairs farther apart than this are never linked by the bound's rules (arcsec)
 MAX_SEP_ARCSEC = 150.0
@@ -53,7 +54,7 @@ def pair_table(sky, use: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
     i, j = pairs[:, 0], pairs[:, 1]
     keep = use[i] & use[j]
     i, j = i[keep], j[keep]
-    sep = _angle_arcsec(sky.xyz[i], sky.xyz[j])
+    sep = angle_arcsec(sky.xyz[i], sky.xyz[j])
     f = sky.flux
     theta = 100.0 * np.sqrt((f[i] + f[j]) / 100.0)
     pair_pa = _pair_pa_deg(sky.ra[i], sky.dec[i], sky.ra[j], sky.dec[j])

@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from ml.association.rules import ComponentSky
-from ml.data.norris import Norris71, _sep_arcsec, load_norris71
+from ml.data.norris import Norris71, load_norris71
+from ml.seed import FIELD_SIZE_ARCSEC
+from ml.sky import separation_arcsec
 
-#: Seed §2.1: a field is 3.6' across; components closer than this to a test position are "test".
-FIELD_SIZE_ARCSEC = 216.0
 RGZ_DIR = Path("rgz_dr1_atlas")
 RGZ_RADIO = RGZ_DIR / "DR1_ATLAS_radio_classifications.csv"
 RGZ_HOSTS = RGZ_DIR / "DR1_ATLAS_host_properties.csv"
@@ -87,7 +87,7 @@ def load_heldout(root: Path, k: int = 5) -> HeldOut:
     vra, vdec = test_positions(data)
     test_area = np.array(
         [
-            _sep_arcsec(r, d, vra, vdec).min() < FIELD_SIZE_ARCSEC
+            separation_arcsec(r, d, vra, vdec).min() < FIELD_SIZE_ARCSEC
             for r, d in zip(a["ra"], a["dec"], strict=True)
         ]
     )
@@ -150,9 +150,9 @@ def load_rgz_hosts(root: Path, h: HeldOut) -> list[dict]:
         ra, dec, hra, hdec = (_float(x) for x in (r["RA"], r["Dec"], ho["Host_RA"], ho["Host_Dec"]))
         if not np.all(np.isfinite([ra, dec, hra, hdec])):
             continue
-        if _sep_arcsec(ra, dec, vra, vdec).min() < FIELD_SIZE_ARCSEC:
+        if separation_arcsec(ra, dec, vra, vdec).min() < FIELD_SIZE_ARCSEC:
             continue
-        d = _sep_arcsec(ra, dec, a["ra"], a["dec"])
+        d = separation_arcsec(ra, dec, a["ra"], a["dec"])
         i = int(np.argmin(d))
         lae = _float(r["LAE"])
         if d[i] > max(RGZ_MATCH_ARCSEC, lae / 2 if np.isfinite(lae) else 0.0) or h.fold[i] < 0:

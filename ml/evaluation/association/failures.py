@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ml.data.norris import _sep_arcsec
+from ml.sky import separation_arcsec
 
 #: a component within this fraction of the outer pair's separation from its midpoint is a core
 CORE_FRACTION = 0.25
 
 
 def _sep(a: dict, i: int, j: int) -> float:
-    return float(_sep_arcsec(a["ra"][i], a["dec"][i], np.array([a["ra"][j]]), a["dec"][[j]])[0])
+    return float(
+        separation_arcsec(a["ra"][i], a["dec"][i], np.array([a["ra"][j]]), a["dec"][[j]])[0]
+    )
 
 
 def _theta(flux_mjy: float) -> float:
@@ -54,7 +56,7 @@ def _is_core(a: dict, k: int, outer: tuple[int, int, float]) -> bool:
     if k in (i, j) or d <= 0:
         return False
     mra, mdec = 0.5 * (a["ra"][i] + a["ra"][j]), 0.5 * (a["dec"][i] + a["dec"][j])
-    dk = float(_sep_arcsec(a["ra"][k], a["dec"][k], np.array([mra]), np.array([mdec]))[0])
+    dk = float(separation_arcsec(a["ra"][k], a["dec"][k], np.array([mra]), np.array([mdec]))[0])
     return dk <= CORE_FRACTION * d
 
 

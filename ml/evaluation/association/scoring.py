@@ -11,8 +11,8 @@ import numpy as np
 from ml.association.edges import candidate_pairs
 from ml.association.learn import exact_counts, fit_edges
 from ml.association.rules import AssociationParams
-from ml.data.norris import _sep_arcsec
 from ml.evaluation.association.data import HeldOut
+from ml.sky import separation_arcsec
 
 #: core-to-host distance thresholds reported (arcsec)
 RADII_ARCSEC = (2.0, 5.0, 10.0)
@@ -106,7 +106,7 @@ def score_row(h: HeldOut, labels_for_fold, weighting: str, rgz: list[dict]) -> d
         me, mt, se, st = me + a, mt + b, se + c, st + e
         if np.isfinite(host[0]):
             ra, dec = core_position(sky, labels, seed_of(h, comps), weighting)
-            dist = float(_sep_arcsec(ra, dec, np.array([host[0]]), np.array([host[1]]))[0])
+            dist = float(separation_arcsec(ra, dec, np.array([host[0]]), np.array([host[1]]))[0])
             d_all.append(dist)
             if comps.size > 1:
                 d_multi.append(dist)
@@ -119,7 +119,9 @@ def score_row(h: HeldOut, labels_for_fold, weighting: str, rgz: list[dict]) -> d
         rgz_counts[k + 1] += 1
         ra, dec = core_position(sky, labels_for_fold(h.fold[r["comp"]]), r["comp"], weighting)
         d_rgz.append(
-            float(_sep_arcsec(ra, dec, np.array([r["host_ra"]]), np.array([r["host_dec"]]))[0])
+            float(
+                separation_arcsec(ra, dec, np.array([r["host_ra"]]), np.array([r["host_dec"]]))[0]
+            )
         )
     return {
         "multi_exact": f"{me}/{mt}",

@@ -15,7 +15,6 @@ from ml.association.rules import (
 from ml.data.norris import (
     LOU2023_TESTSET,
     Norris71,
-    _sep_arcsec,
 )
 from ml.evaluation.norris71.fields import (
     FIELD_SIZE_ARCSEC,
@@ -23,6 +22,7 @@ from ml.evaluation.norris71.fields import (
 from ml.evaluation.norris71.rows import (
     AssociationMethod,
 )
+from ml.sky import separation_arcsec
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def non_test_candidate_check(root: Path, data: Norris71) -> dict:
                 pts.add((float(r[0]), float(r[1])))
             except (ValueError, IndexError):
                 continue
-        outside = sum(_sep_arcsec(ra, dec, vra, vdec).min() > half_diag for ra, dec in pts)
+        outside = sum(separation_arcsec(ra, dec, vra, vdec).min() > half_diag for ra, dec in pts)
         report[path.name] = {
             "unique_ps1_positions": len(pts),
             "outside_all_test_fields": int(outside),

@@ -14,8 +14,6 @@ from ml.data.norris import (
 log = logging.getLogger(__name__)
 
 
-#: Seed §2.1: radio cutouts are 3.6' across (1"/px VLASS QL).
-FIELD_SIZE_ARCSEC = 216.0
 #: Overlay render size (pixels at 1"/px): covers every candidate (all lie within 78").
 OVERLAY_SIZE_PX = 217
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 import numpy as np
 
 from ml.data.norris import Norris71, Norris71Field
+from ml.seed import CUTOUT_SIZE_PX
 
 #: VLASS QL single-epoch noise (uJy/beam), mid-range of 120-145 (ml.sim.radio.VLASS_NOISE_UJY).
 NORRIS_RENDER_NOISE_UJY = 130.0
 #: The frame of seed §2.1 (240 px at 1"/px) and the model input it is resampled to (seed §3.3).
-FRAME_PX = 240
+FRAME_PX = CUTOUT_SIZE_PX
 CENTRES = ("vlass", "assoc")
 
 

@@ -16,11 +16,11 @@ from ml.association.rules import (
 from ml.data.norris import (
     Norris71,
     Norris71Field,
-    _sep_arcsec,
 )
 from ml.evaluation.norris71.fields import (
     render_norris_field,
 )
+from ml.sky import separation_arcsec
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class Method:
 
 def _positional(f: Norris71Field, ra: float, dec: float, info: dict | None = None) -> FieldOutcome:
     a = f.candidate_arrays()
-    d = _sep_arcsec(ra, dec, a["ra"], a["dec"])
+    d = separation_arcsec(ra, dec, a["ra"], a["dec"])
     return FieldOutcome(
         best=int(np.argmin(d)),
         positives=d <= POSITIONAL_MATCH_ARCSEC,

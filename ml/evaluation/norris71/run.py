@@ -50,7 +50,6 @@ from ml.data.norris import (
     LOU2023_TESTSET,
     NORRIS_TABLE4,
     NORRIS_TABLE6,
-    _sep_arcsec,
     load_norris71,
 )
 from ml.evaluation.norris71.checks import (
@@ -68,6 +67,7 @@ from ml.evaluation.norris71.methods import (  # noqa: F401 -- workers.tasks impo
 )
 from ml.evaluation.norris71.scoring import authors_logged_confusion, evaluate
 from ml.paths import REPO_ROOT, data_dir
+from ml.sky import separation_arcsec
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def run(
     a = data.component_arrays()
     test_area = np.array(
         [
-            _sep_arcsec(
+            separation_arcsec(
                 ra,
                 dec,
                 np.array([f.ra for f in data.fields]),

@@ -9,12 +9,12 @@ import numpy as np
 from ml.data.norris import (
     Norris71,
     Norris71Field,
-    _sep_arcsec,
 )
 from ml.evaluation.norris71.rows import (
     FieldOutcome,
     Method,
 )
+from ml.sky import separation_arcsec
 
 log = logging.getLogger(__name__)
 
@@ -24,16 +24,12 @@ log = logging.getLogger(__name__)
 # ----------------------------------------------------------------------------------------------
 
 
-def _sep1(ra1, dec1, ra2, dec2) -> float:
-    return float(_sep_arcsec(ra1, dec1, np.array([ra2]), np.array([dec2]))[0])
-
-
 def failure_reason(m: Method, f: Norris71Field, o: FieldOutcome) -> str:
     """A short, factual explanation of why ``m`` chose the wrong candidate in field ``f``."""
     a = f.candidate_arrays()
     h, b = f.host_index, o.best
-    host_v = _sep1(f.ra, f.dec, a["ra"][h], a["dec"][h])
-    best_v = _sep1(f.ra, f.dec, a["ra"][b], a["dec"][b])
+    host_v = float(separation_arcsec(f.ra, f.dec, a["ra"][h], a["dec"][h]))
+    best_v = float(separation_arcsec(f.ra, f.dec, a["ra"][b], a["dec"][b]))
     src = f.norris_source
     cids = ",".join(src.component_ids)
     parts = []
@@ -48,8 +44,8 @@ def failure_reason(m: Method, f: Norris71Field, o: FieldOutcome) -> str:
             f'single-component Norris source {src.sid}; host {host_v:.1f}" from the VLASS position'
         )
     if o.pred_ra is not None:
-        dh = _sep1(o.pred_ra, o.pred_dec, a["ra"][h], a["dec"][h])
-        db = _sep1(o.pred_ra, o.pred_dec, a["ra"][b], a["dec"][b])
+        dh = float(separation_arcsec(o.pred_ra, o.pred_dec, a["ra"][h], a["dec"][h]))
+        db = float(separation_arcsec(o.pred_ra, o.pred_dec, a["ra"][b], a["dec"][b]))
         parts.append(
             f'predicted host position is {dh:.1f}" from the host but {db:.1f}" from the chosen '
             f'candidate {a["objid"][b]} ({best_v:.1f}" from VLASS)'
@@ -103,10 +99,12 @@ def evaluate(m: Method, data: Norris71) -> tuple[dict, list[tuple[Norris71Field,
             "decision": "prime" if prime and pos[o.best] else "best",
             "chosen_objid": int(a["objid"][o.best]),
             "chosen_sep_vlass_arcsec": round(
-                _sep1(f.ra, f.dec, a["ra"][o.best], a["dec"][o.best]), 2
+                float(separation_arcsec(f.ra, f.dec, a["ra"][o.best], a["dec"][o.best])), 2
             ),
             "host_objid": int(a["objid"][h]),
-            "host_sep_vlass_arcsec": round(_sep1(f.ra, f.dec, a["ra"][h], a["dec"][h]), 2),
+            "host_sep_vlass_arcsec": round(
+                float(separation_arcsec(f.ra, f.dec, a["ra"][h], a["dec"][h])), 2
+            ),
             "correct": bool(ok),
         }
         if o.likelihood is not None:
@@ -116,7 +114,7 @@ def evaluate(m: Method, data: Norris71) -> tuple[dict, list[tuple[Norris71Field,
             row["pred_host_ra_deg"] = round(o.pred_ra, 6)
             row["pred_host_dec_deg"] = round(o.pred_dec, 6)
             row["pred_to_host_arcsec"] = round(
-                _sep1(o.pred_ra, o.pred_dec, a["ra"][h], a["dec"][h]), 2
+                float(separation_arcsec(o.pred_ra, o.pred_dec, a["ra"][h], a["dec"][h])), 2
             )
         for k, v in o.info.items():
             row[k] = v
