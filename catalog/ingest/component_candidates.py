@@ -19,6 +19,7 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
+from catalog.ingest.candidate_writer import upsert_candidates
 from catalog.ingest.common import (
     DuplicateChecker,
     IngestReport,
@@ -28,7 +29,6 @@ from catalog.ingest.common import (
     upsert,
 )
 from catalog.models import OpticalSource, RadioComponent
-from catalog.pipeline.candidate_writer import upsert_candidates
 from catalog.providers.catalogs import (
     CANDIDATE_BOX_ARCMIN,
     PS1_ALLWISE_RADIUS_ARCSEC,

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from catalog.ingest.candidate_writer import upsert_candidates
 from catalog.ingest.common import IngestReport, cell_error, existing_file, run_ingest, upsert
 from catalog.ingest.label_rows import put_labels
 from catalog.ingest.labels_norris import upsert_norris_structure
@@ -38,7 +39,6 @@ from catalog.models import (
     OpticalSource,
     RadioComponent,
 )
-from catalog.pipeline.candidate_writer import upsert_candidates
 from ml.data.norris import LOU2023_TESTSET, load_norris71, parse_j_name
 
 MODEL_A = "lou2023-authors-model-A"

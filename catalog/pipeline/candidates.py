@@ -10,7 +10,7 @@ Work is split by HEALPix tile (nested, order :data:`JOIN_TILE_ORDER`, ~0.9° acr
 one query reads its components (an ``hpx`` range) and one reads the optical sources in
 the merged HEALPix ranges covering every component's search circle (:func:`near_ranges`); astropy's ``search_around_sky`` pairs them, :func:`catalog.sky.geometry.
 sin_offsets` computes the geometry of all pairs at once, and
-:func:`catalog.pipeline.candidate_writer.write_candidates` writes them in bulk (binary COPY on
+:func:`catalog.ingest.candidate_writer.write_candidates` writes them in bulk (binary COPY on
 PostgreSQL). Re-running is idempotent; the tables read are ANALYZEd first, the candidates at the end.
 
 Which optical sources are candidates (:class:`CandidateCut`): the PS1 DR2 and simulated
@@ -33,9 +33,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 
+from catalog.ingest.candidate_writer import write_candidates
 from catalog.ingest.common import IngestReport, analyze
 from catalog.models import Candidate, Epoch, OpticalSource, RadioComponent
-from catalog.pipeline.candidate_writer import write_candidates
 from catalog.sky.geometry import CANDIDATE_BOX_ARCMIN, search_radius_arcsec, selected, sin_offsets
 from catalog.sky.spatial import HPX_ORDER, JOIN_TILE_ORDER, _healpix, cone_order, merge_ranges
 
