@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from catalog.curation.labels import can_see_labellers, can_write_labels, shown_labeller
+from catalog.enqueue import enqueue
 from catalog.images import overlay
 from catalog.models import Comment, ComponentSummary, Cutout, OpticalSource, RadioComponent
 from catalog.read.answers import component_answer
@@ -31,12 +32,10 @@ def ensure_overlay(answer) -> tuple[str, bool]:
     With ``CELERY_TASK_ALWAYS_EAGER`` (tests, ``make serve``) the task runs here; on a
     deployment a worker renders it and the page's script picks it up when it appears.
     """
-    from workers.render import render_overlay
-
     name = overlay.current_name(answer)
     if default_storage.exists(name):
         return name, True
-    render_overlay.delay(answer.component.pk)
+    enqueue("workers.render.render_overlay", answer.component.pk)
     return name, default_storage.exists(name)
 
 
@@ -46,7 +45,7 @@ def queue_neighbours(pk: int) -> dict:
     if me is None:
         return {}
     p = me["review_priority"]
-    from pages.views.curation import review_queryset
+    from catalog.read.summaries import review_queryset
 
     queue = review_queryset().exclude(component_id=pk)
     after = queue.filter(Q(review_priority__lt=p) | Q(review_priority=p, component_id__gt=pk))
