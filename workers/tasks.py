@@ -174,6 +174,8 @@ def finish_epoch(self, epoch_id: int) -> dict:
             if self.request.retries >= 120:
                 raise RuntimeError(f"epoch {epoch_id}: {out['pending']} tiles never finished")
             raise self.retry(countdown=_busy_countdown())
+        if out.get("already_finished"):
+            return out
         diff = diff_previous(epoch_id)
         out["diff"] = diff.summary if diff is not None else None
         epoch_settled(epoch_id)

@@ -132,11 +132,23 @@ def finish(epoch_id: int) -> dict:
         )
         return {"complete": False, "pending": n_pending, "failed": failed}
     counts = record_progress(epoch_id)
-    if counts["n_components"] == 0:
-        set_state(epoch_id, Epoch.State.NEEDS_CANDIDATES)
-    else:
-        set_state(epoch_id, Epoch.State.PROCESSED, processed_at=timezone.now())
-    return {"complete": True, **Epoch.objects.get(pk=epoch_id).progress}
+    # a conditional state update: only the first finish moves the epoch into a
+    # finished state; a second delivery of the callback (a chord redelivered, the last tile's
+    # own send beside the chord's) sees 0 rows changed and reports ``already_finished`` so its caller
+    # skips the diff and the summary refresh
+    now = timezone.now()
+    state = Epoch.State.NEEDS_CANDIDATES if counts["n_components"] == 0 else Epoch.State.PROCESSED
+    extra = {"processed_at": now} if state == Epoch.State.PROCESSED else {}
+    finished = (Epoch.State.PROCESSED, Epoch.State.NEEDS_CANDIDATES)
+    changed = (
+        Epoch.objects.filter(pk=epoch_id)
+        .exclude(state__in=finished)
+        .update(state=state, state_changed_at=now, **extra)
+    )
+    out = {"complete": True, **Epoch.objects.get(pk=epoch_id).progress}
+    if not changed:
+        out["already_finished"] = True
+    return out
 
 
 def fail(epoch_id: int, error: str) -> None:

@@ -40,6 +40,8 @@ PUBLISHED_ORIGINS = (
 #: (SWIRE/IRAC positions are good to a few tenths of an arcsec; IRAC PSF 1.7" FWHM)
 HOST_TOLERANCE_ARCSEC = 2.0
 CHUNK = 2000
+#: every column but the key, rewritten when a summary row already exists
+_SUMMARY_FIELDS = [f.name for f in ComponentSummary._meta.concrete_fields if not f.primary_key]
 
 
 def _entropy_norm(liks: list[float]) -> float:
@@ -144,9 +146,21 @@ def refresh_summaries(
     for i in range(0, len(component_ids), CHUNK):
         chunk = component_ids[i : i + CHUNK]
         rows = summarise(chunk, mv)
+        # An upsert, not delete + insert: two refreshes of the same components at once (two
+        # epochs finishing, a refit beside the pipeline) would otherwise both insert the same
+        # primary key and one fails; with ON CONFLICT UPDATE the later writer wins, both succeed.
+        written = [r.component_id for r in rows]
         with transaction.atomic():
-            ComponentSummary.objects.filter(component_id__in=chunk).delete()
-            ComponentSummary.objects.bulk_create(rows, batch_size=CHUNK)
+            ComponentSummary.objects.filter(component_id__in=chunk).exclude(
+                component_id__in=written
+            ).delete()
+            ComponentSummary.objects.bulk_create(
+                rows,
+                batch_size=CHUNK,
+                update_conflicts=True,
+                unique_fields=["component"],
+                update_fields=_SUMMARY_FIELDS,
+            )
         n += len(rows)
     return n
 

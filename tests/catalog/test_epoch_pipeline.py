@@ -296,3 +296,24 @@ def test_a_finished_epoch_refreshes_the_search_summaries(sim_epoch, eager):
     )
     assert with_preds
     assert set(ComponentSummary.objects.values_list("component_id", flat=True)) == with_preds
+
+
+def test_finishing_twice_does_the_work_once(sim_epoch, eager):
+    # a second delivery of the finishing callback must not redo the diff or the summary
+    # refresh, nor move processed_at: the conditional state update lets only one through
+    from catalog.models import ComponentSummary, Epoch
+    from workers import tasks
+
+    epoch, _ = sim_epoch
+    tasks.process_epoch.apply(args=(epoch.pk,)).get()
+    epoch.refresh_from_db()
+    assert epoch.state == Epoch.State.PROCESSED
+    stamps = dict(ComponentSummary.objects.values_list("component_id", "updated_at"))
+    assert stamps
+    again = tasks.finish_epoch.apply(args=(epoch.pk,)).get()
+    assert again["already_finished"] is True
+    assert "diff" not in again
+    after = Epoch.objects.get(pk=epoch.pk)
+    assert after.processed_at == epoch.processed_at
+    assert after.state_changed_at == epoch.state_changed_at
+    assert dict(ComponentSummary.objects.values_list("component_id", "updated_at")) == stamps
