@@ -74,7 +74,7 @@ class StrictViewMixin:
             raise ValidationError(
                 {"format": [f"unknown format {fmt!r}; one of: {', '.join(sorted(self.formats()))}"]}
             )
-        fs = getattr(self, "filterset_class", None)
+        fs = self._filterset_class()
         if fs is not None:
             params.check_booleans(
                 q, [n for n, f in fs.base_filters.items() if isinstance(f, BooleanFilter)]
@@ -92,6 +92,17 @@ class StrictViewMixin:
                         for k in paged
                     }
                 )
+
+    def _filterset_class(self):
+        """The declared filterset, or the one django-filter builds from ``filterset_fields``
+        (its booleans were taken as-is: ``?is_prime=AAA`` silently filtered nothing)."""
+        fs = getattr(self, "filterset_class", None)
+        if fs is not None or not getattr(self, "filterset_fields", None):
+            return fs
+        for backend in self.filter_backends:
+            if isinstance(backend, type) and hasattr(backend, "get_filterset_class"):
+                return backend().get_filterset_class(self, self.queryset)
+        return None
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Errors are JSON whatever export was asked for.

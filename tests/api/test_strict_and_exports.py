@@ -263,3 +263,11 @@ def test_a_hand_made_cursor_is_a_400_not_a_500(db, path, params, position):
         return
     assert r.status_code == 400, r.content
     assert r.json() == {"cursor": ["invalid cursor"]}
+
+
+@pytest.mark.parametrize("name", ["is_prime", "is_positive"])
+def test_a_bad_boolean_on_host_predictions_is_a_400(db, name):
+    # filterset_fields booleans were passed to django-filter unchecked: 200 with no filter
+    r = APIClient().get("/api/host-predictions/", {name: "AAA"})
+    assert r.status_code == 400, r.content
+    assert "not a boolean" in str(r.json()[name])
