@@ -55,3 +55,28 @@ def test_in_process_identifies_without_a_worker(tmp_path):
     assert best.count() == epoch.n_components > 0
     n_sci = RadioComponent.objects.filter(epoch=epoch, is_science=True).count()
     assert epoch.n_components + epoch.n_without_candidates == n_sci
+
+
+def test_simulate_epoch_makes_a_marked_simulated_epoch_idempotently():
+    from io import StringIO
+
+    from catalog.models import OpticalSource
+    from ml.sim.epoch import simulate_epoch
+
+    ref = simulate_epoch(300, seed=5, ra0=40.0, dec0=-5.0, density_deg2=50.0)
+    args = ("simulate_epoch", "--components", "300", "--seed", "5", "--ra", "40", "--dec", "-5",
+            "--density", "50")  # fmt: skip
+    for _ in range(2):  # a re-run adds nothing
+        out = StringIO()
+        call_command(*args, stdout=out)
+        epoch = Epoch.objects.get(name="sim-5")
+        assert RadioComponent.objects.filter(epoch=epoch).count() == len(ref)
+        sim_opt = OpticalSource.objects.filter(source_id__startswith="SIM-sim-5-")
+        assert sim_opt.count() == ref.opt_ra.size
+        assert not sim_opt.exclude(is_simulated=True, catalogue="sim").exists()
+    assert epoch.state == Epoch.State.CANDIDATES_READY
+    assert out.getvalue().startswith("VLASS sim-5: SIMULATED epoch (ml.sim.epoch, seed 5")
+    assert f"{len(ref)} components" in out.getvalue()
+    with pytest.raises(CommandError, match="--name 'epoch3': a simulated epoch's name starts"):
+        call_command("simulate_epoch", "--name", "epoch3", "--components", "10")
+    assert not Epoch.objects.filter(name="epoch3").exists()
