@@ -26,6 +26,7 @@ services:
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 migrations-check: venv
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run

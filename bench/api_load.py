@@ -59,11 +59,11 @@ def load_epoch(n_components: int, seed: int) -> dict:
     """The simulated epoch through the real ingest, candidate join and pipeline tiles."""
     from django.core.management import call_command
 
-    from catalog.ingest.sim_epoch import ingest_sim_epoch
     from catalog.models import Epoch, HostPrediction, RadioComponent
     from catalog.pipeline import epoch as pipeline
     from catalog.pipeline.component import current_method_version
     from catalog.pipeline.tile import run_tile
+    from catalog.simulated.epoch import ingest_sim_epoch
     from ml.sim.epoch import simulate_epoch
 
     call_command("migrate", verbosity=0)

@@ -103,8 +103,8 @@ def main(argv=None) -> None:
     from django.core.management import call_command
 
     from catalog.ingest.lou2023_testset import ingest_lou2023_testset
-    from catalog.ingest.sim_sky import EPOCH, ingest_sim_sky
     from catalog.models import Epoch
+    from catalog.simulated.sky import EPOCH, ingest_sim_sky
     from ml.paths import data_dir
     from ml.sim.formats import write_sky
 

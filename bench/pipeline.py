@@ -169,9 +169,9 @@ def timed(fn, *a, **k):
 
 
 def load_epoch(ep, name: str, workdir: Path, prefix: str) -> tuple:
-    from catalog.ingest.sim_epoch import store_optical
     from catalog.ingest.vlass_cirada import ingest_vlass_cirada, vlass_epoch
     from catalog.pipeline.candidates import build_candidates
+    from catalog.simulated.epoch import store_optical
     from ml.sim.epoch import write_cirada_csv
 
     st = {}

@@ -8,20 +8,9 @@ import astropy.units as u
 from astropy.coordinates import Angle, SkyCoord
 from django import forms
 
+from catalog.read.search import SORTS
+
 MAX_RADIUS_ARCSEC = 3600.0
-SORTS = {
-    "name": "name",
-    "-name": "-name",
-    "ra": "ra",
-    "-ra": "-ra",
-    "dec": "dec",
-    "-dec": "-dec",
-    "flux": "total_flux_mjy",
-    "-flux": "-total_flux_mjy",
-    "reliability": "summary__best_reliability",
-    "-reliability": "-summary__best_reliability",
-    "separation": "separation_arcsec",
-}
 _SEXAGESIMAL = re.compile(r"[:hdms]|^\s*\S+\s+\S+\s+\S+")
 
 

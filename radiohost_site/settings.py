@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -62,8 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # a throttled login through a form is a 429 page, not a 500 (radiohost_site/login_limits.py)
-    "radiohost_site.login_limits.LoginThrottleMiddleware",
+    # a throttled login through a form is a 429 page, not a 500 (catalog/api/login_limits.py)
+    "catalog.api.login_limits.LoginThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -99,7 +100,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Every login path (API Basic auth, the sign-in form, the admin) authenticates through this
 # backend: failed logins are counted per address and per username, and refused (429) before
 # the password is hashed once either reaches RADIOHOST_LOGIN_FAILURES.
-AUTHENTICATION_BACKENDS = ["radiohost_site.login_limits.ThrottledModelBackend"]
+AUTHENTICATION_BACKENDS = ["catalog.api.login_limits.ThrottledModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -173,7 +174,7 @@ REST_FRAMEWORK = {
     # client is REMOTE_ADDR and the header is ignored. DRF's default (None) trusts the whole
     # client-sent header, so rotating X-Forwarded-For escaped the anonymous throttle. Behind
     # one TLS proxy set RADIOHOST_NUM_PROXIES=1 (README "Deployment behind TLS"); the
-    # failed-login counters identify clients the same way (radiohost_site/login_limits.py).
+    # failed-login counters identify clients the same way (catalog/api/login_limits.py).
     "NUM_PROXIES": env.int("RADIOHOST_NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("RADIOHOST_THROTTLE_ANON", default="600/min"),
@@ -181,7 +182,7 @@ REST_FRAMEWORK = {
     },
 }
 # Failed logins per client address and per username within the window, then 429 without
-# hashing the password, on every login path (radiohost_site/login_limits.py).
+# hashing the password, on every login path (catalog/api/login_limits.py).
 RADIOHOST_LOGIN_FAILURES = env.int("RADIOHOST_LOGIN_FAILURES", default=10)
 RADIOHOST_LOGIN_WINDOW_S = env.int("RADIOHOST_LOGIN_WINDOW_S", default=300)
 # Throttle and failed-login counters live here: a shared cache (redis://…) when several

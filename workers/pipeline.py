@@ -11,7 +11,7 @@ Tiles go to the queue :mod:`catalog.pipeline.route` chooses (``cpu`` for the cat
 
 from __future__ import annotations
 
-from celery import chord, group
+from celery import chord, group, signature
 
 
 def launch(
@@ -26,7 +26,6 @@ def launch(
     from catalog.models import Epoch
     from catalog.pipeline import epoch as pipeline
     from catalog.pipeline.route import choose
-    from workers import tasks
 
     epoch = Epoch.objects.select_related("survey").get(pk=epoch_id)
     if epoch.state == Epoch.State.IDENTIFYING and not (resume or force):
@@ -36,15 +35,23 @@ def launch(
     out = {"epoch": str(epoch), "action": plan["action"], "tiles": len(plan["tiles"]),
            "route": route.path, "queue": queue or route.queue}  # fmt: skip
     cpu = queue or "cpu"
-    callback = tasks.finish_epoch.si(epoch_id).set(queue=cpu)
-    callback.link_error(tasks.epoch_failed.si(epoch_id).set(queue=cpu))
+    # tasks by name: workers.tasks imports this module (process_epoch), never the reverse
+    callback = signature("workers.tasks.finish_epoch", args=(epoch_id,), immutable=True, queue=cpu)
+    callback.link_error(
+        signature("workers.tasks.epoch_failed", args=(epoch_id,), immutable=True, queue=cpu)
+    )
     if plan["action"] == "needs_candidates":
         return out | {"without_candidates": plan["without_candidates"]}
     if plan["action"] == "finish":
         callback.apply_async()
         return out
-    tile_task = tasks.identify_tile_cnn if route.path == "cnn" else tasks.identify_tile
-    header = group(tile_task.si(t).set(queue=queue or route.queue) for t in plan["tiles"])
+    tile_task = (
+        "workers.tasks.identify_tile_cnn" if route.path == "cnn" else "workers.tasks.identify_tile"
+    )
+    tile_queue = queue or route.queue
+    header = group(
+        signature(tile_task, args=(t,), immutable=True, queue=tile_queue) for t in plan["tiles"]
+    )
     try:
         result = chord(header)(callback)
     except Exception as exc:  # eager (the demo): a tile's error surfaces here, not in an errback

@@ -1,7 +1,7 @@
 """API authentication that cannot be used to burn CPU or crash the server, and the throttles.
 
 Failed logins are limited where every login path meets, the authentication backend
-(``radiohost_site.login_limits``): after ``RADIOHOST_LOGIN_FAILURES`` failures from one
+(``catalog.api.login_limits``): after ``RADIOHOST_LOGIN_FAILURES`` failures from one
 address or for one username the backend refuses before hashing, and
 :class:`ThrottledBasicAuthentication` answers that refusal with 429. Credentials holding a NUL
 byte are refused as invalid (PostgreSQL text cannot hold NUL: it was a 500).
@@ -13,7 +13,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BasicAuthentication
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
-from radiohost_site.login_limits import MESSAGE, LoginThrottled
+from catalog.api.login_limits import MESSAGE, LoginThrottled
 
 
 class ThrottledBasicAuthentication(BasicAuthentication):

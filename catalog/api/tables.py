@@ -1,92 +1,85 @@
-"""The API's tables: which columns (units, UCDs) each list exports, and host-catalogue rows.
-
-Units follow the CIRADA tables (Gordon et al. 2021): fluxes in mJy, peak fluxes in
-mJy/beam, positions in degrees, sizes in arcsec; UCDs are IVOA UCD1+ words.
+"""The API's tables: which columns each list exports, in which order, and host-catalogue
+rows. The columns themselves (units, UCDs, descriptions) are :mod:`catalog.api.columns`.
 """
 
 from __future__ import annotations
 
-from catalog.api.exports import Col, export_response, keyset_chunks
+from catalog.api.columns import column
+from catalog.api.exports import export_response, keyset_chunks
 from catalog.read.answers import PHOTOMETRY
 from catalog.read.host_catalogue import host_rows
 
 COMPONENT_COLS = [
-    (Col("id", "int", ucd="meta.id;meta.main"), "id"),
-    (Col("name", "str", ucd="meta.id", width=64), "name"),
-    (Col("survey", "str", ucd="meta.dataset", width=16), "epoch__survey__name"),
-    (Col("epoch", "str", ucd="meta.dataset", width=16), "epoch__name"),
-    (Col("ra", "float", "deg", "pos.eq.ra;meta.main"), "ra"),
-    (Col("dec", "float", "deg", "pos.eq.dec;meta.main"), "dec"),
-    (Col("e_ra", "float", "arcsec", "stat.error;pos.eq.ra"), "e_ra_arcsec"),
-    (Col("e_dec", "float", "arcsec", "stat.error;pos.eq.dec"), "e_dec_arcsec"),
-    (Col("total_flux", "float", "mJy", "phot.flux.density;em.radio"), "total_flux_mjy"),
-    (Col("e_total_flux", "float", "mJy", "stat.error;phot.flux.density"), "e_total_flux_mjy"),
-    (Col("peak_flux", "float", "mJy/beam", "phot.flux.density;em.radio"), "peak_flux_mjy"),
-    (Col("e_peak_flux", "float", "mJy/beam", "stat.error;phot.flux.density"), "e_peak_flux_mjy"),
-    (Col("major", "float", "arcsec", "phys.angSize.smajAxis"), "major_arcsec"),
-    (Col("minor", "float", "arcsec", "phys.angSize.sminAxis"), "minor_arcsec"),
-    (Col("pa", "float", "deg", "pos.posAng"), "pa_deg"),
-    (Col("s_code", "str", ucd="meta.code.class", width=1), "s_code"),
-    (Col("is_science", "bool", ucd="meta.code"), "is_science"),
+    (column("component.id"), "id"),
+    (column("component.name"), "name"),
+    (column("component.survey"), "epoch__survey__name"),
+    (column("component.epoch"), "epoch__name"),
+    (column("component.ra"), "ra"),
+    (column("component.dec"), "dec"),
+    (column("component.e_ra"), "e_ra_arcsec"),
+    (column("component.e_dec"), "e_dec_arcsec"),
+    (column("component.total_flux"), "total_flux_mjy"),
+    (column("component.e_total_flux"), "e_total_flux_mjy"),
+    (column("component.peak_flux"), "peak_flux_mjy"),
+    (column("component.e_peak_flux"), "e_peak_flux_mjy"),
+    (column("component.major"), "major_arcsec"),
+    (column("component.minor"), "minor_arcsec"),
+    (column("component.pa"), "pa_deg"),
+    (column("component.s_code"), "s_code"),
+    (column("component.is_science"), "is_science"),
 ]
 
 HOST_COLS = [
-    Col("component_id", "int", ucd="meta.id;meta.main"),
-    Col("component_name", "str", ucd="meta.id", width=64),
-    Col("component_ra", "float", "deg", "pos.eq.ra;meta.main"),
-    Col("component_dec", "float", "deg", "pos.eq.dec;meta.main"),
-    Col("survey", "str", ucd="meta.dataset", width=16),
-    Col("epoch", "str", ucd="meta.dataset", width=16),
-    Col("model_version_id", "int", ucd="meta.id;meta.software"),
-    Col("optical_id", "int", ucd="meta.id.cross"),
-    Col("catalogue", "str", ucd="meta.dataset", width=16),
-    Col("source_id", "str", ucd="meta.id.cross", width=32),
-    Col("ra", "float", "deg", "pos.eq.ra", "host RA"),
-    Col("dec", "float", "deg", "pos.eq.dec", "host Dec"),
-    Col("separation_arcsec", "float", "arcsec", "pos.angDistance", "host to component"),
-    Col("likelihood", "float", "", "stat.likelihood", "host likelihood (seed 4.2)"),
-    Col("reliability", "float", "", "stat.probability", "per-field posterior P(host)"),
-    Col("is_positive", "bool", ucd="meta.code"),
-    Col("is_prime", "bool", ucd="meta.code"),
-    Col("n_candidates", "int", ucd="meta.number"),
-    Col("cone_separation_arcsec", "float", "arcsec", "pos.angDistance", "component to cone centre"),
+    column("component.id", "component_id"),
+    column("component.name", "component_name"),
+    column("component.ra", "component_ra"),
+    column("component.dec", "component_dec"),
+    column("component.survey"),
+    column("component.epoch"),
+    column("model_version_id"),
+    column("match.optical_id"),
+    column("optical.catalogue"),
+    column("match.source_id"),
+    column("host.ra"),
+    column("host.dec"),
+    column("host.separation_arcsec"),
+    column("match.likelihood"),
+    column("match.reliability"),
+    column("match.is_positive"),
+    column("match.is_prime"),
+    column("host.n_candidates"),
+    column("cone.separation_arcsec", "cone_separation_arcsec"),
 ]
 
 CANDIDATE_COLS = [
-    Col("candidate_id", "int", ucd="meta.id;meta.main"),
-    Col("optical_id", "int", ucd="meta.id.cross"),
-    Col("catalogue", "str", ucd="meta.dataset", width=16),
-    Col("source_id", "str", ucd="meta.id.cross", width=32),
-    Col("ra", "float", "deg", "pos.eq.ra;meta.main"),
-    Col("dec", "float", "deg", "pos.eq.dec;meta.main"),
-    Col("separation_arcsec", "float", "arcsec", "pos.angDistance"),
-    Col("dx_px", "float", "pix", "pos.cartesian.x"),
-    Col("dy_px", "float", "pix", "pos.cartesian.y"),
-    Col("likelihood", "float", "", "stat.likelihood"),
-    Col("rank", "int", ucd="meta.number"),
-    Col("is_positive", "bool", ucd="meta.code"),
-    Col("is_prime", "bool", ucd="meta.code"),
-    Col("reliability", "float", "", "stat.probability"),
-    Col("p_galaxy", "float", "", "stat.probability"),
-    Col("p_qso", "float", "", "stat.probability"),
-    Col("p_star", "float", "", "stat.probability"),
-    *[
-        Col(f, "float", "mag", ("stat.error;" if f.startswith("e_") else "") + "phot.mag")
-        for f in PHOTOMETRY
-    ],
+    column("candidate.id"),
+    column("match.optical_id"),
+    column("optical.catalogue"),
+    column("match.source_id"),
+    column("optical.ra"),
+    column("optical.dec"),
+    column("candidate.separation_arcsec"),
+    column("candidate.dx_px"),
+    column("candidate.dy_px"),
+    column("match.likelihood"),
+    column("candidate.rank"),
+    column("match.is_positive"),
+    column("match.is_prime"),
+    column("match.reliability"),
+    column("class.p_galaxy"),
+    column("class.p_qso"),
+    column("class.p_star"),
+    *[column(f"phot.{f}") for f in PHOTOMETRY],
 ]
 
 
 OPTICAL_COLS = [
-    (Col("id", "int", ucd="meta.id;meta.main"), "id"),
-    (Col("catalogue", "str", ucd="meta.dataset", width=16), "catalogue"),
-    (Col("source_id", "str", ucd="meta.id", width=32), "source_id"),
-    (Col("ra", "float", "deg", "pos.eq.ra;meta.main"), "ra"),
-    (Col("dec", "float", "deg", "pos.eq.dec;meta.main"), "dec"),
-    *[
-        (Col(f, "float", "mag", ("stat.error;" if f.startswith("e_") else "") + "phot.mag"), f)
-        for f in PHOTOMETRY
-    ],
+    (column("optical.id"), "id"),
+    (column("optical.catalogue"), "catalogue"),
+    (column("optical.source_id"), "source_id"),
+    (column("optical.ra"), "ra"),
+    (column("optical.dec"), "dec"),
+    *[(column(f"phot.{f}"), f) for f in PHOTOMETRY],
 ]
 
 
@@ -99,7 +92,7 @@ def _export_rows(fmt: str, qs, spec, *, filename: str, description: str):
     cols = [c for c, _ in spec]
     fields = [f for _, f in spec]
     if _cone(qs):
-        cols.append(Col("separation_arcsec", "float", "arcsec", "pos.angDistance"))
+        cols.append(column("cone.separation_arcsec"))
         fields.append("separation_arcsec")
     return export_response(
         fmt,

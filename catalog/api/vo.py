@@ -19,7 +19,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
-from catalog.api.exports import Col, _votable
+from catalog.api.columns import column
+from catalog.api.exports import _votable
 from catalog.methods.versions import default_model_version
 from catalog.models import RadioComponent
 from catalog.read.host_catalogue import host_rows
@@ -29,22 +30,22 @@ CONTENT_TYPE = "text/xml; content=x-votable"
 MAX_SR_DEG = 1.0
 
 COLUMNS = [
-    Col("id", "int", ucd="meta.id;meta.main"),
-    Col("name", "str", ucd="meta.id"),
-    Col("ra", "float", "deg", "pos.eq.ra;meta.main"),
-    Col("dec", "float", "deg", "pos.eq.dec;meta.main"),
-    Col("total_flux", "float", "mJy", "phot.flux.density;em.radio"),
-    Col("peak_flux", "float", "mJy/beam", "phot.flux.density;em.radio"),
-    Col("survey", "str", ucd="meta.dataset"),
-    Col("epoch", "str", ucd="meta.dataset"),
-    Col("separation", "float", "arcsec", "pos.angDistance"),
-    Col("host_optical_id", "int", ucd="meta.id.cross"),
-    Col("host_catalogue", "str", ucd="meta.dataset"),
-    Col("host_source_id", "str", ucd="meta.id.cross"),
-    Col("host_ra", "float", "deg", "pos.eq.ra"),
-    Col("host_dec", "float", "deg", "pos.eq.dec"),
-    Col("host_likelihood", "float", "", "stat.likelihood"),
-    Col("host_reliability", "float", "", "stat.probability"),
+    column("component.id"),
+    column("component.name"),
+    column("component.ra"),
+    column("component.dec"),
+    column("component.total_flux"),
+    column("component.peak_flux"),
+    column("component.survey"),
+    column("component.epoch"),
+    column("cone.separation_arcsec", "separation"),
+    column("match.optical_id", "host_optical_id"),
+    column("optical.catalogue", "host_catalogue"),
+    column("match.source_id", "host_source_id"),
+    column("host.ra", "host_ra"),
+    column("host.dec", "host_dec"),
+    column("match.likelihood", "host_likelihood"),
+    column("match.reliability", "host_reliability"),
 ]
 
 

@@ -16,8 +16,7 @@ from catalog.images.cutouts import store_component_cutout
 from catalog.images.overlay import render_and_store
 from catalog.models import Label
 from catalog.providers.cutouts import LocalFITSDirectory
-from catalog.read.summaries import refresh_summaries
-from pages.views.curation import review_queryset
+from catalog.read.summaries import refresh_summaries, review_queryset
 
 DEMO_CURATOR = "curator"
 N_PIXEL_FIELDS = 10  # simulated radio images stored as cutouts (the rest render from the catalogue)

@@ -1,19 +1,16 @@
 """Radio cutouts for components: fetched by a task through a provider, stored once.
 
-The FITS bytes go through Django's storage API under ``cutouts/<survey>/<sha256>.fits`` (the
-same bytes are stored once, whoever asks), and a ``Cutout`` row records the path, size, pixel
-scale and sha256. Nothing here runs inside a page request: pages read stored cutouts only.
+The FITS bytes go to the image store (:mod:`catalog.images.store`, Django's storage API) under
+``cutouts/<survey>/<sha256>.fits`` (the same bytes are stored once, whoever asks), and a
+``Cutout`` row records the storage name, size, pixel scale and sha256. Nothing here runs inside a page request: pages read stored cutouts only.
 """
 
 from __future__ import annotations
 
-import hashlib
-
 import astropy.units as u
 from astropy.coordinates import SkyCoord
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 
+from catalog.images import store
 from catalog.models import Cutout, RadioComponent
 from catalog.providers.cutouts import NoImage
 from catalog.providers.fits_image import read_fits_image
@@ -29,10 +26,7 @@ def store_component_cutout(provider, component: RadioComponent, size: u.Quantity
     raw = provider.fetch_bytes(coord, size, band=band)
     where = f"{provider.survey} cutout of {component.name}"
     img = read_fits_image(raw, where=where)
-    sha = hashlib.sha256(raw).hexdigest()
-    name = f"cutouts/{provider.survey.lower()}/{sha}.fits"
-    if not default_storage.exists(name):
-        name = default_storage.save(name, ContentFile(raw))
+    name, sha = store.store_fits(raw, provider.survey)
     cut, _ = Cutout.objects.update_or_create(
         component=component,
         survey=provider.survey,
@@ -64,7 +58,7 @@ def fetch_component_cutout(component_id: int, size_arcsec: float = 240.0, provid
     """
     comp = RadioComponent.objects.get(pk=component_id)
     existing = Cutout.objects.filter(component=comp, survey="VLASS").first()
-    if existing is not None and default_storage.exists(existing.path):
+    if existing is not None and store.exists(existing.path):
         return existing.path
     try:
         cut, _ = store_component_cutout(

@@ -1,6 +1,7 @@
 """The component overlay's ORM side: inputs from the answer, a digest, storage, rendering.
 
-The PNG is stored through Django's storage API under ``overlays/<component id>/<digest>.png``;
+The PNG goes to the image store (:mod:`catalog.images.store`, Django's storage API) under
+``overlays/<component id>/<digest>.png``;
 the digest covers everything drawn (model version, every candidate's likelihood and rank, the
 current label, the cutouts' sha256, the drawing code's version), so when predictions or the
 label change the page asks for a new file and the task renders it; an unchanged component is
@@ -17,13 +18,12 @@ import json
 import astropy.units as u
 import numpy as np
 from astropy.coordinates import SkyCoord
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 
-from catalog.images.figures import OverlayCandidate, OverlayInputs, render_overlay
+from catalog.images import store
 from catalog.models import Cutout, OpticalSource, RadioComponent
 from catalog.providers.fits_image import read_fits_image
 from catalog.read.answers import component_answer
+from ml.plots.overlay import OverlayCandidate, OverlayInputs, render_overlay
 
 RENDER_VERSION = 1
 FIELD_PX = 240  # seed §3.3: 240 × 240 px at 1″/px
@@ -56,13 +56,9 @@ def digest(answer, radio: Cutout | None, optical: Cutout | None) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def storage_name(component_id: int, dig: str) -> str:
-    return f"overlays/{component_id}/{dig[:20]}.png"
-
-
 def current_name(answer) -> str:
     cid = answer.component.pk
-    return storage_name(
+    return store.overlay_name(
         cid, digest(answer, _cutout(cid, RADIO_SURVEYS), _cutout(cid, OPTICAL_SURVEYS))
     )
 
@@ -98,7 +94,7 @@ def overlay_inputs(answer) -> OverlayInputs:
     radio_cut = _cutout(comp.pk, RADIO_SURVEYS)
     optical_cut = _cutout(comp.pk, OPTICAL_SURVEYS)
     if radio_cut is not None:
-        img = read_fits_image(default_storage.open(radio_cut.path).read(), where=radio_cut.path)
+        img = read_fits_image(store.read_bytes(radio_cut.path), where=radio_cut.path)
         radio, radio_wcs, sigma = img.data, img.wcs, None
         caption = f"{radio_cut.survey} cutout (sha256 {radio_cut.sha256[:10]}…)"
     else:
@@ -108,9 +104,7 @@ def overlay_inputs(answer) -> OverlayInputs:
     optical = optical_wcs = None
     optical_caption = "optical catalogue map (no optical pixels stored)"
     if optical_cut is not None:
-        oimg = read_fits_image(
-            default_storage.open(optical_cut.path).read(), where=optical_cut.path
-        )
+        oimg = read_fits_image(store.read_bytes(optical_cut.path), where=optical_cut.path)
         optical, optical_wcs = oimg.data, oimg.wcs
         optical_caption = f"{optical_cut.survey} {optical_cut.band} stamp"
     label = answer.label
@@ -157,7 +151,6 @@ def render_and_store(component_id: int) -> str:
     storage name (idempotent: an existing file is kept)."""
     answer = component_answer(component_id, epochs=False)
     name = current_name(answer)
-    if not default_storage.exists(name):
-        png = render_overlay(overlay_inputs(answer))
-        default_storage.save(name, ContentFile(png))
+    if not store.exists(name):
+        store.save_once(name, render_overlay(overlay_inputs(answer)))
     return name

@@ -381,3 +381,13 @@ def upsert(
                 out[k] = model.objects.get(**dict(zip(keys, k, strict=True))).pk
                 o.pk = out[k]
     return out
+
+
+def analyze(*models) -> None:
+    """Refresh planner statistics after a bulk load (without them PostgreSQL
+    seq-scans ``catalog_opticalsource`` per component). SQLite has ANALYZE too."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        for m in models:
+            cur.execute(f"ANALYZE {m._meta.db_table}")

@@ -30,6 +30,7 @@ import pyarrow as pa
 from catalog.ingest.common import (
     IngestError,
     IngestReport,
+    analyze,
     existing_file,
     hpx_for,
     is_postgres,
@@ -48,7 +49,6 @@ from catalog.ingest.optical_schema import (
 )
 from catalog.ingest.pgbinary import HEADER, TRAILER, Field, encode_rows
 from catalog.models import OpticalSource
-from catalog.pipeline.candidate_writer import analyze
 
 CATALOGUES = tuple(SCHEMAS)
 # binary COPY layout: fixed-width fields first (the encoder's row layout)

@@ -22,7 +22,7 @@ Two code paths, one behaviour (same validation messages, same stored values):
   through a stage and ``ON CONFLICT`` otherwise); whatever it does not accept is
   handed back to the reference, which names the line and column.
 
-Every CIRADA column has a typed field (:mod:`catalog.ingest.cirada_columns`); columns a file has
+Every CIRADA column has a typed field (:mod:`catalog.models.cirada_columns`); columns a file has
 beyond those 70 are kept in ``extra``.
 """
 
@@ -37,7 +37,6 @@ from pathlib import Path
 import numpy as np
 from django.db import transaction
 
-from catalog.ingest import cirada_columns as cirada
 from catalog.ingest.common import (
     DuplicateChecker,
     IngestReport,
@@ -53,6 +52,7 @@ from catalog.ingest.common import (
     upsert,
 )
 from catalog.models import Epoch, RadioComponent, Survey
+from catalog.models import cirada_columns as cirada
 
 CIRADA_COLUMNS = tuple(c.name for c in cirada.COLUMNS)
 TEXT_COLUMNS = frozenset(c.name for c in cirada.COLUMNS if c.kind == "text")

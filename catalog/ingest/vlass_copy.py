@@ -35,10 +35,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from catalog.ingest.cirada_columns import BY_NAME, REQUIRED
 from catalog.ingest.common import hpx_for
 from catalog.ingest.pgbinary import FIXED, HEADER, TRAILER, Field, encode_rows
 from catalog.models import RadioComponent
+from catalog.models.cirada_columns import BY_NAME, REQUIRED
 
 # What the reference treats as a missing numeric cell (empty, none/null/--, NaN),
 # spelled as CIRADA and common writers spell them. Other spellings decline the fast

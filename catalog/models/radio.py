@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import CheckConstraint, Q, UniqueConstraint
 
-from catalog.ingest import cirada_columns as cirada
+from catalog.models import cirada_columns as cirada
 from catalog.models.querysets import PositionedQuerySet
 from catalog.sky.spatial import hpx_index
 
@@ -154,7 +154,7 @@ class RadioSource(Positioned):
 
 
 def _cirada_fields() -> dict[str, models.Field]:
-    """Model fields for the CIRADA columns that are not core fields (see catalog.ingest.cirada_columns)."""
+    """Model fields for the CIRADA columns that are not core fields (see catalog.models.cirada_columns)."""
     out: dict[str, models.Field] = {}
     for col in cirada.COLUMNS:
         if col.field in cirada.CORE_FIELDS:
@@ -176,7 +176,7 @@ def _cirada_fields() -> dict[str, models.Field]:
 
 
 # An abstract base built from the column table, so the CIRADA format is described once
-# (catalog/ingest/cirada_columns.py) for the model, the migration and both ingest paths.
+# (catalog/models/cirada_columns.py) for the model, the migration and both ingest paths.
 CiradaColumns = type(
     "CiradaColumns",
     (models.Model,),

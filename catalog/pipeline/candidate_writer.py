@@ -107,13 +107,3 @@ def _copy(cols: list[np.ndarray], n: int, *, fresh: bool) -> tuple[int, int]:
         ins, upd_n = cur.fetchone()
         cur.execute("DROP TABLE rh_cand_stage")
     return int(ins), int(upd_n)
-
-
-def analyze(*models) -> None:
-    """Refresh planner statistics after a bulk load (without them PostgreSQL
-    seq-scans ``catalog_opticalsource`` per component). SQLite has ANALYZE too."""
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        for m in models:
-            cur.execute(f"ANALYZE {m._meta.db_table}")

@@ -33,9 +33,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 
-from catalog.ingest.common import IngestReport
+from catalog.ingest.common import IngestReport, analyze
 from catalog.models import Candidate, Epoch, OpticalSource, RadioComponent
-from catalog.pipeline.candidate_writer import analyze, write_candidates
+from catalog.pipeline.candidate_writer import write_candidates
 from catalog.sky.geometry import CANDIDATE_BOX_ARCMIN, search_radius_arcsec, selected, sin_offsets
 from catalog.sky.spatial import HPX_ORDER, _healpix, cone_order, merge_ranges
 

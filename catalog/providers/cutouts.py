@@ -5,13 +5,12 @@ VLASS Quick Look cutouts come from CADC, the archive that serves them, through a
 checked against that service's documentation and is gone.
 
 Every provider returns validated FITS bytes (see :func:`.fits_image.read_fits_image`);
-:func:`save_fits` writes them under the media root, content-addressed by sha256, so a
-re-fetch of identical bytes is a no-op.
+:mod:`catalog.images.store` stores them, content-addressed by sha256, so a re-fetch of
+identical bytes is a no-op.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -60,19 +59,6 @@ def _check_size(size: u.Quantity) -> float:
     if not 0 < arcsec <= 3600:
         raise ValueError(f"size must be in (0, 1] deg, got {arcsec} arcsec")
     return arcsec
-
-
-def save_fits(raw: bytes, media_root: str | Path, subdir: str) -> tuple[str, str]:
-    """Write FITS bytes to ``<media_root>/<subdir>/<sha256>.fits``; return (relative path, sha256)."""
-    sha = hashlib.sha256(raw).hexdigest()
-    rel = Path(subdir) / f"{sha}.fits"
-    dest = Path(media_root) / rel
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if not dest.exists():
-        tmp = dest.with_suffix(".part")
-        tmp.write_bytes(raw)
-        tmp.replace(dest)  # atomic: a crash never leaves a half-written file under its hash
-    return str(rel), sha
 
 
 class LocalFITSDirectory:

@@ -14,7 +14,20 @@ from django.db.models import Exists, F, OuterRef, Q
 
 from catalog.models import Label, RadioComponent
 from catalog.read.names import find_by_name
-from pages.forms import SORTS
+
+SORTS = {
+    "name": "name",
+    "-name": "-name",
+    "ra": "ra",
+    "-ra": "-ra",
+    "dec": "dec",
+    "-dec": "-dec",
+    "flux": "total_flux_mjy",
+    "-flux": "-total_flux_mjy",
+    "reliability": "summary__best_reliability",
+    "-reliability": "-summary__best_reliability",
+    "separation": "separation_arcsec",
+}
 
 
 def normalise_name(text: str) -> str:

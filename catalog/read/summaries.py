@@ -22,6 +22,7 @@ import math
 from collections import defaultdict
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from catalog.methods.versions import default_model_version
 from catalog.models import ComponentSummary, HostPrediction, Label, ModelVersion, RadioComponent
@@ -150,3 +151,16 @@ def refresh_summaries(
             ComponentSummary.objects.bulk_create(rows, batch_size=CHUNK)
         n += len(rows)
     return n
+
+
+def review_queryset():
+    """Flagged components without a current expert label, most helpful label first."""
+    expert = Label.objects.current().filter(
+        component=OuterRef("component_id"), origin=Label.Origin.EXPERT
+    )
+    return (
+        ComponentSummary.objects.filter(needs_review=True)
+        .filter(~Exists(expert))
+        .select_related("component", "best_candidate__optical_source")
+        .order_by("-review_priority", "component_id")
+    )

@@ -4,8 +4,8 @@
   asinh magnitudes and a no-AllWISE-match mask (``features`` / ``head`` public for a shared
   trunk);
 * :mod:`ml.classifier.catalogue` — the catalogue-feature MLP variant (real SDSS figures);
-* :mod:`ml.classifier.train` — ``train_one_epoch`` / ``evaluate`` / ``main(cfg)``, checkpoints,
-  :func:`~ml.classifier.train.checkpoint_metadata` for the model registry.
+* :mod:`ml.classifier.train` — ``train_one_epoch`` / ``evaluate`` / ``main(cfg)``; its
+  checkpoints are written and read by :mod:`ml.checkpoints`.
 
 Submodules are imported on use (``from ml.classifier.model import optical_classifier``) so that
 importing the package does not pull in torchvision.

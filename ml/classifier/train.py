@@ -2,9 +2,10 @@
 
 Shaped like torchvision's ``references/classification/train.py``: :func:`train_one_epoch`,
 :func:`evaluate`, :func:`main` with a frozen dataclass config, and a checkpoint dict
-``{model, optimizer, lr_scheduler, epoch, config, metrics, git_sha, kind}`` whose sha256 is
-written next to it (``<file>.sha256``) and returned by :func:`checkpoint_metadata`, which the
-Django side calls to register a ``ModelVersion``.
+``{model, optimizer, lr_scheduler, epoch, config, metrics, git_sha, kind}`` written by
+:mod:`ml.checkpoints` (sha256 next to it in ``<file>.sha256``), whose
+:func:`~ml.checkpoints.checkpoint_metadata` the Django side calls to register a
+``ModelVersion``.
 
     python -m ml.train classifier --config configs/classifier_sim.json
 
@@ -28,7 +29,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm import tqdm
 
-from ml.checkpoints import file_sha256, git_sha
+from ml.checkpoints import git_sha, read_checkpoint, save_checkpoint
 from ml.classifier.data import SimCandidates, simulated_candidates
 from ml.classifier.metrics import class_report, format_table, plot_confusion
 from ml.classifier.model import optical_classifier
@@ -105,93 +106,9 @@ class ClassifierTrainConfig:
         return cls.from_dict(d)
 
 
-# ---------------------------------------------------------------- checkpoints
-def save_checkpoint(
-    path: str | os.PathLike,
-    *,
-    kind: str,
-    model_state: dict,
-    config: dict,
-    metrics: dict,
-    optimizer_state: dict | None = None,
-    lr_scheduler_state: dict | None = None,
-    epoch: int | None = None,
-) -> str:
-    """Write the checkpoint dict and ``<path>.sha256``; return the sha256 (hex).
-
-    The dict holds plain Python types and tensors only, so
-    ``torch.load(path, weights_only=True)`` reads it (no pickle of arbitrary objects).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ckpt = {
-        "kind": kind,
-        "model": model_state,
-        "optimizer": optimizer_state,
-        "lr_scheduler": lr_scheduler_state,
-        "epoch": epoch,
-        "config": config,
-        "metrics": metrics,
-        "git_sha": git_sha(),
-    }
-    torch.save(ckpt, path)
-    digest = file_sha256(path)
-    Path(f"{path}.sha256").write_text(f"{digest}  {path.name}\n")
-    return digest
-
-
-def checkpoint_metadata(path: str | os.PathLike) -> dict[str, Any]:
-    """What the model registry stores for a checkpoint (the lead's management command calls this).
-
-    Parameters
-    ----------
-    path : path
-        A checkpoint written by :func:`save_checkpoint`.
-
-    Returns
-    -------
-    dict
-        ``{"kind", "sha256", "config", "metrics", "epoch", "git_sha", "path"}``; ``sha256`` is
-        computed from the file now.
-
-    Raises
-    ------
-    ValueError
-        File missing or not a checkpoint of this package, or its ``.sha256`` sidecar disagrees
-        with the file (corrupted or replaced after saving).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: checkpoint not found")
-    digest = file_sha256(path)
-    side = Path(f"{path}.sha256")
-    if side.is_file():
-        recorded = side.read_text().split()[0]
-        if recorded != digest:
-            raise ValueError(f"{path}: sha256 {digest} does not match {side.name} ({recorded})")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for a non-checkpoint file
-        raise ValueError(f"{path}: not a readable torch checkpoint ({exc})") from exc
-    if not isinstance(ckpt, dict) or "kind" not in ckpt or "model" not in ckpt:
-        raise ValueError(f"{path}: not a radiohost classifier checkpoint (no 'kind'/'model' keys)")
-    return {
-        "kind": ckpt["kind"],
-        "sha256": digest,
-        "config": ckpt.get("config"),
-        "metrics": ckpt.get("metrics"),
-        "epoch": ckpt.get("epoch"),
-        "git_sha": ckpt.get("git_sha"),
-        "path": str(path),
-    }
-
-
 def load_image_classifier(path: str | os.PathLike, device: str | None = None) -> nn.Module:
     """The trained :class:`~ml.classifier.model.OpticalClassifier` of an image checkpoint."""
-    meta = checkpoint_metadata(path)
-    if meta["kind"] != KIND_IMAGE:
-        raise ValueError(f"{path}: checkpoint kind is {meta['kind']!r}, expected {KIND_IMAGE!r}")
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    ckpt = read_checkpoint(path, kind=KIND_IMAGE)
     model = optical_classifier()
     model.load_state_dict(ckpt["model"])
     return model.to(pick_device(device)).eval()

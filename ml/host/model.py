@@ -31,7 +31,8 @@ import torchvision
 from torch import nn
 from torch.nn import functional as F
 
-from ml.checkpoints import file_sha256, git_sha
+from ml.checkpoints import read_checkpoint
+from ml.checkpoints import save_checkpoint as write_checkpoint
 
 __all__ = [
     "HostConfig",
@@ -352,31 +353,25 @@ def save_checkpoint(
     metrics: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> str:
-    """Save ``{model, config, metrics, git_sha, ...}``; returns the file sha256."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ckpt = {
-        "kind": "host",  # the model registry's ModelVersion.kind (ml.checkpoints)
-        "model": model.state_dict(),
-        "config": model.cfg.to_dict(),
-        "metrics": metrics or {},
-        "git_sha": git_sha(),
-        **(extra or {}),
-    }
-    torch.save(ckpt, path)
-    return file_sha256(path)
+    """Save a host identifier through :mod:`ml.checkpoints` (registry kind ``host``, its
+    config, ``metrics`` and ``extra`` keys); returns the file sha256."""
+    return write_checkpoint(
+        path,
+        kind="host",  # the model registry's ModelVersion.kind
+        model_state=model.state_dict(),
+        config=model.cfg.to_dict(),
+        metrics=metrics or {},
+        extra=extra,
+    )
 
 
 def load_checkpoint(
     path: str | os.PathLike, *, map_location: str | torch.device = "cpu"
 ) -> tuple[HostIdentifier, dict[str, Any]]:
-    """Load a checkpoint written by :func:`save_checkpoint`; returns ``(model in eval mode, ckpt)``."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"host checkpoint {path} does not exist")
-    ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    if "config" not in ckpt or "model" not in ckpt:
-        raise ValueError(f"host checkpoint {path} lacks 'config' or 'model'")
+    """Load a checkpoint written by :func:`save_checkpoint`; returns ``(model in eval mode, ckpt)``.
+
+    Raises ``ValueError`` naming the file (see :func:`ml.checkpoints.read_checkpoint`)."""
+    ckpt = read_checkpoint(path, map_location=map_location)
     model = host_identifier(HostConfig.from_dict(ckpt["config"]))
     model.load_state_dict(ckpt["model"])
     model.eval()

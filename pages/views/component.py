@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
@@ -10,7 +9,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from catalog.curation.labels import can_see_labellers, can_write_labels, shown_labeller
-from catalog.images import overlay
+from catalog.enqueue import enqueue
+from catalog.images import overlay, store
 from catalog.models import Comment, ComponentSummary, Cutout, OpticalSource, RadioComponent
 from catalog.read.answers import component_answer
 from pages.forms import CommentForm, RelabelForm, format_sexagesimal
@@ -31,13 +31,11 @@ def ensure_overlay(answer) -> tuple[str, bool]:
     With ``CELERY_TASK_ALWAYS_EAGER`` (tests, ``make serve``) the task runs here; on a
     deployment a worker renders it and the page's script picks it up when it appears.
     """
-    from workers.render import render_overlay
-
     name = overlay.current_name(answer)
-    if default_storage.exists(name):
+    if store.exists(name):
         return name, True
-    render_overlay.delay(answer.component.pk)
-    return name, default_storage.exists(name)
+    enqueue("workers.render.render_overlay", answer.component.pk)
+    return name, store.exists(name)
 
 
 def queue_neighbours(pk: int) -> dict:
@@ -46,7 +44,7 @@ def queue_neighbours(pk: int) -> dict:
     if me is None:
         return {}
     p = me["review_priority"]
-    from pages.views.curation import review_queryset
+    from catalog.read.summaries import review_queryset
 
     queue = review_queryset().exclude(component_id=pk)
     after = queue.filter(Q(review_priority__lt=p) | Q(review_priority=p, component_id__gt=pk))
@@ -110,7 +108,7 @@ def component_page(request, pk: int):
 def overlay_status(request, pk: int):
     answer = _answer(pk)
     name = overlay.current_name(answer)
-    ready = default_storage.exists(name)
+    ready = store.exists(name)
     return JsonResponse(
         {
             "ready": ready,
@@ -123,8 +121,8 @@ def overlay_status(request, pk: int):
 def overlay_png(request, pk: int):
     answer = _answer(pk)
     name = overlay.current_name(answer)
-    if not default_storage.exists(name):
+    if not store.exists(name):
         raise Http404("the overlay is being rendered")
-    resp = FileResponse(default_storage.open(name, "rb"), content_type="image/png")
+    resp = FileResponse(store.open_file(name), content_type="image/png")
     resp["Cache-Control"] = "public, max-age=86400"  # the URL carries the digest
     return resp

@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +19,8 @@ from catalog.admin import log_label
 from catalog.curation.labels import LabelConflict, LabelInputError, can_write_labels
 from catalog.curation.labels import relabel as write_label
 from catalog.curation.refit import refit_due
-from catalog.models import Comment, ComponentSummary, Label, RadioComponent
+from catalog.models import Comment, RadioComponent
+from catalog.read.summaries import review_queryset
 from pages.forms import CommentForm, RelabelForm
 from pages.views.search import page_of
 
@@ -73,19 +73,6 @@ def comment(request, pk: int):
         return HttpResponseBadRequest("a comment needs text (at most 4000 characters)")
     Comment.objects.create(component=comp, author=request.user, text=form.cleaned_data["text"])
     return redirect(reverse("pages:component", args=[pk]) + "#comments")
-
-
-def review_queryset():
-    """Flagged components without a current expert label, most helpful label first."""
-    expert = Label.objects.current().filter(
-        component=OuterRef("component_id"), origin=Label.Origin.EXPERT
-    )
-    return (
-        ComponentSummary.objects.filter(needs_review=True)
-        .filter(~Exists(expert))
-        .select_related("component", "best_candidate__optical_source")
-        .order_by("-review_priority", "component_id")
-    )
 
 
 @require_GET

@@ -173,7 +173,7 @@ def test_authenticate_without_a_request_counts_the_username(db, curator, setting
     # the username still is
     from django.contrib.auth import authenticate
 
-    from radiohost_site.login_limits import LoginThrottled
+    from catalog.api.login_limits import LoginThrottled
 
     settings.RADIOHOST_LOGIN_FAILURES = 2
     assert Client().login(username="curator", password="pw-curator-123")

@@ -25,9 +25,9 @@ TINY = {
 
 
 def test_cnn_checkpoint_with_cutouts_goes_to_the_gpu_queue_and_scores_with_hostengine(tmp_path):
-    from catalog.ingest.sim_sky import ingest_sim_sky
     from catalog.methods.registry import register_checkpoint
     from catalog.pipeline.route import choose
+    from catalog.simulated.sky import ingest_sim_sky
     from ml.evaluation.norris71.model import train_checkpoint
     from ml.sim.formats import write_sky
     from radiohost_site.celery import app

@@ -20,7 +20,7 @@ SAMPLE = (Path(settings.RADIOHOST_DATA_DIR) / "vlass_cirada_ql_sample"
 
 
 def test_two_simulated_epochs_through_the_inbox_are_processed_and_diffed(tmp_path, eager):
-    from catalog.ingest.sim_epoch import store_optical
+    from catalog.simulated.epoch import store_optical
     from ml.sim.epoch import repeat, simulate_epoch, write_cirada_csv
     from workers import tasks
 

@@ -42,7 +42,7 @@ def stored(epoch: Epoch) -> dict[int, tuple]:
 
 @pytest.fixture
 def sim_epoch(tmp_path):
-    from catalog.ingest.sim_epoch import ingest_sim_epoch
+    from catalog.simulated.epoch import ingest_sim_epoch
 
     # ~1,200 components on ~12 deg²: at tile order 6 (0.84 deg²) ~20 tiles, and with
     # association sub-tiles at order 9 (~6.9′) many doubles and triples straddle an edge
@@ -235,7 +235,7 @@ def test_real_cirada_sample_without_candidates_needs_candidates(eager):
 
 @override_settings(RADIOHOST_TILE_ORDER=6)
 def test_second_epoch_is_diffed_against_the_first(sim_epoch, eager, tmp_path):
-    from catalog.ingest.sim_epoch import ingest_sim_epoch
+    from catalog.simulated.epoch import ingest_sim_epoch
     from workers import tasks
 
     first, ep = sim_epoch

@@ -39,7 +39,8 @@ def test_demo_chain_stores_one_prediction_per_candidate_and_is_idempotent(tmp_pa
         positives = preds.filter(is_positive=True).count()
         assert preds.filter(is_prime=True).count() == (1 if positives == 1 else 0)
         assert all(p.is_positive == (p.likelihood > 0.5) for p in preds)
-    # the method finds most simulated hosts (nearest-neighbour on real Norris-71 is 92%)
+    # the method finds the simulated hosts at least as often as the nearest candidate to the
+    # component (the seed's nearest-neighbour baseline, computed here from the stored offsets)
     correct = sum(
         HostPrediction.objects.filter(model_version=mv, candidate__component=lab.component, rank=1)
         .values_list("candidate__optical_source_id", flat=True)
@@ -47,7 +48,14 @@ def test_demo_chain_stores_one_prediction_per_candidate_and_is_idempotent(tmp_pa
         == lab.host_id
         for lab in labelled
     )
-    assert correct >= 4
+    nearest = sum(
+        lab.component.candidates.order_by("distance_px", "id")
+        .values_list("optical_source_id", flat=True)
+        .first()
+        == lab.host_id
+        for lab in labelled
+    )
+    assert correct >= nearest and correct > len(labelled) // 2, (correct, nearest, len(labelled))
 
 
 def test_positional_likelihood_properties():

@@ -210,8 +210,8 @@ def test_store_cutout_and_geometry_through_its_wcs(tmp_path, component):
 
 @pytest.mark.django_db
 def test_simulated_sky_ingests_with_the_real_code(tmp_path):
-    from catalog.ingest.sim_sky import ingest_sim_sky
     from catalog.models import Label
+    from catalog.simulated.sky import ingest_sim_sky
     from ml.sim.formats import write_sky
 
     write_sky(2, tmp_path / "sky", seed=11)

@@ -68,7 +68,7 @@ def test_real_sample_ingests_with_flags_and_is_idempotent(path):
     assert c.e_ra_arcsec == pytest.approx(7.529480945e-05 * 3600)
     assert c.total_flux_mjy == pytest.approx(0.81865200256)
     assert c.s_code == "C" and c.quality_flag == 2 and c.duplicate_flag == 0 and not c.is_science
-    # every CIRADA column is a typed field (catalog/ingest/cirada_columns.py); nothing left for extra
+    # every CIRADA column is a typed field (catalog/models/cirada_columns.py); nothing left for extra
     assert c.tile == "T30t01" and c.beam_pa_deg == pytest.approx(10.809265136719999)
     assert c.component_id == 90 and c.isl_id == 125
     assert c.e_ra_max_arcsec == pytest.approx(7.529480945e-05 * 3600)

@@ -17,7 +17,6 @@ from catalog.providers.cutouts import (
     CutoutProvider,
     LocalFITSDirectory,
     PS1Fitscut,
-    save_fits,
 )
 from catalog.providers.fits_image import read_fits_image
 from catalog.providers.http import make_session
@@ -111,13 +110,6 @@ def test_session_retries_5xx_then_succeeds(replay_server):
     assert r.status_code == 200 and r.content == b"ok" and route.hits == 3
     with pytest.raises(ValueError, match="retries must be >= 0"):
         make_session(retries=-1)
-
-
-def test_save_fits_is_content_addressed(tmp_path):
-    body = (RECORDED / "first_cutout.fits").read_bytes()
-    rel, sha = save_fits(body, tmp_path, "cutouts/first")
-    assert (tmp_path / rel).read_bytes() == body and rel.endswith(f"{sha}.fits")
-    assert save_fits(body, tmp_path, "cutouts/first") == (rel, sha)
 
 
 def test_http_provider_reports_http_errors_and_bad_sizes(replay_server):

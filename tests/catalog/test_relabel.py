@@ -27,7 +27,7 @@ from workers import tasks
 
 
 def _sky(tmp_path, fields: int, seed: int = 5) -> None:
-    from catalog.ingest.sim_sky import ingest_sim_sky
+    from catalog.simulated.sky import ingest_sim_sky
     from ml.sim.formats import write_sky
 
     write_sky(fields, tmp_path / "sky", seed)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from ml.checkpoints import checkpoint_metadata, save_checkpoint
 from ml.classifier import train as T
 from ml.classifier.metrics import class_report, format_table, plot_confusion, summarise_folds
 
@@ -57,7 +58,7 @@ def test_config_validation_messages(tmp_path):
 
 def test_checkpoint_metadata_roundtrip_and_tamper(tmp_path):
     path = tmp_path / "m.pt"
-    digest = T.save_checkpoint(
+    digest = save_checkpoint(
         path,
         kind="optical_classifier_image",
         model_state={"w": torch.ones(2)},
@@ -66,20 +67,20 @@ def test_checkpoint_metadata_roundtrip_and_tamper(tmp_path):
         epoch=4,
     )
     assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
-    meta = T.checkpoint_metadata(path)
+    meta = checkpoint_metadata(path)
     assert meta["kind"] == "optical_classifier_image" and meta["sha256"] == digest
     assert (
         meta["config"] == {"a": 1} and meta["metrics"] == {"accuracy": 0.5} and meta["epoch"] == 4
     )
     path.write_bytes(path.read_bytes() + b"x")
     with pytest.raises(ValueError, match="does not match m.pt.sha256"):
-        T.checkpoint_metadata(path)
-    with pytest.raises(ValueError, match="checkpoint not found"):
-        T.checkpoint_metadata(tmp_path / "none.pt")
+        checkpoint_metadata(path)
+    with pytest.raises(ValueError, match="none.pt: checkpoint file does not exist"):
+        checkpoint_metadata(tmp_path / "none.pt")
     junk = tmp_path / "junk.pt"
     torch.save([1, 2], junk)
-    with pytest.raises(ValueError, match="not a radiohost classifier checkpoint"):
-        T.checkpoint_metadata(junk)
+    with pytest.raises(ValueError, match="junk.pt: checkpoint is a list, expected a dict"):
+        checkpoint_metadata(junk)
 
 
 def test_class_weights_upweight_rare_class():
@@ -114,7 +115,7 @@ def test_cli_trains_checkpoints_and_registers(tmp_path):
     res = json.loads((tmp_path / "res" / "classifier_tiny.json").read_text())
     assert res["metrics"]["data"].startswith("SIMULATED")
     assert len(res["metrics"]["history"]) == 2
-    meta = T.checkpoint_metadata(tmp_path / "ckpt" / "tiny.pt")
+    meta = checkpoint_metadata(tmp_path / "ckpt" / "tiny.pt")
     assert meta["kind"] == T.KIND_IMAGE and meta["sha256"] == res["checkpoint"]["sha256"]
     assert meta["config"]["epochs"] == 2
     ckpt = torch.load(tmp_path / "ckpt" / "tiny.pt", weights_only=True)

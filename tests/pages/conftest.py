@@ -13,10 +13,10 @@ def media(settings, tmp_path):
 
 
 def build_sky(tmp_path, n_fields: int = 6, seed: int = 17) -> dict:
-    from catalog.ingest.sim_sky import ingest_sim_sky
     from catalog.models import Label
     from catalog.pipeline.component import association_model_version, identify_components
     from catalog.read.summaries import refresh_summaries
+    from catalog.simulated.sky import ingest_sim_sky
     from ml.sim.formats import write_sky
 
     sky = tmp_path / "sky"

@@ -88,9 +88,9 @@ def broker(request):
 
 
 def test_killed_worker_epoch_completes_equal_to_an_untiled_run(broker, transactional_db, tmp_path):
-    from catalog.ingest.sim_epoch import ingest_sim_epoch
     from catalog.pipeline.component import association_model_version
     from catalog.pipeline.tile import untiled_predictions
+    from catalog.simulated.epoch import ingest_sim_epoch
     from ml.association.refit import Method
     from ml.sim.epoch import simulate_epoch
 

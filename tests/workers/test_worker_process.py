@@ -152,7 +152,14 @@ def test_train_and_evaluate_host_model_in_worker(worker, tmp_path):
     assert sorted((tmp_path / "media" / "models").iterdir()) == files
     summary = send(tasks.evaluate_host_model, mv_id).get(timeout=300)
     assert summary["rows"]["likelihood"]["n_fields"] == 71
-    assert 0 <= summary["rows"]["field_posterior"]["n_correct"] <= 71
+    # The worker's figures are the in-process evaluation of the same checkpoint (a tiny
+    # network's count is not known in advance; that it equals an independent run is).
+    from ml.evaluation.norris71.run import checkpoint_summary
+
+    local = checkpoint_summary(
+        str(tmp_path / "media" / mv.checkpoint_path), Path(settings.RADIOHOST_DATA_DIR)
+    )
+    assert summary["rows"] == local["rows"]
     assert summary["bf16_check"]["same_best_candidate_fields"].endswith("/71")
     mv.refresh_from_db()
     assert mv.metrics["norris71"] == summary

@@ -26,8 +26,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from catalog.curation.refit import refit_from_labels
-from catalog.ingest.sim_sky import EPOCH, ingest_sim_sky
 from catalog.models import Candidate, Epoch, HostPrediction, Label, RadioComponent
+from catalog.simulated.sky import EPOCH, ingest_sim_sky
 from ml.sim.formats import write_sky
 
 
@@ -53,7 +53,7 @@ class Command(BaseCommand):
             "[3/5] identifying hosts (association + core + seed §4.2 decision rule) over the "
             "epoch's HEALPix tiles: manage.py process_epoch, the Celery chord run eagerly"
         )
-        from radiohost_site.celery import app
+        from celery import current_app as app
 
         # no services: the chord runs in this process whatever CELERY_TASK_ALWAYS_EAGER says
         eager, app.conf.task_always_eager = app.conf.task_always_eager, True

@@ -1,7 +1,7 @@
 """``manage.py ingest_sim_sky DIR``: a simulated sky from ``ml.sim.formats.write_sky``."""
 
 from catalog.ingest.command import IngestCommand
-from catalog.ingest.sim_sky import ingest_sim_sky
+from catalog.simulated.sky import ingest_sim_sky
 
 
 class Command(IngestCommand):

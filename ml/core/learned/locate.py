@@ -87,11 +87,10 @@ def learned_rows(paths: list[Path]) -> dict:
 
 def checkpoint_info(path: Path) -> dict:
     """What the evaluation JSON records of a checkpoint (provenance, config, validation)."""
-    import torch
-
     from ml.checkpoints import file_sha256
+    from ml.core.learned.train import read_core_locator
 
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    ckpt = read_core_locator(path)
     cfg = ckpt["config"]
     return {
         "checkpoint": str(path.relative_to(REPO_ROOT))

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ml.checkpoints import read_checkpoint, save_checkpoint
 from ml.core.learned.data import (
     CACHE_DIR,
     EXCLUDE_RADIUS_ARCSEC,
@@ -238,20 +239,15 @@ def main(argv: list[str] | None = None) -> dict:
         )
         if not math.isfinite(loss):
             raise RuntimeError(f"loss diverged at epoch {epoch}")
-    from ml.checkpoints import git_sha
-
     out = Path(cfg.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(
-        {
-            "model": model.state_dict(),
-            "config": dataclasses.asdict(cfg),
-            "metrics": history[-1]["val"],
-            "history": history,
-            "git_sha": git_sha(),
-            "n_train_real_images": int(len(data["train_keys"])),
-        },
+    save_checkpoint(
         out,
+        kind="core_locator",
+        model_state=model.state_dict(),
+        config=dataclasses.asdict(cfg),
+        metrics=history[-1]["val"],
+        epoch=cfg.epochs,
+        extra={"history": history, "n_train_real_images": int(len(data["train_keys"]))},
     )
     print(f"wrote {out}")
     print(json.dumps(history[-1]["val"]))
@@ -269,10 +265,19 @@ def load_locator(path: str | Path = CHECKPOINT):
     path = Path(path)
     if not path.exists():
         raise ValueError(f"{path}: no core-locator checkpoint; run python -m ml.core.learned.train")
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    ckpt = read_core_locator(path)
     model = core_locator_net(width=ckpt["config"]["width"])
     model.load_state_dict(ckpt["model"])
     return model.eval()
+
+
+def read_core_locator(path: str | Path = CHECKPOINT) -> dict:
+    """The checkpoint dict of a core locator (:func:`ml.checkpoints.read_checkpoint`).
+
+    Read without ``weights_only``: files written before the shared checkpoint module may hold
+    numpy scalars in their history; they are this project's own training output.
+    """
+    return read_checkpoint(path, weights_only=False)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ where most targets are single components). Used by :mod:`ml.evaluation.associati
 
 from __future__ import annotations
 
-import math
+from astropy.stats import binom_conf_interval
 
 from ml.association.learn import SINGLE_FLOOR
 from ml.evaluation.association.hosts import host_guard_ok
@@ -195,10 +195,8 @@ def _headline(row: dict, n71: int | None, *, core: bool) -> dict:
 
 def wilson95(fraction: str) -> list[float]:
     """The 95% Wilson score interval of a count "k/n": with 26 held-out multis, one source is
-    4 points, and the interval says how far a rate may be from the goal by chance alone."""
+    4 points, and the interval says how far a rate may be from the goal by chance alone.
+    Rounded to 3 decimals, as the committed JSON reports it."""
     k, n = (int(x) for x in fraction.split("/"))
-    z = 1.959964
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return [round(centre - half, 3), round(centre + half, 3)]
+    lo, hi = binom_conf_interval(k, n, confidence_level=0.95, interval="wilson")
+    return [round(float(lo), 3), round(float(hi), 3)]

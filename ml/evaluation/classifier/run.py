@@ -379,7 +379,7 @@ def run(
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {out} and {png}")
     if checkpoint is not None:
-        from ml.classifier.train import save_checkpoint
+        from ml.checkpoints import save_checkpoint
 
         sha = save_checkpoint(
             checkpoint,

@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> dict:
     import torch
 
     from ml.checkpoints import file_sha256
-    from ml.core.learned.train import Config, build_dataset, load_locator
+    from ml.core.learned.train import Config, build_dataset, load_locator, read_core_locator
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=None)
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> dict:
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     base = load_locator(args.locator)
-    ckpt = torch.load(args.locator, map_location="cpu", weights_only=False)
+    ckpt = read_core_locator(args.locator)
     # replay: the base network's own training frames (its cached dataset, training rows only)
     data = build_dataset(Config(**{k: v for k, v in ckpt["config"].items() if k != "out"}))
     tr = ~data["val"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -21,100 +20,53 @@ from ml.evaluation.norris71.rows import (
     Method,
 )
 
-log = logging.getLogger(__name__)
-
-
-# ----------------------------------------------------------------------------------------------
-# overlays (seed Figure 8 style)
-# ----------------------------------------------------------------------------------------------
+#: VLASS Quick Look rms (Jy/beam): the stretch softening and the contour unit of a render
+VLASS_RMS_JY = 1.3e-4
+#: Figure-8 style contours at sigma_VLASS x 2^k from sigma/2 (the render is noise-free, so
+#: structure VLASS would barely detect is drawn too)
+CONTOUR_STEPS = tuple(float(x) for x in 2.0 ** np.arange(-1, 12))
 
 
 def overlay_png(data: Norris71, m: Method, f: Norris71Field, o: FieldOutcome, path: Path) -> bool:
-    """Radio field rendered from Table 4 at the VLASS beam, candidates, truth and prediction."""
+    """Radio field rendered from Table 4 at the VLASS beam, candidates, truth and prediction,
+    drawn by the pages' renderer (:func:`ml.plots.overlay.render_overlay`)."""
     comps = field_components(data, f.ra, f.dec, OVERLAY_SIZE_PX / 2)
     rendered = render_norris_field(comps, f.ra, f.dec)
     if rendered is None:
         return False
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ml.plots.overlay import OverlayCandidate, OverlayInputs, render_overlay
 
     img, wcs = rendered
     a = f.candidate_arrays()
-    fig = plt.figure(figsize=(6.4, 6.4))
-    ax = fig.add_subplot(projection=wcs)
-    # asinh stretch softened at ~the VLASS QL rms (0.13 mJy/beam): a 0.3 mJy core and a
-    # 100 mJy lobe both show, as in the seed's Figure 8.
-    ax.imshow(np.arcsinh(img / 1.3e-4), origin="lower", cmap="gray_r", vmin=0)
-    # Figure-8 style contours at sigma_VLASS x 2^k from sigma/2 (the render is noise-free, so
-    # structure VLASS would barely detect is drawn too) -- it shows under the markers.
-    levels = 1.3e-4 * 2.0 ** np.arange(-1, 12)
-    levels = levels[levels < float(np.nanmax(img))]
-    if levels.size:
-        ax.contour(img, levels=levels, colors="tab:purple", linewidths=0.8)
-    t = ax.get_transform("world")
-    ax.scatter(
-        a["ra"],
-        a["dec"],
-        transform=t,
-        s=40,
-        facecolors="none",
-        edgecolors="tab:blue",
-        label="PS1 candidates",
-    )
-    h = f.host_index
-    ax.scatter(
-        [a["ra"][h]],
-        [a["dec"][h]],
-        transform=t,
-        s=260,
-        marker="s",
-        facecolors="none",
-        edgecolors="tab:green",
-        linewidths=1.5,
-        label="expert host (truth)",
-    )
-    b = o.best
-    ax.scatter(
-        [a["ra"][b]],
-        [a["dec"][b]],
-        transform=t,
-        s=120,
-        marker="x",
-        color="tab:red",
-        linewidths=2,
-        label="chosen",
-    )
-    ax.scatter(
-        [f.ra],
-        [f.dec],
-        transform=t,
-        s=400,
-        marker="+",
-        color="tab:orange",
-        linewidths=0.8,
-        label="VLASS component",
-    )
-    if o.pred_ra is not None:
-        ax.scatter(
-            [o.pred_ra],
-            [o.pred_dec],
-            transform=t,
-            s=160,
-            marker="*",
-            facecolors="none",
-            edgecolors="magenta",
-            label="predicted host position",
+    lik = o.likelihood
+    cands = [
+        OverlayCandidate(
+            ra=float(a["ra"][i]),
+            dec=float(a["dec"][i]),
+            likelihood=None if lik is None else float(lik[i]),
+            rank=1 if i == o.best else None,  # the method's choice; the rest unranked
         )
-    ax.set_xlabel("RA (ICRS)")
-    ax.set_ylabel("Dec (ICRS)")
-    ax.set_title(
-        f"{f.vlass_name.split()[-1]}  {m.key}\nNorris {f.norris_source.sid}: "
-        f"{','.join(f.norris_source.component_ids)}; contours 0.065 mJy/beam x 2^k (3 GHz)",
-        fontsize=9,
+        for i in range(len(a["ra"]))
+    ]
+    h = f.host_index
+    inputs = OverlayInputs(
+        title=f"{f.vlass_name.split()[-1]}  {m.key}\nNorris {f.norris_source.sid}: "
+        f"{','.join(f.norris_source.component_ids)} (3 GHz)",
+        ra=f.ra,
+        dec=f.dec,
+        radio=np.asarray(img, float),
+        radio_wcs=wcs,
+        radio_caption="Table 4 components rendered at the VLASS beam; PS1 candidates",
+        radio_sigma=VLASS_RMS_JY,
+        candidates=cands,
+        label_host=(float(a["ra"][h]), float(a["dec"][h])),
+        label_caption="expert host (truth)",
+        contour_sigmas=CONTOUR_STEPS,
+        # asinh softened at ~the VLASS QL rms: a 0.3 mJy core and a 100 mJy lobe both show,
+        # as in the seed's Figure 8
+        stretch_softening=VLASS_RMS_JY,
+        predicted_host=None if o.pred_ra is None else (o.pred_ra, o.pred_dec),
+        optical_panel=False,
     )
-    ax.legend(loc="lower left", fontsize=7, framealpha=0.8)
-    fig.savefig(path, dpi=80, bbox_inches="tight")
-    plt.close(fig)
+    path.write_bytes(render_overlay(inputs, dpi=80))
     return True

@@ -33,11 +33,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the final state as JSON.")
 
     def handle(self, *args, **o):
+        from celery import current_app as app
         from celery.signals import task_postrun
 
         from catalog.models import Epoch
         from catalog.pipeline.candidates import resolve_epoch
-        from radiohost_site.celery import app
         from workers import tasks
         from workers.pipeline import launch
 

@@ -1,43 +1,13 @@
-"""Small formatting filters for the pages (no django.contrib.humanize dependency)."""
+"""Filters that lay out a stored evaluation result (a JSON dict) as tables on the models
+page: its scalar entries, its list-of-dict tables and their columns."""
 
 from __future__ import annotations
 
 import json
-import math
 
 from django import template
 
 register = template.Library()
-
-
-@register.filter
-def thousands(n):
-    try:
-        return f"{int(n):,}"
-    except (TypeError, ValueError):
-        return n
-
-
-@register.filter
-def pct(x):
-    try:
-        return f"{100 * float(x):.0f}%"
-    except (TypeError, ValueError):
-        return "—"
-
-
-@register.filter
-def num(x, digits=3):
-    """A float to ``digits`` decimals; — for None/NaN."""
-    if x is None:
-        return "—"
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return x
-    if not math.isfinite(v):
-        return "—"
-    return f"{v:.{int(digits)}f}"
 
 
 @register.filter
