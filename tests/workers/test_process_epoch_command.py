@@ -40,7 +40,7 @@ def test_epoch_without_candidates_fails_naming_the_next_steps():
 def test_in_process_identifies_without_a_worker(tmp_path):
     """``--in-process`` with the app not eager (no worker listens here): the epoch is
     processed in this process and stores one best candidate per identified component."""
-    from catalog.ingest.sim_epoch import ingest_sim_epoch
+    from catalog.simulated.epoch import ingest_sim_epoch
     from ml.sim.epoch import simulate_epoch
     from radiohost_site.celery import app
 

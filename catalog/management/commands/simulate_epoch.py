@@ -1,6 +1,6 @@
 """``manage.py simulate_epoch``: a SIMULATED VLASS-like epoch (ml.sim.epoch) into the catalog.
 
-The rows go through the real ingest paths (catalog.ingest.sim_epoch); the epoch's name starts
+The rows go through the real ingest paths (catalog.simulated.epoch); the epoch's name starts
 with ``sim`` so every page, API answer and export that names the epoch says it is simulated,
 and its optical sources are ``catalogue="sim"``, ``is_simulated=True``.
 """
@@ -33,8 +33,8 @@ class Command(BaseCommand):
         parser.add_argument("--name", default=None, help="Epoch name (sim…; default sim-SEED).")
 
     def handle(self, *args, **o):
-        from catalog.ingest.sim_epoch import ingest_sim_epoch
         from catalog.models import OpticalSource, RadioComponent
+        from catalog.simulated.epoch import ingest_sim_epoch
         from ml.sim.epoch import simulate_epoch
 
         name = o["name"] or f"sim-{o['seed']}"
