@@ -17,3 +17,11 @@ os.environ.setdefault("RADIOHOST_THROTTLE_USER", "1000000/min")
 from radiohost_site.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast user fixtures
+
+# pytest-django runs with DEBUG off, where the manifest storage needs a collectstatic run
+# first; the suite renders templates without one. The DEBUG-off gunicorn test
+# (tests/test_deploy.py) runs collectstatic and the real settings.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -73,3 +73,56 @@ def test_app_services_use_environment_settings():
         "SECRET_KEY",
     ):
         assert key in env
+
+
+def _mounts(service: dict) -> dict[str, str]:
+    """Container path -> named volume (or host path) for a service's volumes."""
+    out = {}
+    for v in service.get("volumes", []):
+        source, target = v.split(":")[:2]
+        out[target] = source
+    return out
+
+
+def test_web_counts_logins_in_a_shared_cache():
+    """Several gunicorn workers count failed logins once only through a shared cache."""
+    web = SERVICES["web"]
+    assert "--workers" in web["command"]
+    url = web["environment"].get("CACHE_URL", "")
+    assert url.startswith("redis://redis:"), f"web CACHE_URL {url!r} is not the redis service"
+    assert url != web["environment"]["CELERY_BROKER_URL"], "cache and broker share a database"
+
+
+@pytest.mark.parametrize(
+    ("setting", "services"),
+    [
+        ("RADIOHOST_INBOX_DIR", ("beat", "worker-cpu", "worker-gpu")),
+        ("RADIOHOST_MEDIA_ROOT", ("web", "worker-cpu", "worker-gpu")),
+    ],
+)
+def test_shared_directories_are_one_named_volume(setting, services):
+    """Beat's inbox scan and the workers read one inbox; overlays a worker renders are the
+    files web serves: the same named volume at the path the setting names, in each service."""
+    sources = set()
+    for name in services:
+        service = SERVICES[name]
+        path = service["environment"].get(setting)
+        assert path, f"{name}: {setting} is not set"
+        mounts = _mounts(service)
+        assert path in mounts, f"{name}: nothing mounted at {setting}={path}"
+        sources.add(mounts[path])
+    assert len(sources) == 1 and sources <= set(COMPOSE["volumes"]), sources
+
+
+def test_image_collects_hashed_static_files():
+    """The image's collectstatic writes what the DEBUG-off web service serves (WhiteNoise)."""
+    from django.conf import settings
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "manage.py collectstatic" in dockerfile
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" in settings.MIDDLEWARE
+    from radiohost_site import settings as production
+
+    assert production.STORAGES["staticfiles"]["BACKEND"] == (
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )

@@ -91,6 +91,22 @@ class HostFilter(RadioComponentFilter):
         method="_host", help_text="Best candidate is positive (likelihood > 0.5)."
     )
 
+    # the search page's filters (catalog.read.search), so its "same query from the API" links
+    # are the same query
+    flux_min = django_filters.NumberFilter(
+        field_name="total_flux_mjy", lookup_expr="gte", help_text="Total flux (mJy) at least."
+    )
+    flux_max = django_filters.NumberFilter(
+        field_name="total_flux_mjy", lookup_expr="lte", help_text="Total flux (mJy) at most."
+    )
+    needs_review = django_filters.BooleanFilter(
+        field_name="summary__needs_review",
+        help_text="Flagged for review on the pages (ambiguous or low-reliability host).",
+    )
+    has_expert_label = django_filters.BooleanFilter(
+        method="_expert", help_text="Components with (true) or without (false) an expert label."
+    )
+
     reliability_min = ProbabilityFilter(
         method="_noop",
         help_text="Best candidate's reliability (per-field posterior P(host), 0-1) at least "
@@ -101,6 +117,12 @@ class HostFilter(RadioComponentFilter):
         help_text="Best candidate's reliability at most this (0-1); components without a "
         "scored host are left out.",
     )
+
+    def _expert(self, queryset, name, value):
+        expert = Label.objects.current().filter(
+            component=OuterRef("pk"), origin=Label.Origin.EXPERT
+        )
+        return queryset.filter(Exists(expert)) if value else queryset.exclude(Exists(expert))
 
     def _model_version(self):
         # resolved (and validated) by the view before filtering: StrictViewMixin.model_version

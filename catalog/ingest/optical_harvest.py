@@ -64,7 +64,10 @@ def with_retries(
             return fn()
         except Exception as exc:  # network, HTTP 5xx, a service's parse error
             if k == attempts - 1:
-                raise RuntimeError(f"{what}: failed after {attempts} attempts ({exc})") from exc
+                # one line (a requests/astroquery error can span several): the command prints it
+                # as its whole answer, without a traceback
+                detail = " ".join(str(exc).split()) or type(exc).__name__
+                raise RuntimeError(f"{what}: failed after {attempts} attempts ({detail})") from exc
             sleep(base_delay_s * 2**k)
     raise AssertionError("unreachable")
 
@@ -96,7 +99,8 @@ def harvest_region(
             centre, radius = tile_cone(pixel, order)
             table = with_retries(
                 lambda p=provider, c=centre, r=radius: p.fetch(c, r),
-                what=f"{cat} tile {pixel} (order {order})",
+                what=f"{getattr(provider, 'name', type(provider).__name__)}: "
+                f"{cat} tile {pixel} (order {order})",
                 attempts=attempts,
                 base_delay_s=base_delay_s,
                 sleep=sleep,

@@ -74,13 +74,9 @@ def search_queryset(data: dict):
     return qs.order_by(key, "pk"), sort
 
 
-#: page filters the host-catalogue API has no parameter for (left out of the export links)
-NOT_IN_API = {
-    "flux_min": "flux ≥",
-    "flux_max": "flux ≤",
-    "review": "needs review",
-    "expert": "has expert label",
-}
+#: page filters the host-catalogue API has no parameter for (left out of the export links);
+#: every filter of the page now has one (catalog.api.filters.HostFilter)
+NOT_IN_API: dict[str, str] = {}
 
 
 def api_query(data: dict) -> tuple[dict, list[str]]:
@@ -96,5 +92,12 @@ def api_query(data: dict) -> tuple[dict, list[str]]:
         out["name"] = data["name"].strip()
     if data.get("prime"):
         out["is_prime"] = "true"
+    for key, param in (("flux_min", "flux_min"), ("flux_max", "flux_max")):
+        if data.get(key) is not None:
+            out[param] = repr(float(data[key]))
+    if data.get("review"):
+        out["needs_review"] = "true"
+    if data.get("expert"):
+        out["has_expert_label"] = "true"
     dropped = [label for key, label in NOT_IN_API.items() if data.get(key) not in (None, False, "")]
     return out, dropped

@@ -77,3 +77,38 @@ def test_with_retries_gives_up_naming_what():
     with pytest.raises(RuntimeError, match="tile 7: failed after 3 attempts"):
         with_retries(boom, what="tile 7", attempts=3, sleep=lambda s: None)
     assert len(calls) == 3
+
+
+@pytest.mark.django_db
+def test_offline_harvest_is_one_line_naming_the_service(tmp_path):
+    """No service answering (a closed port on 127.0.0.1): the command's whole answer is one
+    line naming the service and the network error, no traceback, nothing recorded."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from django.conf import settings
+    from django.db import connection
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once the block ends: connection refused
+    db = connection.settings_dict
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env["DEBUG"] = "1"
+    r = subprocess.run(
+        [sys.executable, "manage.py", "harvest_optical_region", "--tiles", str(TILES[0]),
+         "--catalogues", "ps1dr2", "--vizier-url", f"http://127.0.0.1:{port}",
+         "--attempts", "1", "--cache-dir", str(tmp_path), "-v", "0"],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert "Traceback" not in r.stderr
+    assert lines[0].startswith(f"CommandError: VizieR II/389: ps1dr2 tile {TILES[0]} (order 8)")
+    assert "failed after 1 attempts" in lines[0]
+    assert "refused" in lines[0].lower(), lines[0]
+    assert not HarvestedTile.objects.exists()

@@ -1,6 +1,7 @@
 """``manage.py harvest_optical_region``: PS1 DR2 + AllWISE of a region, one query per tile."""
 
 from django.conf import settings
+from django.core.management.base import CommandError
 
 from catalog.ingest.command import IngestCommand
 from catalog.ingest.optical_harvest import (
@@ -47,6 +48,11 @@ class Command(IngestCommand):
             providers["allwise"] = VizierTiles("II/328", o["vizier_url"])
         cache = o["cache_dir"] or settings.BASE_DIR / "var" / "harvest"
         progress.total = len(tiles)
-        return harvest_region(
-            tiles, providers, cache, order=o["order"], attempts=o["attempts"], progress=progress
-        )
+        try:
+            return harvest_region(
+                tiles, providers, cache, order=o["order"], attempts=o["attempts"], progress=progress
+            )
+        except RuntimeError as exc:
+            # a service unreachable (offline, down): one line naming it and the network error;
+            # the tiles harvested so far are kept, and a re-run resumes after them
+            raise CommandError(f"{exc}; re-run to resume once it answers") from exc

@@ -26,6 +26,10 @@ class Command(BaseCommand):
             "stuck in 'identifying' (e.g. its broker lost the messages)."
         )  # fmt: skip
         parser.add_argument("--timeout", type=float, default=None, help="Stop waiting after s.")
+        parser.add_argument(
+            "--in-process", action="store_true", help="Identify the tiles in this process "
+            "(no broker, no worker: what the demo does)."
+        )  # fmt: skip
         parser.add_argument("--json", action="store_true", help="Print the final state as JSON.")
 
     def handle(self, *args, **o):
@@ -41,6 +45,9 @@ class Command(BaseCommand):
             epoch = resolve_epoch(o["epoch"])
         except (ValueError, Epoch.DoesNotExist) as exc:
             raise CommandError(str(exc)) from exc
+        eager_before = app.conf.task_always_eager
+        if o["in_process"]:
+            app.conf.task_always_eager = True
         eager = bool(app.conf.task_always_eager)
         bar = tqdm(desc=str(epoch), unit="tile", disable=o["verbosity"] < 1)
 
@@ -67,6 +74,7 @@ class Command(BaseCommand):
             elif not eager and plan["action"] != "already_identifying" or o["resume"]:
                 self._follow(epoch.pk, bar, o["timeout"])
         finally:
+            app.conf.task_always_eager = eager_before
             trace_log.setLevel(old_level)
             task_postrun.disconnect(tick)
             bar.close()
@@ -84,6 +92,8 @@ class Command(BaseCommand):
             )
         if epoch.state == Epoch.State.FAILED:
             raise CommandError(f"{epoch}: failed: {epoch.error}")
+        if epoch.state == Epoch.State.NEEDS_CANDIDATES:
+            raise CommandError(needs_candidates_hint(epoch, state))
 
     def _follow(self, epoch_id: int, bar, timeout: float | None) -> None:
         from catalog.models import Epoch
@@ -97,7 +107,32 @@ class Command(BaseCommand):
             if e.state != Epoch.State.IDENTIFYING:
                 return
             if timeout is not None and time.monotonic() - t0 > timeout:
+                if e.tiles_done == 0:
+                    raise CommandError(no_worker_hint(e, timeout))
                 raise CommandError(
                     f"{e}: still identifying after {timeout} s ({e.tiles_done}/{e.tiles_total} tiles)"
                 )
             time.sleep(1.0)
+
+
+def needs_candidates_hint(epoch, state: dict) -> str:
+    """What to do when no component of the epoch has an optical candidate (a dead end else)."""
+    name = f"'{epoch.survey.name} {epoch.name}'"
+    return (
+        f"{epoch}: nothing identified — {state['without_candidates']} components have no "
+        "optical candidate (no PS1/AllWISE rows loaded over this sky). Next: load the "
+        "catalogues with `manage.py ingest_optical_catalogue FILE --catalogue ps1dr2|allwise` "
+        f"or fetch them with `manage.py harvest_optical_region --epoch {name}`, then "
+        f"`manage.py build_candidates --epoch {name}`, then re-run "
+        f"`manage.py process_epoch {name}`."
+    )
+
+
+def no_worker_hint(epoch, timeout: float) -> str:
+    """Sent, but no tile was taken: most likely no worker listens on the tiles' queue."""
+    return (
+        f"{epoch}: no worker took a tile in {timeout} s (0/{epoch.tiles_total} tiles done). "
+        "Start one: `celery -A radiohost_site worker --queues cpu,gpu` (or `docker compose up "
+        "worker-cpu`); it picks the sent tiles up. Or run here without a worker: "
+        "`manage.py process_epoch --in-process --resume ...`."
+    )
