@@ -16,12 +16,10 @@ from ml.data.norris import (
     LOU2023_TESTSET,
     Norris71,
 )
-from ml.evaluation.norris71.fields import (
-    FIELD_SIZE_ARCSEC,
-)
 from ml.evaluation.norris71.rows import (
     AssociationMethod,
 )
+from ml.seed import FIELD_SIZE_ARCSEC
 from ml.sky import separation_arcsec
 
 log = logging.getLogger(__name__)

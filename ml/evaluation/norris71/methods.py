@@ -7,7 +7,6 @@ from pathlib import Path
 
 from ml.data.norris import Norris71, load_norris71
 from ml.evaluation.norris71.fields import (
-    FIELD_SIZE_ARCSEC,
     _renderer,
     field_components,
 )
@@ -25,6 +24,7 @@ from ml.evaluation.norris71.rows import (
 from ml.evaluation.norris71.scoring import evaluate
 from ml.host.decision import field_posterior
 from ml.paths import data_dir
+from ml.seed import FIELD_SIZE_ARCSEC
 
 log = logging.getLogger(__name__)
 

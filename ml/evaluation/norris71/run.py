@@ -58,7 +58,6 @@ from ml.evaluation.norris71.checks import (
     choose_weighting,
     non_test_candidate_check,
 )
-from ml.evaluation.norris71.fields import FIELD_SIZE_ARCSEC
 from ml.evaluation.norris71.figures import overlay_png
 from ml.evaluation.norris71.methods import (  # noqa: F401 -- workers.tasks imports it from here
     build_methods,
@@ -67,6 +66,7 @@ from ml.evaluation.norris71.methods import (  # noqa: F401 -- workers.tasks impo
 )
 from ml.evaluation.norris71.scoring import authors_logged_confusion, evaluate
 from ml.paths import REPO_ROOT, data_dir
+from ml.seed import FIELD_SIZE_ARCSEC
 from ml.sky import separation_arcsec
 
 log = logging.getLogger(__name__)
