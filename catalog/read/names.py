@@ -20,11 +20,12 @@ _PLUS_AS_SPACE = re.compile(r"(J\d[\d.]*) (\d[\d.]*)$")
 
 
 def _spellings(name: str) -> list[str]:
-    """The name as typed, then upper-cased with runs of blanks/underscores as one space (names
-    are stored upper-case: ``vlass1qlcir j032626.78-273420.4`` is that component)."""
+    """The name as typed, upper-cased, and upper-cased with runs of blanks/underscores as one
+    space (names are stored upper-case: ``vlass1qlcir j032626.78-273420.4`` is that component)."""
     text = _PLUS_AS_SPACE.sub(r"\1+\2", (name or "").strip())
+    upper = _PLUS_AS_SPACE.sub(r"\1+\2", text.upper())
     folded = _PLUS_AS_SPACE.sub(r"\1+\2", re.sub(r"[\s_]+", " ", text).upper())
-    return [text] if folded == text else [text, folded]
+    return list(dict.fromkeys([text, upper, folded]))
 
 
 def find_by_name(name: str, queryset=None) -> list[RadioComponent]:
