@@ -67,7 +67,25 @@ MIDDLEWARE = [
     "catalog.api.login_limits.LoginThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
+# Content-Security-Policy on every answer: scripts only from this origin (the pages' one
+# script and the Swagger UI are static files: no inline script anywhere), no plugins, no
+# framing, forms posting only here. Inline styles stay allowed: the Swagger UI's bundle sets
+# them at run time. Extra origins (a CDN, a tile server) go in RADIOHOST_CSP_EXTRA_SRC.
+_CSP_EXTRA = env.list("RADIOHOST_CSP_EXTRA_SRC", default=[])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'", *_CSP_EXTRA],
+        "script-src": ["'self'", *_CSP_EXTRA],
+        "style-src": ["'self'", "'unsafe-inline'", *_CSP_EXTRA],
+        "img-src": ["'self'", "data:", *_CSP_EXTRA],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 ROOT_URLCONF = "radiohost_site.urls"
 TEMPLATES = [
