@@ -49,7 +49,9 @@ def find_by_name(name: str, queryset=None) -> list[RadioComponent]:
             continue
         token = canonical_vlass_name(text).split()[-1].split("_")[-1]
         near = qs.cone_search(SkyCoord(ra * u.deg, dec * u.deg), NAME_LOOKUP_ARCSEC * u.arcsec)
-        found = [c for c in near if canonical_vlass_name(c.name).split()[-1].split("_")[-1] == token]
+        found = [
+            c for c in near if canonical_vlass_name(c.name).split()[-1].split("_")[-1] == token
+        ]
         if found:
             return found
     return list(qs.filter(name__in=spellings))
