@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml.data.norris import NORRIS_TABLE4
+from ml.data.norris2006 import NORRIS_TABLE4
 from ml.evaluation.association.data import FIELD_SIZE_ARCSEC, load_heldout, load_rgz_hosts
 from ml.evaluation.association.scoring import score_row
 from ml.paths import data_dir

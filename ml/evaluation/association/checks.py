@@ -182,7 +182,7 @@ def simulated_vlass_check(
 def norris71_correct(root: Path, params) -> int:
     """Norris-71 fields whose nearest candidate to the associated core is the expert host
     (the harness's ``assoc_centroid`` rule, :mod:`ml.evaluation.norris71`)."""
-    from ml.data.norris import load_norris71
+    from ml.data.norris71 import load_norris71
     from ml.evaluation.norris71.rows import AssociationMethod
 
     data = load_norris71(root)

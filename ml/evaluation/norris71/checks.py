@@ -12,10 +12,8 @@ from ml.association.rules import (
     AssociationParams,
     select_weighting,
 )
-from ml.data.norris import (
-    LOU2023_TESTSET,
-    Norris71,
-)
+from ml.data.lou2023 import LOU2023_TESTSET
+from ml.data.norris71 import Norris71
 from ml.evaluation.norris71.rows import (
     AssociationMethod,
 )

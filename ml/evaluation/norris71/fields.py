@@ -7,9 +7,7 @@ import logging
 
 import numpy as np
 
-from ml.data.norris import (
-    Norris71,
-)
+from ml.data.norris71 import Norris71
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from ml.data.norris import Norris71, load_norris71
+from ml.data.norris71 import Norris71, load_norris71
 from ml.evaluation.norris71.fields import (
     _renderer,
     field_components,

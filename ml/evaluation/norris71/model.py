@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ml.data.norris import Norris71, Norris71Field
+from ml.data.norris71 import Norris71, Norris71Field
 from ml.seed import CUTOUT_SIZE_PX
 
 #: VLASS QL single-epoch noise (uJy/beam), mid-range of 120-145 (ml.sim.radio.VLASS_NOISE_UJY).

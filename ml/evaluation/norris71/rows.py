@@ -13,10 +13,7 @@ from ml.association.rules import (
     ComponentSky,
     associate,
 )
-from ml.data.norris import (
-    Norris71,
-    Norris71Field,
-)
+from ml.data.norris71 import Norris71, Norris71Field
 from ml.evaluation.norris71.fields import (
     render_norris_field,
 )

@@ -46,12 +46,9 @@ from pathlib import Path
 import numpy as np
 
 from ml.association.rules import AssociationParams
-from ml.data.norris import (
-    LOU2023_TESTSET,
-    NORRIS_TABLE4,
-    NORRIS_TABLE6,
-    load_norris71,
-)
+from ml.data.lou2023 import LOU2023_TESTSET
+from ml.data.norris71 import load_norris71
+from ml.data.norris2006 import NORRIS_TABLE4, NORRIS_TABLE6
 from ml.evaluation.norris71.checks import (
     association_quality,
     association_sensitivity,

@@ -6,10 +6,7 @@ import logging
 
 import numpy as np
 
-from ml.data.norris import (
-    Norris71,
-    Norris71Field,
-)
+from ml.data.norris71 import Norris71, Norris71Field
 from ml.evaluation.norris71.rows import (
     FieldOutcome,
     Method,
