@@ -14,9 +14,7 @@ from astropy.table import Table
 from ml.seed import CUTOUT_SIZE_PX as RADIO_SIZE
 from ml.sim import hosts as H
 from ml.sim import optical as O
-from ml.sim.radio import (
-    _pixel_to_offset_matrix,
-)
+from ml.sim.radio import _pixel_to_offset_matrix
 
 #: Host-class mix (seed §1: radio-loud AGN hosts are mostly massive ellipticals and QSOs).
 HOST_QSO_FRACTION = 0.25

@@ -17,10 +17,8 @@ from astropy.wcs import WCS
 from scipy import ndimage
 
 from ml.seed import CUTOUT_SIZE_PX as RADIO_SIZE
-from ml.sim.radio import (
-    Beam,
-    _pixel_to_offset_matrix,
-)
+from ml.sim.radio import _pixel_to_offset_matrix
+from ml.sim.vlass import Beam
 
 DETECTION_SIGMA = 5.0
 

@@ -4,7 +4,7 @@
 are observed:
 
 1. a radio source (morphology drawn from :data:`DEFAULT_MORPHOLOGY_MIX`) is placed around its
-   host, rendered at a real VLASS QL beam (:func:`ml.sim.radio.vlass_beams`), and split into
+   host, rendered at a real VLASS QL beam (:func:`ml.sim.vlass.vlass_beams`), and split into
    CIRADA-like components (islands above 5 sigma, split at local maxima like PyBDSF's
    multi-Gaussian islands);
 2. one of those components is "the catalogued VLASS component": the cutout is centred on it
@@ -40,17 +40,8 @@ from ml.sim import optical as O
 from ml.sim.candidates import draw_candidates
 from ml.sim.components import DETECTION_SIGMA, component_table, find_components
 from ml.sim.morphology import MORPHOLOGIES, RadioSource, parametric_source
-from ml.sim.radio import (
-    VLASS_NOISE_UJY,
-    Beam,
-    _add_gaussians,
-    _pixel_to_offset_matrix,
-    correlated_noise,
-    gaussian_cov,
-    pick_beam,
-    vlass_beams,
-    vlass_wcs,
-)
+from ml.sim.radio import _add_gaussians, _pixel_to_offset_matrix, correlated_noise, gaussian_cov
+from ml.sim.vlass import VLASS_NOISE_UJY, Beam, pick_beam, vlass_beams, vlass_wcs
 
 RADIO_SIZE = CUTOUT_SIZE_PX
 #: Morphology mix of the catalogued source.  Tuned (``python -m ml.sim.validate``) so that the
@@ -278,9 +269,9 @@ def simulate_field(
     elif isinstance(beam, Beam):
         beam_ = beam
     else:
-        from ml.sim.radio import _as_beam
+        from ml.sim.vlass import as_beam
 
-        beam_ = _as_beam(beam)
+        beam_ = as_beam(beam)
     noise = float(rng.uniform(*VLASS_NOISE_UJY)) if noise_ujy is None else float(noise_ujy)
     if not (noise > 0):
         raise ValueError(f"noise_ujy must be > 0 uJy/beam, got {noise_ujy!r}")

@@ -21,7 +21,7 @@ import numpy as np
 from ml.data.norris71 import Norris71, Norris71Field
 from ml.seed import CUTOUT_SIZE_PX
 
-#: VLASS QL single-epoch noise (uJy/beam), mid-range of 120-145 (ml.sim.radio.VLASS_NOISE_UJY).
+#: VLASS QL single-epoch noise (uJy/beam), mid-range of 120-145 (ml.sim.vlass.VLASS_NOISE_UJY).
 NORRIS_RENDER_NOISE_UJY = 130.0
 #: The frame of seed §2.1 (240 px at 1"/px) and the model input it is resampled to (seed §3.3).
 FRAME_PX = CUTOUT_SIZE_PX
@@ -31,7 +31,7 @@ CENTRES = ("vlass", "assoc")
 def _frame_geometry(center_ra: float, center_dec: float):
     from astropy.coordinates import SkyCoord
 
-    from ml.sim.radio import vlass_wcs
+    from ml.sim.vlass import vlass_wcs
 
     return vlass_wcs(SkyCoord(center_ra, center_dec, unit="deg"), size=FRAME_PX)
 
