@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.host.engine import HostField
+from ml.host.field import HostField
 from ml.paths import REPO_ROOT
 from ml.seed import CUTOUT_SIZE_PX
 
@@ -45,7 +45,7 @@ _FRAME = CUTOUT_SIZE_PX  # the seed's 3.6' radio frame at 1"/px (ml.preprocess.r
 
 @dataclass
 class LabelledField:
-    """A :class:`ml.host.engine.HostField` plus its labels (all SIMULATED here).
+    """A :class:`ml.host.field.HostField` plus its labels (all SIMULATED here).
 
     Attributes
     ----------

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from ml.host.crossval import cross_validate, evaluate
 from ml.host.data import LabelledField, SimDataConfig, build_sim_fields
-from ml.host.engine import HostField
+from ml.host.field import HostField
 from ml.host.fit import TrainConfig, pos_weight, sample_pairs
 from ml.host.model import HostConfig
 

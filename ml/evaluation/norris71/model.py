@@ -124,7 +124,7 @@ def norris_host_fields(
     seed: int = 0,
     assoc=None,
 ):
-    """One :class:`ml.host.engine.HostField` per Norris-71 field (no optical stamps).
+    """One :class:`ml.host.field.HostField` per Norris-71 field (no optical stamps).
 
     Parameters
     ----------
@@ -147,7 +147,7 @@ def norris_host_fields(
         raise ValueError(f"centre must be one of {CENTRES}, got {centre!r}")
     if centre == "assoc" and assoc is None:
         raise ValueError("centre='assoc' needs the association method (assoc=...)")
-    from ml.host.engine import HostField
+    from ml.host.field import HostField
 
     out = []
     for i, f in enumerate(data.fields):
