@@ -6,9 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.core.location import (
-    DEFAULT_THRESHOLD_FRACTION,
-)
+from ml.core.location import DEFAULT_THRESHOLD_FRACTION
 from ml.evaluation.core_location.scoring import (
     WITHIN_ARCSEC,
 )

@@ -36,17 +36,15 @@ import argparse
 import json
 from pathlib import Path
 
-from ml.core.location import (
+from ml.core.bent import (
     DEFAULT_BENT_DEG,
-    DEFAULT_DOMINANCE,
     DEFAULT_HEAD_PEAK_FRACTION,
     DEFAULT_HEAD_RATIO,
-    DEFAULT_LINK_PX,
-    DEFAULT_MIN_SKELETON_PX,
     DEFAULT_RIDGE_WIDTH,
     DEFAULT_STRAIGHT_DEG,
-    DEFAULT_THRESHOLD_FRACTION,
 )
+from ml.core.centres import DEFAULT_LINK_PX
+from ml.core.location import DEFAULT_DOMINANCE, DEFAULT_MIN_SKELETON_PX, DEFAULT_THRESHOLD_FRACTION
 from ml.evaluation.core_location.data import (
     LEARNED_CHECKPOINT,
     list_sources,

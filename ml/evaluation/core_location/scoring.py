@@ -5,13 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from ml.core.location import (
-    DEFAULT_THRESHOLD_FRACTION,
-    choose_core,
-    core_candidates,
-    flux_weighted_centroid,
-    geodesic_centre,
-)
+from ml.core.centres import flux_weighted_centroid, geodesic_centre
+from ml.core.location import DEFAULT_THRESHOLD_FRACTION, choose_core, core_candidates
 from ml.evaluation.core_location.data import (
     HOST_DETECTION_SNR,
     SHIFT_MAX_PX,

@@ -12,14 +12,16 @@ import itertools
 
 import numpy as np
 
-from ml.core.location import (
+from ml.core.bent import (
     DEFAULT_BENT_DEG,
-    DEFAULT_DOMINANCE,
     DEFAULT_HEAD_PEAK_FRACTION,
     DEFAULT_HEAD_RATIO,
-    DEFAULT_LINK_PX,
     DEFAULT_RIDGE_WIDTH,
     DEFAULT_STRAIGHT_DEG,
+)
+from ml.core.centres import DEFAULT_LINK_PX
+from ml.core.location import (
+    DEFAULT_DOMINANCE,
     DEFAULT_THRESHOLD_FRACTION,
     choose_core,
     core_candidates,
