@@ -26,10 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ml.association.associate import associate
 from ml.association.edges import EdgeParams, edge_reach_arcsec
-from ml.association.params import reach_arcsec
+from ml.association.params import AssociationParams, reach_arcsec
 from ml.association.refit import Method
-from ml.association.rules import AssociationParams, ComponentSky, associate
+from ml.association.rules import ComponentSky
 from ml.host.decision import decide_many
 from ml.host.positional import positional_likelihood
 from ml.sky import angle_arcsec, unit_vectors

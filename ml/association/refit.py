@@ -30,14 +30,14 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from ml.association.associate import associate
 from ml.association.edges import EdgeParams, default_edge_params
-from ml.association.rules import (
+from ml.association.params import (
     SHIPPED_ALIGNED_THETA_FACTOR,
     SHIPPED_BRIGHT_CORE_FRACTION,
     AssociationParams,
-    ComponentSky,
-    associate,
 )
+from ml.association.rules import ComponentSky
 from ml.host.decision import decide
 from ml.host.positional import SIGMA_MULTI_ARCSEC, SIGMA_SINGLE_ARCSEC, positional_likelihood
 from ml.sky import angle_arcsec, unit_vectors

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ml.association.associate import associate
 from ml.association.edges import default_edge_params
 from ml.association.learn import SINGLE_FLOOR, exact_counts
-from ml.association.rules import AssociationParams, ComponentSky, associate
+from ml.association.params import AssociationParams
+from ml.association.rules import ComponentSky
 
 #: simulated VLASS fields of the transfer check
 SIM_VLASS_FIELDS = 400

@@ -44,7 +44,7 @@ from ml.association.learn import (
     fit_edges,
     simulated_pairs,
 )
-from ml.association.rules import AssociationParams
+from ml.association.params import AssociationParams
 from ml.evaluation.association.ceiling import ceiling
 from ml.evaluation.association.checks import (
     ALIGNED_FACTORS,

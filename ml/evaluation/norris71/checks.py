@@ -8,10 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.association.rules import (
-    AssociationParams,
-    select_weighting,
-)
+from ml.association.associate import select_weighting
+from ml.association.params import AssociationParams
 from ml.data.lou2023 import LOU2023_TESTSET
 from ml.data.norris71 import Norris71
 from ml.evaluation.norris71.rows import (

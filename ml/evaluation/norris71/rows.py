@@ -8,11 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ml.association.rules import (
-    AssociationParams,
-    ComponentSky,
-    associate,
-)
+from ml.association.associate import associate
+from ml.association.params import AssociationParams
+from ml.association.rules import ComponentSky
 from ml.data.norris71 import Norris71, Norris71Field
 from ml.evaluation.norris71.fields import (
     render_norris_field,

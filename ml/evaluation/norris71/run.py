@@ -45,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.association.rules import AssociationParams
+from ml.association.params import AssociationParams
 from ml.data.lou2023 import LOU2023_TESTSET
 from ml.data.norris71 import load_norris71
 from ml.data.norris2006 import NORRIS_TABLE4, NORRIS_TABLE6
