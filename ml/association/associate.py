@@ -13,10 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ml.association.params import (
-    SEED_MATCH_ARCSEC,
-    WEIGHTINGS,
-)
+from ml.association.params import SEED_MATCH_ARCSEC, WEIGHTINGS
 from ml.association.rules import ComponentSky
 from ml.sky import angle_arcsec, unit_vectors
 

@@ -19,9 +19,7 @@ from skimage.morphology import skeletonize
 
 # The bent-source measurements live in ml.core.bent; their defaults are re-exported here
 # because the gate below takes them as parameters.
-from ml.core.bent import (
-    check_image,
-)
+from ml.core.bent import check_image
 
 # Components whose emission comes within this many pixels of the source's structure are
 # part of the source (a lobe, a detached tail); farther ones are unrelated field sources,

@@ -15,10 +15,7 @@ import numpy as np
 import torch
 from sklearn.model_selection import GroupKFold
 
-from ml.host.data import (
-    LabelledField,
-    nearest_neighbour_index,
-)
+from ml.host.data import LabelledField, nearest_neighbour_index
 from ml.host.decision import decide
 from ml.host.engine import HostEngine
 from ml.host.fit import TrainConfig, fit

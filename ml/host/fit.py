@@ -29,9 +29,7 @@ from torch import nn
 
 from ml.device import pick_device
 from ml.host.augment import Transform, apply_transform, random_transform
-from ml.host.data import (
-    LabelledField,
-)
+from ml.host.data import LabelledField
 from ml.host.model import HostConfig, HostIdentifier, host_identifier
 
 

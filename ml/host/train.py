@@ -21,11 +21,7 @@ from typing import Any
 import torch
 
 from ml.host.crossval import cross_validate
-from ml.host.data import (
-    MORPHOLOGY_CLASSES,
-    SimDataConfig,
-    build_sim_fields,
-)
+from ml.host.data import MORPHOLOGY_CLASSES, SimDataConfig, build_sim_fields
 from ml.host.fit import TrainConfig
 from ml.host.model import HostConfig
 

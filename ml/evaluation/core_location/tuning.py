@@ -26,16 +26,8 @@ from ml.core.location import (
     choose_core,
     core_candidates,
 )
-from ml.evaluation.core_location.data import (
-    MiraBestSource,
-    _groups,
-)
-from ml.evaluation.core_location.scoring import (
-    METHODS,
-    WITHIN_ARCSEC,
-    _summary,
-    locate_all,
-)
+from ml.evaluation.core_location.data import MiraBestSource, _groups
+from ml.evaluation.core_location.scoring import METHODS, WITHIN_ARCSEC, _summary, locate_all
 from ml.preprocess.radio import RADIO_PIXEL_SCALE_ARCSEC, RADIO_SIZE
 
 

@@ -6,10 +6,7 @@ import logging
 from pathlib import Path
 
 from ml.data.norris71 import Norris71, load_norris71
-from ml.evaluation.norris71.fields import (
-    _renderer,
-    field_components,
-)
+from ml.evaluation.norris71.fields import _renderer, field_components
 from ml.evaluation.norris71.rows import (
     POSITIONAL_MATCH_ARCSEC,
     AssociationMethod,
