@@ -19,7 +19,7 @@ Stored as:
 * one ``Label`` (origin ``lou2023``) per component: host = the ground-truth PS1 object,
   linked to its Norris 2006 source (Table 6), whose Table-4 components are linked too.
 
-Parsing is :func:`ml.data.norris.load_norris71` (shared with the evaluation code).
+Parsing is :func:`ml.data.norris71.load_norris71` (shared with the evaluation code).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Association + core + scoring over a whole tile in numpy (no Django, no per-component SkyCoord).
 
 The science is the deployed catalogue-level method, reused, not re-implemented:
-:class:`ml.association.rules.ComponentSky` / :func:`ml.association.rules.associate` group the radio
+:class:`ml.association.rules.ComponentSky` / :func:`ml.association.associate.associate` group the radio
 components and locate the core, :func:`ml.host.positional.positional_likelihood` turns the
 core-candidate separations into likelihoods, and :func:`ml.host.decision.decide_many`
 applies the seed §4.2 rule (rank, positive, prime) to every field at once.

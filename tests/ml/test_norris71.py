@@ -1,4 +1,4 @@
-"""Norris-71 loaders (ml.data.norris) and the benchmark harness (ml.evaluation.norris71)."""
+"""Norris-71 loaders (ml.data.norris71, norris2006, lou2023, jname) and the benchmark harness (ml.evaluation.norris71)."""
 
 from __future__ import annotations
 
