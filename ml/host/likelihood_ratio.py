@@ -169,17 +169,18 @@ class LRModel:
     def likelihood_ratio(self, sep_arcsec, sigma_arcsec, mag=None, density=None) -> np.ndarray:
         """``LR = q(m) f(r) / n(m)`` per candidate (dimensionless).
 
-        ``mag``: the candidates' magnitudes in :attr:`band` (None: all "no magnitude").
-        ``density``: per-candidate background density (per arcsec²), required when the
-        model has no ``n`` (flat model: ``LR = Q0 f(r) / density``).
+        ``mag``: the candidates' magnitudes in :attr:`band` (NaN: the "no magnitude" bin).
+        ``density``: per-candidate background density (per arcsec²), required when ``mag``
+        is None or the model has no ``n``: then ``q/n`` is flat, ``LR = Q0 f(r) / density``.
         """
         sep = np.asarray(sep_arcsec, float)
         fr = gaussian_fr(sep, sigma_arcsec)
-        if self.n is None:
+        if self.n is None or mag is None:
+            # no magnitudes to bin (or no fitted n(m)): q/n flat, n the local density
             if density is None:
-                raise ValueError("a model without n(m) needs the background density")
+                raise ValueError("without magnitudes or n(m), LR needs the background density")
             return self.q0 * fr / np.asarray(density, float)
-        b = self.bin_of(np.full(sep.shape, np.nan) if mag is None else mag)
+        b = self.bin_of(mag)
         qn = self.q0 * self.q_shape / np.asarray(self.n, float)
         return qn[b] * fr
 

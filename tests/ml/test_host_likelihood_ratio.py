@@ -41,7 +41,7 @@ def test_lr_and_reliability_by_hand_on_a_three_candidate_field():
 def test_flat_model_uses_the_background_density():
     lr = LRModel(q0=0.5).likelihood_ratio([1.0], 2.0, density=np.array([0.01]))
     assert lr[0] == pytest.approx(0.5 * math.exp(-0.125) / (2 * math.pi * 4.0) / 0.01)
-    with pytest.raises(ValueError, match="background density"):
+    with pytest.raises(ValueError, match="needs the background density"):
         LRModel(q0=0.5).likelihood_ratio([1.0], 2.0)
 
 
