@@ -38,6 +38,7 @@ __all__ = [
     "core_sigma_arcsec",
     "field_reliability",
     "gaussian_fr",
+    "is_no_host",
     "local_density_arcsec2",
 ]
 
@@ -243,3 +244,12 @@ def field_reliability(lr, starts, q0: float) -> tuple[np.ndarray, np.ndarray]:
     rel = np.where(np.repeat(empty, sizes), 0.0, lr / np.repeat(safe, sizes))
     p_none = np.where(empty, 1.0, (1.0 - q0) / safe)
     return rel, p_none
+
+
+def is_no_host(best_reliability: float | None, p_no_host: float | None) -> bool:
+    """The published answer is "no host found" when the no-counterpart hypothesis is more
+    probable than the best candidate (``p_no_host > R_best``; LoTSS DR2, Hardcastle et al.
+    2023 §3, take the best match only where it beats that term). Unknown p_no_host: False."""
+    if p_no_host is None:
+        return False
+    return best_reliability is None or p_no_host > best_reliability
