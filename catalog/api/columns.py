@@ -67,7 +67,7 @@ COLUMNS: dict[str, Col] = {
     ),
     "match.reliability": Col(
         "reliability", "float", "", "stat.probability",
-        "likelihood-ratio reliability P(this is the host), with a no-counterpart term",
+        "LR reliability P(host), with a no-counterpart term",
     ),
     "match.p_no_host": Col(
         "p_no_host", "float", "", "stat.probability", "P(none of the candidates is the host)"
