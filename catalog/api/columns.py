@@ -66,7 +66,10 @@ COLUMNS: dict[str, Col] = {
         "likelihood", "float", "", "stat.likelihood", "host likelihood (seed 4.2)"
     ),
     "match.reliability": Col(
-        "reliability", "float", "", "stat.probability",
+        "reliability",
+        "float",
+        "",
+        "stat.probability",
         "LR reliability P(host), with a no-counterpart term",
     ),
     "match.p_no_host": Col(

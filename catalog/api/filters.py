@@ -121,7 +121,7 @@ class HostFilter(RadioComponentFilter):
 
     no_host = django_filters.BooleanFilter(
         method="_no_host",
-        help_text="Components whose answer is (true) or is not (false) \"no host found\": the "
+        help_text='Components whose answer is (true) or is not (false) "no host found": the '
         "probability that none of the candidates is the host (p_no_host) exceeds the best "
         "candidate's reliability.",
     )

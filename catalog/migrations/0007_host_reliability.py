@@ -4,38 +4,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0006_comment_componentsummary_from_pages'),
+        ("catalog", "0006_comment_componentsummary_from_pages"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='componentsummary',
-            name='p_no_host',
-            field=models.FloatField(blank=True, help_text='Probability that none of the candidates is the host (HostPrediction.p_no_host).', null=True),
+            model_name="componentsummary",
+            name="p_no_host",
+            field=models.FloatField(
+                blank=True,
+                help_text="Probability that none of the candidates is the host (HostPrediction.p_no_host).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='hostprediction',
-            name='p_no_host',
-            field=models.FloatField(blank=True, help_text="Probability that the host is none of the field's candidates, (1 - Q0) / (sum_j LR_j + 1 - Q0), 0-1: the same value on every row of the field, so it survives any later truncation of the candidate list; null as for reliability.", null=True),
+            model_name="hostprediction",
+            name="p_no_host",
+            field=models.FloatField(
+                blank=True,
+                help_text="Probability that the host is none of the field's candidates, (1 - Q0) / (sum_j LR_j + 1 - Q0), 0-1: the same value on every row of the field, so it survives any later truncation of the candidate list; null as for reliability.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='hostprediction',
-            name='reliability',
-            field=models.FloatField(blank=True, help_text="Likelihood-ratio reliability LR_i / (sum_j LR_j + 1 - Q0) over the field's candidates (Sutherland & Saunders 1992; ml.host.likelihood_ratio), 0-1; null for rows written before it was stored and for versions that do not compute it.", null=True),
+            model_name="hostprediction",
+            name="reliability",
+            field=models.FloatField(
+                blank=True,
+                help_text="Likelihood-ratio reliability LR_i / (sum_j LR_j + 1 - Q0) over the field's candidates (Sutherland & Saunders 1992; ml.host.likelihood_ratio), 0-1; null for rows written before it was stored and for versions that do not compute it.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='componentsummary',
-            name='best_reliability',
-            field=models.FloatField(blank=True, db_index=True, help_text='Reliability of the best candidate (catalog.read.answers reliability).', null=True),
+            model_name="componentsummary",
+            name="best_reliability",
+            field=models.FloatField(
+                blank=True,
+                db_index=True,
+                help_text="Reliability of the best candidate (catalog.read.answers reliability).",
+                null=True,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hostprediction',
-            constraint=models.CheckConstraint(condition=models.Q(('reliability__isnull', True), models.Q(('reliability__gte', 0), ('reliability__lte', 1)), _connector='OR'), name='hostpred_reliability_range'),
+            model_name="hostprediction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("reliability__isnull", True),
+                    models.Q(("reliability__gte", 0), ("reliability__lte", 1)),
+                    _connector="OR",
+                ),
+                name="hostpred_reliability_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hostprediction',
-            constraint=models.CheckConstraint(condition=models.Q(('p_no_host__isnull', True), models.Q(('p_no_host__gte', 0), ('p_no_host__lte', 1)), _connector='OR'), name='hostpred_p_no_host_range'),
+            model_name="hostprediction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("p_no_host__isnull", True),
+                    models.Q(("p_no_host__gte", 0), ("p_no_host__lte", 1)),
+                    _connector="OR",
+                ),
+                name="hostpred_p_no_host_range",
+            ),
         ),
     ]

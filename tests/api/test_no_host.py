@@ -111,8 +111,8 @@ def test_no_host_in_component_json_export_vo_and_page(scored):
 def test_sql_reliability_bound_uses_the_stored_reliability(alias):
     """The same rows on both databases: the bound reads the stored LR reliability, not the
     field posterior (which gives the 31″ candidate ~1)."""
-    from catalog.pipeline.component import field_lr_reliability
     from catalog.models import ModelVersion
+    from catalog.pipeline.component import field_lr_reliability
     from ml.association.refit import Method
     from ml.host.positional import positional_likelihood
 

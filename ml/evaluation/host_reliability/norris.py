@@ -19,8 +19,10 @@ from ml.sky import separation_arcsec
 
 
 def norris71_rows(model: LRModel, data_root=None) -> dict:
-    """Top-1 of the positional method and the LR on the 71 real fields, and how many best
-    candidates each calls reliable (≥ 0.9) while their likelihood is < 0.01."""
+    """Top-1 of the positional method and the LR on the 71 real fields, how many best
+    candidates each calls reliable (≥ 0.9) while their likelihood is < 0.01, and the fields the
+    LR answers "no host found" (``p_no_host`` above the best reliability) with the labelled
+    host's offset from the core."""
     from ml.data.norris import load_norris71
     from ml.evaluation.norris71.rows import AssociationMethod
     from ml.paths import data_dir
@@ -29,7 +31,8 @@ def norris71_rows(model: LRModel, data_root=None) -> dict:
     method = Method()
     assoc = AssociationMethod(data, method.params)
     pos_ok = lr_ok = 0
-    pos_bad = lr_bad = pos_hi = lr_hi = no_host = 0
+    pos_bad = lr_bad = pos_hi = lr_hi = no_host = declared_ok = 0
+    rejected = []
     for f in data.fields:
         asc = assoc.associate(f)
         a = f.candidate_arrays()
@@ -53,7 +56,13 @@ def norris71_rows(model: LRModel, data_root=None) -> dict:
         lr_hi += rel[b_lr] >= 0.9
         pos_bad += bool(post[b_pos] >= 0.9 and lik[b_pos] < 0.01)
         lr_bad += bool(rel[b_lr] >= 0.9 and lik[b_lr] < 0.01)
-        no_host += bool(p_none[0] > rel[b_lr])
+        said_none = bool(p_none[0] > rel[b_lr])
+        no_host += said_none
+        declared_ok += bool(not said_none and b_lr == f.host_index)
+        if said_none:
+            rejected.append({"field": f.vlass_name, "multi": bool(asc.is_multi),
+                             "host_offset_arcsec": round(float(sep[f.host_index]), 1),
+                             "p_no_host": round(float(p_none[0]), 4)})  # fmt: skip
     n = len(data.fields)
     return {
         "data": "real: Norris-71 (the seed's 71 CDFS test fields; PS1 positions only)",
@@ -65,5 +74,7 @@ def norris71_rows(model: LRModel, data_root=None) -> dict:
         "lr_reliable_0.9": int(lr_hi),
         "lr_reliable_0.9_with_likelihood_below_0.01": int(lr_bad),
         "lr_no_host_found": int(no_host),
+        "lr_declared_correct": f"{declared_ok}/{n}",
+        "lr_no_host_fields": rejected,
         "q0": model.q0,
     }

@@ -18,11 +18,13 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from scipy.stats import binomtest
 
+from ml.association.refit import rayleigh_sigma
 from ml.evaluation.host_reliability import scorers
 from ml.evaluation.host_reliability.fields import FULL_DEPTH_N_BACKGROUND, simulate
 from ml.evaluation.host_reliability.metrics import decision_figures, reliability_bins
@@ -41,8 +43,15 @@ def _depth(name: str, n_bg, n_fit: int, n_test: int) -> tuple[dict, dict]:
     test = simulate(TEST_SEED0, n_test, n_background=n_bg)
     mag_model = fit_lr(fit.sep_core, fit.starts, fit.sigma, fit.mag_r, band="r")
     flat = LRModel(q0=fit_lr(fit.sep_core, fit.starts, fit.sigma).q0)
+    # the positional scales refitted on the fit seeds' labelled hosts, as catalog.curation.refit
+    # refits a deployed version's (truncated Rayleigh: ml.association.refit.rayleigh_sigma)
+    h = np.array([fit.sep_core[s][k] for s, k in zip(fit.field_slices(), fit.host, strict=True)])
+    s_single, s_multi = (float(rayleigh_sigma(h[fit.multi == m])) for m in (False, True))
+    refit = replace(test, sigma=np.where(test.multi, s_multi, s_single))
     rows = {
         "nearest_neighbour": scorers.nearest(test),
+        "positional_refit_sigma": scorers.positional(refit),
+        "lr_flat_refit_sigma": scorers.likelihood_ratio(refit, flat, use_magnitudes=False),
         "positional_field_posterior": scorers.positional(test),
         "lr_flat": scorers.likelihood_ratio(test, flat, use_magnitudes=False),
         "lr_flat_default_q0": scorers.likelihood_ratio(
@@ -74,6 +83,7 @@ def _depth(name: str, n_bg, n_fit: int, n_test: int) -> tuple[dict, dict]:
         "fit_seeds": list(fit.seeds),
         "test_seeds": list(test.seeds),
         "mean_candidates_per_field": round(test.sep_core.size / test.n_fields, 1),
+        "refit_sigma_arcsec": {"single": round(s_single, 3), "multi": round(s_multi, 3)},
         "lr_model_qm_r": mag_model.to_dict(),
         "lr_model_flat": flat.to_dict(),
     }
@@ -170,6 +180,11 @@ def main(argv=None) -> int:
         "top1_nn_full_depth": fd["nearest_neighbour"]["top1"],
         "top1_lr_qm_full_depth": fd["lr_qm_r"]["top1"],
         "ece_lr_qm_full_depth": fd["lr_qm_r"]["ece"],
+        "ece_lr_qm_seed_density": sd["lr_qm_r"]["ece"],
+        "ece_lr_refit_sigma_full_depth": fd["lr_flat_refit_sigma"]["ece"],
+        "ece_positional_refit_sigma_full_depth": fd["positional_refit_sigma"]["ece"],
+        "norris71_host_declared_correct": norris["lr_declared_correct"],
+        "norris71_no_host_found": norris["lr_no_host_found"],
         "norris71_correct": norris["lr_correct"],
         "deployed": "lr_flat (the reliability the pipeline stores: flat q/n, local density, Q0)",
         "split": "fit seeds / held-out test seeds per depth (ml.sim.field.simulate_field)",
