@@ -32,6 +32,11 @@ class EpochEntry:
     host: HostRow
     change: str | None = None
 
+    @property
+    def change_label(self) -> str:
+        """What the diff said against the previous epoch, in words ("" when unchanged)."""
+        return EpochDiffEntry.Kind(self.change).label if self.change else ""
+
 
 def epoch_history(component: RadioComponent, mv: ModelVersion | None) -> list[EpochEntry]:
     """This position in every epoch of the component's survey, with the host found there and

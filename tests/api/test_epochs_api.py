@@ -53,3 +53,10 @@ def test_component_epoch_history_carries_the_diff(two_epochs):
     ]
     assert epochs[1]["change"] == "host_changed"
     assert epochs[0]["change"] is None and epochs[1]["epoch_state"] == "processed"
+
+
+def test_component_page_says_what_changed_since_the_previous_epoch(two_epochs, client):
+    comp, old, opt, _ = two_epochs
+    html = client.get(f"/components/{comp.pk}/").content.decode()
+    assert '<td class="epoch-change">Another host</td>' in html
+    assert '<td class="epoch-change">—</td>' in html  # the first epoch: nothing to compare
