@@ -197,13 +197,9 @@ class ComponentDetailSerializer(RadioComponentSerializer):
     label = LabelAnswerSerializer(allow_null=True, read_only=True)
     labels = LabelAnswerSerializer(many=True, read_only=True)
     source_detail = SourceSerializer(allow_null=True, read_only=True)
-    p_no_host = serializers.FloatField(
-        allow_null=True, read_only=True, help_text="Probability that no candidate is the host."
-    )
+    p_no_host = serializers.FloatField(allow_null=True, read_only=True, help_text="P(no host).")
     no_host = serializers.BooleanField(
-        read_only=True,
-        help_text="No host found: p_no_host exceeds the best candidate's reliability (then "
-        "``host`` is still the best candidate, shown for inspection).",
+        read_only=True, help_text="No host found: p_no_host > the best candidate's reliability."
     )
     epochs = EpochEntrySerializer(many=True, read_only=True)
 
