@@ -20,8 +20,9 @@ MIRABEST = data_dir() / "images" / "mirabest_first"
 
 
 @pytest.fixture
-def first(tmp_path):
+def first(tmp_path, require_real_data):
     """A real FIRST image as a local provider named VLASS (the overlay's radio survey)."""
+    require_real_data(MIRABEST.relative_to(data_dir()))
     src = sorted(MIRABEST.glob("*.fits"))[0]
     root = tmp_path / "images"
     root.mkdir()

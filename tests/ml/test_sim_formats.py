@@ -27,9 +27,7 @@ from ml.sim.formats import (
 
 DATA = data_dir()
 CIRADA = DATA / "vlass_cirada_ql_sample" / "CIRADA_VLASS1QL_table1_components_v1_head100.csv"
-needs_data = pytest.mark.skipif(
-    not (DATA / "images" / "vlass_ql_headers").exists(), reason="real data folder not present"
-)
+needs_data = pytest.mark.real_data("images/vlass_ql_headers")
 FAST = {"template_fraction": 0.0}
 
 
@@ -38,7 +36,7 @@ def field():
     return simulate_field(42, morphology="FRII", **FAST)
 
 
-@pytest.mark.skipif(not CIRADA.exists(), reason="real CIRADA sample not present")
+@pytest.mark.real_data(CIRADA.relative_to(DATA))
 def test_cirada_columns_are_exactly_the_real_70():
     with open(CIRADA, newline="") as fh:
         header = next(csv.reader(fh))

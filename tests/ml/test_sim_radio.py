@@ -21,7 +21,7 @@ from ml.sim.radio import (
 )
 
 HEADERS = data_dir() / "images" / "vlass_ql_headers"
-needs_headers = pytest.mark.skipif(not HEADERS.exists(), reason="real VLASS headers not present")
+needs_headers = pytest.mark.real_data("images/vlass_ql_headers")
 C0 = SkyCoord(53.1, -27.8, unit="deg")
 
 

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 
 from catalog.models import Epoch, RadioComponent
+from ml.data.norris import LOU2023_TESTSET
 from radiohost_site.celery import app
 from workers import tasks
 
@@ -80,6 +81,7 @@ def worker(request, transactional_db, tmp_path):
         log.close()
 
 
+@pytest.mark.real_data("vlass_cirada_ql_sample/CIRADA_VLASS1QL_table1_components_v1_head100.csv")
 def test_ingest_task_runs_in_worker_and_is_idempotent(worker):
     send = worker
     first = send(tasks.ingest_vlass_catalogue, str(VLASS_SAMPLE)).get(timeout=120)
@@ -102,6 +104,7 @@ def test_bad_input_error_reaches_the_caller(worker, tmp_path):
     assert RadioComponent.objects.count() == 0
 
 
+@pytest.mark.real_data("vlass_cirada_ql_sample/CIRADA_VLASS1QL_table1_components_v1_head100.csv")
 def test_real_cirada_sample_without_candidates_needs_candidates(worker):
     """The real CIRADA sample as a new epoch has no optical candidates: beat finds it, and it
     ends in "needs candidates" -- never "processed"."""
@@ -129,6 +132,7 @@ TINY_HOST_CONFIG = {
 }  # fmt: skip
 
 
+@pytest.mark.real_data("images/vlass_ql_headers", LOU2023_TESTSET)
 def test_train_and_evaluate_host_model_in_worker(worker, tmp_path):
     """The gpu-queue tasks: train on simulated fields, register, score on real Norris-71."""
     import json
