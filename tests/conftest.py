@@ -17,6 +17,28 @@ settings.register_profile(
 settings.register_profile("dev", deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
+#: position typed -> (part at fault, exact message): the same on the search page, in the API
+#: and from the parser itself (one parser)
+BAD_POSITIONS = {
+    "400 0": ("ra", "RA must be in [0, 360) deg, got '400'"),
+    "-10 0": ("ra", "RA must be in [0, 360) deg, got '-10'"),
+    "10 95": ("dec", "Dec must be in [-90, 90] deg, got '95'"),
+    "nan 0": ("ra", "RA must be in [0, 360) deg, got 'nan'"),
+    "10 nan": ("dec", "Dec must be in [-90, 90] deg, got 'nan'"),
+    "03:32:00 -97:48:00": ("dec", "Dec must be in [-90, 90] deg, got '-97:48:00'"),
+    "nowhere": (
+        None,
+        "cannot read a position from 'nowhere': give 'RA Dec' in decimal degrees "
+        "(150.1 2.2) or sexagesimal (10:00:24.0 +02:12:00)",
+    ),
+}
+
+
+@pytest.fixture(params=sorted(BAD_POSITIONS), ids=lambda text: text.replace(" ", "_"))
+def bad_position(request) -> tuple[str, tuple[str | None, str]]:
+    """``(text, (part at fault, exact message))`` for each of ``BAD_POSITIONS``."""
+    return request.param, BAD_POSITIONS[request.param]
+
 
 @pytest.fixture
 def eager():

@@ -8,13 +8,12 @@ from rest_framework.test import APIClient
 from catalog.models import Label, RadioComponent
 from catalog.pipeline.component import METHOD_NAME
 from ml.host.decision import field_posterior
-from tests.bad_positions import BAD_POSITIONS
-from tests.catalog.test_answers import LIKS, make_field
+from tests.factories import LIKS, answer_field
 
 
 @pytest.fixture
 def field(db):
-    return make_field()
+    return answer_field()
 
 
 def test_component_detail_is_the_whole_answer(field, django_assert_max_num_queries):
@@ -173,9 +172,9 @@ def test_bad_positions_are_400s(field, params, field_name, message):
     assert message in str(r.json()[field_name])
 
 
-@pytest.mark.parametrize(("text", "expected"), BAD_POSITIONS.items())
-def test_bad_positions_give_the_parsers_message_in_the_api(db, text, expected):
+def test_bad_positions_give_the_parsers_message_in_the_api(db, bad_position):
     """The same words as the search page (one parser), keyed by the parameter typed."""
+    text, expected = bad_position
     r = APIClient().get("/api/components/", {"pos": text, "radius_arcsec": 1})
     assert r.status_code == 400
     assert r.json() == {"pos": [expected[1]]}

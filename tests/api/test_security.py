@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from catalog.api.auth import AnonThrottle, UserThrottle
 from catalog.checks import weak_secret_key
 from catalog.models import Label
-from tests.catalog.test_answers import make_field
+from tests.factories import answer_field
 
 
 def basic(user: str, password: str) -> str:
@@ -220,7 +220,7 @@ def _post(user, body):
     ],
 )
 def test_bad_label_bodies_are_400s(db, curator, body, field, message):
-    comp = make_field()[0]
+    comp = answer_field()[0]
     r = _post(curator, {"component": comp.pk, **body})
     assert r.status_code == 400, r.content
     assert message in str(r.json()[field])
@@ -228,7 +228,7 @@ def test_bad_label_bodies_are_400s(db, curator, body, field, message):
 
 
 def test_supersede_rules_and_usernames(db, curator):
-    comp, old, opt, *_ = make_field()
+    comp, old, opt, *_ = answer_field()
     first = _post(curator, {"component": comp.pk, "host": opt[0].pk}).json()
     other = _post(curator, {"component": old.pk, "host": opt[0].pk}).json()
     assert first["origin"] == "expert" and first["author"] == "curator"
@@ -259,7 +259,7 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 def test_concurrent_relabels_over_http_give_201_and_409(curator):
     from django.core.wsgi import get_wsgi_application
 
-    comp, _, opt, *_ = make_field()
+    comp, _, opt, *_ = answer_field()
     base = _post(curator, {"component": comp.pk, "host": opt[0].pk}).json()
 
     class Quiet(WSGIRequestHandler):

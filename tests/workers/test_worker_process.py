@@ -1,7 +1,6 @@
 """Tasks through a real broker and a real ``celery worker`` process on the test database."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,24 +23,10 @@ VLASS_SAMPLE = (
 )
 
 
-def _port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(1)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-BROKERS = {
-    "redis": (settings.CELERY_BROKER_URL, 6379),
-    "rabbitmq": ("amqp://guest:guest@127.0.0.1:5672//", 5672),
-}
-
-
-@pytest.fixture(params=sorted(BROKERS))
-def worker(request, transactional_db, tmp_path):
+@pytest.fixture
+def worker(broker, transactional_db, tmp_path):
     """Start a worker on a private queue of the given broker; yields ``send(task, *args)``."""
-    url, port = BROKERS[request.param]
-    if not _port_open(port):
-        pytest.skip(f"{request.param} is not running on 127.0.0.1:{port}")
+    _, url = broker
     from django.db import connection
 
     db = connection.settings_dict
