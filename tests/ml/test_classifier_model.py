@@ -59,7 +59,9 @@ def test_eval_output_of_a_stamp_does_not_depend_on_its_batch(model):
     perm = torch.tensor([2, 0, 3, 1])
     with torch.no_grad():
         batch = model(x, phot, torch.ones(4, 2))
-        alone = torch.cat([model(x[i : i + 1], phot[i : i + 1], torch.ones(1, 2)) for i in range(4)])
+        alone = torch.cat(
+            [model(x[i : i + 1], phot[i : i + 1], torch.ones(1, 2)) for i in range(4)]
+        )
         permuted = model(x[perm], phot[perm], torch.ones(4, 2))
     torch.testing.assert_close(batch, alone, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(permuted, batch[perm])
