@@ -60,3 +60,28 @@ def test_missing_data_skips_on_a_developer_machine(empty):
 def test_ci_false_is_a_developer_machine(empty):
     r = _pytest(empty, CI="false")
     assert r.returncode == 0 and "3 skipped" in r.stdout, r.stdout + r.stderr
+
+
+INLINE = """
+import pytest
+
+def test_looks_for_its_own_file():
+    pytest.skip("real data not found: somewhere/file.fits")
+
+def test_skips_for_another_reason():
+    pytest.skip("needs PostgreSQL")
+"""
+
+
+def test_an_inline_real_data_skip_fails_in_ci_and_other_skips_stay_skips(tmp_path):
+    # a test that skips by itself when its file is missing (not through the marker), run
+    # under the project's conftest as a plugin
+    (tmp_path / "test_inline.py").write_text(INLINE)
+    base = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
+    args = [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider"]
+    args += ["-p", "no:django", "-q", "--rootdir", str(tmp_path), str(tmp_path)]
+    ci = subprocess.run(args, cwd=ROOT, env={**base, "CI": "1"}, capture_output=True, text=True)
+    assert ci.returncode == 1 and "1 failed, 1 skipped" in ci.stdout, ci.stdout + ci.stderr
+    assert "somewhere/file.fits; CI must run every real-data test" in ci.stdout
+    dev = subprocess.run(args, cwd=ROOT, env=base, capture_output=True, text=True)
+    assert dev.returncode == 0 and "2 skipped" in dev.stdout, dev.stdout + dev.stderr
