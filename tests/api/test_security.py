@@ -9,7 +9,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 import requests
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client, override_settings
@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from catalog.api.auth import AnonThrottle, UserThrottle
 from catalog.checks import weak_secret_key
 from catalog.models import Label
-from tests.factories import answer_field
+from tests.factories import LabellerFactory, answer_field
 
 
 def basic(user: str, password: str) -> str:
@@ -27,9 +27,7 @@ def basic(user: str, password: str) -> str:
 
 @pytest.fixture
 def curator(db):
-    user = User.objects.create_user("curator", password="pw-curator-123")
-    user.user_permissions.add(Permission.objects.get(codename="add_label"))
-    return user
+    return LabellerFactory(username="curator", password="pw-curator-123")
 
 
 @pytest.mark.parametrize(("throttle", "auth"), [(AnonThrottle, False), (UserThrottle, True)])

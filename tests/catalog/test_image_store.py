@@ -12,9 +12,10 @@ from astropy.coordinates import SkyCoord
 
 from catalog.images.cutouts import store_component_cutout
 from catalog.images.overlay import render_and_store
-from catalog.models import Cutout, Epoch, RadioComponent, Survey
+from catalog.models import Cutout
 from catalog.providers.cutouts import LocalFITSDirectory
 from ml.paths import data_dir
+from tests.factories import RadioComponentFactory
 
 MIRABEST = data_dir() / "images" / "mirabest_first"
 
@@ -32,8 +33,7 @@ def first(tmp_path, require_real_data):
 
 
 def _component(ra, dec):
-    epoch = Epoch.objects.create(survey=Survey.objects.create(name="VLASS"), name="1.1")
-    return RadioComponent.objects.create(epoch=epoch, name="J1", ra=ra, dec=dec)
+    return RadioComponentFactory(epoch__name="1.1", name="J1", ra=ra, dec=dec)
 
 
 def _files(root):
