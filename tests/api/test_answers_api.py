@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from catalog.models import Label, RadioComponent
+from catalog.models import RadioComponent
 from catalog.pipeline.component import METHOD_NAME
 from ml.host.decision import field_posterior
-from tests.factories import LIKS, answer_field
+from tests.factories import LIKS, LabelFactory, RadioComponentFactory, answer_field
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def field(db):
 
 def test_component_detail_is_the_whole_answer(field, django_assert_max_num_queries):
     comp, old, opt, mv, _ = field
-    Label.objects.create(component=comp, host=opt[0], origin="norris2006", author_name="Norris")
+    LabelFactory(component=comp, host=opt[0], origin="norris2006", author_name="Norris")
     with django_assert_max_num_queries(12):
         r = APIClient().get(f"/api/components/{comp.pk}/")
     assert r.status_code == 200
@@ -94,7 +94,7 @@ def test_a_name_lookup_is_the_whole_answer_in_one_call(field):
 )
 def test_northern_names_typed_into_a_url(field, query):
     comp = field[0]
-    north = RadioComponent.objects.create(
+    north = RadioComponentFactory(
         epoch=comp.epoch,
         name="VLASS2QLCIR J111011.67+341952.6",
         ra=(11 + 10 / 60 + 11.67 / 3600) * 15,

@@ -14,13 +14,19 @@ from catalog.curation import labels as labelling
 from catalog.models import (
     Label,
     ModelVersion,
-    OpticalSource,
     RadioComponent,
 )
 from catalog.pipeline.component import METHOD_NAME
 from catalog.read import answers
 from ml.host.decision import field_posterior
-from tests.factories import LIKS, LabellerFactory, answer_field
+from tests.factories import (
+    LIKS,
+    LabelFactory,
+    LabellerFactory,
+    OpticalSourceFactory,
+    UserFactory,
+    answer_field,
+)
 
 
 @pytest.fixture
@@ -84,7 +90,7 @@ def test_find_by_name_accepts_the_spellings_people_use(db, spelling):
 
 def test_labels_history_and_current(db, curator):
     comp, _, opt, *_ = answer_field()
-    norris = Label.objects.create(
+    norris = LabelFactory(
         component=comp, host=opt[1], origin="norris2006", author_name="Norris 2006"
     )
     first = labelling.relabel(comp, author=curator, host=opt[0], supersedes=norris)
@@ -121,7 +127,7 @@ def test_bad_label_bodies_are_named_and_write_nothing(db, curator, body, field, 
 
 def test_host_must_be_a_candidate_and_position_in_range(db, curator):
     comp, _, opt, *_ = answer_field()
-    stranger = OpticalSource.objects.create(catalogue="ps1dr2", source_id="9", ra=53.0, dec=-27.8)
+    stranger = OpticalSourceFactory(source_id="9", ra=53.0, dec=-27.8)
     with pytest.raises(labelling.LabelInputError, match="not a candidate"):
         labelling.relabel(comp, author=curator, host=stranger)
     lab = labelling.relabel(comp, author=curator, host_ra=53.001, host_dec=-27.8)
@@ -146,7 +152,7 @@ def test_supersedes_must_be_current_label_of_same_component(db, curator):
 def test_writers_need_the_permission(db):
     comp, _, opt, *_ = answer_field()
     with pytest.raises(PermissionDenied):
-        labelling.relabel(comp, author=User.objects.create_user("reader"), host=opt[0])
+        labelling.relabel(comp, author=UserFactory(username="reader"), host=opt[0])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -181,8 +187,8 @@ def test_one_current_expert_label_even_beside_catalogue_labels(db, curator):
     # two catalogue labels are current; an expert label supersedes one of them, and a later
     # expert label must replace the expert one, not the other catalogue label
     comp, _, opt, *_ = answer_field()
-    rgz = Label.objects.create(component=comp, host=opt[0], origin="rgz", author_name="RGZ")
-    norris = Label.objects.create(
+    rgz = LabelFactory(component=comp, host=opt[0], origin="rgz", author_name="RGZ")
+    norris = LabelFactory(
         component=comp, host=opt[1], origin="norris2006", author_name="Norris 2006"
     )
     expert = labelling.relabel(comp, author=curator, host=opt[2], supersedes=rgz)
