@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 
 from catalog.models import Epoch, RadioComponent
-from ml.data.norris import LOU2023_TESTSET
+from ml.data.lou2023 import LOU2023_TESTSET
 from radiohost_site.celery import app
 from workers import tasks
 
