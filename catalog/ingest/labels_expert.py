@@ -19,11 +19,11 @@ from catalog.ingest.common import (
     IngestReport,
     cell_error,
     existing_file,
-    iter_csv_chunks,
     parse_radec,
     run_ingest,
 )
 from catalog.ingest.crossmatch import nearest_within
+from catalog.ingest.csv_rows import iter_csv_chunks
 from catalog.ingest.label_rows import put_labels
 from catalog.models import Label, OpticalSource, RadioComponent
 
