@@ -25,7 +25,7 @@ from catalog.ingest.common import cell_error, require_columns
 #: the ``csv`` module's own limit (131072), whose error names neither line nor column.
 MAX_LINE_BYTES = 64 << 10
 #: A cell longer than this is refused (an expert reason is at most 4000 characters,
-#: :data:`catalog.curation.labels.MAX_REASON_CHARS`).
+#: :data:`catalog.labels.writer.MAX_REASON_CHARS`).
 MAX_CELL_CHARS = 8192
 _BOM = "\ufeff"
 _NUL = "NUL byte (binary data, not CSV text)"

@@ -2,17 +2,17 @@
 sky), as their ingesters hand them to the label writer.
 
 The rules of what a re-ingest may write (idempotent; never over a curator's decision) live
-with the label writer, :mod:`catalog.curation.published`; this adapter only books what it did
+with the label writer, :mod:`catalog.labels.published`; this adapter only books what it did
 in the ingest's report. Expert label files go through
-:func:`catalog.curation.labels.write_expert_label` (:mod:`catalog.ingest.labels_expert`).
+:func:`catalog.labels.writer.write_expert_label` (:mod:`catalog.ingest.labels_expert`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from catalog.curation.published import write_published
 from catalog.ingest.common import IngestReport
+from catalog.labels.published import write_published
 
 
 def put_labels(rows: Iterable[dict], *, origin: str, report: IngestReport) -> list[int]:

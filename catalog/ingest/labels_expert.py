@@ -7,7 +7,7 @@ the word ``none`` in ``host_ra`` for "no host", ``author``, ``reason``, and opti
 label, else its only current label).
 
 Every row goes through the one label writer,
-:func:`catalog.curation.labels.write_expert_label`, under the rules the API enforces: a host
+:func:`catalog.labels.writer.write_expert_label`, under the rules the API enforces: a host
 within reach of the component, a reason for "no host", one current expert label per
 component. A rule broken on any row refuses the file, naming its line and column, and
 nothing is stored. An identical re-run changes nothing. The host position is linked to the
@@ -21,12 +21,6 @@ from pathlib import Path
 import numpy as np
 from django.contrib.auth import get_user_model
 
-from catalog.curation.labels import (
-    CURRENT,
-    LabelConflict,
-    LabelInputError,
-    write_expert_label,
-)
 from catalog.ingest.common import (
     DuplicateChecker,
     IngestReport,
@@ -37,6 +31,12 @@ from catalog.ingest.common import (
 )
 from catalog.ingest.crossmatch import nearest_within
 from catalog.ingest.csv_rows import iter_csv_chunks
+from catalog.labels.writer import (
+    CURRENT,
+    LabelConflict,
+    LabelInputError,
+    write_expert_label,
+)
 from catalog.models import Label, OpticalSource, RadioComponent
 
 ORIGIN = Label.Origin.EXPERT

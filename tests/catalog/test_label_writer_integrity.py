@@ -16,9 +16,9 @@ from django.contrib.auth.models import Permission, User
 from rest_framework.test import APIClient
 
 from catalog.curation import labels as labelling
-from catalog.curation.published import HELD_SUPERSEDED
 from catalog.ingest.labels_expert import ingest_expert
 from catalog.ingest.labels_norris import ingest_norris
+from catalog.labels.published import HELD_SUPERSEDED
 from catalog.models import Label, RadioComponent
 from ml.paths import data_dir
 
@@ -180,3 +180,25 @@ def test_expert_label_has_no_consensus_level(curator, level):
     assert r.status_code == 400, r.content
     assert "no consensus level" in str(r.json()["consensus_level"])
     assert _labels() == before
+
+
+def test_labels_are_inserted_by_the_label_writer_only():
+    """No service code outside ``catalog/labels/`` creates Label rows (the ORM's create,
+    bulk_create, get_or_create, update_or_create, or ``Label(...)`` then save)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(
+        r"\bLabel\.objects\.(create|bulk_create|get_or_create|update_or_create)\b|\bLabel\("
+    )
+    offenders = []
+    for pkg in ("catalog", "pages", "workers", "radiohost_site"):
+        for p in (root / pkg).rglob("*.py"):
+            rel = p.relative_to(root).as_posix()
+            if rel.startswith("catalog/labels/") or "/migrations/" in rel:
+                continue
+            for n, line in enumerate(p.read_text().splitlines(), start=1):
+                if pattern.search(line) and not line.lstrip().startswith("#"):
+                    offenders.append(f"{rel}:{n}: {line.strip()}")
+    assert offenders == []

@@ -11,7 +11,7 @@ A published label set is re-ingested whenever its ingest runs again (``ingest_al
   the history and is never made current again, nor added as a rival current label beside the
   curator's. Those rows are counted in ``held`` with the reason.
 
-Experts' labels are written by :func:`catalog.curation.labels.write_expert_label`, never here.
+Experts' labels are written by :func:`catalog.labels.writer.write_expert_label`, never here.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def write_published(rows: Iterable[dict], *, origin: str) -> PublishedWrite:
     """
     if origin == Label.Origin.EXPERT:
         raise ValueError(
-            "expert labels are written by catalog.curation.labels.write_expert_label, "
+            "expert labels are written by catalog.labels.writer.write_expert_label, "
             "under the label rules"
         )
     rows = list(rows)
