@@ -28,6 +28,7 @@ from catalog.ingest.common import (
     run_ingest,
     upsert,
 )
+from catalog.ingest.csv_rows import iter_csv_rows
 from catalog.ingest.optical_schema import MAG_RANGE
 from catalog.models import OpticalSource, RadioComponent
 from catalog.providers.catalogs import (
@@ -51,6 +52,11 @@ def read_table(path: str | Path) -> Table:
     """A local VOTable (``.xml``/``.vot``) or CSV; numeric columns checked cell by cell."""
     path = existing_file(path)
     fmt = "votable" if path.suffix.lower() in (".xml", ".vot", ".votable") else "ascii.csv"
+    if fmt == "ascii.csv":
+        # astropy renames a repeated column (ra -> ra_1), cuts a cell at a NUL byte and
+        # reports bad UTF-8 without a line: the guarded reader vets the text first.
+        for _ in iter_csv_rows(path):
+            pass
     try:
         t = Table.read(path, format=fmt)
     except Exception as exc:

@@ -208,7 +208,14 @@ def validate(table: pa.Table, cols: dict[str, str], catalogue: str, path, first:
                 "int": "is not a 32-bit integer",
                 "mag": f"is not a magnitude in [{MAG_RANGE[0]:g}, {MAG_RANGE[1]:g}]",
             }.get(c.kind, "is not finite")
-            msg = "missing value" if np.isnan(x[i]) else f"{x[i]!r} {what}"
+            v = float(x[i])
+            msg = (
+                "missing value"
+                if np.isnan(v)
+                else f"{v!r} is not finite"
+                if np.isinf(v)
+                else f"{v!r} {what}"
+            )
             raise row_error(path, first + i, column, msg, fmt=fmt)
         out[field] = x
     for field in spec:
