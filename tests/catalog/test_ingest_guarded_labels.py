@@ -137,3 +137,22 @@ def test_bad_expert_csv_is_refused_by_name_and_changes_nothing(tmp_path, compone
         ingest_expert(p)
     assert str(exc.value).startswith(f"{p}: {msg}"), str(exc.value)
     assert not Label.objects.exists()
+
+
+@pytest.mark.django_db
+def test_bad_byte_in_the_lou2023_test_set_is_named(tmp_path):
+    from catalog.ingest.lou2023_testset import ingest_lou2023_testset
+    from ml.data.norris import LOU2023_TESTSET, NORRIS_TABLE4, NORRIS_TABLE6
+
+    for rel in (LOU2023_TESTSET, NORRIS_TABLE4, NORRIS_TABLE6):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / rel, tmp_path / rel)
+    p = tmp_path / LOU2023_TESTSET
+    rows = _lines(p)
+    rows[6] = rows[6].replace(b"VLASS1QLCIR", b"VLASS1QL\xe9CIR", 1)
+    p.write_bytes(b"\n".join(rows))
+    col = rows[0].decode().split(",")[0].strip()
+    with pytest.raises(ValueError) as exc:
+        ingest_lou2023_testset(tmp_path)
+    assert str(exc.value).startswith(f"{p}: line 7, column '{col}': not UTF-8 text (byte 0xe9)")
+    assert _state() == ([], [])
