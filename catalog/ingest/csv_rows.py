@@ -46,13 +46,19 @@ class _Lines:
 
     Undecodable bytes become lone surrogates (``surrogateescape``) so the row they sit in
     can still be split into cells and the error can name the column; ``dirty`` says that
-    a line handed out since the last reset held a NUL or such a byte.
+    a line handed out since the last reset held a NUL or such a byte, ``long`` that one was
+    long enough to hold an over-long cell (the row's cells are then checked one by one).
     """
 
     def __init__(self, path: Path, fh: BinaryIO, header: list[str] | None):
         self.path, self.fh, self.header = path, fh, header
         self.line = 0
-        self.dirty = False
+        self.dirty = self.long = False
+        self.span = 0  # bytes handed out since the last reset (one row's lines)
+
+    def reset(self) -> None:
+        self.dirty = self.long = False
+        self.span = 0
 
     def __iter__(self) -> Iterator[str]:
         return self
@@ -73,8 +79,15 @@ class _Lines:
                 f"line longer than {MAX_LINE_BYTES} bytes (not a CSV text file, or a field "
                 "far too long)",
             )
-        text = raw.decode("utf-8", "surrogateescape")
-        if b"\x00" in raw or any("\udc80" <= ch <= "\udcff" for ch in text):
+        self.span += len(raw)
+        if self.span > MAX_CELL_CHARS:  # only then can a cell of the row be too long
+            self.long = True
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self.dirty = True
+            return raw.decode("utf-8", "surrogateescape")
+        if "\x00" in text:
             self.dirty = True
         return text
 
@@ -165,7 +178,8 @@ def iter_csv_rows(
     with open(path, "rb") as fh:
         lines = _Lines(path, fh, None)
         header = _header(path, lines, required)
-        lines.header, lines.dirty = header, False
+        lines.header = header
+        lines.reset()
         reader = csv.reader(lines, skipinitialspace=skipinitialspace)
         while True:
             try:
@@ -176,11 +190,11 @@ def iter_csv_rows(
                 raise cell_error(path, lines.line, None, f"unreadable CSV ({exc})") from None
             line = lines.line
             if not row or all(not c.strip() for c in row):
-                lines.dirty = False
+                lines.reset()
                 continue
-            if lines.dirty:
+            if lines.dirty or lines.long:
                 _row_problem(path, line, header, row)
-                lines.dirty = False
+            lines.reset()
             if len(row) != len(header):
                 raise cell_error(
                     path,
@@ -188,8 +202,6 @@ def iter_csv_rows(
                     header[min(len(row), len(header) - 1)] if len(row) < len(header) else None,
                     f"expected {len(header)} fields, got {len(row)} (truncated or malformed row)",
                 )
-            if any(len(c) > MAX_CELL_CHARS for c in row):
-                _row_problem(path, line, header, row)
             yield header, line, dict(zip(header, row, strict=True))
 
 

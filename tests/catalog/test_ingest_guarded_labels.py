@@ -52,9 +52,7 @@ def _repeat_column(p: Path, col: str) -> None:
     rows = _lines(p)
     names = rows[0].decode().split(",")
     i = names.index(col)
-    p.write_bytes(
-        b"\n".join(r + b"," + (r.split(b",")[i] if r else b"") if r else r for r in rows)
-    )
+    p.write_bytes(b"\n".join(r + b"," + (r.split(b",")[i] if r else b"") if r else r for r in rows))
 
 
 BAD = [
