@@ -6,15 +6,16 @@ sparse or damaged copy). Each of these is refused here with the project's one er
 format (:func:`catalog.ingest.common.cell_error`: file, 1-based line, column), before any
 row reaches a writer, so the file's transaction stores nothing.
 
-Memory stays bounded whatever the file: lines are read with a byte bound
-(:data:`MAX_LINE_BYTES`), never "up to the next newline", so a file without newlines is
-refused after reading one bound's worth of it.
+Memory stays bounded whatever the file: it is read in blocks, and a line may not exceed
+:data:`MAX_LINE_BYTES`, so a file without newlines is refused after one block.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
@@ -27,6 +28,7 @@ MAX_LINE_BYTES = 64 << 10
 #: A cell longer than this is refused (an expert reason is at most 4000 characters,
 #: :data:`catalog.labels.writer.MAX_REASON_CHARS`).
 MAX_CELL_CHARS = 8192
+BLOCK_BYTES = 1 << 20  # bytes read and scanned at a time
 _BOM = "\ufeff"
 _NUL = "NUL byte (binary data, not CSV text)"
 
@@ -41,55 +43,78 @@ def _bad_text(cell: str) -> str | None:
     return None
 
 
-class _Lines:
-    """Physical lines of a binary file as text, each at most :data:`MAX_LINE_BYTES`.
+class _Text:
+    """A binary file as text lines for ``csv.reader``, read in blocks of at most
+    :data:`BLOCK_BYTES` (decoded and scanned in C: the checks cost little on valid files).
 
-    Undecodable bytes become lone surrogates (``surrogateescape``) so the row they sit in
-    can still be split into cells and the error can name the column; ``dirty`` says that
-    a line handed out since the last reset held a NUL or such a byte, ``long`` that one was
-    long enough to hold an over-long cell (the row's cells are then checked one by one).
+    A line may not exceed :data:`MAX_LINE_BYTES`. Undecodable bytes become lone surrogates
+    (``surrogateescape``) so that the row they sit in can still be split into cells and the
+    error name the column: from the first block holding a NUL, such a byte or a line long
+    enough for an over-long cell, ``check_from`` is set and rows from that line on are
+    checked cell by cell (:func:`_row_problem`).
     """
 
-    def __init__(self, path: Path, fh: BinaryIO, header: list[str] | None):
-        self.path, self.fh, self.header = path, fh, header
-        self.line = 0
-        self.dirty = self.long = False
-        self.span = 0  # bytes handed out since the last reset (one row's lines)
+    def __init__(self, path: Path, fh: BinaryIO):
+        self.path, self.fh = path, fh
+        self.header: list[str] | None = None
+        self.check_from: int | None = None
+        self.lines_read = 0  # physical lines in the blocks handed out so far
 
-    def reset(self) -> None:
-        self.dirty = self.long = False
-        self.span = 0
+    def lines(self) -> Iterator[str]:
+        return chain.from_iterable(self._blocks())
 
-    def __iter__(self) -> Iterator[str]:
-        return self
+    def _blocks(self) -> Iterator[io.StringIO]:
+        rest = b""
+        while True:
+            chunk = self.fh.read(BLOCK_BYTES)
+            block = rest + chunk
+            if not chunk:  # the end: the last line may lack its newline
+                if block:
+                    if len(block) > MAX_LINE_BYTES and b"\n" not in block:
+                        self._too_long(block, self.lines_read + 1)
+                    yield self._text(block)
+                return
+            cut = block.rfind(b"\n") + 1
+            rest, block = block[cut:], block[:cut]
+            if block:
+                yield self._text(block)
+            if len(rest) > MAX_LINE_BYTES:  # no newline in sight: not a line of text
+                self._too_long(rest, self.lines_read + 1)
 
-    def __next__(self) -> str:
-        raw = self.fh.readline(MAX_LINE_BYTES + 1)
-        if not raw:
-            raise StopIteration
-        self.line += 1
-        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-            nul = raw.find(b"\x00")
-            if nul >= 0:  # a run of zeros (a sparse or damaged file) says more than its length
-                raise cell_error(self.path, self.line, self._column_at(raw, nul), _NUL)
-            raise cell_error(
-                self.path,
-                self.line,
-                self._column_at(raw, len(raw)),
-                f"line longer than {MAX_LINE_BYTES} bytes (not a CSV text file, or a field "
-                "far too long)",
-            )
-        self.span += len(raw)
-        if self.span > MAX_CELL_CHARS:  # only then can a cell of the row be too long
-            self.long = True
+    def _text(self, block: bytes) -> io.StringIO:
+        first = self.lines_read + 1
+        self.lines_read += block.count(b"\n") + (not block.endswith(b"\n"))
         try:
-            text = raw.decode("utf-8")
+            text = block.decode("utf-8")
+            clean = "\x00" not in text
         except UnicodeDecodeError:
-            self.dirty = True
-            return raw.decode("utf-8", "surrogateescape")
-        if "\x00" in text:
-            self.dirty = True
-        return text
+            text, clean = block.decode("utf-8", "surrogateescape"), False
+        if first == 1 and self.header is None:  # for naming columns before it is checked
+            try:
+                names = next(csv.reader([text.split("\n", 1)[0].removeprefix(_BOM)]), [])
+            except csv.Error:
+                names = []
+            self.header = [h.strip() for h in names] or None
+        longest = max(map(len, text.split("\n")))
+        if longest > MAX_LINE_BYTES:
+            for k, raw in enumerate(block.split(b"\n")):
+                if len(raw) > MAX_LINE_BYTES:
+                    self._too_long(raw, first + k)
+        if (not clean or longest > MAX_CELL_CHARS) and self.check_from is None:
+            self.check_from = first
+        return io.StringIO(text, newline="")
+
+    def _too_long(self, raw: bytes, line: int) -> None:
+        nul = raw.find(b"\x00")
+        if nul >= 0:  # a run of zeros (a sparse or damaged file) says more than its length
+            raise cell_error(self.path, line, self._column_at(raw, nul), _NUL)
+        raise cell_error(
+            self.path,
+            line,
+            self._column_at(raw, MAX_LINE_BYTES),
+            f"line longer than {MAX_LINE_BYTES} bytes (not a CSV text file, or a field "
+            "far too long)",
+        )
 
     def _column_at(self, raw: bytes, pos: int) -> str | None:
         """The column of the field holding byte ``pos``: the last field of the prefix."""
@@ -132,11 +157,11 @@ def read_header(path: str | Path, required: Iterable[str] = ()) -> list[str]:
     """The checked header (line 1) of a CSV: see :func:`check_header`."""
     path = Path(path)
     with open(path, "rb") as fh:
-        return _header(path, _Lines(path, fh, None), required)
+        text = _Text(path, fh)
+        return _header(path, csv.reader(text.lines(), skipinitialspace=True), required)
 
 
-def _header(path: Path, lines: _Lines, required: Iterable[str]) -> list[str]:
-    reader = csv.reader(lines, skipinitialspace=True)
+def _header(path: Path, reader, required: Iterable[str]) -> list[str]:
     try:
         first = next(reader)
     except StopIteration:
@@ -153,14 +178,12 @@ def _header(path: Path, lines: _Lines, required: Iterable[str]) -> list[str]:
 
 
 def second_line(path: str | Path) -> str:
-    """Line 2 of a file as text (empty if none), read within :data:`MAX_LINE_BYTES`: a
+    """Line 2 of a file as text (empty if none), from at most two line bounds of bytes: a
     peek (e.g. at the first name) that cannot pull a huge file into memory."""
-    path = Path(path)
     with open(path, "rb") as fh:
-        lines = _Lines(path, fh, None)
-        for _ in range(2):
-            text = next(lines, "")
-    return text
+        head = fh.read(2 * MAX_LINE_BYTES + 2)
+    lines = head.split(b"\n")
+    return lines[1].decode("utf-8", "replace") if len(lines) > 1 else ""
 
 
 def iter_csv_rows(
@@ -176,25 +199,22 @@ def iter_csv_rows(
     """
     path = Path(path)
     with open(path, "rb") as fh:
-        lines = _Lines(path, fh, None)
-        header = _header(path, lines, required)
-        lines.header = header
-        lines.reset()
-        reader = csv.reader(lines, skipinitialspace=skipinitialspace)
+        text = _Text(path, fh)
+        reader = csv.reader(text.lines(), skipinitialspace=skipinitialspace)
+        header = _header(path, reader, required)
+        text.header = header
         while True:
             try:
                 row = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise cell_error(path, lines.line, None, f"unreadable CSV ({exc})") from None
-            line = lines.line
+                raise cell_error(path, reader.line_num, None, f"unreadable CSV ({exc})") from None
+            line = reader.line_num
             if not row or all(not c.strip() for c in row):
-                lines.reset()
                 continue
-            if lines.dirty or lines.long:
+            if text.check_from is not None and line >= text.check_from:
                 _row_problem(path, line, header, row)
-            lines.reset()
             if len(row) != len(header):
                 raise cell_error(
                     path,
