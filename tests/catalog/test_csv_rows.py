@@ -26,6 +26,7 @@ _cell = st.text(
     block=st.sampled_from([7, 64, 1 << 20]),
 )
 @example(rows=[["a", "", "c"], ["", "", "x"]], block=7)
+@example(rows=[["multi\nline", "b", "c"], ["x", "quoted, comma", "z\r\nw"]], block=7)
 def test_reads_what_csv_writer_wrote(tmp_path_factory, rows, block):
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
