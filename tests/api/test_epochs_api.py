@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from catalog.diff.epochs import diff_epochs
 from catalog.models import Epoch, HostPrediction
-from catalog.pipeline.diff import diff_epochs
 from tests.catalog.test_answers import make_field
 
 

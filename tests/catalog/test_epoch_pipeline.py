@@ -271,7 +271,7 @@ def test_cpu_identification_path_imports_no_torch():
     code = (
         "import sys, django; django.setup();"
         "import workers.tasks, workers.pipeline, catalog.pipeline.tile, catalog.pipeline.epoch,"
-        " catalog.pipeline.route, catalog.pipeline.diff, catalog.pipeline.inbox, catalog.curation.refit;"
+        " catalog.pipeline.route, catalog.diff.epochs, catalog.pipeline.inbox, catalog.curation.refit;"
         "print('torch' in sys.modules)"
     )
     env = {**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "radiohost_site.settings"}
