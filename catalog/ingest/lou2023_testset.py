@@ -86,7 +86,7 @@ def ingest_lou2023_testset(
     root = Path(data_dir)
     path = root / LOU2023_TESTSET
     existing_file(path)
-    # ml.data.norris parses it (no Django there); the guarded reader vets the text first, so
+    # ml.data.lou2023 parses it (no Django there); the guarded reader vets the text first, so
     # a NUL, a non-UTF-8 byte or an over-long line is named by line and column here too
     for _ in iter_csv_rows(path):
         pass

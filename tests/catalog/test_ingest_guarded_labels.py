@@ -140,7 +140,8 @@ def test_bad_expert_csv_is_refused_by_name_and_changes_nothing(tmp_path, compone
 @pytest.mark.django_db
 def test_bad_byte_in_the_lou2023_test_set_is_named(tmp_path):
     from catalog.ingest.lou2023_testset import ingest_lou2023_testset
-    from ml.data.norris import LOU2023_TESTSET, NORRIS_TABLE4, NORRIS_TABLE6
+    from ml.data.lou2023 import LOU2023_TESTSET
+    from ml.data.norris2006 import NORRIS_TABLE4, NORRIS_TABLE6
 
     for rel in (LOU2023_TESTSET, NORRIS_TABLE4, NORRIS_TABLE6):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
