@@ -126,7 +126,7 @@ class ClassPredictionFactory(factory.django.DjangoModelFactory):
 
 
 class LabelFactory(factory.django.DjangoModelFactory):
-    """A first (unsuperseded) label; relabels go through ``catalog.curation.labels``."""
+    """A first (unsuperseded) label; relabels go through ``catalog.labels.writer``."""
 
     class Meta:
         model = Label

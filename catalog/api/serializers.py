@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from catalog.curation.labels import shown_labeller
+from catalog.labels.writer import shown_labeller
 from catalog.models import (
     Candidate,
     ClassPrediction,
@@ -248,7 +248,7 @@ class ComponentDetailSerializer(RadioComponentSerializer):
 class LabelSerializer(serializers.ModelSerializer):
     """Relabelling: POST a new ``expert`` label; pass ``supersedes`` = the current label's id.
 
-    Writes go through :func:`catalog.curation.labels.relabel` (the rules live there). ``origin`` may
+    Writes go through :func:`catalog.labels.writer.relabel` (the rules live there). ``origin`` may
     be omitted or ``expert``; labellers' usernames are shown to curators only.
     """
 

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from catalog.api import filters, serializers, tables
 from catalog.api.base import MODEL_VERSION_PARAMS, StrictViewMixin
 from catalog.api.exports import FORMATS
-from catalog.curation import labels as labelling
+from catalog.labels import writer as labelling
 from catalog.models import (
     Candidate,
     ClassPrediction,

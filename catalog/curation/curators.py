@@ -1,5 +1,5 @@
 """The ``curators`` group: the people who may write labels (``catalog.add_label``, the
-permission :mod:`catalog.curation.labels` checks). Commenting needs only a sign-in."""
+permission :mod:`catalog.labels.writer` checks). Commenting needs only a sign-in."""
 
 from __future__ import annotations
 

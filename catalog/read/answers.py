@@ -120,7 +120,7 @@ class CandidateAnswer:
 @dataclass(frozen=True)
 class LabelAnswer:
     """One label of a component. ``author`` is the labeller's username (show it to curators
-    only: :func:`catalog.curation.labels.can_see_labellers`); ``author_name`` the catalogue or person."""
+    only: :func:`catalog.labels.writer.can_see_labellers`); ``author_name`` the catalogue or person."""
 
     id: int
     origin: str

@@ -8,9 +8,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from catalog.curation.labels import can_see_labellers, can_write_labels, shown_labeller
 from catalog.enqueue import enqueue
 from catalog.images import overlay, store
+from catalog.labels.writer import can_see_labellers, can_write_labels, shown_labeller
 from catalog.models import Comment, ComponentSummary, Cutout, OpticalSource, RadioComponent
 from catalog.read.answers import component_answer
 from pages.forms import CommentForm, RelabelForm, format_sexagesimal

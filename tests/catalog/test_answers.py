@@ -1,4 +1,4 @@
-"""catalog.read.answers: the component answer and host rows (PostgreSQL), and catalog.curation.labels's rules."""
+"""catalog.read.answers: the component answer and host rows (PostgreSQL), and catalog.labels.writer's rules."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
-from catalog.curation import labels as labelling
+from catalog.labels import writer as labelling
 from catalog.models import (
     Label,
     ModelVersion,

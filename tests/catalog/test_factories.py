@@ -5,7 +5,7 @@ import pytest
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 
-from catalog.curation.labels import can_write_labels
+from catalog.labels.writer import can_write_labels
 from catalog.models import HostPrediction, Label, RadioComponent
 from catalog.sky.spatial import hpx_index
 from tests.factories import (

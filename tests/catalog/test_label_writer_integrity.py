@@ -15,9 +15,9 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from rest_framework.test import APIClient
 
-from catalog.curation import labels as labelling
 from catalog.ingest.labels_expert import ingest_expert
 from catalog.ingest.labels_norris import ingest_norris
+from catalog.labels import writer as labelling
 from catalog.labels.published import HELD_SUPERSEDED
 from catalog.models import Label, RadioComponent
 from ml.paths import data_dir

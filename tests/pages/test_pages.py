@@ -181,7 +181,7 @@ def test_non_curators_see_no_control_and_forged_posts_are_refused(client, sky, a
 
 
 def test_labellers_usernames_are_shown_to_curators_only(client, sky, curator, astronomer):
-    from catalog.curation import labels as labelling
+    from catalog.labels import writer as labelling
 
     comp = _component(sky)
     head = Label.objects.current().filter(component=comp).first()
