@@ -13,7 +13,7 @@ COMPONENT_COLS = [
     (column("component.id"), "id"),
     (column("component.name"), "name"),
     (column("component.survey"), "epoch__survey__name"),
-    (column("component.epoch"), "epoch__name"),
+    (column("component.epoch", "epoch_name"), "epoch__name"),
     (column("component.ra"), "ra"),
     (column("component.dec"), "dec"),
     (column("component.e_ra"), "e_ra_arcsec"),
