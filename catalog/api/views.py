@@ -139,7 +139,7 @@ class RadioComponentViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
         )
         fmt = self.export_format()
         if fmt:
-            return tables.export_candidates(fmt, comp, answer.candidates)
+            return tables.export_candidates(fmt, comp, answer.candidates, answer.model_version)
         ser = serializers.CandidateAnswerSerializer(context=self.get_serializer_context())
         return Response([ser.to_representation(c) for c in answer.candidates])
 
