@@ -193,7 +193,7 @@ def test_vo_cone_search_post_case_insensitive_with_host_columns(live_server_url)
     assert get.content == post.content
     table = parse_single_table(io.BytesIO(post.content))
     fields = {f.name: f for f in table.fields}
-    assert fields["peak_flux"].unit == "mJy/beam" and fields["total_flux"].unit == "mJy"
+    assert fields["peak_flux_mjy"].unit == "mJy/beam" and fields["total_flux_mjy"].unit == "mJy"
     assert {"host_optical_id", "host_ra", "host_dec", "host_reliability"} <= set(fields)
     assert list(table.array["name"]) == ["C0", "C1"]
 
