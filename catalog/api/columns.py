@@ -33,7 +33,9 @@ COLUMNS: dict[str, Col] = {
     "component.e_ra": Col("e_ra_arcsec", "float", "arcsec", "stat.error;pos.eq.ra"),
     "component.e_dec": Col("e_dec_arcsec", "float", "arcsec", "stat.error;pos.eq.dec"),
     "component.total_flux": Col("total_flux_mjy", "float", "mJy", "phot.flux.density;em.radio"),
-    "component.e_total_flux": Col("e_total_flux_mjy", "float", "mJy", "stat.error;phot.flux.density"),
+    "component.e_total_flux": Col(
+        "e_total_flux_mjy", "float", "mJy", "stat.error;phot.flux.density"
+    ),
     "component.peak_flux": Col("peak_flux_mjy", "float", "mJy/beam", "phot.flux.density;em.radio"),
     "component.e_peak_flux": Col(
         "e_peak_flux_mjy", "float", "mJy/beam", "stat.error;phot.flux.density"

@@ -210,7 +210,9 @@ def _parquet_metadata(cols, provenance) -> dict[bytes, bytes]:
     out = {b"table_meta_yaml": yaml.encode("utf-8")}
     # string widths astropy gives the columns back (the FITS widths; longer values are cut
     # there too), so every format reads back alike
-    out.update({f"table::len::{c.name}".encode(): str(c.width).encode() for c in cols if c.kind == "str"})
+    out.update(
+        {f"table::len::{c.name}".encode(): str(c.width).encode() for c in cols if c.kind == "str"}
+    )
     out.update({f"radiohost.{k}".encode(): str(v).encode("utf-8") for k, v in provenance.items()})
     return out
 

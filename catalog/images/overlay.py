@@ -97,7 +97,9 @@ def overlay_inputs(answer) -> OverlayInputs:
     comp = answer.component
     radio_cut = _cutout(comp.pk, RADIO_SURVEYS)
     optical_cut = _cutout(comp.pk, OPTICAL_SURVEYS)
-    simulated = is_simulated_epoch(comp.epoch) or (radio_cut is not None and radio_cut.survey == "SIM")
+    simulated = is_simulated_epoch(comp.epoch) or (
+        radio_cut is not None and radio_cut.survey == "SIM"
+    )
     sim = "SIMULATED " if simulated else ""
     if radio_cut is not None:
         img = read_fits_image(store.read_bytes(radio_cut.path), where=radio_cut.path)

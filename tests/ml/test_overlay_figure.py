@@ -71,7 +71,9 @@ def _noise(n=240, seed=3, beam_px=1.5):
 
 def test_noise_alone_draws_no_contour_and_a_source_is_picked_out():
     noise = _noise()
-    assert contour_levels(noise).levels == [] or (noise >= contour_levels(noise).levels[0]).sum() < 5
+    assert (
+        contour_levels(noise).levels == [] or (noise >= contour_levels(noise).levels[0]).sum() < 5
+    )
     y, x = np.mgrid[:240, :240]
     src = 2e-3 * np.exp(-((x - 120) ** 2 + (y - 120) ** 2) / (2 * 1.5**2))  # 20σ point source
     c = contour_levels(noise + src)
