@@ -19,6 +19,7 @@ from catalog.models import (
     RadioComponent,
 )
 from catalog.read.answers import PHOTOMETRY
+from catalog.read.provenance import provenance
 
 
 class SeparationMixin(serializers.Serializer):
@@ -190,6 +191,12 @@ class ComponentDetailSerializer(RadioComponentSerializer):
     labels = LabelAnswerSerializer(many=True, read_only=True)
     source_detail = SourceSerializer(allow_null=True, read_only=True)
     epochs = EpochEntrySerializer(many=True, read_only=True)
+    provenance = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        read_only=True,
+        help_text="What this answer is: simulated or real, epoch, method and its real-data "
+        "figures, software version, date (catalog.read.provenance).",
+    )
 
     class Meta(RadioComponentSerializer.Meta):
         pass
@@ -228,6 +235,9 @@ class ComponentDetailSerializer(RadioComponentSerializer):
             }
         )
         data["epochs"] = EpochEntrySerializer(answer.epochs, many=True).data
+        data["provenance"] = provenance(
+            epochs=[answer.component.epoch], model_version=answer.model_version
+        )
         return data
 
 

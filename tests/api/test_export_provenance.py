@@ -155,3 +155,13 @@ def test_real_rows_are_called_real_and_a_mix_says_so(sky, tmp_path):
     assert (only_real["rows"], only_real["epochs"]) == ("real", "VLASS 2.1")
     body = _body(client, "/api/components/", {"epoch": "2.1", "format": "votable"})
     assert _record("votable", body, tmp_path)["rows"] == "real"
+
+
+def test_a_component_answer_says_what_it_is(sky):
+    client = APIClient()
+    detail = client.get(f"/api/components/{sky[0]}/").json()
+    assert detail["provenance"]["rows"] == "SIMULATED"
+    assert detail["provenance"]["epochs"] == "VLASS sim (simulated)"
+    assert detail["provenance"]["method"] == METHOD_NAME
+    by_name = client.get("/api/components/", {"name": detail["name"]}).json()
+    assert by_name["results"][0]["provenance"]["rows"] == "SIMULATED"
