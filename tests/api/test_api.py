@@ -17,7 +17,6 @@ def _undated(body: bytes) -> bytes:
     return re.sub(rb'name="generated" value="[^"]*"', b"", body)
 
 
-
 @pytest.fixture
 def sky(db):
     epoch = Epoch.objects.create(survey=Survey.objects.create(name="VLASS"), name="2.2")
