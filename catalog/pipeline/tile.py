@@ -109,6 +109,9 @@ class TileOutcome:
     #: the stored candidates' pairs, row for row with ``predictions``, when the tile made them
     #: (their ids are drawn when written); None when they were read from ``Candidate``
     pairs: TilePairs | None = None
+    #: seconds per stage (``candidates_s``: optical read + pairing; ``candidate_write_s``,
+    #: ``prediction_write_s``), kept in the tile's ``runs`` record for the benchmark
+    timings: dict | None = None
 
 
 def compute_tile(
@@ -138,12 +141,14 @@ def compute_tile(
     is_target = science & (hpx >= lo) & (hpx < hi)
     targets = sky.ids[is_target]
     pairs = None
+    t_cand = time.perf_counter()
     if make_candidates:
         pairs = make_pairs(targets, sky.ra[is_target], sky.dec[is_target])
         cand_comp, cand_ra, cand_dec = pairs.component_id, pairs.ra, pairs.dec
         cand_id = np.full(len(pairs), -1, np.int64)  # drawn when written
     else:
         cand_id, cand_comp, cand_ra, cand_dec = load_candidates(epoch_id, lo, hi)
+    timings = {"candidates_s": round(time.perf_counter() - t_cand, 4)}
     has = np.isin(targets, cand_comp)
     ident, without = targets[has], targets[~has]
     sub_of = (hpx[is_target][has] >> T.shift(sky_order)) - subs[0]
@@ -185,7 +190,7 @@ def compute_tile(
     if pairs is not None and cut_top_k:
         keep = keep_top_k(preds, top_k())
         preds, pairs = take(preds, keep), pairs.take(keep)
-    return TileOutcome(preds, ident, without, len(sky), widened, pairs)
+    return TileOutcome(preds, ident, without, len(sky), widened, pairs, timings)
 
 
 def untiled_predictions(epoch_id: int, method: Method) -> Predictions:
@@ -222,12 +227,17 @@ def compute_catalogue(epoch_id: int, order: int, index: int, mv) -> TileOutcome:
 
 
 def _write(out: TileOutcome, mv_id: int, *, fresh: bool) -> None:
+    t0 = time.perf_counter()
     if out.pairs is not None:
         p = out.pairs
         out.predictions.candidate_id = store_candidates(
             p.component_id, p.optical_id, p.dx, p.dy, p.distance, fresh=fresh
         )
+    t1 = time.perf_counter()
     write_predictions(out.predictions, mv_id, fresh=fresh)
+    if out.timings is not None:
+        out.timings["candidate_write_s"] = round(t1 - t0, 4)
+        out.timings["prediction_write_s"] = round(time.perf_counter() - t1, 4)
 
 
 def write_tile(out: TileOutcome, mv_id: int, *, fresh: bool) -> None:
@@ -287,6 +297,7 @@ def run_tile(tile_id: int, *, worker: str = "", compute=compute_catalogue) -> di
                 write_tile(out, mv.id, fresh=tile.fresh)
                 _flag_without_candidates(epoch.id, lo, hi, out.without_candidates)
                 runs[-1]["end"] = timezone.now().isoformat()
+                runs[-1].update(out.timings or {})
                 seconds = time.perf_counter() - t0
                 EpochTile.objects.filter(pk=tile_id).update(
                     state=EpochTile.State.DONE,
