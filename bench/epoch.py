@@ -132,10 +132,6 @@ def one_run(db_url, broker, tag, n, opt_density, tile_order, ra0, workdir) -> di
     lim, rows = bare_copy_s("catalog_opticalsource", "source_id LIKE %s", [f"{name}\\_%"])
     steps.append(step_row("optical_ingest", rows, o["seconds"], lim, o["peak_rss_mb"]))
     chord = run_chord(epoch.pk, broker, db_url, tile_order, QUEUE, workdir / f"{name}.log")
-    if EpochDiff.objects.exists() or tag.endswith("10x"):  # the callback diffs after "processed"
-        t_end = time.perf_counter() + 300
-        while not EpochDiff.objects.filter(epoch_b=epoch).exists() and time.perf_counter() < t_end:
-            time.sleep(0.5)
     runs = [r for t in EpochTile.objects.filter(epoch=epoch) for r in t.runs[-1:]]
     tile_s = sum(EpochTile.objects.filter(epoch=epoch).values_list("seconds", flat=True))
     cand_s = sum(r.get("candidates_s", 0) + r.get("candidate_write_s", 0) for r in runs)
@@ -176,7 +172,9 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db-url", default=os.environ.get("DATABASE_URL",
                                                        "postgres://postgres@127.0.0.1:5432/postgres"))  # fmt: skip
-    ap.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/5"))
+    ap.add_argument(
+        "--broker", default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
+    )
     ap.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
     ap.add_argument("--out", default=str(ROOT / "results" / "epoch_scale.json"))
     args = ap.parse_args(argv)

@@ -124,7 +124,6 @@ def _writer(db_url: str, ids, mv_id: int, out) -> None:
 def write_ceiling(db_url: str, candidate_ids, writers: int, mv_id: int) -> dict:
     """Rows/s of ``writers`` concurrent fresh prediction COPYs (disjoint candidates)."""
     import numpy as np
-
     from django.db import connections
 
     ids = np.sort(np.asarray(candidate_ids, np.int64))

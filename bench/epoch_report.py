@@ -65,7 +65,9 @@ def report(runs: dict, db_url: str, *, quick: bool, full_epoch: int) -> dict:
 
     def write_ratio(d):
         cw, pw = _step(big[d], "candidate_write"), _step(big[d], "prediction_write")
-        return round((cw["limit_seconds"] + pw["limit_seconds"]) / (cw["seconds"] + pw["seconds"]), 3)
+        return round(
+            (cw["limit_seconds"] + pw["limit_seconds"]) / (cw["seconds"] + pw["seconds"]), 3
+        )
 
     growth = {}
     for d in ("seed", "full_depth"):

@@ -44,7 +44,8 @@ def _rss_mb(pid: int) -> float:
 def run_chord(epoch_id: int, broker: str, db_url: str, tile_order: int, queue: str, log: Path,
               *, processes: int = 2, timeout_s: float = 3600) -> dict:  # fmt: skip
     """Process one epoch through a real worker; wall seconds and the pool's peak RSS."""
-    from catalog.models import Epoch
+    from catalog.models import Epoch, EpochDiff
+    from catalog.pipeline.diff import previous_epoch
     from workers.pipeline import launch
 
     env = {**os.environ, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "radiohost_site.settings",
@@ -77,9 +78,14 @@ def run_chord(epoch_id: int, broker: str, db_url: str, tile_order: int, queue: s
                 raise RuntimeError(f"worker gone or epoch too slow:\n{log.read_text()[-3000:]}")
             time.sleep(0.3)
         wall = time.perf_counter() - t0
-        state = Epoch.objects.get(pk=epoch_id).state
-        if state != Epoch.State.PROCESSED:
-            raise RuntimeError(f"epoch {epoch_id} ended {state}:\n{log.read_text()[-3000:]}")
+        epoch = Epoch.objects.get(pk=epoch_id)
+        if epoch.state != Epoch.State.PROCESSED:
+            raise RuntimeError(f"epoch {epoch_id} ended {epoch.state}:\n{log.read_text()[-3000:]}")
+        if previous_epoch(epoch) is not None:  # the callback diffs after marking it processed
+            while not EpochDiff.objects.filter(epoch_b=epoch).exists():
+                if time.perf_counter() - t0 > timeout_s:
+                    raise RuntimeError(f"no diff of epoch {epoch_id}:\n{log.read_text()[-3000:]}")
+                time.sleep(0.3)
     finally:
         stop.set()
         os.killpg(proc.pid, signal.SIGTERM)

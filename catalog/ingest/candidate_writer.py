@@ -168,8 +168,7 @@ def _copy_with_ids(comp, opt, dx, dy, distance) -> np.ndarray:
     connection.ensure_connection()
     with connection.connection.cursor() as cur:
         cur.execute(
-            f"SELECT nextval(pg_get_serial_sequence('{tbl}', 'id')) "
-            "FROM generate_series(1, %s)",
+            f"SELECT nextval(pg_get_serial_sequence('{tbl}', 'id')) FROM generate_series(1, %s)",
             [comp.size],
         )
         ids = np.fromiter((r[0] for r in cur.fetchall()), np.int64, comp.size)

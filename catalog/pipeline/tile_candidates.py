@@ -93,5 +93,9 @@ def keep_top_k(p: Predictions, k: int | None) -> np.ndarray:
 
 def take(p: Predictions, keep: np.ndarray) -> Predictions:
     return Predictions(
-        p.candidate_id[keep], p.likelihood[keep], p.rank[keep], p.is_positive[keep], p.is_prime[keep]
+        p.candidate_id[keep],
+        p.likelihood[keep],
+        p.rank[keep],
+        p.is_positive[keep],
+        p.is_prime[keep],
     )

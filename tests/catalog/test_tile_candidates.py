@@ -141,3 +141,15 @@ def test_top_k_stored_and_full_list_recomputed_equal_the_full_stored_list(tmp_pa
         assert set(fl.pairs.optical_id[fl.stored_id > 0].tolist()) == {
             o for (cc, o), v in top.items() if cc == c
         }
+    # the API: the stored top-5 by default, the recomputed full list with ?full=1
+    from rest_framework.test import APIClient
+
+    c = comps[0]
+    api = APIClient()
+    short = api.get(f"/api/components/{c}/candidates/").json()
+    assert [r["rank"] for r in short] == [1, 2, 3, 4, 5]
+    long = api.get(f"/api/components/{c}/candidates/?full=1").json()
+    want = sorted((v[1], o, v[0]) for (cc, o), v in full.items() if cc == c)
+    assert [(r["rank"], r["optical_id"]) for r in long] == [(r, o) for r, o, _ in want]
+    assert [r["likelihood"] for r in long] == pytest.approx([lk for *_, lk in want], abs=1e-12)
+    assert [r["candidate_id"] is not None for r in long] == [r <= 5 for r, _, _ in want]
