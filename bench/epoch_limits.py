@@ -56,6 +56,8 @@ def zone_join_s(epoch_id: int) -> dict:
     connection.ensure_connection()
     raw = connection.connection
     with raw.cursor() as cur:
+        cur.execute("ANALYZE catalog_radiocomponent")  # as the tiles' start() does
+        raw.commit()
         t0 = time.perf_counter()
         cur.execute("SET jit = off")  # as the tiles' reads (the planner misjudges the ranges)
         cur.execute("DROP TABLE IF EXISTS rh_oz, rh_pairs")
@@ -83,11 +85,15 @@ def zone_join_s(epoch_id: int) -> dict:
                  - cos(radians(o.dec)) * sin(radians(c.dec)) * cos(radians(o.ra - c.ra))) * {_K}
                   AS dy
               FROM catalog_radiocomponent c
-              CROSS JOIN LATERAL generate_series(floor((c.dec - %(r)s) / %(r)s)::int,
-                                                 floor((c.dec + %(r)s) / %(r)s)::int) AS zz(z)
-              JOIN rh_oz o ON o.z = zz.z
-                AND o.ra BETWEEN c.ra - %(r)s / cos(radians(least(89.0, abs(c.dec) + %(r)s)))
-                             AND c.ra + %(r)s / cos(radians(least(89.0, abs(c.dec) + %(r)s)))
+              CROSS JOIN (VALUES (-1), (0), (1)) AS d(dz)
+              -- LATERAL: one index probe per (component, zone); a plain join is planned as
+              -- a merge join over the whole zone table (8.4 s instead of 0.22 s measured)
+              CROSS JOIN LATERAL (
+                SELECT o.id, o.ra, o.dec FROM rh_oz o
+                WHERE o.z = floor(c.dec / %(r)s)::int + d.dz
+                  AND o.ra BETWEEN c.ra - %(r)s / cos(radians(least(89.0, abs(c.dec) + %(r)s)))
+                               AND c.ra + %(r)s / cos(radians(least(89.0, abs(c.dec) + %(r)s)))
+                OFFSET 0) o
               WHERE c.epoch_id = %(e)s AND c.is_science
             ) p WHERE abs(dx) <= %(h)s AND abs(dy) <= %(h)s
             """,

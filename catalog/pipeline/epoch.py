@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
+from catalog.ingest.common import analyze
 from catalog.models import (
     Candidate,
     Epoch,
@@ -108,6 +109,10 @@ def start(epoch: Epoch, *, mv: ModelVersion | None = None, force: bool = False, 
         # tiles' (its stored lists are top-K, never a field to decide over again)
         Epoch.objects.filter(pk=epoch.pk).update(candidates_in_tiles=True)
         epoch.candidates_in_tiles = True
+    if epoch.candidates_in_tiles:
+        # the tiles' range joins are planned from these statistics: a COPY-loaded optical
+        # table has none, and each tile's read then scans the whole table (as build_candidates)
+        analyze(OpticalSource, RadioComponent)
     if (
         n_sci
         and not epoch.candidates_in_tiles
