@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from catalog.api import filters, params, serializers, tables
 from catalog.api.base import MODEL_VERSION_PARAMS, StrictViewMixin
 from catalog.api.exports import FORMATS
+from catalog.api.full_candidates import full_candidate_answers
 from catalog.curation import labels as labelling
 from catalog.models import (
     Candidate,
@@ -30,7 +31,6 @@ from catalog.models import (
     RadioComponent,
 )
 from catalog.read import answers
-from catalog.read.full_candidates import full_candidate_answers
 
 FORMAT_PARAM = OpenApiParameter(
     "format",

@@ -9,7 +9,7 @@ pair them in numpy (the same :func:`catalog.pipeline.candidates.pair_indices` th
 ``build_candidates`` uses, so the pairs and their geometry are bit-identical), score every
 pair, decide every field over ALL its candidates (seed §4.2), and only then keep each
 component's top-K (:func:`top_k`) for storage. A component's full list is recomputed on
-request (:mod:`catalog.read.full_candidates`).
+request (:mod:`catalog.api.full_candidates`).
 """
 
 from __future__ import annotations
