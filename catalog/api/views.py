@@ -19,9 +19,9 @@ from rest_framework.response import Response
 from catalog.api import filters, params, serializers, tables
 from catalog.api.base import MODEL_VERSION_PARAMS, StrictViewMixin
 from catalog.api.exports import FORMATS
+from catalog.api.full_candidates import full_candidate_answers
 from catalog.api.label_serializer import LabelSerializer
 from catalog.labels import writer as labelling
-from catalog.api.full_candidates import full_candidate_answers
 from catalog.models import (
     Candidate,
     ClassPrediction,

@@ -99,6 +99,12 @@ class Epoch(models.Model):
         help_text="Candidates are made by the identification tiles from the optical table "
         "(top-K stored), not read from a prior build_candidates run.",
     )
+    lr_fit = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Likelihood-ratio fit (q(m), n(m), Q0, band) of this epoch per host method "
+        "version id (catalog.pipeline.lr_epoch).",
+    )
     tiles_total = models.PositiveIntegerField(default=0, db_default=0)
     tiles_done = models.PositiveIntegerField(default=0, db_default=0)
     n_components = models.PositiveIntegerField(

@@ -155,22 +155,27 @@ def near_ranges(comp: np.ndarray, margin_arcsec: float) -> list[tuple[int, int]]
     return merge_ranges(pix, order)
 
 
-def optical_near(comp: np.ndarray, margin_arcsec: float, cut: CandidateCut) -> np.ndarray:
-    """(pk, ra, dec) of candidate-catalogue sources in the components' HEALPix ranges."""
+def optical_near(
+    comp: np.ndarray, margin_arcsec: float, cut: CandidateCut, columns: tuple[str, ...] = ()
+) -> np.ndarray:
+    """(pk, ra, dec, *columns) of candidate-catalogue sources in the components' HEALPix
+    ranges (``columns``: further OpticalSource fields, NULL -> NaN)."""
     ranges = near_ranges(comp, margin_arcsec)
     if connection.vendor == "postgresql":
         # Hundreds of ranges as two arrays joined by the hpx index: building them as a
         # Django Q of ORs cost more than the query itself (cProfile, bench/candidates.py).
-        qs = OpticalSource.objects.filter(cut.q()).values_list("pk", "ra", "dec", "hpx")
+        qs = OpticalSource.objects.filter(cut.q()).values_list("pk", "ra", "dec", *columns, "hpx")
         sql, params = qs.query.sql_with_params()
         lo, hi = zip(*ranges, strict=True) if ranges else ((), ())
         with transaction.atomic(), connection.cursor() as cur:
             # The planner expects millions of rows from this join (it cannot see that the
             # ranges are narrow) and JIT-compiles it: 46 ms a tile instead of 5.4 ms measured.
             cur.execute("SET LOCAL jit = off")
+            extra = "".join(f", o.c{k}" for k in range(len(columns)))
+            alias = "".join(f", c{k}" for k in range(len(columns)))
             cur.execute(
-                f"SELECT o.pk, o.ra, o.dec FROM ({sql}) AS o(pk, ra, dec, hpx) JOIN unnest(%s::bigint[], "
-                "%s::bigint[]) AS r(lo, hi) ON o.hpx >= r.lo AND o.hpx < r.hi",
+                f"SELECT o.pk, o.ra, o.dec{extra} FROM ({sql}) AS o(pk, ra, dec{alias}, hpx) "
+                "JOIN unnest(%s::bigint[], %s::bigint[]) AS r(lo, hi) ON o.hpx >= r.lo AND o.hpx < r.hi",
                 [*params, list(lo), list(hi)],
             )
             rows = cur.fetchall()
@@ -178,8 +183,10 @@ def optical_near(comp: np.ndarray, margin_arcsec: float, cut: CandidateCut) -> n
         pre = Q()
         for lo_, hi_ in ranges:
             pre |= Q(hpx__gte=lo_, hpx__lt=hi_)
-        rows = list(OpticalSource.objects.filter(pre & cut.q()).values_list("pk", "ra", "dec"))
-    return np.asarray(rows, float).reshape(-1, 3)
+        rows = list(
+            OpticalSource.objects.filter(pre & cut.q()).values_list("pk", "ra", "dec", *columns)
+        )
+    return np.asarray(rows, float).reshape(-1, 3 + len(columns))
 
 
 def build_candidates(

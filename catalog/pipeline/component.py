@@ -22,14 +22,9 @@ from ml.association.params import reach_arcsec
 from ml.association.refit import Method
 from ml.association.rules import ComponentSky
 from ml.host.decision import decide
-from ml.host.likelihood_ratio import (
-    LRModel,
-    core_sigma_arcsec,
-    field_reliability,
-    local_density_arcsec2,
-)
+from ml.host.likelihood_ratio import source_extent_arcsec
 from ml.host.positional import positional_likelihood
-from ml.sky import separation_arcsec
+from ml.sky import separation_arcsec, unit_vectors
 
 #: The radio sky read around a component: the 3.6′ field of seed §2.2.2 reaches 108″
 #: from the centre; doubles up to ~150″ across still link from the field's edge.
@@ -141,18 +136,32 @@ def sky_around(component: RadioComponent, method: Method):
     )
 
 
-def field_lr_reliability(sep, is_multi: bool, method: Method, lr_config: dict | None):
+def field_lr_reliability(component: RadioComponent, cands, method: Method, mv: ModelVersion):
     """One field's likelihood-ratio reliabilities and p_no_host, exactly as the epoch tiles
-    compute them (:func:`catalog.pipeline.score.lr_reliability`)."""
-    lr = LRModel.from_dict(lr_config)
-    sep = np.asarray(sep, float)
-    sigma = core_sigma_arcsec(
-        multi_component=[is_multi],
-        sigma_single_arcsec=method.sigma(False),
-        sigma_multi_arcsec=method.sigma(True),
-    )
-    ratio = lr.likelihood_ratio(sep, sigma[0], density=local_density_arcsec2(sep, [0])[0])
-    rel, p_none = field_reliability(ratio, [0], lr.q0)
+    compute them (:func:`catalog.pipeline.score.lr_reliability`: the same core, σ from the
+    catalogue, the epoch's stored fit and its band's magnitudes)."""
+    from catalog.pipeline.lr_epoch import stored_lr
+    from catalog.pipeline.lr_mags import MAG_FIELDS, band_mag
+    from catalog.pipeline.score import Cores, lr_reliability
+
+    columns, _, assoc = sky_around(component, method)
+    m = np.asarray(assoc.members)
+    ra, dec = columns[0], columns[1]
+    xyz = unit_vectors(np.asarray(ra)[m], np.asarray(dec)[m])
+    major = component.dc_major_arcsec if component.dc_major_arcsec is not None else np.nan
+    cores = Cores(
+        np.array([assoc.core_ra]), np.array([assoc.core_dec]), np.array([assoc.is_multi]),
+        np.array([source_extent_arcsec(xyz, major)]),
+        np.array([np.nan if component.e_ra_arcsec is None else component.e_ra_arcsec]),
+        np.array([np.nan if component.e_dec_arcsec is None else component.e_dec_arcsec]),
+    )  # fmt: skip
+    o = [c.optical_source for c in cands]
+    mags = np.array([[getattr(x, f) for f in MAG_FIELDS] for x in o], dtype=float)
+    lr = stored_lr(component.epoch_id, mv)
+    rel, p_none = lr_reliability(
+        np.zeros(len(o), np.int64), np.array([x.ra for x in o]), np.array([x.dec for x in o]),
+        cores, method, lr, band_mag(mags, lr.band if lr is not None else None),
+    )  # fmt: skip
     return rel, float(p_none[0])
 
 
@@ -178,7 +187,7 @@ def identify_component(component: RadioComponent, mv: ModelVersion) -> int:
         sep, multi_component=assoc.is_multi, sigma_arcsec=method.sigma(assoc.is_multi)
     )
     best, positives, prime = decide(lik)
-    rel, p_none = field_lr_reliability(sep, assoc.is_multi, method, mv.config.get("lr"))
+    rel, p_none = field_lr_reliability(component, cands, method, mv)
     ranks = np.empty(len(cands), dtype=int)
     ranks[np.argsort(-lik, kind="stable")] = np.arange(1, len(cands) + 1)
     pos = set(positives.tolist())

@@ -129,6 +129,12 @@ def start(epoch: Epoch, *, mv: ModelVersion | None = None, force: bool = False, 
         )
         return {"action": "needs_candidates", "tiles": [], "without_candidates": n}
     todo = plan(epoch, mv, order=order, force=force)
+    if todo and is_catalogue_method(mv):
+        # the likelihood-ratio fit every tile reads, from the epoch's own data, before any
+        # tile runs (catalog.pipeline.lr_epoch); ``force`` refits it
+        from catalog.pipeline.lr_epoch import epoch_lr
+
+        epoch_lr(epoch.pk, mv, refit=force)
     record_progress(epoch.pk)
     set_state(epoch.pk, Epoch.State.IDENTIFYING, error="")
     return {"action": "identify" if todo else "finish", "tiles": todo}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from catalog.models import Candidate, ModelVersion, RadioComponent
+from catalog.pipeline.lr_epoch import stored_lr
 from catalog.pipeline.score import Predictions
 from catalog.pipeline.tile import compute_tile
 from catalog.pipeline.tile_candidates import TilePairs
@@ -47,6 +48,7 @@ def full_candidates(component: RadioComponent | int, mv: ModelVersion) -> FullLi
         Method.from_config(mv.config),
         make_candidates=True,
         cut_top_k=False,
+        lr=stored_lr(comp.epoch_id, mv),  # the epoch's fit, as its tiles scored it
     )
     mine = out.pairs.component_id == comp.pk  # another component in the same 0.4 mas pixel: no
     pairs = out.pairs.take(mine)

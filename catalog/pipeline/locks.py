@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from django.db import connection
 
 #: Key spaces (the high 16 bits of the 64-bit key) so different kinds never collide.
-TILE, INBOX, FINISH, GPU_TASK = 0x7101, 0x7102, 0x7103, 0x7104
+TILE, INBOX, FINISH, GPU_TASK, LR_FIT = 0x7101, 0x7102, 0x7103, 0x7104, 0x7105
 
 
 def _key(space: int, ident: int) -> int:
@@ -23,15 +23,20 @@ def _key(space: int, ident: int) -> int:
 
 
 @contextmanager
-def advisory_lock(space: int, ident: int):
-    """Try to take the lock ``(space, ident)`` for this session; yields whether it was taken."""
+def advisory_lock(space: int, ident: int, *, wait: bool = False):
+    """Try to take the lock ``(space, ident)`` for this session; yields whether it was taken.
+    ``wait``: block until it is free (then always taken)."""
     if connection.vendor != "postgresql":
         yield True
         return
     key = _key(space, ident)
     with connection.cursor() as cur:
-        cur.execute("SELECT pg_try_advisory_lock(%s)", [key])
-        got = bool(cur.fetchone()[0])
+        if wait:
+            cur.execute("SELECT pg_advisory_lock(%s)", [key])
+            got = True
+        else:
+            cur.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            got = bool(cur.fetchone()[0])
     try:
         yield got
     finally:

@@ -32,7 +32,12 @@ from ml.association.params import AssociationParams, reach_arcsec
 from ml.association.refit import Method
 from ml.association.rules import ComponentSky
 from ml.host.decision import decide_many
-from ml.host.likelihood_ratio import LRModel, core_sigma_arcsec, field_reliability
+from ml.host.likelihood_ratio import (
+    LRModel,
+    core_sigma_arcsec,
+    field_reliability,
+    source_extent_arcsec,
+)
 from ml.host.likelihood_ratio import local_density_arcsec2 as local_density
 from ml.host.positional import positional_likelihood
 from ml.sky import angle_arcsec, unit_vectors
@@ -118,11 +123,16 @@ class Sky:
 
 @dataclass
 class Cores:
-    """Per target component: located core (deg), multi-component or not."""
+    """Per target component: located core (deg), multi-component or not; ``extent_arcsec``
+    (a single's deconvolved major axis, a multi's largest angular size) and the target's
+    catalogued ``E_RA``/``E_DEC`` (arcsec) for the core's σ (:func:`core_sigma`)."""
 
     ra: np.ndarray
     dec: np.ndarray
     is_multi: np.ndarray
+    extent_arcsec: np.ndarray | None = None
+    e_ra_arcsec: np.ndarray | None = None
+    e_dec_arcsec: np.ndarray | None = None
 
 
 def locate_cores(
@@ -143,9 +153,9 @@ def locate_cores(
     n = targets.size
     core_ra, core_dec = np.empty(n), np.empty(n)
     multi = np.zeros(n, dtype=bool)
-    need = np.zeros(n)
+    need, extent = np.zeros(n), np.full(n, np.nan)
     if n == 0:
-        return Cores(core_ra, core_dec, multi), need
+        return Cores(core_ra, core_dec, multi, extent), need
     if centre is None:
         sel = np.arange(len(sky))
         d_centre = np.zeros(len(sky))
@@ -169,7 +179,9 @@ def locate_cores(
         core_ra[k], core_dec[k], multi[k] = a.core_ra, a.core_dec, a.is_multi
         m = np.asarray(a.members)
         need[k] = float(np.max(d_centre[m] + reach[m]))
-    return Cores(core_ra, core_dec, multi), need
+        major = float(sky.major[t]) if sky.major is not None else np.nan
+        extent[k] = source_extent_arcsec(sky.xyz[sel[m]], major)
+    return Cores(core_ra, core_dec, multi, extent), need
 
 
 def score_candidates(
@@ -189,6 +201,29 @@ def score_candidates(
     return lik
 
 
+def core_sigma(cores: Cores, method: Method) -> np.ndarray:
+    """Per field: the core's 1σ (arcsec) from the catalogue (:func:`core_sigma_arcsec`:
+    E_RA/E_DEC and the component's size in quadrature with the method's systematic scales)."""
+    return core_sigma_arcsec(
+        cores.e_ra_arcsec,
+        cores.e_dec_arcsec,
+        multi_component=cores.is_multi,
+        sigma_single_arcsec=method.sigma(False),
+        sigma_multi_arcsec=method.sigma(True),
+        extent_arcsec=cores.extent_arcsec,
+    )
+
+
+def lr_fields(cand_target, cand_ra, cand_dec, cores: Cores, method: Method):
+    """What the likelihood ratio reads (and :func:`ml.host.lr_fit.fit_lr` fits on):
+    ``(sep_arcsec, starts, sigma_arcsec)``, candidates grouped by ``cand_target``."""
+    cand_target = np.asarray(cand_target)
+    starts = np.flatnonzero(np.r_[True, np.diff(cand_target) != 0])
+    core_xyz = unit_vectors(cores.ra, cores.dec)
+    sep = angle_arcsec(unit_vectors(cand_ra, cand_dec), core_xyz[cand_target])
+    return sep, starts, core_sigma(cores, method)[cand_target[starts]]
+
+
 def lr_reliability(
     cand_target: np.ndarray,
     cand_ra: np.ndarray,
@@ -196,31 +231,30 @@ def lr_reliability(
     cores: Cores,
     method: Method,
     lr: LRModel | None = None,
+    mag: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Likelihood-ratio reliability and ``p_no_host`` (both per candidate) over every candidate
     of each field (:mod:`ml.host.likelihood_ratio`), before any truncation of the list.
 
-    ``f(r)``: the core's σ from the method's positional scales (single / multi-component);
-    the candidates carry no magnitudes here, so ``q/n`` is flat and ``n`` each field's own
-    density of candidates far from its core; ``Q0`` is ``lr``'s (the method version's
-    ``config["lr"]``, :data:`ml.host.likelihood_ratio.DEFAULT_Q0` without one).
+    ``f(r)``: the core's σ from the catalogue (:func:`core_sigma`). ``mag``: the candidates'
+    magnitudes in ``lr.band`` (NaN = none); with them and a fitted ``n(m)`` the LR is
+    ``q(m) f(r) / n(m)``; without either, ``q/n`` is flat and ``n`` each field's own density
+    of candidates far from its core. ``Q0`` is ``lr``'s (the epoch's fit,
+    :mod:`catalog.pipeline.lr_epoch`; :data:`ml.host.likelihood_ratio.DEFAULT_Q0` without one).
     Candidates must be grouped by ``cand_target`` (ascending).
     """
     lr = lr or LRModel()
     cand_target = np.asarray(cand_target)
     if cand_target.size == 0:
         return np.empty(0), np.empty(0)
-    starts = np.flatnonzero(np.r_[True, np.diff(cand_target) != 0])
-    core_xyz = unit_vectors(cores.ra, cores.dec)
-    sep = angle_arcsec(unit_vectors(cand_ra, cand_dec), core_xyz[cand_target])
-    sigma = core_sigma_arcsec(
-        multi_component=cores.is_multi,
-        sigma_single_arcsec=method.sigma(False),
-        sigma_multi_arcsec=method.sigma(True),
-    )[cand_target]
+    sep, starts, sigma_f = lr_fields(cand_target, cand_ra, cand_dec, cores, method)
     sizes = np.diff(np.append(starts, sep.size))
-    density = np.repeat(local_density(sep, starts), sizes)
-    ratio = lr.likelihood_ratio(sep, sigma, density=density)
+    sigma = np.repeat(sigma_f, sizes)
+    if lr.n is not None and mag is not None:
+        ratio = lr.likelihood_ratio(sep, sigma, mag)
+    else:
+        density = np.repeat(local_density(sep, starts), sizes)
+        ratio = lr.likelihood_ratio(sep, sigma, density=density)
     rel, p_none = field_reliability(ratio, starts, lr.q0)
     return rel, np.repeat(p_none, sizes)
 

@@ -25,6 +25,7 @@ from catalog.models import Candidate, Epoch, EpochTile, RadioComponent
 from catalog.pipeline import tiling as T
 from catalog.pipeline.component import SHAPE_FIELDS
 from catalog.pipeline.locks import TILE, advisory_lock
+from catalog.pipeline.lr_mags import MAG_FIELDS, band_mag
 from catalog.pipeline.score import (
     Cores,
     Predictions,
@@ -54,30 +55,33 @@ def _ranges_q(ranges) -> Q:
     return q
 
 
-def load_sky(epoch_id: int, ranges) -> tuple[Sky, np.ndarray, np.ndarray]:
+def load_sky(epoch_id: int, ranges) -> tuple[Sky, np.ndarray, np.ndarray, np.ndarray]:
     """The epoch's components in the ``hpx`` ranges (one query): the Sky, and per row of
     it ``is_science`` and ``hpx``. All components are sky (a non-science component is still
-    radio emission that may belong to a source); only science components are targets. The
+    radio emission that may belong to a source); only science components are targets; with
+    each its catalogued (E_RA, E_DEC) in arcsec (the core's σ). The
     shape columns (:data:`catalog.pipeline.component.SHAPE_FIELDS`) come along for the edge model."""
     rows = list(
         RadioComponent.objects.filter(epoch_id=epoch_id)
         .filter(_ranges_q(ranges))
         .values_list("id", "ra", "dec", "total_flux_mjy", "peak_flux_mjy",
-                     *SHAPE_FIELDS.values(), "is_science", "hpx")
+                     *SHAPE_FIELDS.values(), "is_science", "hpx", "e_ra_arcsec", "e_dec_arcsec")
     )  # fmt: skip
     if not rows:
         e = np.empty(0)
-        return Sky.from_rows(e, e, e, e, e), e.astype(bool), e.astype(np.int64)
+        sky = Sky.from_rows(e, e, e, e, e)
+        return sky, e.astype(bool), e.astype(np.int64), np.zeros((0, 2))
     cols = list(zip(*rows, strict=True))
     ids = np.array(cols[0], np.int64)
     sky = Sky.from_rows(ids, *(np.array(c, dtype=float) for c in cols[1:9]))  # None -> NaN
     order = np.argsort(ids, kind="stable")  # Sky sorts by id: keep the flags aligned
-    return sky, np.array(cols[9], bool)[order], np.array(cols[10], np.int64)[order]
+    err = np.array(cols[11:13], dtype=float).T[order]  # None -> NaN: no error term
+    return sky, np.array(cols[9], bool)[order], np.array(cols[10], np.int64)[order], err
 
 
 def load_candidates(epoch_id: int, lo: int, hi: int) -> tuple[np.ndarray, ...]:
-    """(candidate id, component id, optical ra, dec) of the tile's science components, grouped
-    by component and in id order within it (one query)."""
+    """(candidate id, component id, optical ra, dec, magnitudes (M, 3): PS1 r, i, W1) of the
+    tile's science components, grouped by component and in id order within it (one query)."""
     qs = (
         Candidate.objects.filter(
             component__epoch_id=epoch_id,
@@ -86,7 +90,10 @@ def load_candidates(epoch_id: int, lo: int, hi: int) -> tuple[np.ndarray, ...]:
             component__hpx__lt=hi,
         )
         .order_by("component_id", "id")
-        .values_list("id", "component_id", "optical_source__ra", "optical_source__dec")
+        .values_list(
+            "id", "component_id", "optical_source__ra", "optical_source__dec",
+            *(f"optical_source__{f}" for f in MAG_FIELDS),
+        )  # fmt: skip
     )
     # the ORM's SQL through a plain cursor: ~10^5 rows a tile, and building them through
     # values_list cost ~3x the query itself
@@ -96,9 +103,9 @@ def load_candidates(epoch_id: int, lo: int, hi: int) -> tuple[np.ndarray, ...]:
         rows = cur.fetchall()
     if not rows:
         e = np.empty(0)
-        return e.astype(np.int64), e.astype(np.int64), e, e
-    a = np.array(rows, dtype=float)
-    return a[:, 0].astype(np.int64), a[:, 1].astype(np.int64), a[:, 2], a[:, 3]
+        return e.astype(np.int64), e.astype(np.int64), e, e, np.zeros((0, len(MAG_FIELDS)))
+    a = np.array(rows, dtype=float)  # None -> NaN
+    return a[:, 0].astype(np.int64), a[:, 1].astype(np.int64), a[:, 2], a[:, 3], a[:, 4:]
 
 
 @dataclass
@@ -114,6 +121,96 @@ class TileOutcome:
     #: seconds per stage (``candidates_s``: optical read + pairing; ``candidate_write_s``,
     #: ``prediction_write_s``), kept in the tile's ``runs`` record for the benchmark
     timings: dict | None = None
+
+
+@dataclass
+class TileFields:
+    """A tile's fields before scoring: candidates grouped by target (``cand_t`` into
+    ``ident``), their magnitudes (columns :data:`.lr_mags.MAG_FIELDS`) and the cores."""
+
+    cand_id: np.ndarray
+    cand_t: np.ndarray
+    cand_ra: np.ndarray
+    cand_dec: np.ndarray
+    cand_mag: np.ndarray
+    cores: Cores
+    ident: np.ndarray
+    without: np.ndarray
+    sky_components: int
+    widened: int
+    pairs: TilePairs | None
+    timings: dict
+
+
+def tile_fields(
+    epoch_id: int,
+    order: int,
+    index: int,
+    method: Method,
+    *,
+    sky_order: int | None = None,
+    margin_arcsec: float = T.MARGIN_ARCSEC,
+    make_candidates: bool = False,
+) -> TileFields:
+    """The reads of one tile and its cores, no scoring (:func:`compute_tile`; the epoch's
+    likelihood-ratio fit, :mod:`.lr_epoch`, reads the same fields)."""
+    sky_order = max(sky_order if sky_order is not None else T.SKY_ORDER, order)
+    lo, hi = T.tile_range(order, index)
+    subs = T.children(order, index, sky_order)
+    centres, radii = T.pixel_discs(sky_order, subs)
+    radius = radii + margin_arcsec
+    sky, science, hpx, err = load_sky(epoch_id, T.sky_ranges(centres, radius, sky_order))
+    is_target = science & (hpx >= lo) & (hpx < hi)
+    targets = sky.ids[is_target]
+    pairs = None
+    t_cand = time.perf_counter()
+    if make_candidates:
+        pairs = make_pairs(targets, sky.ra[is_target], sky.dec[is_target])
+        cand_comp, cand_ra, cand_dec = pairs.component_id, pairs.ra, pairs.dec
+        cand_id, cand_mag = np.full(len(pairs), -1, np.int64), pairs.mag  # ids drawn when written
+    else:
+        cand_id, cand_comp, cand_ra, cand_dec, cand_mag = load_candidates(epoch_id, lo, hi)
+    timings = {"candidates_s": round(time.perf_counter() - t_cand, 4)}
+    has = np.isin(targets, cand_comp)
+    ident, without = targets[has], targets[~has]
+    sub_of = (hpx[is_target][has] >> T.shift(sky_order)) - subs[0]
+    n = ident.size
+    core_ra, core_dec, multi = np.empty(n), np.empty(n), np.zeros(n, bool)
+    extent = np.full(n, np.nan)
+    todo = {int(k): np.flatnonzero(sub_of == k) for k in np.unique(sub_of)}
+    widened = 0
+    for _ in range(MAX_WIDENINGS):
+        short: dict[int, tuple[np.ndarray, float]] = {}
+        for k, idx in todo.items():
+            t_sky = np.searchsorted(sky.ids, ident[idx])
+            cores, need = locate_cores(
+                sky, t_sky, method.params, centre=centres[k], radius_arcsec=radius[k]
+            )
+            core_ra[idx], core_dec[idx], multi[idx] = cores.ra, cores.dec, cores.is_multi
+            extent[idx] = cores.extent_arcsec
+            bad = need > radius[k]
+            if bad.any():
+                short[k] = (idx[bad], float(need[bad].max()))
+        if not short:
+            break
+        # one wider read for every sub-tile with a source reaching past its disc
+        ks = np.array(sorted(short))
+        for k in ks:
+            radius[k] = short[k][1] * 1.01 + 1.0
+        extra, _, _, _ = load_sky(epoch_id, T.sky_ranges(centres[ks], radius[ks], sky_order))
+        sky = sky.merged(extra)
+        todo = {int(k): short[int(k)][0] for k in ks}
+        widened += len(ks)
+    else:
+        raise RuntimeError(
+            f"tile {order}/{index}: radio sources still reach past the sky read after "
+            f"{MAX_WIDENINGS} widenings (radius {radius.max():.0f} arcsec)"
+        )
+    e_t = err[is_target][has]
+    cores = Cores(core_ra, core_dec, multi, extent, e_t[:, 0], e_t[:, 1])
+    cand_t = np.searchsorted(ident, cand_comp)
+    return TileFields(cand_id, cand_t, cand_ra, cand_dec, cand_mag, cores, ident, without,
+                      len(sky), widened, pairs, timings)  # fmt: skip
 
 
 def compute_tile(
@@ -134,69 +231,23 @@ def compute_tile(
     (:mod:`.tile_candidates`) instead of reading stored candidates; every field is decided
     over all its candidates, then only each component's top-K is kept for storage (all of
     them with ``cut_top_k=False``: a component's full list, :mod:`.full_list`).
-    ``lr``: the version's likelihood-ratio model (reliability and p_no_host,
-    :func:`.score.lr_reliability`), also computed over all candidates before the cut.
+    ``lr``: the epoch's likelihood-ratio fit (:mod:`.lr_epoch`; reliability and p_no_host,
+    :func:`.score.lr_reliability`, with q(m)/n(m) in its band), also over all candidates.
     """
-    sky_order = max(sky_order if sky_order is not None else T.SKY_ORDER, order)
-    lo, hi = T.tile_range(order, index)
-    subs = T.children(order, index, sky_order)
-    centres, radii = T.pixel_discs(sky_order, subs)
-    radius = radii + margin_arcsec
-    sky, science, hpx = load_sky(epoch_id, T.sky_ranges(centres, radius, sky_order))
-    is_target = science & (hpx >= lo) & (hpx < hi)
-    targets = sky.ids[is_target]
-    pairs = None
-    t_cand = time.perf_counter()
-    if make_candidates:
-        pairs = make_pairs(targets, sky.ra[is_target], sky.dec[is_target])
-        cand_comp, cand_ra, cand_dec = pairs.component_id, pairs.ra, pairs.dec
-        cand_id = np.full(len(pairs), -1, np.int64)  # drawn when written
-    else:
-        cand_id, cand_comp, cand_ra, cand_dec = load_candidates(epoch_id, lo, hi)
-    timings = {"candidates_s": round(time.perf_counter() - t_cand, 4)}
-    has = np.isin(targets, cand_comp)
-    ident, without = targets[has], targets[~has]
-    sub_of = (hpx[is_target][has] >> T.shift(sky_order)) - subs[0]
-    n = ident.size
-    core_ra, core_dec, multi = np.empty(n), np.empty(n), np.zeros(n, bool)
-    todo = {int(k): np.flatnonzero(sub_of == k) for k in np.unique(sub_of)}
-    widened = 0
-    for _ in range(MAX_WIDENINGS):
-        short: dict[int, tuple[np.ndarray, float]] = {}
-        for k, idx in todo.items():
-            t_sky = np.searchsorted(sky.ids, ident[idx])
-            cores, need = locate_cores(
-                sky, t_sky, method.params, centre=centres[k], radius_arcsec=radius[k]
-            )
-            core_ra[idx], core_dec[idx], multi[idx] = cores.ra, cores.dec, cores.is_multi
-            bad = need > radius[k]
-            if bad.any():
-                short[k] = (idx[bad], float(need[bad].max()))
-        if not short:
-            break
-        # one wider read for every sub-tile with a source reaching past its disc
-        ks = np.array(sorted(short))
-        for k in ks:
-            radius[k] = short[k][1] * 1.01 + 1.0
-        extra, _, _ = load_sky(epoch_id, T.sky_ranges(centres[ks], radius[ks], sky_order))
-        sky = sky.merged(extra)
-        todo = {int(k): short[int(k)][0] for k in ks}
-        widened += len(ks)
-    else:
-        raise RuntimeError(
-            f"tile {order}/{index}: radio sources still reach past the sky read after "
-            f"{MAX_WIDENINGS} widenings (radius {radius.max():.0f} arcsec)"
-        )
-    cores = Cores(core_ra, core_dec, multi)
-    cand_t = np.searchsorted(ident, cand_comp)
+    f = tile_fields(
+        epoch_id, order, index, method, sky_order=sky_order, margin_arcsec=margin_arcsec,
+        make_candidates=make_candidates,
+    )  # fmt: skip
+    cand_t, cores = f.cand_t, f.cores
     # the one scoring call: every candidate of every field, before any top-K cut
-    lik = score_candidates(cand_t, cand_ra, cand_dec, cores, method)
-    rel = lr_reliability(cand_t, cand_ra, cand_dec, cores, method, lr)
-    preds = decide_fields(cand_id, cand_t, lik, rel)
+    lik = score_candidates(cand_t, f.cand_ra, f.cand_dec, cores, method)
+    mag = band_mag(f.cand_mag, lr.band if lr is not None else None)
+    rel = lr_reliability(cand_t, f.cand_ra, f.cand_dec, cores, method, lr, mag)
+    preds, pairs = decide_fields(f.cand_id, cand_t, lik, rel), f.pairs
     if pairs is not None and cut_top_k:
         keep = keep_top_k(preds, top_k())
         preds, pairs = take(preds, keep), pairs.take(keep)
-    return TileOutcome(preds, ident, without, len(sky), widened, pairs, timings)
+    return TileOutcome(preds, f.ident, f.without, f.sky_components, f.widened, pairs, f.timings)
 
 
 def untiled_predictions(epoch_id: int, method: Method, lr: LRModel | None = None) -> Predictions:
@@ -204,17 +255,24 @@ def untiled_predictions(epoch_id: int, method: Method, lr: LRModel | None = None
     ONE ComponentSky of the whole epoch (small epochs only: the pair matrix is N×N)."""
     rows = list(
         RadioComponent.objects.filter(epoch_id=epoch_id).values_list(
-            "id", "ra", "dec", "total_flux_mjy", "peak_flux_mjy", *SHAPE_FIELDS.values()
-        )
+            "id", "ra", "dec", "total_flux_mjy", "peak_flux_mjy", *SHAPE_FIELDS.values(),
+            "e_ra_arcsec", "e_dec_arcsec",
+        )  # fmt: skip
     )
-    a = np.array(rows, dtype=float).reshape(-1, 9)  # None -> NaN
-    sky = Sky.from_rows(a[:, 0].astype(np.int64), *a[:, 1:].T)
-    cid, comp, ora, odec = load_candidates(epoch_id, 0, 12 * 4**T.HPX_ORDER)
+    a = np.array(rows, dtype=float).reshape(-1, 11)  # None -> NaN
+    sky = Sky.from_rows(a[:, 0].astype(np.int64), *a[:, 1:9].T)
+    err = a[np.argsort(a[:, 0], kind="stable"), 9:]  # Sky sorts by id
+    cid, comp, ora, odec, omag = load_candidates(epoch_id, 0, 12 * 4**T.HPX_ORDER)
     ident = np.unique(comp)
-    cores, _ = locate_cores(sky, np.searchsorted(sky.ids, ident), method.params)
+    t_sky = np.searchsorted(sky.ids, ident)
+    cores, _ = locate_cores(sky, t_sky, method.params)
+    cores.e_ra_arcsec, cores.e_dec_arcsec = err[t_sky, 0], err[t_sky, 1]
     cand_t = np.searchsorted(ident, comp)
     lik = score_candidates(cand_t, ora, odec, cores, method)
-    return decide_fields(cid, cand_t, lik, lr_reliability(cand_t, ora, odec, cores, method, lr))
+    mag = band_mag(omag, lr.band if lr is not None else None)
+    return decide_fields(
+        cid, cand_t, lik, lr_reliability(cand_t, ora, odec, cores, method, lr, mag)
+    )
 
 
 def _flag_without_candidates(epoch_id: int, lo: int, hi: int, without: np.ndarray) -> None:
@@ -226,11 +284,14 @@ def _flag_without_candidates(epoch_id: int, lo: int, hi: int, without: np.ndarra
 
 
 def compute_catalogue(epoch_id: int, order: int, index: int, mv) -> TileOutcome:
-    """The catalogue method with the version's association parameters and positional scales."""
+    """The catalogue method with the version's association parameters and positional scales,
+    and the epoch's likelihood-ratio fit (stored once per epoch and version: :mod:`.lr_epoch`)."""
+    from catalog.pipeline.lr_epoch import epoch_lr
+
     in_tiles = Epoch.objects.filter(pk=epoch_id).values_list("candidates_in_tiles", flat=True)
     return compute_tile(
         epoch_id, order, index, Method.from_config(mv.config), make_candidates=in_tiles.get(),
-        lr=LRModel.from_dict(mv.config.get("lr")),
+        lr=epoch_lr(epoch_id, mv),
     )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection
 
 from catalog.pipeline.candidates import CandidateCut, optical_near, pair_indices
+from catalog.pipeline.lr_mags import MAG_FIELDS
 from catalog.pipeline.score import Predictions
 from catalog.sky.geometry import CANDIDATE_BOX_ARCMIN, search_radius_arcsec
 
@@ -53,6 +54,7 @@ class TilePairs:
     distance: np.ndarray
     ra: np.ndarray  # the optical source's position (deg), for scoring
     dec: np.ndarray
+    mag: np.ndarray  # (M, 3): PS1 r, i, AllWISE W1 (NaN = none), for the LR's q(m)/n(m)
 
     def __len__(self) -> int:
         return int(self.component_id.size)
@@ -73,13 +75,14 @@ def make_pairs(
     cut = cut if cut is not None else CandidateCut.from_settings()
     comp = np.column_stack([np.asarray(ids, float), ra, dec]).reshape(-1, 3)
     if len(comp) == 0:
-        opt = np.zeros((0, 3))
+        opt = np.zeros((0, 3 + len(MAG_FIELDS)))
     else:
-        opt = optical_near(comp, search_radius_arcsec(box_arcmin, None), cut)
-    i, j, dx, dy, d = pair_indices(comp, opt, box_arcmin=box_arcmin, radius_arcsec=None)
+        opt = optical_near(comp, search_radius_arcsec(box_arcmin, None), cut, tuple(MAG_FIELDS))
+    i, j, dx, dy, d = pair_indices(comp, opt[:, :3], box_arcmin=box_arcmin, radius_arcsec=None)
     return TilePairs(
-        np.asarray(ids, np.int64)[i], opt[j, 0].astype(np.int64), dx, dy, d, opt[j, 1], opt[j, 2]
-    )
+        np.asarray(ids, np.int64)[i], opt[j, 0].astype(np.int64), dx, dy, d, opt[j, 1], opt[j, 2],
+        opt[j, 3:],
+    )  # fmt: skip
 
 
 def keep_top_k(p: Predictions, k: int | None) -> np.ndarray:
