@@ -91,7 +91,10 @@ def load_candidates(epoch_id: int, lo: int, hi: int) -> tuple[np.ndarray, ...]:
         )
         .order_by("component_id", "id")
         .values_list(
-            "id", "component_id", "optical_source__ra", "optical_source__dec",
+            "id",
+            "component_id",
+            "optical_source__ra",
+            "optical_source__dec",
             *(f"optical_source__{f}" for f in MAG_FIELDS),
         )  # fmt: skip
     )
@@ -255,8 +258,14 @@ def untiled_predictions(epoch_id: int, method: Method, lr: LRModel | None = None
     ONE ComponentSky of the whole epoch (small epochs only: the pair matrix is N×N)."""
     rows = list(
         RadioComponent.objects.filter(epoch_id=epoch_id).values_list(
-            "id", "ra", "dec", "total_flux_mjy", "peak_flux_mjy", *SHAPE_FIELDS.values(),
-            "e_ra_arcsec", "e_dec_arcsec",
+            "id",
+            "ra",
+            "dec",
+            "total_flux_mjy",
+            "peak_flux_mjy",
+            *SHAPE_FIELDS.values(),
+            "e_ra_arcsec",
+            "e_dec_arcsec",
         )  # fmt: skip
     )
     a = np.array(rows, dtype=float).reshape(-1, 11)  # None -> NaN

@@ -45,9 +45,9 @@ def test_tiles_untiled_and_per_component_store_the_same_reliability(small_epoch)
             assert pn == pytest.approx(ref_none[c], abs=1e-12)
             seen += 1
     assert seen == len(ref) > 100
-    # the per-component path (SkyCoord separations) with Q0 stored in the version's config
-    mv.config = {**mv.config, "lr": lr.to_dict()}
-    mv.save(update_fields=["config"])
+    # the per-component path (SkyCoord separations) with the model stored as the epoch's fit
+    epoch.lr_fit = {str(mv.pk): lr.to_dict()}
+    epoch.save(update_fields=["lr_fit"])
     comps = sorted(
         RadioComponent.objects.filter(epoch=epoch, is_science=True, candidates__isnull=False)
         .values_list("id", flat=True)
