@@ -14,9 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ml.association.refit import LabelledField, Method, core_offsets
-from ml.host.likelihood_ratio import core_sigma_arcsec
-from ml.sky import separation_arcsec
+from ml.association.associate import associate
+from ml.association.refit import Method
+from ml.association.rules import ComponentSky
+from ml.host.likelihood_ratio import core_sigma_arcsec, source_extent_arcsec
+from ml.sky import angle_arcsec, separation_arcsec, unit_vectors
 
 #: PS1 DR2 3π to r ~ 23.3: ~28 objects / arcmin² (~3·10^9 objects over 3π sr), i.e. ~150
 #: within the simulator's 78″ candidate radius (~360 in the 3.6′ box)
@@ -33,8 +35,12 @@ class FieldSet:
     starts: np.ndarray
     host: np.ndarray  # per field: index of the host within the field
     multi: np.ndarray  # per field: multi-component core
-    sigma: np.ndarray  # per field: core 1σ (arcsec), the deployed positional scales
+    sigma: np.ndarray  # per field: core 1σ (arcsec), the method's fixed positional scales
     seeds: tuple[int, int]
+    #: per field: core 1σ as the pipeline stores it since the catalogue σ (the scales in
+    #: quadrature with the component's size / the source's extent; the simulator writes no
+    #: E_RA/E_DEC): :func:`ml.host.likelihood_ratio.core_sigma_arcsec`
+    sigma_catalogue: np.ndarray | None = None
 
     @property
     def n_fields(self) -> int:
@@ -51,32 +57,36 @@ def simulate(seed0: int, n: int, *, n_background: int | None = None) -> FieldSet
     from ml.sim.field import simulate_field
 
     method = Method()
-    sc, sp, mg, starts, host, multi = [], [], [], [], [], []
+    sc, sp, mg, starts, host, multi, extent = [], [], [], [], [], [], []
     at = 0
     for s in range(seed0, seed0 + n):
         f = simulate_field(seed=s, n_background=n_background)
         col, fluxes, shapes, target, _ = simulated_vlass_field(s, f)
         cra = np.asarray(f.candidates["ra"], float)
         cdec = np.asarray(f.candidates["dec"], float)
-        lf = LabelledField(
-            col["ra"], col["dec"], *fluxes, float(col["ra"][target]), float(col["dec"][target]),
-            cra, cdec, int(f.host_index), str(s), shapes,
+        # the deployed association (as ml.association.refit.core_offsets), keeping its members
+        a = associate(
+            ComponentSky(col["ra"], col["dec"], *fluxes, method.params, **shapes),
+            float(col["ra"][target]), float(col["dec"][target]),
         )  # fmt: skip
-        sep, is_multi = core_offsets(lf, method.params)
+        sep = np.atleast_1d(angle_arcsec(
+            unit_vectors(cra, cdec), unit_vectors(np.array(a.core_ra), np.array(a.core_dec))[None, :]
+        ))  # fmt: skip
+        m = np.asarray(a.members)
+        xyz = unit_vectors(col["ra"][m], col["dec"][m])
+        extent.append(source_extent_arcsec(xyz, float(shapes["major_arcsec"][target])))
         sc.append(sep)
-        sp.append(separation_arcsec(lf.ra, lf.dec, cra, cdec))
+        sp.append(separation_arcsec(col["ra"][target], col["dec"][target], cra, cdec))
         mg.append(np.asarray(f.candidates["rmag"], float))
         starts.append(at)
         at += sep.size
         host.append(int(f.host_index))
-        multi.append(bool(is_multi))
+        multi.append(bool(a.is_multi))
     multi_a = np.array(multi)
-    sigma = core_sigma_arcsec(
-        multi_component=multi_a,
-        sigma_single_arcsec=method.sigma(False),
-        sigma_multi_arcsec=method.sigma(True),
-    )
+    scales = {"sigma_single_arcsec": method.sigma(False), "sigma_multi_arcsec": method.sigma(True)}
+    sigma = core_sigma_arcsec(multi_component=multi_a, **scales)
+    sigma_cat = core_sigma_arcsec(multi_component=multi_a, extent_arcsec=np.array(extent), **scales)
     return FieldSet(
         np.concatenate(sc), np.concatenate(sp), np.concatenate(mg), np.array(starts),
-        np.array(host), multi_a, sigma, (seed0, seed0 + n),
+        np.array(host), multi_a, sigma, (seed0, seed0 + n), sigma_cat,
     )  # fmt: skip

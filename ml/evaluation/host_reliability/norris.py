@@ -13,23 +13,29 @@ from ml.host.likelihood_ratio import (
     core_sigma_arcsec,
     field_reliability,
     local_density_arcsec2,
+    source_extent_arcsec,
 )
 from ml.host.positional import positional_likelihood
-from ml.sky import separation_arcsec
+from ml.sky import separation_arcsec, unit_vectors
 
 
-def norris71_rows(model: LRModel, data_root=None) -> dict:
+def norris71_rows(model: LRModel, data_root=None, *, catalogue_sigma: bool = True) -> dict:
     """Top-1 of the positional method and the LR on the 71 real fields, how many best
     candidates each calls reliable (≥ 0.9) while their likelihood is < 0.01, and the fields the
     LR answers "no host found" (``p_no_host`` above the best reliability) with the labelled
-    host's offset from the core."""
-    from ml.data.norris import load_norris71
+    host's offset from the core. ``catalogue_sigma``: the core σ as the pipeline computes it
+    (:func:`ml.host.likelihood_ratio.core_sigma_arcsec` with Table 4's deconvolved major axis
+    of a single component, the source's extent for a multi; Table 4 lists no positional
+    errors); False: the method's fixed σ."""
+    from ml.data.norris71 import load_norris71
     from ml.evaluation.norris71.rows import AssociationMethod
     from ml.paths import data_dir
 
     data = load_norris71(data_dir(data_root))
     method = Method()
     assoc = AssociationMethod(data, method.params)
+    comp = data.component_arrays()
+    xyz_all = unit_vectors(comp["ra"], comp["dec"])
     pos_ok = lr_ok = 0
     pos_bad = lr_bad = pos_hi = lr_hi = no_host = declared_ok = 0
     rejected = []
@@ -37,14 +43,20 @@ def norris71_rows(model: LRModel, data_root=None) -> dict:
         asc = assoc.associate(f)
         a = f.candidate_arrays()
         sep = np.atleast_1d(separation_arcsec(asc.core_ra, asc.core_dec, a["ra"], a["dec"]))
+        m = np.asarray(asc.members)
+        extent = source_extent_arcsec(xyz_all[m], float(comp["major_arcsec"][m[0]]))
         sigma = float(
             core_sigma_arcsec(
                 multi_component=[asc.is_multi],
                 sigma_single_arcsec=method.sigma(False),
                 sigma_multi_arcsec=method.sigma(True),
+                extent_arcsec=[extent] if catalogue_sigma else None,
             )[0]
         )
-        lik = positional_likelihood(sep, multi_component=asc.is_multi, sigma_arcsec=sigma)
+        # the stored positional likelihood keeps the method's fixed σ (seed §4.2 rule)
+        lik = positional_likelihood(
+            sep, multi_component=asc.is_multi, sigma_arcsec=method.sigma(asc.is_multi)
+        )
         post = field_posterior(lik)
         b_pos = int(np.argmax(lik))
         ratio = model.likelihood_ratio(sep, sigma, density=local_density_arcsec2(sep, [0])[0])
@@ -77,4 +89,5 @@ def norris71_rows(model: LRModel, data_root=None) -> dict:
         "lr_declared_correct": f"{declared_ok}/{n}",
         "lr_no_host_fields": rejected,
         "q0": model.q0,
+        "sigma": "catalogue (size/extent in quadrature)" if catalogue_sigma else "fixed",
     }

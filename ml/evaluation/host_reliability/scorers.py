@@ -33,11 +33,14 @@ def positional(fs: FieldSet) -> dict:
     return {"best": best, "conf": conf, "likelihood": lik}
 
 
-def likelihood_ratio(fs: FieldSet, model: LRModel, *, use_magnitudes: bool) -> dict:
-    """LR reliability of every candidate; ``use_magnitudes=False`` is the pipeline's form
-    (q/n flat, each field's own background density)."""
+def likelihood_ratio(
+    fs: FieldSet, model: LRModel, *, use_magnitudes: bool, catalogue_sigma: bool = False
+) -> dict:
+    """LR reliability of every candidate; ``use_magnitudes=False``: q/n flat, each field's own
+    background density (the pipeline's form where the candidates carry no magnitude);
+    ``catalogue_sigma``: the core σ the pipeline uses (:attr:`FieldSet.sigma_catalogue`)."""
     sizes = np.diff(np.append(fs.starts, fs.sep_core.size))
-    sigma = np.repeat(fs.sigma, sizes)
+    sigma = np.repeat(fs.sigma_catalogue if catalogue_sigma else fs.sigma, sizes)
     density = np.repeat(local_density_arcsec2(fs.sep_core, fs.starts), sizes)
     lr = model.likelihood_ratio(
         fs.sep_core, sigma, fs.mag_r if use_magnitudes else None, density=density
