@@ -72,9 +72,10 @@ def gaussian_fr(sep_arcsec, sigma_arcsec) -> np.ndarray:
     return np.exp(-0.5 * (r / s) ** 2) / (2 * np.pi * s**2)
 
 
-#: a Gaussian's FWHM over its σ, 2√(2 ln 2): a component's fitted (deconvolved) FWHM as the
-#: σ of where in its emission the host may lie
-FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))
+#: where in a resolved component the host may lie: anywhere inside its half-maximum contour
+#: (radius FWHM/2 along the deconvolved major axis), uniformly; a uniform disc of radius R has
+#: a per-axis σ of R/2, i.e. FWHM/4
+SIGMA_PER_RESOLVED_FWHM = 0.25
 #: a multi-component core's σ grows with the source: this fraction of its largest angular size
 #: (LAS) in quadrature with ``sigma_multi_arcsec``. The lobes' arm-length asymmetry moves the
 #: host off the lobes' weighted centre by a fraction of the LAS; 0.1 is a round assumption,
@@ -96,8 +97,8 @@ def core_sigma_arcsec(
 
     A single component: its fitted errors ``E_RA``/``E_DEC`` (mean of the two variances) in
     quadrature with the systematic ``sigma_single_arcsec`` (the VLASS QL astrometric floor,
-    :data:`ml.host.positional.SIGMA_SINGLE_ARCSEC`) and, for a resolved component, its
-    deconvolved major-axis FWHM (``extent_arcsec``) as a σ (:data:`FWHM_PER_SIGMA`): the
+    :data:`ml.host.positional.SIGMA_SINGLE_ARCSEC`) and, for a resolved component, a σ from
+    its deconvolved major-axis FWHM (``extent_arcsec``, :data:`SIGMA_PER_RESOLVED_FWHM`): the
     host of a resolved component lies somewhere in its emission, not at its fitted centre. A
     multi-component core: ``sigma_multi_arcsec`` in quadrature with
     :data:`MULTI_EXTENT_FRACTION` of the source's largest angular size (``extent_arcsec``),
@@ -116,7 +117,7 @@ def core_sigma_arcsec(
 
     var = 0.5 * (_err(e_ra_arcsec) ** 2 + _err(e_dec_arcsec) ** 2)
     ext = _err(extent_arcsec)
-    single = np.sqrt(sigma_single_arcsec**2 + var + (ext / FWHM_PER_SIGMA) ** 2)
+    single = np.sqrt(sigma_single_arcsec**2 + var + (SIGMA_PER_RESOLVED_FWHM * ext) ** 2)
     many = np.sqrt(sigma_multi_arcsec**2 + (MULTI_EXTENT_FRACTION * ext) ** 2)
     return np.where(multi, many, single)
 

@@ -21,7 +21,7 @@ from catalog.pipeline.epoch import plan
 from catalog.pipeline.lr_epoch import epoch_lr, stored_lr
 from catalog.pipeline.lr_mags import band_mag
 from ml.association.refit import Method
-from ml.host.likelihood_ratio import FWHM_PER_SIGMA, core_sigma_arcsec, field_reliability
+from ml.host.likelihood_ratio import SIGMA_PER_RESOLVED_FWHM, core_sigma_arcsec, field_reliability
 from ml.sim.epoch import simulate_epoch
 
 pytestmark = pytest.mark.django_db
@@ -127,8 +127,9 @@ def test_the_core_sigma_reads_e_ra_and_e_dec(epoch):
     s1 = method.sigma(False)
     # σ² = σ_sys² + (0.6² + 0.8²)/2 = σ_sys² + 0.5
     assert core_sigma(g.cores, method)[k] == pytest.approx(math.sqrt(s1**2 + 0.5), abs=1e-12)
-    # a resolved single: its deconvolved FWHM as a σ in quadrature
-    RadioComponent.objects.filter(pk=cid).update(dc_major_arcsec=FWHM_PER_SIGMA * 2.0)
+    # a resolved single: FWHM/4 of its deconvolved major axis in quadrature (8″ -> 2″)
+    assert SIGMA_PER_RESOLVED_FWHM == 0.25
+    RadioComponent.objects.filter(pk=cid).update(dc_major_arcsec=8.0)
     h = tile_mod.tile_fields(epoch.pk, order, index, method)
     k = int(np.flatnonzero(h.ident == cid)[0])
     assert core_sigma(h.cores, method)[k] == pytest.approx(math.sqrt(s1**2 + 0.5 + 4.0), abs=1e-12)
