@@ -76,6 +76,22 @@ def test_core_sigma_single_adds_fitted_errors_multi_takes_centroid_scale():
     assert s[1] == 3.0
 
 
+def test_core_sigma_adds_the_resolved_size_and_the_sources_extent():
+    from ml.host.likelihood_ratio import source_extent_arcsec
+    from ml.sky import unit_vectors
+
+    # single, E_RA 0.6, E_DEC 0.8, deconvolved FWHM 8″: 1 + 0.5 + (8/4)² ; multi, LAS 50″:
+    # 9 + (0.1 × 50)²; a NaN size adds nothing
+    s = core_sigma_arcsec([0.6, 0.0, 0.6], [0.8, 0.0, 0.8], multi_component=[False, True, False],
+                          sigma_single_arcsec=1.0, sigma_multi_arcsec=3.0,
+                          extent_arcsec=[8.0, 50.0, np.nan])  # fmt: skip
+    assert s == pytest.approx([math.sqrt(5.5), math.sqrt(34.0), math.sqrt(1.5)], abs=1e-12)
+    # extent: one member -> its major axis; three -> the widest pair (50″ apart in Dec)
+    xyz = unit_vectors(np.array([10.0, 10.0, 10.0]), np.array([0.0, 20 / 3600, 50 / 3600]))
+    assert source_extent_arcsec(xyz[:1], 4.2) == 4.2
+    assert source_extent_arcsec(xyz, np.nan) == pytest.approx(50.0, abs=1e-6)
+
+
 def test_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match="q0 must lie in"):
         LRModel(q0=1.5)
