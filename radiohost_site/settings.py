@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "pages.context_processors.page_provenance",
             ]
         },
     }
@@ -159,7 +160,7 @@ RADIOHOST_INBOX_DIR = env("RADIOHOST_INBOX_DIR", default="")
 RADIOHOST_EPOCH_MATCH_ARCSEC = env.float("RADIOHOST_EPOCH_MATCH_ARCSEC", default=4.2)
 # The diff: a matched component with the same host counts as changed when its reliability
 # moved by more than this; epochs are compared over the HEALPix pixels (nested, this order:
-# 0.84 deg² at 6) holding components of both (catalog/pipeline/diff.py).
+# 0.84 deg² at 6) holding components of both (catalog/diff/epochs.py).
 RADIOHOST_DIFF_RELIABILITY_CHANGED = env.float("RADIOHOST_DIFF_RELIABILITY_CHANGED", default=0.2)
 RADIOHOST_DIFF_COVERAGE_ORDER = env.int("RADIOHOST_DIFF_COVERAGE_ORDER", default=6)
 # Pages (pages app): sign-in for curators; rendered overlays and cutouts go through

@@ -8,12 +8,13 @@ from catalog.api.columns import column
 from catalog.api.exports import export_response, keyset_chunks
 from catalog.read.answers import PHOTOMETRY
 from catalog.read.host_catalogue import host_rows
+from catalog.read.provenance import epochs_of, provenance
 
 COMPONENT_COLS = [
     (column("component.id"), "id"),
     (column("component.name"), "name"),
     (column("component.survey"), "epoch__survey__name"),
-    (column("component.epoch"), "epoch__name"),
+    (column("component.epoch", "epoch_name"), "epoch__name"),
     (column("component.ra"), "ra"),
     (column("component.dec"), "dec"),
     (column("component.e_ra"), "e_ra_arcsec"),
@@ -45,6 +46,8 @@ HOST_COLS = [
     column("host.separation_arcsec"),
     column("match.likelihood"),
     column("match.reliability"),
+    column("match.p_no_host"),
+    column("match.no_host"),
     column("match.is_positive"),
     column("match.is_prime"),
     column("host.n_candidates"),
@@ -87,7 +90,7 @@ def _cone(qs) -> bool:
     return "separation_arcsec" in qs.query.annotations
 
 
-def _export_rows(fmt: str, qs, spec, *, filename: str, description: str):
+def _export_rows(fmt: str, qs, spec, *, filename: str, description: str, record: dict):
     """A table's rows, whole, in ``fmt``; a cone search adds its separation column."""
     cols = [c for c, _ in spec]
     fields = [f for _, f in spec]
@@ -101,12 +104,18 @@ def _export_rows(fmt: str, qs, spec, *, filename: str, description: str):
         filename=filename,
         count=qs.count,
         description=description,
+        provenance=record,
     )
 
 
 def export_components(fmt: str, qs):
     return _export_rows(
-        fmt, qs, COMPONENT_COLS, filename="components", description="radiohost radio components"
+        fmt,
+        qs,
+        COMPONENT_COLS,
+        filename="components",
+        description="radiohost radio components",
+        record=provenance(epochs=epochs_of(qs)),
     )
 
 
@@ -117,6 +126,11 @@ def export_optical_sources(fmt: str, qs):
         OPTICAL_COLS,
         filename="optical_sources",
         description="radiohost optical sources (PS1 AB, AllWISE Vega magnitudes)",
+        record=provenance(
+            epochs=[],
+            simulated=qs.filter(is_simulated=True).exists(),
+            real=qs.filter(is_simulated=False).exists(),
+        ),
     )
 
 
@@ -133,6 +147,7 @@ def host_dicts(components, mv) -> list[dict]:
             "survey": c.epoch.survey.name,
             "epoch": c.epoch.name,
             **{k: v for k, v in r.__dict__.items() if k != "component_id"},
+            "no_host": r.no_host,
             "cone_separation_arcsec": getattr(c, "separation_arcsec", None),
         }
         out.append(d)
@@ -161,10 +176,11 @@ def export_hosts(fmt: str, qs, mv):
         filename="hosts",
         count=qs.count,
         description=f"radiohost host catalogue ({'no model' if mv is None else mv.name})",
+        provenance=provenance(epochs=epochs_of(qs), model_version=mv),
     )
 
 
-def export_candidates(fmt: str, component, candidates):
+def export_candidates(fmt: str, component, candidates, mv):
     names = [c.name for c in CANDIDATE_COLS]
     rows = [tuple({**c.__dict__, **c.photometry}[n] for n in names) for c in candidates]
     return export_response(
@@ -174,4 +190,5 @@ def export_candidates(fmt: str, component, candidates):
         filename=f"candidates_{component.pk}",
         count=lambda: len(rows),
         description=f"ranked candidates of {component.name}",
+        provenance=provenance(epochs=[component.epoch], model_version=mv),
     )

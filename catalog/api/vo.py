@@ -24,6 +24,7 @@ from catalog.api.exports import _votable
 from catalog.methods.versions import default_model_version
 from catalog.models import RadioComponent
 from catalog.read.host_catalogue import host_rows
+from catalog.read.provenance import provenance
 from catalog.sky.spatial import ConeCentre
 
 CONTENT_TYPE = "text/xml; content=x-votable"
@@ -46,6 +47,8 @@ COLUMNS = [
     column("host.dec", "host_dec"),
     column("match.likelihood", "host_likelihood"),
     column("match.reliability", "host_reliability"),
+    column("match.p_no_host", "p_no_host"),
+    column("match.no_host", "no_host"),
 ]
 
 
@@ -165,7 +168,8 @@ class ConeSearchView(APIView):
             .select_related("epoch__survey")
             .order_by("separation_arcsec", "id")
         )
-        hosts = host_rows(comps, default_model_version())
+        mv = default_model_version()
+        hosts = host_rows(comps, mv)
         rows = [
             (
                 c.pk,
@@ -184,8 +188,14 @@ class ConeSearchView(APIView):
                 h.dec,
                 h.likelihood,
                 h.reliability,
+                h.p_no_host,
+                h.no_host,
             )
             for c, h in zip(comps, hosts, strict=True)
         ]
-        body = b"".join(_votable(COLUMNS, [rows], "radiohost cone search: components and hosts"))
+        epochs = list({c.epoch_id: c.epoch for c in comps}.values())
+        record = provenance(epochs=epochs, model_version=mv)
+        body = b"".join(
+            _votable(COLUMNS, [rows], "radiohost cone search: components and hosts", record)
+        )
         return HttpResponse(body, content_type=CONTENT_TYPE)

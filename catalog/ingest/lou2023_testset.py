@@ -13,13 +13,13 @@ Stored as:
   is kept in ``extra['lou2023_name']``), position decoded from the name;
 * 1,089 PS1 ``OpticalSource`` rows and one ``Candidate`` per distinct (component, PS1
   object) pair with its cutout-frame geometry (:func:`catalog.sky.geometry.candidate_offsets`);
-  the file's 1,343 rows hold 166 exact repeats of a pair, kept once (see :mod:`ml.data.norris`);
+  the file's 1,343 rows hold 166 exact repeats of a pair, kept once (see :mod:`ml.data.lou2023`);
 * ``ClassPrediction`` / ``HostPrediction`` rows of two ``external`` model versions (the
   authors' logged models A and B; no weights exist);
 * one ``Label`` (origin ``lou2023``) per component: host = the ground-truth PS1 object,
   linked to its Norris 2006 source (Table 6), whose Table-4 components are linked too.
 
-Parsing is :func:`ml.data.norris.load_norris71` (shared with the evaluation code).
+Parsing is :func:`ml.data.norris71.load_norris71` (shared with the evaluation code).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pathlib import Path
 
 from catalog.ingest.candidate_writer import upsert_candidates
 from catalog.ingest.common import IngestReport, cell_error, existing_file, run_ingest, upsert
+from catalog.ingest.csv_rows import iter_csv_rows
 from catalog.ingest.label_rows import put_labels
 from catalog.ingest.labels_norris import upsert_norris_structure
 from catalog.ingest.vlass_cirada import vlass_epoch
@@ -39,7 +40,9 @@ from catalog.models import (
     OpticalSource,
     RadioComponent,
 )
-from ml.data.norris import LOU2023_TESTSET, load_norris71, parse_j_name
+from ml.data.jname import parse_j_name
+from ml.data.lou2023 import LOU2023_TESTSET
+from ml.data.norris71 import load_norris71
 
 MODEL_A = "lou2023-authors-model-A"
 MODEL_B = "lou2023-authors-model-B"
@@ -83,6 +86,10 @@ def ingest_lou2023_testset(
     root = Path(data_dir)
     path = root / LOU2023_TESTSET
     existing_file(path)
+    # ml.data.lou2023 parses it (no Django there); the guarded reader vets the text first, so
+    # a NUL, a non-UTF-8 byte or an over-long line is named by line and column here too
+    for _ in iter_csv_rows(path):
+        pass
     report = IngestReport(source=f"lou2023 {path.name}", dry_run=dry_run)
 
     def work(rep: IngestReport) -> None:

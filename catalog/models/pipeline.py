@@ -54,7 +54,7 @@ class EpochTile(models.Model):
 
 
 class EpochDiff(models.Model):
-    """What changed between two epochs of a survey over the sky both cover (catalog.pipeline.diff).
+    """What changed between two epochs of a survey over the sky both cover (catalog.diff.epochs).
 
     Only the components that changed are stored as entries; the unchanged are counted in
     ``n_matched``. Components outside the overlap are not compared, only counted.

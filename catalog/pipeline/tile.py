@@ -31,11 +31,13 @@ from catalog.pipeline.score import (
     Sky,
     decide_fields,
     locate_cores,
+    lr_reliability,
     score_candidates,
 )
 from catalog.pipeline.tile_candidates import TilePairs, keep_top_k, make_pairs, take, top_k
 from catalog.pipeline.writer import write_predictions
 from ml.association.refit import Method
+from ml.host.likelihood_ratio import LRModel
 
 #: Rounds of widening a sub-tile's disc for radio sources that reach past the margin.
 MAX_WIDENINGS = 6
@@ -124,13 +126,16 @@ def compute_tile(
     margin_arcsec: float = T.MARGIN_ARCSEC,
     make_candidates: bool = False,
     cut_top_k: bool = True,
+    lr: LRModel | None = None,
 ) -> TileOutcome:
-    """Everything but the writes for one tile (pure reads + numpy).
+    """Everything but the writes for one tile (pure reads + numpy); ``lr``: the version's
+    likelihood-ratio model (reliability and p_no_host, :func:`.score.lr_reliability`).
 
     ``make_candidates``: pair the tile's science components with the optical table here
     (:mod:`.tile_candidates`) instead of reading stored candidates; every field is decided
-    over all its candidates, then only each component's top-K is kept for storage (all of
-    them with ``cut_top_k=False``: a component's full list, :mod:`.full_list`).
+    (and its reliability computed) over all its candidates, then only each component's top-K
+    is kept for storage (all of them with ``cut_top_k=False``: a component's full list,
+    :mod:`.full_list`).
     """
     sky_order = max(sky_order if sky_order is not None else T.SKY_ORDER, order)
     lo, hi = T.tile_range(order, index)
@@ -186,14 +191,15 @@ def compute_tile(
     cand_t = np.searchsorted(ident, cand_comp)
     # the one scoring call: every candidate of every field, before any top-K cut
     lik = score_candidates(cand_t, cand_ra, cand_dec, cores, method)
-    preds = decide_fields(cand_id, cand_t, lik)
+    rel = lr_reliability(cand_t, cand_ra, cand_dec, cores, method, lr)
+    preds = decide_fields(cand_id, cand_t, lik, rel)
     if pairs is not None and cut_top_k:
         keep = keep_top_k(preds, top_k())
         preds, pairs = take(preds, keep), pairs.take(keep)
     return TileOutcome(preds, ident, without, len(sky), widened, pairs, timings)
 
 
-def untiled_predictions(epoch_id: int, method: Method) -> Predictions:
+def untiled_predictions(epoch_id: int, method: Method, lr: LRModel | None = None) -> Predictions:
     """The reference the tiles must equal: every science component of the epoch associated in
     ONE ComponentSky of the whole epoch (small epochs only: the pair matrix is N×N)."""
     rows = list(
@@ -207,7 +213,8 @@ def untiled_predictions(epoch_id: int, method: Method) -> Predictions:
     ident = np.unique(comp)
     cores, _ = locate_cores(sky, np.searchsorted(sky.ids, ident), method.params)
     cand_t = np.searchsorted(ident, comp)
-    return decide_fields(cid, cand_t, score_candidates(cand_t, ora, odec, cores, method))
+    lik = score_candidates(cand_t, ora, odec, cores, method)
+    return decide_fields(cid, cand_t, lik, lr_reliability(cand_t, ora, odec, cores, method, lr))
 
 
 def _flag_without_candidates(epoch_id: int, lo: int, hi: int, without: np.ndarray) -> None:
@@ -222,8 +229,9 @@ def compute_catalogue(epoch_id: int, order: int, index: int, mv) -> TileOutcome:
     """The catalogue method with the version's association parameters and positional scales."""
     in_tiles = Epoch.objects.filter(pk=epoch_id).values_list("candidates_in_tiles", flat=True)
     return compute_tile(
-        epoch_id, order, index, Method.from_config(mv.config), make_candidates=in_tiles.get()
-    )
+        epoch_id, order, index, Method.from_config(mv.config),
+        make_candidates=in_tiles.get(), lr=LRModel.from_dict(mv.config.get("lr")),
+    )  # fmt: skip
 
 
 def _write(out: TileOutcome, mv_id: int, *, fresh: bool) -> None:

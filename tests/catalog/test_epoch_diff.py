@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from django.test import override_settings
 
+from catalog.diff import epochs as diff_mod
+from catalog.diff.epochs import classify, coverage, diff_epochs, match, previous_epoch
 from catalog.models import Epoch, EpochDiffEntry, ModelVersion, RadioComponent, Survey
-from catalog.pipeline import diff as diff_mod
-from catalog.pipeline.diff import classify, coverage, diff_epochs, match, previous_epoch
 from ml.sky import unit_vectors
 
 Kind = EpochDiffEntry.Kind

@@ -210,6 +210,7 @@ def test_a_failing_tile_fails_the_epoch_with_its_error(sim_epoch, eager):
     assert EpochTile.objects.filter(epoch=epoch, state="failed").exists()
 
 
+@pytest.mark.real_data("vlass_cirada_ql_sample/CIRADA_VLASS1QL_table1_components_v1_head100.csv")
 def test_real_cirada_sample_without_candidates_needs_candidates(eager):
     from django.conf import settings
 
@@ -271,7 +272,7 @@ def test_cpu_identification_path_imports_no_torch():
     code = (
         "import sys, django; django.setup();"
         "import workers.tasks, workers.pipeline, catalog.pipeline.tile, catalog.pipeline.epoch,"
-        " catalog.pipeline.route, catalog.pipeline.diff, catalog.pipeline.inbox, catalog.curation.refit;"
+        " catalog.pipeline.route, catalog.diff.epochs, catalog.pipeline.inbox, catalog.curation.refit;"
         "print('torch' in sys.modules)"
     )
     env = {**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "radiohost_site.settings"}

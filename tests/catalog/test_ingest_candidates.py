@@ -16,7 +16,8 @@ from catalog.ingest.component_candidates import ingest_candidate_files
 from catalog.ingest.vlass_cirada import vlass_epoch
 from catalog.models import Candidate, OpticalSource, RadioComponent
 from catalog.sky.geometry import candidate_offsets
-from ml.data.norris import LOU2023_TESTSET, parse_j_name
+from ml.data.jname import parse_j_name
+from ml.data.lou2023 import LOU2023_TESTSET
 from ml.paths import data_dir
 
 FIELD = "VLASS1QLCIR J33323.71-281146.4"
@@ -65,6 +66,7 @@ def _wise_csv(tmp_path, rows, offsets_arcsec, name="wise.csv"):
     return p
 
 
+@pytest.mark.real_data(LOU2023_TESTSET)
 @pytest.mark.django_db
 def test_candidates_from_local_files_with_allwise_match(tmp_path, component):
     rows = _field_rows()
@@ -92,6 +94,7 @@ def test_candidates_from_local_files_with_allwise_match(tmp_path, component):
     assert again.total("inserted") == again.total("updated") == 0
 
 
+@pytest.mark.real_data(LOU2023_TESTSET)
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("case", "msg"),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,24 +15,14 @@ from astropy.io.votable import parse
 from astropy.wcs import WCS
 
 from ml.paths import data_dir
+from ml.sim.catalogues import CIRADA_COLUMNS, allwise_table, cirada_rows, j_name, ps1_table
 from ml.sim.field import simulate_field
-from ml.sim.formats import (
-    CIRADA_COLUMNS,
-    allwise_table,
-    cirada_rows,
-    field_seed,
-    j_name,
-    ps1_table,
-    write_ps1_stamps,
-    write_radio_fits,
-    write_sky,
-)
+from ml.sim.fits_files import write_ps1_stamps, write_radio_fits
+from ml.sim.formats import field_seed, write_sky
 
 DATA = data_dir()
 CIRADA = DATA / "vlass_cirada_ql_sample" / "CIRADA_VLASS1QL_table1_components_v1_head100.csv"
-needs_data = pytest.mark.skipif(
-    not (DATA / "images" / "vlass_ql_headers").exists(), reason="real data folder not present"
-)
+needs_data = pytest.mark.real_data("images/vlass_ql_headers")
 FAST = {"template_fraction": 0.0}
 
 
@@ -38,7 +31,7 @@ def field():
     return simulate_field(42, morphology="FRII", **FAST)
 
 
-@pytest.mark.skipif(not CIRADA.exists(), reason="real CIRADA sample not present")
+@pytest.mark.real_data(CIRADA.relative_to(DATA))
 def test_cirada_columns_are_exactly_the_real_70():
     with open(CIRADA, newline="") as fh:
         header = next(csv.reader(fh))
@@ -131,7 +124,17 @@ def test_cirada_rows_describe_the_components(field):
 
 
 def test_field_seed_is_deterministic_and_distinct():
-    assert field_seed(1, 0) == field_seed(1, 0)
+    # the same in a fresh interpreter (no per-process hash salt, no global RNG state)
+    code = "from ml.sim.formats import field_seed; print(field_seed(1, 0), field_seed(7, 3))"
+    fresh = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert fresh.stdout.split() == [str(field_seed(1, 0)), str(field_seed(7, 3))]
     seeds = {field_seed(1, i) for i in range(1000)} | {field_seed(2, i) for i in range(1000)}
     assert len(seeds) == 2000
     assert all(0 <= s < 2**63 for s in seeds)
@@ -186,7 +189,7 @@ def test_write_sky_bad_input(tmp_path, kwargs, msg):
 
 
 def test_write_fits_image_rejects_a_header_that_does_not_match(tmp_path):
-    from ml.sim.formats import write_fits_image
+    from ml.sim.fits_files import write_fits_image
 
     hdr = fits.Header([("SIMPLE", True), ("BITPIX", -32), ("NAXIS", 2), ("NAXIS1", 3),
                        ("NAXIS2", 4)])  # fmt: skip

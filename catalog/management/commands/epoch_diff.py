@@ -24,8 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **o):
+        from catalog.diff.epochs import diff_epochs
         from catalog.pipeline.candidates import resolve_epoch
-        from catalog.pipeline.diff import diff_epochs
 
         try:
             a, b = resolve_epoch(o["a"]), resolve_epoch(o["b"])
