@@ -15,7 +15,6 @@ from dataclasses import replace
 from catalog.models import OpticalSource, RadioComponent
 from catalog.pipeline.full_list import full_candidates
 from catalog.read.answers import PHOTOMETRY, CandidateAnswer
-from ml.host.decision import field_posterior
 from ml.sky import separation_arcsec
 
 
@@ -37,12 +36,15 @@ def full_candidate_answers(
             "pk", "catalogue", "source_id", "ra", "dec", *PHOTOMETRY
         )
     }
-    post = field_posterior(p.likelihood.tolist())
+
+    def col(a, k):
+        return None if a is None else float(a[k])
+
     out = []
     for k, o in enumerate(fl.pairs.optical_id.tolist()):
         scored = {"likelihood": float(p.likelihood[k]), "rank": int(p.rank[k]),
                   "is_positive": bool(p.is_positive[k]), "is_prime": bool(p.is_prime[k]),
-                  "reliability": float(post[k])}  # fmt: skip
+                  "reliability": col(p.reliability, k), "p_no_host": col(p.p_no_host, k)}  # fmt: skip
         if o in by_opt:
             out.append(replace(by_opt[o], **scored))
             continue

@@ -19,7 +19,7 @@ from catalog.models import Candidate, ModelVersion, RadioComponent
 from catalog.pipeline.lr_epoch import stored_lr
 from catalog.pipeline.score import Predictions
 from catalog.pipeline.tile import compute_tile
-from catalog.pipeline.tile_candidates import TilePairs
+from catalog.pipeline.tile_candidates import TilePairs, take
 from catalog.sky.spatial import HPX_ORDER
 from ml.association.refit import Method
 
@@ -52,8 +52,7 @@ def full_candidates(component: RadioComponent | int, mv: ModelVersion) -> FullLi
     )
     mine = out.pairs.component_id == comp.pk  # another component in the same 0.4 mas pixel: no
     pairs = out.pairs.take(mine)
-    p = out.predictions
-    preds = Predictions(*(getattr(p, f)[mine] for f in p.__dataclass_fields__))
+    preds = take(out.predictions, mine)
     stored = dict(
         Candidate.objects.filter(component_id=comp.pk).values_list("optical_source_id", "pk")
     )

@@ -95,15 +95,6 @@ def keep_top_k(p: Predictions, k: int | None) -> np.ndarray:
 
 
 def take(p: Predictions, keep: np.ndarray) -> Predictions:
-    def cut(a):
-        return None if a is None else a[keep]
-
-    return Predictions(
-        p.candidate_id[keep],
-        p.likelihood[keep],
-        p.rank[keep],
-        p.is_positive[keep],
-        p.is_prime[keep],
-        cut(p.reliability),
-        cut(p.p_no_host),
-    )
+    """The rows ``keep`` of ``p`` (every per-candidate column, reliability included)."""
+    cols = {f: getattr(p, f) for f in p.__dataclass_fields__}
+    return Predictions(**{f: None if v is None else v[keep] for f, v in cols.items()})

@@ -40,6 +40,7 @@ def test_epoch_diff_lists_what_changed(two_epochs):
     changed = client.get(f"/api/epochs/{comp.epoch_id}/diff/", {"kind": "host_changed"}).json()
     assert [(e["host_a"], e["host_b"]) for e in changed["results"]] == [(opt[0].pk, opt[1].pk)]
     assert client.get(f"/api/epochs/{comp.epoch_id}/diff/", {"kind": "odd"}).status_code == 400
+    assert body["provenance"]["epochs"] and body["provenance"]["rows"]
     first = client.get(f"/api/epochs/{old.epoch_id}/diff/").json()
     assert first["diff"] is None and first["results"] == []
 

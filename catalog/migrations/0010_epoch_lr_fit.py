@@ -2,11 +2,8 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    # depends on both 0008 leaves (main's host_reliability, dev_scale's tile candidates): it
-    # merges them; renumber at merge if the lead merges them otherwise
     dependencies = [
-        ("catalog", "0008_host_reliability"),
-        ("catalog", "0008_scale_tile_candidates"),
+        ("catalog", "0009_scale_tile_candidates"),
     ]
 
     operations = [
