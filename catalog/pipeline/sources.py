@@ -1,0 +1,147 @@
+"""The source catalogue of an epoch: the association's groups as ``Source`` rows (ORM side).
+
+Run when an epoch finishes (:func:`catalog.pipeline.epoch.finish`), after every tile's
+predictions are written. Per HEALPix tile of the epoch's science components: one read of the
+association sky (:mod:`catalog.pipeline.sky_selection`) over the tile's bounding disc plus the
+pipeline's margin, re-read wider while a group reaches past it (the same reach bound as the
+tiles, :mod:`catalog.pipeline.score`), then in numpy the groups of the tile's science
+components (:class:`ml.association.rules.ComponentSky`, the method version's parameters), and
+their rows (:func:`ml.association.sources.source_row`).
+
+A group is written once: by the tile holding its *anchor*, the lowest-id science component in
+it, so a group straddling a tile edge is found by both tiles and kept by one. The epoch's rows
+for the method version are replaced in one transaction: a re-run (or a second delivery of the
+finishing step) leaves the same rows, never doubled.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Q
+
+from catalog.models import ModelVersion, RadioComponent, Source
+from catalog.pipeline import tiling as T
+from catalog.pipeline.component import SHAPE_FIELDS
+from catalog.pipeline.score import SHAPE_KEYWORDS, Sky
+from catalog.pipeline.sky_selection import sky_q
+from catalog.read.best_host import best_hosts
+from catalog.sky.spatial import hpx_index
+from ml.association.edges import EdgeParams, edge_reach_arcsec
+from ml.association.params import reach_arcsec
+from ml.association.refit import Method
+from ml.association.rules import ComponentSky, associate
+from ml.association.sources import source_row
+from ml.sky import angle_arcsec, separation_arcsec
+
+MAX_WIDENINGS = 6
+_FIELDS = ("id", "ra", "dec", "total_flux_mjy", "peak_flux_mjy", *SHAPE_FIELDS.values(),
+           "is_science", "hpx")  # fmt: skip
+
+
+def _read(epoch_id: int, centre: np.ndarray, radius: float, order: int, using: str):
+    r = Q()
+    for lo, hi in T.sky_ranges(centre[None, :], np.array([radius]), order):
+        r |= Q(hpx__gte=lo, hpx__lt=hi)
+    q = RadioComponent.objects.using(using).filter(sky_q(), r, epoch_id=epoch_id)
+    return list(q.order_by("id").values_list(*_FIELDS))
+
+
+def tile_groups(epoch_id: int, order: int, index: int, method: Method, *, using="default"):
+    """``{anchor id: (member ids, core ra, core dec)}`` of the groups anchored in this tile."""
+    lo, hi = T.tile_range(order, index)
+    centre, radius = T.pixel_discs(order, np.array([index]))
+    centre, radius = centre[0], float(radius[0]) + T.MARGIN_ARCSEC
+    for _ in range(MAX_WIDENINGS):
+        rows = _read(epoch_id, centre, radius, order, using)
+        if not rows:
+            return {}
+        cols = list(zip(*rows, strict=True))
+        ids = np.array(cols[0], np.int64)
+        sky = Sky.from_rows(ids, *(np.array(c, dtype=float) for c in cols[1:9]))
+        science = np.array(cols[9], bool)
+        hpx = np.array(cols[10], np.int64)
+        d_centre = angle_arcsec(sky.xyz, centre[None, :])
+        inside = d_centre <= radius
+        shapes = {kw: getattr(sky, f) for f, kw in SHAPE_KEYWORDS.items()}
+        cs = ComponentSky(sky.ra, sky.dec, sky.flux, sky.peak, method.params, **shapes)
+        if isinstance(method.params, EdgeParams):
+            reach = np.full(len(sky), edge_reach_arcsec(method.params))
+        else:
+            reach = reach_arcsec(cs.flux, method.params)
+        out, need = {}, 0.0
+        for t in np.flatnonzero(science & (hpx >= lo) & (hpx < hi) & inside):
+            members = cs.group(int(t))
+            need = max(need, float(np.max(d_centre[members] + reach[members])))
+            anchor = int(members[science[members]][0])  # members ascend by id, t among them
+            if anchor in out or not lo <= hpx[anchor] < hi:
+                continue  # found already, or kept by the tile of its anchor
+            a = associate(cs, float(sky.ra[anchor]), float(sky.dec[anchor]))
+            out[anchor] = (members, a.core_ra, a.core_dec)
+        if need <= radius:
+            return {int(ids[k]): (ids[m], ra, dec, sky, m) for k, (m, ra, dec) in out.items()}
+        radius = need * 1.01 + 1.0
+    raise RuntimeError(
+        f"tile {order}/{index}: a radio source still reaches past the sky read after "
+        f"{MAX_WIDENINGS} widenings (radius {radius:.0f} arcsec)"
+    )
+
+
+def _tiles(epoch_id: int, order: int, using: str) -> list[int]:
+    s = T.shift(order)
+    hpx = RadioComponent.objects.using(using).filter(sky_q(), epoch_id=epoch_id, is_science=True)
+    return sorted({h >> s for h in hpx.values_list("hpx", flat=True)})
+
+
+def build_sources(epoch_id: int, mv: ModelVersion, *, order: int = 3, using="default") -> int:
+    """Replace the epoch's ``Source`` rows under ``mv`` with its groups; returns how many."""
+    method = Method.from_config(mv.config or {})
+    groups: dict[int, tuple] = {}
+    for index in _tiles(epoch_id, order, using):
+        groups.update(tile_groups(epoch_id, order, index, method, using=using))
+    dc_major = dict(
+        RadioComponent.objects.using(using)
+        .filter(pk__in=list(groups))
+        .values_list("id", "dc_major_arcsec")
+    )
+    hosts = best_hosts({int(i) for v in groups.values() for i in v[0]}, mv, using=using)
+    rows, members, names = [], [], {}
+    for anchor in sorted(groups):
+        ids, core_ra, core_dec, sky, m = groups[anchor]
+        r = source_row(sky.ra[m], sky.dec[m], sky.flux[m],
+                       [dc_major.get(anchor)] if m.size == 1 else None)  # fmt: skip
+        n = names[r.name] = names.get(r.name, 0) + 1
+        cand = [hosts[i] for i in ids.tolist() if i in hosts]
+        h = max(cand, key=lambda b: (b.likelihood, -b.optical_id)) if cand else None
+        src = Source(
+            epoch_id=epoch_id,
+            model_version=mv,
+            source_name=r.name if n == 1 else f"{r.name}_{n}",
+            source_type=r.source_type,
+            n_components=r.n_components,
+            ra=r.ra,
+            dec=r.dec,
+            hpx=int(hpx_index(r.ra, r.dec)[0]),
+            core_ra=core_ra,
+            core_dec=core_dec,
+            total_flux_mjy=r.total_flux_mjy,
+            las_arcsec=None if np.isnan(r.las_arcsec) else r.las_arcsec,
+        )
+        if h is not None:
+            src.host_id, src.host_ra, src.host_dec = h.optical_id, h.ra, h.dec
+            src.host_likelihood, src.host_reliability, src.p_no_host = (
+                h.likelihood, h.reliability, h.p_no_host,
+            )  # fmt: skip
+            src.host_separation_arcsec = float(separation_arcsec(core_ra, core_dec, h.ra, h.dec))
+        rows.append(src)
+        members.append(ids.tolist())
+    through = Source.components.through
+    with transaction.atomic(using=using):
+        Source.objects.using(using).filter(epoch_id=epoch_id, model_version=mv).delete()
+        made = Source.objects.using(using).bulk_create(rows, batch_size=2000)
+        through.objects.using(using).bulk_create(
+            [through(source_id=s.pk, radiocomponent_id=c)
+             for s, ids in zip(made, members, strict=True) for c in ids],
+            batch_size=5000,
+        )  # fmt: skip
+    return len(rows)
