@@ -48,10 +48,11 @@ def test_sql_selection_equals_the_numpy_rule_on_the_real_sample(alias, setting):
     epoch = _epoch(alias)
     RadioComponent.objects.using(alias).bulk_create(
         [
-            _component(epoch, str(r["Component_name"]), float(r["RA"]), float(r["DEC"]),
+            # the sample names two twins alike: the row number keeps the names unique
+            _component(epoch, f"{i} {r['Component_name']}", float(r["RA"]), float(r["DEC"]),
                        float(r["Total_flux"]), dup=int(r["Duplicate_flag"]),
                        qual=int(r["Quality_flag"]), s_code=str(r["S_Code"]))  # fmt: skip
-            for r in t
+            for i, r in enumerate(t)
         ]
         + [_component(epoch, "no flags", 1.0, 1.0, 2.0, dup=None, qual=None, s_code="")]
     )
@@ -121,7 +122,8 @@ def test_source_rows_of_a_synthetic_sky(alias):
     dbl = Source.objects.using(alias).get(epoch=epoch, source_type="double without core")
     assert dbl.n_components == 2 and dbl.total_flux_mjy == 22.0
     assert dbl.las_arcsec == pytest.approx(40.0, rel=1e-6) and dbl.host_id is None
-    assert dbl.source_name.startswith("J004400.")  # RA 11.0 deg = 00h44m00s
+    # the 10:12 mJy centroid is 1.82″ west of RA 11° (00h44m00s): 0.122 s of time, truncated
+    assert dbl.source_name == "J004359.87+050000.0"
     # a second build replaces: the same rows, not doubled
     before = sorted(Source.objects.using(alias).values_list("source_name", "source_type",
                                                             "ra", "dec"))  # fmt: skip
