@@ -91,8 +91,9 @@ def sky_arrays(
     if component.pk is not None and not own.filter(inside).exists():
         sky = own
     sky_rows = list(
-        sky.cone_search(coord, radius_arcsec * u.arcsec)
-        .values_list("ra", "dec", "total_flux_mjy", "peak_flux_mjy", *SHAPE_FIELDS.values())
+        sky.cone_search(coord, radius_arcsec * u.arcsec).values_list(
+            "ra", "dec", "total_flux_mjy", "peak_flux_mjy", *SHAPE_FIELDS.values()
+        )
     )
     cols = [np.array(col, dtype=float) for col in zip(*sky_rows, strict=True)]
     ra, dec, flux, peak = cols[:4]

@@ -21,7 +21,6 @@ from catalog.models import Candidate, EpochTile, HostPrediction, RadioComponent
 from catalog.pipeline import tiling as T
 from catalog.pipeline.component import SHAPE_FIELDS
 from catalog.pipeline.locks import TILE, advisory_lock
-from catalog.pipeline.sky_selection import sky_q
 from catalog.pipeline.score import (
     Cores,
     Predictions,
@@ -30,6 +29,7 @@ from catalog.pipeline.score import (
     locate_cores,
     score_candidates,
 )
+from catalog.pipeline.sky_selection import sky_q
 from catalog.pipeline.writer import write_predictions
 from ml.association.refit import Method
 

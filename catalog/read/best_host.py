@@ -67,4 +67,3 @@ def best_hosts(
         )
         for cid, r in rows.items()
     }
-

@@ -49,9 +49,16 @@ def test_sql_selection_equals_the_numpy_rule_on_the_real_sample(alias, setting):
     RadioComponent.objects.using(alias).bulk_create(
         [
             # the sample names two twins alike: the row number keeps the names unique
-            _component(epoch, f"{i} {r['Component_name']}", float(r["RA"]), float(r["DEC"]),
-                       float(r["Total_flux"]), dup=int(r["Duplicate_flag"]),
-                       qual=int(r["Quality_flag"]), s_code=str(r["S_Code"]))  # fmt: skip
+            _component(
+                epoch,
+                f"{i} {r['Component_name']}",
+                float(r["RA"]),
+                float(r["DEC"]),
+                float(r["Total_flux"]),
+                dup=int(r["Duplicate_flag"]),
+                qual=int(r["Quality_flag"]),
+                s_code=str(r["S_Code"]),
+            )  # fmt: skip
             for i, r in enumerate(t)
         ]
         + [_component(epoch, "no flags", 1.0, 1.0, 2.0, dup=None, qual=None, s_code="")]
@@ -59,11 +66,9 @@ def test_sql_selection_equals_the_numpy_rule_on_the_real_sample(alias, setting):
     sel = parse_selection(setting)
     rows = list(RadioComponent.objects.using(alias).order_by("id").values_list(
         "name", "duplicate_flag", "quality_flag", "s_code"))  # fmt: skip
-    want = {n for n, k in zip([r[0] for r in rows], sel.mask(*zip(*[r[1:] for r in rows])))
-            if k}  # fmt: skip
-    got = set(
-        RadioComponent.objects.using(alias).filter(sky_q(sel)).values_list("name", flat=True)
-    )
+    names, dup, qual, code = (list(c) for c in zip(*rows, strict=True))
+    want = {n for n, k in zip(names, sel.mask(dup, qual, code), strict=True) if k}
+    got = set(RadioComponent.objects.using(alias).filter(sky_q(sel)).values_list("name", flat=True))
     assert got == want and "no flags" in got
     with override_settings(RADIOHOST_ASSOCIATION_SKY=setting):
         assert set(RadioComponent.objects.using(alias).filter(sky_q()).values_list(
@@ -128,7 +133,9 @@ def test_source_rows_of_a_synthetic_sky(alias):
     before = sorted(Source.objects.using(alias).values_list("source_name", "source_type",
                                                             "ra", "dec"))  # fmt: skip
     assert build_sources(epoch.pk, mv, order=3, using=alias) == 5
-    after = sorted(Source.objects.using(alias).values_list("source_name", "source_type", "ra", "dec"))
+    after = sorted(
+        Source.objects.using(alias).values_list("source_name", "source_type", "ra", "dec")
+    )
     assert after == before
 
 

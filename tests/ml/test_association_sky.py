@@ -54,7 +54,11 @@ def test_default_selection_on_the_real_sample(cirada):
     code = np.asarray(cirada["S_Code"]).astype(str)
     # hand-derived from the columns: the catalogue's own flags, every one honoured
     assert keep.tolist() == ((dup < 2) & (qual == 0) & (code != "E")).tolist()
-    assert keep.sum() == 27 and (~keep & (dup == 2)).sum() == 31 and (~keep & (code == "E")).sum() == 22
+    assert (
+        keep.sum() == 27
+        and (~keep & (dup == 2)).sum() == 31
+        and (~keep & (code == "E")).sum() == 22
+    )
     reasons = sel.reasons(cirada["Duplicate_flag"], cirada["Quality_flag"], cirada["S_Code"])
     assert all((r is None) == k for r, k in zip(reasons, keep, strict=True))
     i = list(cirada["Component_name"]).index("VLASS1QLCIR J000000.04+800045.6")
@@ -136,7 +140,9 @@ def test_source_types_of_synthetic_groups():
     assert source_type(*tri(core_in), [10.0, 1.0, 12.0]) == CORE_TRIPLE
     assert source_type(*tri(core_out), [10.0, 1.0, 12.0]) == MULTI
     four = _offset(ra0, dec0, 0, 40)
-    assert source_type([*tri(core_in)[0], four[0]], [*tri(core_in)[1], four[1]], [1, 1, 1, 1]) == MULTI
+    assert (
+        source_type([*tri(core_in)[0], four[0]], [*tri(core_in)[1], four[1]], [1, 1, 1, 1]) == MULTI
+    )
     with pytest.raises(ValueError, match="at least one component"):
         source_type([], [], [])
 
@@ -147,7 +153,9 @@ def test_source_row_position_flux_size_and_name():
     row = source_row([e[0], w[0]], [e[1], w[1]], [3.0, 1.0])
     # flux-weighted centroid 3:1 -> 10″ east of the midpoint; LAS = the 40″ pair separation
     want = _offset(ra0, dec0, 10, 0)
-    assert row.ra == pytest.approx(want[0], abs=1e-7) and row.dec == pytest.approx(want[1], abs=1e-6)
+    assert row.ra == pytest.approx(want[0], abs=1e-7) and row.dec == pytest.approx(
+        want[1], abs=1e-6
+    )
     assert row.total_flux_mjy == 4.0 and row.n_components == 2 and row.source_type == DOUBLE_NO_CORE
     assert row.las_arcsec == pytest.approx(40.0, rel=1e-6)
     assert largest_angular_size([1.0], [2.0], [3.5]) == 3.5
