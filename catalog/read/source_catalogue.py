@@ -97,3 +97,24 @@ def source_chunks(qs, *, chunk: int = 2000, using="default") -> Iterator[list[di
         yield source_dicts(rows, using=using)
         if len(rows) < chunk:
             return
+
+
+def source_of_component(component, mv: ModelVersion | None) -> dict | None:
+    """The source-catalogue row holding ``component`` under ``mv`` (its epoch's), or None."""
+    if mv is None:
+        return None
+    s = (
+        source_queryset(model_version=mv)
+        .filter(epoch_id=component.epoch_id, components=component.pk)
+        .first()
+    )
+    return None if s is None else source_dicts([s])[0]
+
+
+def outside_sky_reason(component) -> str | None:
+    """Why the association never groups ``component`` (the sky selection), or None."""
+    from catalog.pipeline.sky_selection import current_selection
+
+    return current_selection().reasons(
+        [component.duplicate_flag], [component.quality_flag], [component.s_code]
+    )[0]

@@ -13,6 +13,7 @@ from catalog.enqueue import enqueue
 from catalog.images import overlay, store
 from catalog.models import Comment, ComponentSummary, Cutout, OpticalSource, RadioComponent
 from catalog.read.answers import component_answer
+from catalog.read.source_catalogue import outside_sky_reason, source_of_component
 from pages.forms import CommentForm, RelabelForm, format_sexagesimal
 
 NEIGHBOUR_ARCSEC = 180.0
@@ -90,6 +91,8 @@ def component_page(request, pk: int):
         "pixels": radio_cut is not None,
         "labels": labels,
         "summary": summary,
+        "source": source_of_component(comp, answer.model_version),
+        "outside_sky": outside_sky_reason(comp),
         "can_relabel": can_write_labels(request.user),
         "see_labellers": can_see_labellers(request.user),
         "relabel_form": RelabelForm(),
