@@ -5,7 +5,7 @@ an expert): a ``Source`` is what this service's association made of an epoch's c
 one row per group, in the layout of the host tables users know (CIRADA's VLASS host table,
 Gordon et al. 2023: ``Source_name``, ``Source_type``, ``N_components``, the components, the
 source and core positions, total flux, angular size, and the host's id, position, reliability
-and separation). Rows are written by :mod:`catalog.pipeline.sources` when an epoch finishes,
+and separation). Rows are written by :mod:`catalog.sources.build` when an epoch finishes,
 replacing the epoch's rows for that method version, so a re-run gives the same rows.
 """
 

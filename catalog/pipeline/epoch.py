@@ -145,18 +145,9 @@ def finish(epoch_id: int) -> dict:
         .exclude(state__in=finished)
         .update(state=state, state_changed_at=now, **extra)
     )
-    epoch = Epoch.objects.get(pk=epoch_id)
-    out = {"complete": True, **epoch.progress}
+    out = {"complete": True, **Epoch.objects.get(pk=epoch_id).progress}
     if not changed:
         out["already_finished"] = True
-    elif state == Epoch.State.PROCESSED:
-        # only the finish that moved the epoch writes its source catalogue (a replacement:
-        # catalog.pipeline.sources), so two deliveries never write it side by side
-        from catalog.pipeline.sources import build_sources
-
-        out["sources"] = build_sources(
-            epoch_id, epoch.model_version, order=epoch.tile_order or tile_order()
-        )
     return out
 
 

@@ -11,8 +11,8 @@ from catalog.models import Epoch, ModelVersion, RadioComponent, Source, Survey
 from catalog.pipeline import tile as tile_mod
 from catalog.pipeline.component import association_model_version
 from catalog.pipeline.sky_selection import sky_q
-from catalog.pipeline.sources import build_sources
 from catalog.sky.spatial import hpx_index
+from catalog.sources.build import build_sources
 from ml.association.refit import Method
 from ml.association.rules import ComponentSky
 from ml.association.sky import parse_selection

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from catalog.models import Epoch, RadioComponent, Survey
 from catalog.pipeline.component import association_model_version
-from catalog.pipeline.sources import build_sources
 from catalog.sky.spatial import hpx_index
+from catalog.sources.build import build_sources
 
 
 def _comp(epoch, name, east_arcsec, flux, *, dup=0, qual=0, s_code="S"):

@@ -32,8 +32,8 @@ class Command(BaseCommand):
         from catalog.models import Source
         from catalog.pipeline.candidates import resolve_epoch
         from catalog.pipeline.epoch import tile_order
-        from catalog.pipeline.sources import build_sources
         from catalog.read.source_catalogue import source_queryset
+        from catalog.sources.build import build_sources
 
         try:
             epoch = resolve_epoch(o["epoch"])

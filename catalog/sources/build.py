@@ -1,7 +1,7 @@
 """The source catalogue of an epoch: the association's groups as ``Source`` rows (ORM side).
 
-Run when an epoch finishes (:func:`catalog.pipeline.epoch.finish`), after every tile's
-predictions are written. Per HEALPix tile of the epoch's science components: one read of the
+Run when an epoch finishes (the chord's callback, ``workers.tasks.finish_epoch``, through
+:func:`build_epoch_sources`), after every tile's predictions are written. Per HEALPix tile of the epoch's science components: one read of the
 association sky (:mod:`catalog.pipeline.sky_selection`) over the tile's bounding disc plus the
 pipeline's margin, re-read wider while a group reaches past it (the same reach bound as the
 tiles, :mod:`catalog.pipeline.score`), then in numpy the groups of the tile's science
@@ -145,3 +145,14 @@ def build_sources(epoch_id: int, mv: ModelVersion, *, order: int = 3, using="def
             batch_size=5000,
         )  # fmt: skip
     return len(rows)
+
+
+def build_epoch_sources(epoch_id: int) -> int:
+    """The finishing step: the epoch's sources under the method version that identified it."""
+    from catalog.models import Epoch
+    from catalog.pipeline.epoch import tile_order
+
+    epoch = Epoch.objects.get(pk=epoch_id)
+    if epoch.model_version is None:
+        return 0
+    return build_sources(epoch_id, epoch.model_version, order=epoch.tile_order or tile_order())
