@@ -35,6 +35,10 @@ class Source(Positioned):
         related_name="sources",
         help_text="The method version whose association and host these are.",
     )
+    tile_order = models.PositiveSmallIntegerField(
+        help_text="HEALPix order of the tile that wrote the row (its anchor's tile)."
+    )
+    tile_index = models.BigIntegerField(help_text="Nested HEALPix index of that tile.")
     source_name = models.CharField(
         max_length=64, help_text="IAU-style J-name of the source position (CIRADA Source_name)."
     )
@@ -81,6 +85,11 @@ class Source(Positioned):
                 fields=["epoch", "model_version", "source_name"], name="source_unique_name"
             ),
             *Positioned.position_constraints("source"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["epoch", "model_version", "tile_order", "tile_index"], name="source_tile"
+            )
         ]
 
     def __str__(self) -> str:

@@ -9,9 +9,10 @@ components (:class:`ml.association.rules.ComponentSky`, the method version's par
 their rows (:func:`ml.association.sources.source_row`).
 
 A group is written once: by the tile holding its *anchor*, the lowest-id science component in
-it, so a group straddling a tile edge is found by both tiles and kept by one. The epoch's rows
-for the method version are replaced in one transaction: a re-run (or a second delivery of the
-finishing step) leaves the same rows, never doubled.
+it, so a group straddling a tile edge is found by both tiles and kept by one. Each row keeps its
+tile (``tile_order``, ``tile_index``) and :func:`write_tile_sources` replaces one tile's rows in
+a transaction, so a re-run or a redelivered tile leaves the same rows, never doubled, and the
+step can run per tile (today the finishing task runs every tile in turn: :func:`build_sources`).
 """
 
 from __future__ import annotations
@@ -93,30 +94,27 @@ def _tiles(epoch_id: int, order: int, using: str) -> list[int]:
     return sorted({h >> s for h in hpx.values_list("hpx", flat=True)})
 
 
-def build_sources(epoch_id: int, mv: ModelVersion, *, order: int = 3, using="default") -> int:
-    """Replace the epoch's ``Source`` rows under ``mv`` with its groups; returns how many."""
-    method = Method.from_config(mv.config or {})
-    groups: dict[int, tuple] = {}
-    for index in _tiles(epoch_id, order, using):
-        groups.update(tile_groups(epoch_id, order, index, method, using=using))
+def _rows(epoch_id: int, mv: ModelVersion, groups: dict, order: int, index: int, using: str):
+    """``(Source rows, their member ids)`` of one tile's groups, in anchor order."""
     dc_major = dict(
         RadioComponent.objects.using(using)
         .filter(pk__in=list(groups))
         .values_list("id", "dc_major_arcsec")
     )
     hosts = best_hosts({int(i) for v in groups.values() for i in v[0]}, mv, using=using)
-    rows, members, names = [], [], {}
+    rows, members = [], []
     for anchor in sorted(groups):
         ids, core_ra, core_dec, sky, m = groups[anchor]
         r = source_row(sky.ra[m], sky.dec[m], sky.flux[m],
                        [dc_major.get(anchor)] if m.size == 1 else None)  # fmt: skip
-        n = names[r.name] = names.get(r.name, 0) + 1
         cand = [hosts[i] for i in ids.tolist() if i in hosts]
         h = max(cand, key=lambda b: (b.likelihood, -b.optical_id)) if cand else None
         src = Source(
             epoch_id=epoch_id,
             model_version=mv,
-            source_name=r.name if n == 1 else f"{r.name}_{n}",
+            tile_order=order,
+            tile_index=index,
+            source_name=r.name,
             source_type=r.source_type,
             n_components=r.n_components,
             ra=r.ra,
@@ -135,9 +133,36 @@ def build_sources(epoch_id: int, mv: ModelVersion, *, order: int = 3, using="def
             src.host_separation_arcsec = float(separation_arcsec(core_ra, core_dec, h.ra, h.dec))
         rows.append(src)
         members.append(ids.tolist())
+    return rows, members
+
+
+def write_tile_sources(
+    epoch_id: int, mv: ModelVersion, order: int, index: int, *, using="default"
+) -> int:
+    """Replace the sources anchored in one tile (idempotent: a redelivered tile rewrites the
+    same rows). Two sources with the same J-name (two groups < 0.15″ apart) are told apart by a
+    ``_2``, ``_3`` suffix in anchor order, also across tiles."""
+    method = Method.from_config(mv.config or {})
+    groups = tile_groups(epoch_id, order, index, method, using=using)
+    rows, members = _rows(epoch_id, mv, groups, order, index, using)
+    mine = Source.objects.using(using).filter(
+        epoch_id=epoch_id, model_version=mv, tile_order=order, tile_index=index
+    )
     through = Source.components.through
     with transaction.atomic(using=using):
-        Source.objects.using(using).filter(epoch_id=epoch_id, model_version=mv).delete()
+        mine.delete()
+        taken = set(
+            Source.objects.using(using)
+            .filter(epoch_id=epoch_id, model_version=mv,
+                    source_name__in=[r.source_name for r in rows])
+            .values_list("source_name", flat=True)
+        )  # fmt: skip
+        for r in rows:
+            base, k = r.source_name, 1
+            while r.source_name in taken:
+                k += 1
+                r.source_name = f"{base}_{k}"
+            taken.add(r.source_name)
         made = Source.objects.using(using).bulk_create(rows, batch_size=2000)
         through.objects.using(using).bulk_create(
             [through(source_id=s.pk, radiocomponent_id=c)
@@ -145,6 +170,17 @@ def build_sources(epoch_id: int, mv: ModelVersion, *, order: int = 3, using="def
             batch_size=5000,
         )  # fmt: skip
     return len(rows)
+
+
+def build_sources(epoch_id: int, mv: ModelVersion, *, order: int = 3, using="default") -> int:
+    """The epoch's ``Source`` rows under ``mv``: every tile's, and none of a tile (or tile
+    order) that no longer holds a science component; returns how many there are."""
+    tiles = _tiles(epoch_id, order, using)
+    with transaction.atomic(using=using):
+        Source.objects.using(using).filter(epoch_id=epoch_id, model_version=mv).exclude(
+            tile_order=order, tile_index__in=tiles
+        ).delete()
+        return sum(write_tile_sources(epoch_id, mv, order, i, using=using) for i in tiles)
 
 
 def build_epoch_sources(epoch_id: int) -> int:

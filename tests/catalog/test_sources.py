@@ -12,7 +12,7 @@ from catalog.pipeline import tile as tile_mod
 from catalog.pipeline.component import association_model_version
 from catalog.pipeline.sky_selection import sky_q
 from catalog.sky.spatial import hpx_index
-from catalog.sources.build import build_sources
+from catalog.sources.build import build_sources, write_tile_sources
 from ml.association.refit import Method
 from ml.association.rules import ComponentSky
 from ml.association.sky import parse_selection
@@ -76,8 +76,8 @@ def test_sql_selection_equals_the_numpy_rule_on_the_real_sample(alias, setting):
 
 
 def _synthetic_sky(db: str) -> Epoch:
-    """A single, a two-lobe double, a core-triple, a core + jet, and a duplicate pair; each
-    far (> 30′) from the others."""
+    """A single, a two-lobe double, a core-triple, a core + jet, a duplicate pair and two
+    unrelated components at one position; each far (> 30′) from the others."""
     epoch = _epoch(db)
     c = []
     dec0 = 5.0
@@ -96,6 +96,9 @@ def _synthetic_sky(db: str) -> Epoch:
     c += [_component(epoch, "keep", 14.0, dec0, 4.0, dup=1),
           _component(epoch, "twin", at(14.0, 0.8), dec0, 4.1, dup=2),
           _component(epoch, "empty", at(14.0, 30), dec0, 0.0, qual=4, s_code="E")]  # fmt: skip
+    # 0.04″ apart at flux ratio 50: never linked, two singles with one truncated J-name
+    c += [_component(epoch, "bright", 15.0, dec0, 50.0),
+          _component(epoch, "faint", at(15.0, 0.04), dec0, 1.0)]  # fmt: skip
     RadioComponent.objects.using(db).bulk_create(c)
     return epoch
 
@@ -111,7 +114,7 @@ def test_source_rows_of_a_synthetic_sky(alias):
     cfg = mv.config
     cfg["association"]["close_theta_fraction"] = 0.9
     mv.save(using=alias)
-    assert build_sources(epoch.pk, mv, order=3, using=alias) == 5
+    assert build_sources(epoch.pk, mv, order=3, using=alias) == 7
     got = sorted(
         (s.source_type, tuple(sorted(s.components.values_list("name", flat=True))))
         for s in Source.objects.using(alias).filter(epoch=epoch)
@@ -121,22 +124,35 @@ def test_source_rows_of_a_synthetic_sky(alias):
         ("core-double", ("core", "jet")),
         ("core-triple", ("tri-c", "tri-e", "tri-w")),
         ("double without core", ("dbl-e", "dbl-w")),
+        ("single", ("bright",)),
+        ("single", ("faint",)),
         ("single", ("keep",)),
         ("single", ("single",)),
     ]
+    named = dict(
+        Source.objects.using(alias).filter(n_components=1).values_list(
+            "components__name", "source_name")
+    )  # fmt: skip
+    assert named["faint"] == named["bright"] + "_2"  # the higher id is the second
     dbl = Source.objects.using(alias).get(epoch=epoch, source_type="double without core")
     assert dbl.n_components == 2 and dbl.total_flux_mjy == 22.0
     assert dbl.las_arcsec == pytest.approx(40.0, rel=1e-6) and dbl.host_id is None
     # the 10:12 mJy centroid is 1.82″ west of RA 11° (00h44m00s): 0.122 s of time, truncated
     assert dbl.source_name == "J004359.87+050000.0"
+
     # a second build replaces: the same rows, not doubled
-    before = sorted(Source.objects.using(alias).values_list("source_name", "source_type",
-                                                            "ra", "dec"))  # fmt: skip
-    assert build_sources(epoch.pk, mv, order=3, using=alias) == 5
-    after = sorted(
-        Source.objects.using(alias).values_list("source_name", "source_type", "ra", "dec")
-    )
-    assert after == before
+    def rows():
+        return sorted(
+            Source.objects.using(alias).values_list("source_name", "source_type", "ra", "dec")
+        )
+
+    before = rows()
+    assert build_sources(epoch.pk, mv, order=3, using=alias) == 7
+    assert rows() == before
+    # a redelivered tile rewrites its own rows only
+    s = Source.objects.using(alias).get(source_type="core-triple")
+    assert write_tile_sources(epoch.pk, mv, s.tile_order, s.tile_index, using=alias) >= 1
+    assert rows() == before
 
 
 @pytest.fixture
