@@ -8,6 +8,7 @@ sources appear unless ``?model_version=`` names another, as on ``/api/hosts/``.
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers as drf
 from rest_framework import viewsets
@@ -22,6 +23,15 @@ from catalog.models import Source
 from catalog.read.source_catalogue import source_dicts, source_queryset
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A positive integer that fits a BIGINT (``?component=1.5`` or ``=1e30`` is a 400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
+
+
 class SourceFilter(ConeFilterSet):
     """The source catalogue's filters: epoch, type, size of the group, flux, host, cone."""
 
@@ -31,10 +41,8 @@ class SourceFilter(ConeFilterSet):
         field_name="source_name", lookup_expr="iexact", help_text="Source_name (J-name)."
     )
     source_type = django_filters.ChoiceFilter(choices=Source.Type.choices)
-    component = django_filters.NumberFilter(
-        field_name="components", help_text="The source holding this component id."
-    )
-    n_components_min = django_filters.NumberFilter(
+    component = IdFilter(field_name="components", help_text="The source holding this component id.")
+    n_components_min = IdFilter(
         field_name="n_components", lookup_expr="gte", help_text="At least this many components."
     )
     flux_min = django_filters.NumberFilter(

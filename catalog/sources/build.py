@@ -1,8 +1,8 @@
 """The source catalogue of an epoch: the association's groups as ``Source`` rows (ORM side).
 
 Run when an epoch finishes (the chord's callback, ``workers.tasks.finish_epoch``, through
-:func:`build_epoch_sources`), after every tile's predictions are written. Per HEALPix tile of the epoch's science components: one read of the
-association sky (:mod:`catalog.pipeline.sky_selection`) over the tile's bounding disc plus the
+:func:`build_epoch_sources`), after every tile's predictions are written. Per HEALPix tile of
+the epoch's science components: one read of the association sky (:mod:`catalog.pipeline.sky_selection`) over the tile's bounding disc plus the
 pipeline's margin, re-read wider while a group reaches past it (the same reach bound as the
 tiles, :mod:`catalog.pipeline.score`), then in numpy the groups of the tile's science
 components (:class:`ml.association.rules.ComponentSky`, the method version's parameters), and
@@ -49,7 +49,8 @@ def _read(epoch_id: int, centre: np.ndarray, radius: float, order: int, using: s
 
 
 def tile_groups(epoch_id: int, order: int, index: int, method: Method, *, using="default"):
-    """``{anchor id: (member ids, core ra, core dec)}`` of the groups anchored in this tile."""
+    """The groups anchored in this tile: ``{anchor id: (member ids, core ra, core dec, sky,
+    member indices into sky)}`` (core in deg; ``sky`` the :class:`Sky` they were found in)."""
     lo, hi = T.tile_range(order, index)
     centre, radius = T.pixel_discs(order, np.array([index]))
     centre, radius = centre[0], float(radius[0]) + T.MARGIN_ARCSEC

@@ -93,6 +93,9 @@ BAD = [
     ({"format": "csv", "limit": 5}, "limit"),
     ({"model_version": "no-such-version"}, "model_version"),
     ({"ra": 150}, "dec"),
+    ({"component": "1.5"}, "component"),
+    ({"component": str(2**64)}, "component"),
+    ({"n_components_min": "two"}, "n_components_min"),
 ]
 FORMATS = ["csv", "votable", "fits", "parquet"]
 
