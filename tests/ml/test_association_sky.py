@@ -174,3 +174,33 @@ def test_single_source_names_equal_cirada_source_name_on_the_real_sample(cirada)
     for r in named:
         got = source_row([r["RA"]], [r["DEC"]], [r["Total_flux"]]).name
         assert got == str(r["Component_name"]).split()[-1]
+
+
+def test_the_default_sky_on_the_real_sample_leaves_one_true_multi(cirada):
+    """The sample's 27 science components as the pipeline groups them. Reading every row
+    (the sky before the selection), 20 of their 25 groups were "multi-component", 19 of them a
+    component with its own Duplicate_flag-2 copy; with the default selection one multi is
+    left: three S_Code 'C' Gaussians of one island, 6″ apart (J000001.36+044129.5)."""
+    ra, dec = np.asarray(cirada["RA"], float), np.asarray(cirada["DEC"], float)
+    tot, pk = np.asarray(cirada["Total_flux"], float), np.asarray(cirada["Peak_flux"], float)
+    flux = np.where(tot > 0, tot, pk)
+    dup, qual = np.asarray(cirada["Duplicate_flag"], int), np.asarray(cirada["Quality_flag"], int)
+    science = (dup < 2) & (qual == 0)
+
+    def groups(keep):
+        idx = np.flatnonzero(keep)
+        cs = ComponentSky(ra[idx], dec[idx], flux[idx], pk[idx])
+        return {
+            tuple(idx[cs.group(int(np.searchsorted(idx, i)))])
+            for i in np.flatnonzero(science & keep)
+        }
+
+    before = groups(np.ones(len(cirada), bool))
+    after = groups(parse_selection("").mask(dup, qual, cirada["S_Code"]))
+    assert science.sum() == 27 and len(before) == len(after) == 25
+    multi = [g for g in before if len(g) > 1]
+    assert len(multi) == 20 and sum(any(dup[list(g)] == 2) for g in multi) == 19
+    (triple,) = [g for g in after if len(g) > 1]
+    assert [str(cirada["S_Code"][i]) for i in triple] == ["C", "C", "C"]
+    names = [str(cirada["Component_name"][i]) for i in triple]
+    assert "VLASS1QLCIR J000001.36+044129.5" in names
