@@ -31,7 +31,7 @@ from catalog.sky.spatial import hpx_index
 from ml.association.edges import EdgeParams, edge_reach_arcsec
 from ml.association.params import reach_arcsec
 from ml.association.refit import Method
-from ml.association.rules import ComponentSky, associate
+from ml.association.rules import ComponentSky
 from ml.association.sources import source_row
 from ml.sky import angle_arcsec, separation_arcsec
 
@@ -78,8 +78,12 @@ def tile_groups(epoch_id: int, order: int, index: int, method: Method, *, using=
             anchor = int(members[science[members]][0])  # members ascend by id, t among them
             if anchor in out or not lo <= hpx[anchor] < hi:
                 continue  # found already, or kept by the tile of its anchor
-            a = associate(cs, float(sky.ra[anchor]), float(sky.dec[anchor]))
-            out[anchor] = (members, a.core_ra, a.core_dec)
+            # the core as ml.association.rules.associate gives it to every member's field
+            if members.size == 1:
+                core = float(sky.ra[anchor]), float(sky.dec[anchor])
+            else:
+                core = cs.core(members)
+            out[anchor] = (members, *core)
         if need <= radius:
             return {int(ids[k]): (ids[m], ra, dec, sky, m) for k, (m, ra, dec) in out.items()}
         radius = need * 1.01 + 1.0
@@ -104,10 +108,15 @@ def _rows(epoch_id: int, mv: ModelVersion, groups: dict, order: int, index: int,
     )
     hosts = best_hosts({int(i) for v in groups.values() for i in v[0]}, mv, using=using)
     rows, members = [], []
-    for anchor in sorted(groups):
-        ids, core_ra, core_dec, sky, m = groups[anchor]
-        r = source_row(sky.ra[m], sky.dec[m], sky.flux[m],
-                       [dc_major.get(anchor)] if m.size == 1 else None)  # fmt: skip
+    anchors = sorted(groups)
+    parts = []
+    for k in anchors:
+        sky, m = groups[k][3], groups[k][4]
+        dc = [dc_major.get(k)] if m.size == 1 else None  # a single's size is its own
+        parts.append(source_row(sky.ra[m], sky.dec[m], sky.flux[m], dc))
+    hpx = hpx_index([r.ra for r in parts], [r.dec for r in parts]) if parts else []
+    for anchor, r, h_pix in zip(anchors, parts, hpx, strict=True):
+        ids, core_ra, core_dec = groups[anchor][:3]
         cand = [hosts[i] for i in ids.tolist() if i in hosts]
         h = max(cand, key=lambda b: (b.likelihood, -b.optical_id)) if cand else None
         src = Source(
@@ -120,7 +129,7 @@ def _rows(epoch_id: int, mv: ModelVersion, groups: dict, order: int, index: int,
             n_components=r.n_components,
             ra=r.ra,
             dec=r.dec,
-            hpx=int(hpx_index(r.ra, r.dec)[0]),
+            hpx=int(h_pix),
             core_ra=core_ra,
             core_dec=core_dec,
             total_flux_mjy=r.total_flux_mjy,
