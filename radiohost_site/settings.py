@@ -160,8 +160,11 @@ RADIOHOST_INBOX_DIR = env("RADIOHOST_INBOX_DIR", default="")
 # difference of two VLASS QL positions, each good to ~1″ (Gordon et al. 2021 §5; the same
 # 1″ as ml.host.positional.SIGMA_SINGLE_ARCSEC): 3·√2·1″ ≈ 4.2″ (a 2-D miss rate of ~1 %).
 RADIOHOST_EPOCH_MATCH_ARCSEC = env.float("RADIOHOST_EPOCH_MATCH_ARCSEC", default=4.2)
-# A matched component's best-candidate likelihood "moved" when it changed by more than this.
-RADIOHOST_DIFF_LIKELIHOOD_MOVED = env.float("RADIOHOST_DIFF_LIKELIHOOD_MOVED", default=0.2)
+# The diff: a matched component with the same host counts as changed when its reliability
+# moved by more than this; epochs are compared over the HEALPix pixels (nested, this order:
+# 0.84 deg² at 6) holding components of both (catalog/diff/epochs.py).
+RADIOHOST_DIFF_RELIABILITY_CHANGED = env.float("RADIOHOST_DIFF_RELIABILITY_CHANGED", default=0.2)
+RADIOHOST_DIFF_COVERAGE_ORDER = env.int("RADIOHOST_DIFF_COVERAGE_ORDER", default=6)
 # Pages (pages app): sign-in for curators; rendered overlays and cutouts go through
 # Django's storage API (default: the media root), so a shared store works across hosts.
 LOGIN_URL = "login"

@@ -157,8 +157,8 @@ def finish_epoch(self, epoch_id: int) -> dict:
     A callback that finds a tile not done (a duplicate delivery counted twice) waits for it;
     one that finds a failed tile marks the epoch failed.
     """
+    from catalog.diff.epochs import diff_previous
     from catalog.pipeline import epoch as pipeline
-    from catalog.pipeline.diff import diff_previous
     from catalog.pipeline.inbox import epoch_settled
     from catalog.pipeline.locks import FINISH, advisory_lock
     from catalog.sources.build import build_epoch_sources

@@ -151,10 +151,10 @@ class EpochEntrySerializer(serializers.Serializer):
     component_name = serializers.CharField()
     separation_arcsec = serializers.FloatField()
     change = serializers.CharField(
-        allow_null=True, help_text="Epoch diff vs the previous epoch: new, changed or null."
+        allow_null=True,
+        help_text="Epoch diff vs the previous epoch: new, host_changed, host_lost, host_found, "
+        "reliability_changed, or null (unchanged / no diff).",
     )
-    host_changed = serializers.BooleanField(allow_null=True)
-    likelihood_moved = serializers.BooleanField(allow_null=True)
     host_optical_id = serializers.IntegerField(allow_null=True, source="host.optical_id")
     host_likelihood = serializers.FloatField(allow_null=True, source="host.likelihood")
     host_reliability = serializers.FloatField(allow_null=True, source="host.reliability")

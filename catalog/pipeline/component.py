@@ -16,10 +16,11 @@ from django.db import transaction
 
 from catalog.models import HostPrediction, ModelVersion, RadioComponent
 from catalog.pipeline.sky_selection import sky_q
+from ml.association.associate import associate
 from ml.association.edges import EdgeParams, edge_reach_arcsec
 from ml.association.params import reach_arcsec
 from ml.association.refit import Method
-from ml.association.rules import ComponentSky, associate
+from ml.association.rules import ComponentSky
 from ml.host.decision import decide
 from ml.host.positional import positional_likelihood
 from ml.sky import separation_arcsec

@@ -1,7 +1,7 @@
 """Association + core + scoring over a whole tile in numpy (no Django, no per-component SkyCoord).
 
 The science is the deployed catalogue-level method, reused, not re-implemented:
-:class:`ml.association.rules.ComponentSky` / :func:`ml.association.rules.associate` group the radio
+:class:`ml.association.rules.ComponentSky` / :func:`ml.association.associate.associate` group the radio
 components and locate the core, :func:`ml.host.positional.positional_likelihood` turns the
 core-candidate separations into likelihoods, and :func:`ml.host.decision.decide_many`
 applies the seed §4.2 rule (rank, positive, prime) to every field at once.
@@ -26,10 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ml.association.associate import associate
 from ml.association.edges import EdgeParams, edge_reach_arcsec
-from ml.association.params import reach_arcsec
+from ml.association.params import AssociationParams, reach_arcsec
 from ml.association.refit import Method
-from ml.association.rules import AssociationParams, ComponentSky, associate
+from ml.association.rules import ComponentSky
 from ml.host.decision import decide_many
 from ml.host.positional import positional_likelihood
 from ml.sky import angle_arcsec, unit_vectors

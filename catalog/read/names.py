@@ -10,7 +10,7 @@ from astropy.coordinates import SkyCoord
 
 from catalog.ingest.lou2023_testset import canonical_vlass_name
 from catalog.models import RadioComponent
-from ml.data.norris import parse_j_name
+from ml.data.jname import parse_j_name
 
 #: A J-name truncates the position to 0.01 s / 0.1″; a cone of this radius holds the row.
 NAME_LOOKUP_ARCSEC = 1.0

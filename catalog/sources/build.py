@@ -78,7 +78,7 @@ def tile_groups(epoch_id: int, order: int, index: int, method: Method, *, using=
             anchor = int(members[science[members]][0])  # members ascend by id, t among them
             if anchor in out or not lo <= hpx[anchor] < hi:
                 continue  # found already, or kept by the tile of its anchor
-            # the core as ml.association.rules.associate gives it to every member's field
+            # the core as ml.association.associate.associate gives it to every member's field
             if members.size == 1:
                 core = float(sky.ra[anchor]), float(sky.dec[anchor])
             else:

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ml.data.norris import Norris71, Norris71Field
+from ml.data.norris71 import Norris71, Norris71Field
 from ml.seed import CUTOUT_SIZE_PX
 
-#: VLASS QL single-epoch noise (uJy/beam), mid-range of 120-145 (ml.sim.radio.VLASS_NOISE_UJY).
+#: VLASS QL single-epoch noise (uJy/beam), mid-range of 120-145 (ml.sim.vlass.VLASS_NOISE_UJY).
 NORRIS_RENDER_NOISE_UJY = 130.0
 #: The frame of seed §2.1 (240 px at 1"/px) and the model input it is resampled to (seed §3.3).
 FRAME_PX = CUTOUT_SIZE_PX
@@ -31,7 +31,7 @@ CENTRES = ("vlass", "assoc")
 def _frame_geometry(center_ra: float, center_dec: float):
     from astropy.coordinates import SkyCoord
 
-    from ml.sim.radio import vlass_wcs
+    from ml.sim.vlass import vlass_wcs
 
     return vlass_wcs(SkyCoord(center_ra, center_dec, unit="deg"), size=FRAME_PX)
 
@@ -124,7 +124,7 @@ def norris_host_fields(
     seed: int = 0,
     assoc=None,
 ):
-    """One :class:`ml.host.engine.HostField` per Norris-71 field (no optical stamps).
+    """One :class:`ml.host.field.HostField` per Norris-71 field (no optical stamps).
 
     Parameters
     ----------
@@ -147,7 +147,7 @@ def norris_host_fields(
         raise ValueError(f"centre must be one of {CENTRES}, got {centre!r}")
     if centre == "assoc" and assoc is None:
         raise ValueError("centre='assoc' needs the association method (assoc=...)")
-    from ml.host.engine import HostField
+    from ml.host.field import HostField
 
     out = []
     for i, f in enumerate(data.fields):
@@ -242,7 +242,7 @@ def train_checkpoint(
 ) -> dict:
     """Train a host identifier on SIMULATED fields only and save it for the Norris-71 rows.
 
-    Uses the training code of :mod:`ml.host.train` (``fit`` on all fields of the config's
+    Uses the training code of :mod:`ml.host.fit` (``fit`` on all fields of the config's
     simulated data set -- no cross-validation, no Norris field, no Table 6) and writes a
     checkpoint with its config, loss history and training-data description.
 
@@ -264,10 +264,11 @@ def train_checkpoint(
     import torch
 
     from ml.host.data import build_sim_fields
+    from ml.host.fit import fit
     from ml.host.model import save_checkpoint
-    from ml.host.train import _load_json_config, fit
+    from ml.host.train import load_json_config
 
-    cfg, tcfg, dcfg = _load_json_config(config)
+    cfg, tcfg, dcfg = load_json_config(config)
     if cfg.use_optical:
         raise ValueError(f"{config}: use_optical=True cannot be evaluated on Norris-71 (no stamps)")
     dcfg = dataclasses.replace(

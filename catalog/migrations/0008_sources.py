@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0006_comment_componentsummary_from_pages'),
+        ('catalog', '0007_diff_classes_and_overlap'),
     ]
 
     operations = [
