@@ -6,11 +6,13 @@ from django.db import migrations, models
 def split_changed(apps, schema_editor):
     """Stored entries of the old class "changed" get the class they meant."""
     Entry = apps.get_model("catalog", "EpochDiffEntry")
-    old = Entry.objects.filter(kind="changed")
+    # the database being migrated, not the default one (tests migrate a second, SQLite alias)
+    db = schema_editor.connection.alias
+    old = Entry.objects.using(db).filter(kind="changed")
     old.filter(host_changed=True, host_a__isnull=False, host_b__isnull=True).update(kind="host_lost")
     old.filter(host_changed=True, host_a__isnull=True, host_b__isnull=False).update(kind="host_found")
     old.filter(host_changed=True).update(kind="host_changed")
-    Entry.objects.filter(kind="changed").update(kind="reliability_changed")
+    Entry.objects.using(db).filter(kind="changed").update(kind="reliability_changed")
 
 
 class Migration(migrations.Migration):

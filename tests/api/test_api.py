@@ -4,32 +4,35 @@ import threading
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from catalog.models import Candidate, Epoch, Label, OpticalSource, RadioComponent, Survey
+from catalog.models import Label
+from tests.factories import (
+    CandidateFactory,
+    EpochFactory,
+    LabellerFactory,
+    OpticalSourceFactory,
+    RadioComponentFactory,
+)
 
 
 @pytest.fixture
 def sky(db):
-    epoch = Epoch.objects.create(survey=Survey.objects.create(name="VLASS"), name="2.2")
+    epoch = EpochFactory(survey__name="VLASS", name="2.2")
     comps = [
-        RadioComponent.objects.create(
-            epoch=epoch, name=f"C{i}", ra=ra, dec=-27.8, total_flux_mjy=5.0
-        )
+        RadioComponentFactory(epoch=epoch, name=f"C{i}", ra=ra, dec=-27.8, total_flux_mjy=5.0)
         for i, ra in enumerate([53.0, 53.0 + 5 / 3600, 53.0 + 40 / 3600, 200.0])
     ]
-    host = OpticalSource.objects.create(catalogue="ps1dr2", source_id="111", ra=53.0, dec=-27.8)
+    host = OpticalSourceFactory(source_id="111", ra=53.0, dec=-27.8)
     for c in comps[:2]:
-        Candidate.objects.create(component=c, optical_source=host, dx_px=0, dy_px=0, distance_px=0)
+        CandidateFactory(component=c, optical_source=host, dy_px=0)
     return comps, host
 
 
 @pytest.fixture
 def curator(db):
-    user = User.objects.create_user("curator", password="pw-curator-123")
-    user.user_permissions.add(Permission.objects.get(codename="add_label"))
-    return user
+    return LabellerFactory(username="curator", password="pw-curator-123")
 
 
 def test_cone_search_is_deep_linkable_and_sorted(sky):

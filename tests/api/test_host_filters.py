@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from catalog.models import HostPrediction
 from ml.host.decision import field_posterior
-from tests.catalog.test_answers import LIKS, make_field
+from tests.factories import LIKS, answer_field
 
 REL_COMP = field_posterior(LIKS)[0]  # ~0.777 under the current method
 OLD_LIKS = [0.99, 0.7, 0.2]
@@ -21,7 +21,7 @@ REL_EXT = field_posterior([1 - x for x in LIKS])[2]  # ~0.881 for both, external
 
 @pytest.fixture
 def field(db):
-    comp, old, opt, mv, ext = make_field()
+    comp, old, opt, mv, ext = answer_field()
     HostPrediction.objects.filter(candidate__component=old, model_version=mv, rank=1).update(
         likelihood=OLD_LIKS[0]
     )

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from catalog.api.pagination import MAX_PAGE_SIZE
 from catalog.models import Epoch, RadioComponent, Survey
-from tests.catalog.test_answers import make_field
+from tests.factories import answer_field
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_a_nul_byte_in_a_filter_value_is_a_400_not_a_database_error(db, path):
 
 
 def test_unknown_parameters_on_detail_and_hosts(db):
-    comp = make_field()[0]
+    comp = answer_field()[0]
     client = APIClient()
     r = client.get(f"/api/components/{comp.pk}/", {"radius_arcsec": 1})
     assert r.status_code == 400 and "radius_arcsec" in str(r.json())
@@ -124,7 +124,7 @@ def test_parquet_and_fits_exports(many):
 
 
 def test_cone_and_host_and_candidate_exports(db):
-    comp, old, opt, mv, _ = make_field()
+    comp, old, opt, mv, _ = answer_field()
     body, _ = _get({"format": "csv", "pos": "53.0 -27.8", "radius_arcsec": 5})
     rows = list(csv.DictReader(io.StringIO(body.decode())))
     assert [r["name"] for r in rows] == [comp.name, old.name]  # exports run in id order
@@ -193,14 +193,14 @@ def _json_total(client, path, params):
         ("/api/components/", {}),
         ("/api/hosts/", {}),
         ("/api/optical-sources/", {}),
-        # (the bulk-made 250 have no HEALPix index: cones find make_field's components)
+        # (the bulk-made 250 have no HEALPix index: cones find answer_field's components)
         ("/api/components/", {"pos": "03:32:00 -27:48:00", "radius_arcsec": 30}),
         ("/api/hosts/", {"ra": "53.0", "dec": "-27.8", "radius_arcsec": 30}),
         ("/api/optical-sources/", {"pos": "53.0 -27.8", "radius_arcsec": 30}),
     ],
 )
 def test_every_list_and_cone_search_exports_every_format_whole(many, path, params, fmt):
-    make_field()  # optical sources, hosts and candidates beside the 250 components
+    answer_field()  # optical sources, hosts and candidates beside the 250 components
     client = APIClient()
     total = _json_total(client, path, params)
     assert total > 0
@@ -212,7 +212,7 @@ def test_every_list_and_cone_search_exports_every_format_whole(many, path, param
 
 @pytest.mark.parametrize("fmt", ["csv", "votable", "parquet", "fits"])
 def test_candidates_of_a_component_export_every_format(db, fmt):
-    comp = make_field()[0]
+    comp = answer_field()[0]
     client = APIClient()
     n = len(client.get(f"/api/components/{comp.pk}/candidates/").json())
     r = client.get(f"/api/components/{comp.pk}/candidates/", {"format": fmt})
@@ -231,7 +231,7 @@ def test_candidates_of_a_component_export_every_format(db, fmt):
 )
 def test_an_accept_header_asks_for_the_export_too(db, accept, fmt):
     # Accept: text/csv was answered with a JSON page labelled text/csv
-    comp = make_field()[0]
+    comp = answer_field()[0]
     client = APIClient()
     for path in ("/api/hosts/", f"/api/components/{comp.pk}/candidates/"):
         r = client.get(path, HTTP_ACCEPT=accept)
@@ -259,7 +259,7 @@ def test_an_accept_header_asks_for_the_export_too(db, accept, fmt):
 def test_a_hand_made_cursor_is_a_400_not_a_500(db, path, params, position):
     import base64
 
-    make_field()
+    answer_field()
     cursor = base64.b64encode(f"p={position}".encode()).decode()
     r = APIClient().get(path, {**params, "cursor": cursor})
     if position == "99999999999999999999999" and "pos" in params:
