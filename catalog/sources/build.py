@@ -33,6 +33,7 @@ from ml.association.params import reach_arcsec
 from ml.association.refit import Method
 from ml.association.rules import ComponentSky
 from ml.association.sources import source_row
+from ml.host.likelihood_ratio import is_no_host
 from ml.sky import angle_arcsec, separation_arcsec
 
 MAX_WIDENINGS = 6
@@ -99,6 +100,15 @@ def _tiles(epoch_id: int, order: int, using: str) -> list[int]:
     return sorted({h >> s for h in hpx.values_list("hpx", flat=True)})
 
 
+def best_of_group(hosts: list):
+    """The source's host among its members' best candidates: the most reliable (reliability
+    as the host catalogue gives it), then the most likely, then the lowest optical id."""
+    if not hosts:
+        return None
+    return max(hosts, key=lambda b: (
+        -1.0 if b.reliability is None else b.reliability, b.likelihood, -b.optical_id))  # fmt: skip
+
+
 def _rows(epoch_id: int, mv: ModelVersion, groups: dict, order: int, index: int, using: str):
     """``(Source rows, their member ids)`` of one tile's groups, in anchor order."""
     dc_major = dict(
@@ -117,8 +127,7 @@ def _rows(epoch_id: int, mv: ModelVersion, groups: dict, order: int, index: int,
     hpx = hpx_index([r.ra for r in parts], [r.dec for r in parts]) if parts else []
     for anchor, r, h_pix in zip(anchors, parts, hpx, strict=True):
         ids, core_ra, core_dec = groups[anchor][:3]
-        cand = [hosts[i] for i in ids.tolist() if i in hosts]
-        h = max(cand, key=lambda b: (b.likelihood, -b.optical_id)) if cand else None
+        h = best_of_group([hosts[i] for i in ids.tolist() if i in hosts])
         src = Source(
             epoch_id=epoch_id,
             model_version=mv,
@@ -135,7 +144,9 @@ def _rows(epoch_id: int, mv: ModelVersion, groups: dict, order: int, index: int,
             total_flux_mjy=r.total_flux_mjy,
             las_arcsec=None if np.isnan(r.las_arcsec) else r.las_arcsec,
         )
-        if h is not None:
+        if h is not None and is_no_host(h.reliability, h.p_no_host):
+            src.p_no_host = h.p_no_host  # "no host found", with its probability
+        elif h is not None:
             src.host_id, src.host_ra, src.host_dec = h.optical_id, h.ra, h.dec
             src.host_likelihood, src.host_reliability, src.p_no_host = (
                 h.likelihood, h.reliability, h.p_no_host,

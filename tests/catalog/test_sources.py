@@ -193,16 +193,23 @@ def test_the_pipeline_writes_the_untiled_groups_once(processed_epoch):
     }
     assert set(stored.values()) == want and len(stored) == len(want) > 500
     assert any(len(g) > 1 for g in want)
-    # the best host: the highest-likelihood best candidate among the members
-    from catalog.read.best_host import best_hosts
+    # the host: the members' most reliable best candidate, as the host catalogue gives them
+    from catalog.read.host_catalogue import host_rows
+    from ml.host.likelihood_ratio import is_no_host
 
+    checked = 0
     for s in Source.objects.filter(epoch=epoch, n_components__gt=1)[:40]:
-        hosts = best_hosts(stored[s.pk], mv)
-        if not hosts:
+        rows = [r for r in host_rows(list(s.components.all()), mv) if r.optical_id is not None]
+        if not rows:
             assert s.host_id is None
             continue
-        top = max(hosts.values(), key=lambda h: (h.likelihood, -h.optical_id))
-        assert s.host_id == top.optical_id and s.host_reliability == top.reliability
+        top = max(rows, key=lambda r: (r.reliability, r.likelihood, -r.optical_id))
+        if is_no_host(top.reliability, top.p_no_host):
+            assert s.host_id is None and s.p_no_host == top.p_no_host
+        else:
+            assert s.host_id == top.optical_id and s.host_reliability == top.reliability
+            checked += 1
+    assert checked > 10
     names = sorted(Source.objects.values_list("source_name", "n_components"))
     again = tasks.finish_epoch.apply(args=(epoch.pk,)).get()
     assert again["already_finished"] is True

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0007_diff_classes_and_overlap'),
+        ('catalog', '0008_host_reliability'),
     ]
 
     operations = [
