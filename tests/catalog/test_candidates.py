@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from django.core.management import call_command
-from ml.data.norris import LOU2023_TESTSET
 
 from catalog.models import Candidate, Epoch, OpticalSource, RadioComponent, Survey
 from catalog.pipeline.candidates import CandidateCut, build_candidates, tile_pairs
 from catalog.sky.geometry import candidate_offsets, cutout_wcs, sin_offsets
 from catalog.sky.spatial import hpx_index
+from ml.data.lou2023 import LOU2023_TESTSET
 from ml.paths import data_dir
 
 

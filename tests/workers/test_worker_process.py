@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from ml.data.norris import LOU2023_TESTSET
 
 from catalog.models import Epoch, RadioComponent
+from ml.data.lou2023 import LOU2023_TESTSET
 from radiohost_site.celery import app
 from workers import tasks
 
