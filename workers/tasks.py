@@ -161,6 +161,7 @@ def finish_epoch(self, epoch_id: int) -> dict:
     from catalog.pipeline import epoch as pipeline
     from catalog.pipeline.inbox import epoch_settled
     from catalog.pipeline.locks import FINISH, advisory_lock
+    from catalog.sources.build import build_epoch_sources
 
     with advisory_lock(FINISH, epoch_id) as got:
         if not got:
@@ -176,6 +177,8 @@ def finish_epoch(self, epoch_id: int) -> dict:
             raise self.retry(countdown=_busy_countdown())
         if out.get("already_finished"):
             return out
+        # the source catalogue: only the finish that moved the epoch writes it (a replacement)
+        out["sources"] = build_epoch_sources(epoch_id)
         diff = diff_previous(epoch_id)
         out["diff"] = diff.summary if diff is not None else None
         epoch_settled(epoch_id)

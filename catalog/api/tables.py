@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from catalog.api.columns import column
 from catalog.api.exports import export_response, keyset_chunks
+from catalog.models import ModelVersion
 from catalog.read.answers import PHOTOMETRY
 from catalog.read.host_catalogue import host_rows
 from catalog.read.provenance import epochs_of, provenance
+from catalog.read.source_catalogue import source_chunks
 
 COMPONENT_COLS = [
     (column("component.id"), "id"),
@@ -191,4 +193,56 @@ def export_candidates(fmt: str, component, candidates, mv):
         count=lambda: len(rows),
         description=f"ranked candidates of {component.name}",
         provenance=provenance(epochs=[component.epoch], model_version=mv),
+    )
+
+
+SOURCE_COLS = [
+    column("source.id"),
+    column("source.name"),
+    column("source.type"),
+    column("source.n_components"),
+    column("source.component_names"),
+    column("component.survey"),
+    column("component.epoch"),
+    column("source.ra"),
+    column("source.dec"),
+    column("source.core_ra"),
+    column("source.core_dec"),
+    column("source.total_flux"),
+    column("source.las"),
+    column("source.host_id"),
+    column("source.host_catalogue"),
+    column("source.host_source_id"),
+    column("source.host_ra"),
+    column("source.host_dec"),
+    column("source.host_likelihood"),
+    column("source.host_reliability"),
+    column("source.host_separation"),
+    column("source.p_no_host"),
+    column("model_version_id"),
+]
+
+
+def export_sources(fmt: str, qs, *, description: str = "radiohost source catalogue"):
+    """The source catalogue (catalog.read.source_catalogue rows), whole, in ``fmt``."""
+    cols = list(SOURCE_COLS)
+    if _cone(qs):
+        cols.append(column("cone.separation_arcsec", "cone_separation_arcsec"))
+    names = [c.name for c in cols]
+    using = qs.db
+
+    def chunks():
+        for rows in source_chunks(qs, using=using):
+            yield [tuple(d[n] for n in names) for d in rows]
+
+    mv_ids = list(qs.order_by().values_list("model_version_id", flat=True).distinct()[:2])
+    mv = ModelVersion.objects.filter(pk=mv_ids[0]).first() if len(mv_ids) == 1 else None
+    return export_response(
+        fmt,
+        cols,
+        chunks,
+        filename="sources",
+        count=qs.count,
+        description=description,
+        provenance=provenance(epochs=epochs_of(qs), model_version=mv),
     )

@@ -7,7 +7,8 @@
 * :mod:`.predictions` -- model versions, class and host predictions;
 * :mod:`.images` -- stored cutouts;
 * :mod:`.pipeline` -- the epoch pipeline's records: tiles, diffs, inbox files;
-* :mod:`.summaries` -- comments and the per-component summaries that list pages read.
+* :mod:`.summaries` -- comments and the per-component summaries that list pages read;
+* :mod:`.sources` -- the source catalogue: the association's groups per epoch and method.
 """
 
 from catalog.models.images import Cutout
@@ -25,6 +26,7 @@ from catalog.models.radio import (
     RadioSource,
     Survey,
 )
+from catalog.models.sources import Source
 from catalog.models.summaries import Comment, ComponentSummary
 
 __all__ = [
@@ -50,5 +52,6 @@ __all__ = [
     "Positioned",
     "RadioComponent",
     "RadioSource",
+    "Source",
     "Survey",
 ]
