@@ -234,6 +234,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # A tile is seconds to a minute of work (catalog.pipeline.tiling); the limit catches a hung one.
 RADIOHOST_TILE_SOFT_LIMIT_S = env.int("RADIOHOST_TILE_SOFT_LIMIT_S", default=180)
+# The tile watchdog (catalog.pipeline.watchdog, beat every RADIOHOST_WATCHDOG_EVERY_S): an
+# identifying epoch with no tile started or finished for RADIOHOST_TILE_STALL_S has lost its
+# messages (a broker restarted without persistence) and its undone tiles are re-sent. The
+# stall bound is a tile's hard time limit, so a slow tile is never taken for a lost one; a
+# lost epoch is moving again within stall + interval (~5 min by default).
+RADIOHOST_TILE_STALL_S = env.int(
+    "RADIOHOST_TILE_STALL_S", default=RADIOHOST_TILE_SOFT_LIMIT_S + 60
+)
+RADIOHOST_WATCHDOG_EVERY_S = env.int("RADIOHOST_WATCHDOG_EVERY_S", default=60)
 CELERY_TASK_ROUTES = {
     "workers.tasks.train_host_model": {"queue": "gpu"},
     "workers.tasks.evaluate_host_model": {"queue": "gpu"},
