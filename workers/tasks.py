@@ -184,6 +184,18 @@ def watch_epochs(self) -> list[dict]:
     return [resend(stalled) for stalled in claim_stalled()]
 
 
+@shared_task(**TASK_OPTS, queue="cpu", max_retries=None)
+def run_export(self, job_id: int) -> dict:
+    """Write one background export to Django's storage (:func:`catalog.api.export_jobs.run_job`);
+    a redelivered copy while the first still writes looks again later."""
+    from catalog.api.export_jobs import run_job
+
+    out = run_job(job_id)
+    if out.get("busy"):
+        raise self.retry(countdown=_busy_countdown())
+    return out
+
+
 @shared_task(**TASK_OPTS, queue="cpu")
 def scan_inbox(self) -> list[int]:
     """Beat entry point: new CIRADA component catalogues in ``RADIOHOST_INBOX_DIR``; each new

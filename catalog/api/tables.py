@@ -87,7 +87,7 @@ def _cone(qs) -> bool:
     return "separation_arcsec" in qs.query.annotations
 
 
-def _export_rows(fmt: str, qs, spec, *, filename: str, description: str):
+def _export_rows(fmt: str, qs, spec, *, filename: str, description: str, progress=None):
     """A table's rows, whole, in ``fmt``; a cone search adds its separation column."""
     cols = [c for c, _ in spec]
     fields = [f for _, f in spec]
@@ -101,22 +101,25 @@ def _export_rows(fmt: str, qs, spec, *, filename: str, description: str):
         filename=filename,
         count=qs.count,
         description=description,
+        progress=progress,
     )
 
 
-def export_components(fmt: str, qs):
+def export_components(fmt: str, qs, *, progress=None):
     return _export_rows(
-        fmt, qs, COMPONENT_COLS, filename="components", description="radiohost radio components"
-    )
+        fmt, qs, COMPONENT_COLS, filename="components", description="radiohost radio components",
+        progress=progress,
+    )  # fmt: skip
 
 
-def export_optical_sources(fmt: str, qs):
+def export_optical_sources(fmt: str, qs, *, progress=None):
     return _export_rows(
         fmt,
         qs,
         OPTICAL_COLS,
         filename="optical_sources",
         description="radiohost optical sources (PS1 AB, AllWISE Vega magnitudes)",
+        progress=progress,
     )
 
 
@@ -139,7 +142,7 @@ def host_dicts(components, mv) -> list[dict]:
     return out
 
 
-def export_hosts(fmt: str, qs, mv):
+def export_hosts(fmt: str, qs, mv, *, progress=None):
     names = [c.name for c in HOST_COLS]
 
     def chunks():
@@ -161,6 +164,7 @@ def export_hosts(fmt: str, qs, mv):
         filename="hosts",
         count=qs.count,
         description=f"radiohost host catalogue ({'no model' if mv is None else mv.name})",
+        progress=progress,
     )
 
 

@@ -7,9 +7,11 @@
 * :mod:`.predictions` -- model versions, class and host predictions;
 * :mod:`.images` -- stored cutouts;
 * :mod:`.pipeline` -- the epoch pipeline's records: tiles, diffs, inbox files;
-* :mod:`.summaries` -- comments and the per-component summaries that list pages read.
+* :mod:`.summaries` -- comments and the per-component summaries that list pages read;
+* :mod:`.exports` -- background export jobs (large exports written by a worker).
 """
 
+from catalog.models.exports import ExportJob
 from catalog.models.images import Cutout
 from catalog.models.labels import Label, LabelQuerySet
 from catalog.models.optical import Candidate, HarvestedTile, OpticalSource
@@ -40,6 +42,7 @@ __all__ = [
     "EpochDiff",
     "EpochDiffEntry",
     "EpochTile",
+    "ExportJob",
     "HarvestedTile",
     "HostPrediction",
     "InboxFile",

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from django.db import connection
 
 #: Key spaces (the high 16 bits of the 64-bit key) so different kinds never collide.
-TILE, INBOX, FINISH, GPU_TASK, LAUNCH = 0x7101, 0x7102, 0x7103, 0x7104, 0x7105
+TILE, INBOX, FINISH, GPU_TASK, LAUNCH, EXPORT = 0x7101, 0x7102, 0x7103, 0x7104, 0x7105, 0x7106
 
 
 def _key(space: int, ident: int) -> int:
