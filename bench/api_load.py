@@ -16,10 +16,11 @@
    hands it out), p50 each; the last page should cost what page 1 costs.
 4. ``--export-rss``: peak RSS of a process streaming a components export (csv, votable,
    parquet, fits) of 10 k and 1 M rows, beside its RSS before the export.
-5. ``--slow-exports sync:3,gthread:3x8``: p50/p99 of small requests (cone searches, component
+5. ``--slow-exports sync:3,gthread:3x8,gthread:3x8:jobs``: p50/p99 of small requests (cone searches, component
    details; target p99 <= 1 s) while 5 clients slowly (32 KB/s) download the epoch's host
    catalogue as a VOTable, per gunicorn configuration (the compose ``web`` line before and
-   after: 3 sync workers; 3 gthread workers x 8 threads).
+   after: 3 sync workers; 3 gthread workers x 8 threads; the same with the export as a
+   background job written by a celery worker, then downloaded as a file).
 
 Modules: :mod:`bench.api_load_server` (epoch, gunicorn), :mod:`bench.api_load_clients` (load,
 detail/plain, deep pages), :mod:`bench.api_load_exports` (export RSS, slow export clients).
@@ -37,6 +38,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.api_load_clients import deep_pages, detail_vs_plain, run_load  # noqa: E402
 from bench.api_load_exports import _export_child, export_rss, slow_exports  # noqa: E402
-from bench.api_load_server import load_epoch, start_gunicorn, stop  # noqa: E402
+from bench.api_load_server import load_epoch, start_celery, start_gunicorn, stop  # noqa: E402
 from bench.common import ensure_database, setup_django  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -67,6 +69,11 @@ def main(argv=None) -> int:
     ap.add_argument("--export-rss", default="", help="row counts, e.g. 10000,1000000")
     ap.add_argument("--slow-exports", default="", help="gunicorn configs, e.g. sync:3,gthread:3x8")
     ap.add_argument("--slow-seconds", type=float, default=30.0)
+    ap.add_argument(
+        "--broker-url",
+        default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"),
+        help="broker of the export worker (the :jobs configurations)",
+    )
     ap.add_argument("--export-child", default="", help=argparse.SUPPRESS)
     ap.add_argument("--db-url", default="", help=argparse.SUPPRESS)
     ap.add_argument("--out", default=str(ROOT / "results" / "api_load.json"))
@@ -188,12 +195,20 @@ def run_slow_exports(args, machine: dict) -> dict:
     connections.close_all()
     machine["load_average_1_5_15_before"] = [round(x, 2) for x in os.getloadavg()]
     configs = {}
+    media = tempfile.mkdtemp(prefix="api_load_media_")
     for spec in args.slow_exports.split(","):
-        kind, _, size = spec.partition(":")
+        kind, _, rest = spec.partition(":")
+        size, _, jobs = rest.partition(":")
         workers, _, threads = size.partition("x")
         threads = int(threads or 8) if kind == "gthread" else 0
-        # streamed inline, as before background jobs: what a slow reader does to a worker
-        extra = {"RADIOHOST_EXPORT_INLINE_MAX_ROWS": str(10**9)}
+        # inline: every export streams in the request (what a slow reader does to a worker);
+        # jobs: the export is a background job a celery worker writes, then a file download
+        extra = {
+            "RADIOHOST_EXPORT_INLINE_MAX_ROWS": str(1000 if jobs else 10**9),
+            "RADIOHOST_MEDIA_ROOT": media,
+            "CELERY_BROKER_URL": args.broker_url,
+        }
+        worker = start_celery(db_url, extra) if jobs else None
         proc = start_gunicorn(db_url, int(workers), args.port, threads=threads, env_extra=extra)
         try:
             run_load(args.port, data, 2, 3)  # warm every worker
@@ -201,12 +216,16 @@ def run_slow_exports(args, machine: dict) -> dict:
             print(spec, json.dumps(configs[spec]))
         finally:
             stop(proc)
+            if worker is not None:
+                stop(worker)
     return {
         "components": data["n_components"],
         "configs": configs,
         "note": "sync:N = N sync gunicorn workers; gthread:NxT = N gthread workers x T threads "
-        "(the compose web line); exports past RADIOHOST_EXPORT_INLINE_MAX_ROWS are background "
-        "jobs, but here every export streams inline so the worker class alone is measured",
+        "(the compose web line); every export streams inline, except in a ':jobs' "
+        "configuration, where RADIOHOST_EXPORT_INLINE_MAX_ROWS=1000 makes it a background job "
+        "(one celery worker writes it to the storage; the slow clients poll, then download "
+        "the file through the API)",
     }
 
 

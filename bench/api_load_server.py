@@ -101,6 +101,23 @@ def start_gunicorn(
     raise SystemExit("gunicorn did not start")
 
 
+def start_celery(db_url: str, env_extra: dict) -> subprocess.Popen:
+    """One celery worker on the cpu queue (the export jobs' queue), ready when it says so."""
+    env = dict(os.environ, DATABASE_URL=db_url, DEBUG="1", **env_extra)
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "radiohost_site", "worker", "--queues", "cpu",
+         "--concurrency", "1", "--loglevel", "INFO", "--hostname", f"bench{os.getpid()}@%h"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    for _ in range(300):
+        if " ready." in Path(log.name).read_text():
+            return proc
+        time.sleep(0.3)
+    proc.kill()
+    raise SystemExit(f"celery worker did not start: {Path(log.name).read_text()[-2000:]}")
+
+
 def stop(proc: subprocess.Popen) -> None:
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=30)
