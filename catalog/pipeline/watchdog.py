@@ -74,6 +74,14 @@ def claim_stalled(*, stall_s: float | None = None, now=None) -> list[Resend]:
         seen = last_progress(epoch)
         if seen is not None and seen >= cutoff:
             continue
+        if not EpochTile.objects.filter(epoch=epoch).exists():
+            # claimed but never planned (the launching process died before planning): back to
+            # the state beat's process_new_epochs launches from, rather than "finished"
+            Epoch.objects.filter(pk=epoch.pk, state=Epoch.State.IDENTIFYING).update(
+                state=Epoch.State.CANDIDATES_READY, state_changed_at=now,
+                resends=F("resends") + 1, resent_at=now,
+            )  # fmt: skip
+            continue
         undone = list(
             EpochTile.objects.filter(epoch=epoch)
             .exclude(state=EpochTile.State.DONE)

@@ -76,3 +76,17 @@ def test_an_epoch_with_every_tile_done_resends_only_its_finish(identifying):
     EpochTile.objects.filter(pk__in=tiles).update(state="done")
     [r] = claim_stalled(stall_s=60, now=timezone.now() + timedelta(minutes=10))
     assert r.epoch_id == epoch.pk and r.tiles == []
+
+
+def test_an_epoch_claimed_but_never_planned_goes_back_to_beat(tmp_path):
+    """A launch that died between its claim and its plan leaves no tile: the watchdog hands the
+    epoch back to beat's ``candidates_ready`` instead of finishing it with nothing identified."""
+    from catalog.pipeline import epoch as pipeline
+    from catalog.simulated.epoch import ingest_sim_epoch
+    from ml.sim.epoch import simulate_epoch
+
+    epoch = ingest_sim_epoch(simulate_epoch(100, seed=2), "6", tmp_path)
+    assert pipeline.claim(epoch.pk) and not pipeline.claim(epoch.pk)
+    assert claim_stalled(stall_s=60, now=timezone.now() + timedelta(minutes=10)) == []
+    epoch.refresh_from_db()
+    assert epoch.state == Epoch.State.CANDIDATES_READY and epoch.resends == 1
