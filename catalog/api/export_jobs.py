@@ -13,12 +13,14 @@ link (a storage URL when the storage serves files itself, e.g. S3, else through 
 
 from __future__ import annotations
 
+import json
 import tempfile
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db import connection, transaction
 from django.db.models import F
 from django.http import QueryDict
 from django.utils import timezone
@@ -88,21 +90,28 @@ def create_job(table: str, fmt: str, query: dict, *, user=None) -> tuple[ExportJ
     if fmt not in FORMATS:
         raise ExportRefused(f"format: unknown format {fmt!r}; one of: {', '.join(FORMATS)}")
     filtered(table, query)  # refuse a bad query now, not in the worker
-    active = ExportJob.objects.filter(
-        status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]
-    )
-    same = active.filter(table=table, format=fmt, query=query).order_by("pk").first()
-    if same is not None:
-        return same, False
-    if active.count() >= int(settings.RADIOHOST_EXPORT_MAX_ACTIVE):
-        raise ExportRefused(
-            f"{active.count()} exports are queued or running (at most "
-            f"{settings.RADIOHOST_EXPORT_MAX_ACTIVE}); try again when one has finished"
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # five clients asking for the same export at once make one job: the check and the
+            # insert are serialised per export (a transaction-level advisory lock)
+            key = stable_id(f"create:{table}:{fmt}:{json.dumps(query, sort_keys=True)}")
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [(EXPORT << 47) | key])
+        active = ExportJob.objects.filter(
+            status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]
         )
-    job = ExportJob.objects.create(
-        table=table, format=fmt, query=query,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
-    )  # fmt: skip
+        same = active.filter(table=table, format=fmt, query=query).order_by("pk").first()
+        if same is not None:
+            return same, False
+        if active.count() >= int(settings.RADIOHOST_EXPORT_MAX_ACTIVE):
+            raise ExportRefused(
+                f"{active.count()} exports are queued or running (at most "
+                f"{settings.RADIOHOST_EXPORT_MAX_ACTIVE}); try again when one has finished"
+            )
+        job = ExportJob.objects.create(
+            table=table, format=fmt, query=query,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )  # fmt: skip
     enqueue("workers.tasks.run_export", job.pk)
     job.refresh_from_db()  # eager (the demo): the worker already ran it
     return job, True
