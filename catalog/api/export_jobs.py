@@ -112,8 +112,9 @@ def create_job(table: str, fmt: str, query: dict, *, user=None) -> tuple[ExportJ
             table=table, format=fmt, query=query,
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )  # fmt: skip
-    enqueue("workers.tasks.run_export", job.pk)
-    job.refresh_from_db()  # eager (the demo): the worker already ran it
+    # sent once the row is committed (requests are atomic): a worker never looks for a job
+    # that is not there yet
+    transaction.on_commit(lambda: enqueue("workers.tasks.run_export", job.pk))
     return job, True
 
 
@@ -131,7 +132,9 @@ def run_job(job_id: int) -> dict:
     with advisory_lock(EXPORT, stable_id(f"export:{job_id}")) as got:
         if not got:
             return {"job": job_id, "busy": True}
-        job = ExportJob.objects.get(pk=job_id)
+        job = ExportJob.objects.filter(pk=job_id).first()
+        if job is None:  # its request was rolled back
+            return {"job": job_id, "missing": True}
         if job.status == ExportJob.Status.DONE:
             return {"job": job_id, "rows": job.rows_done, "bytes": job.size_bytes, "skipped": True}
         try:

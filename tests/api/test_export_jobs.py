@@ -49,15 +49,17 @@ def _streamed(client, path, params) -> bytes:
     ],
 )
 def test_an_export_over_the_limit_is_a_job_whose_file_equals_the_stream(
-    sky, settings, path, table, params, fmt
+    sky, settings, path, table, params, fmt, django_capture_on_commit_callbacks
 ):
     client = APIClient()
-    r = client.get(path, {**params, "format": fmt})
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        r = client.get(path, {**params, "format": fmt})
     assert r.status_code == 202, r.content[:300]
+    assert len(sent) == 1  # the task is sent once the job's row is committed
     job = r.json()
     assert r["Location"] == job["url"] and job["table"] == table and job["format"] == fmt
     assert job["query"] == {k: [v] for k, v in params.items()}
-    # eager here: the worker already wrote it; a client polls the url until done
+    # eager here: the worker wrote it when the request committed; a client polls until done
     polled = client.get(job["url"]).json()
     n = RadioComponent.objects.filter(**({"s_code": "S"} if params else {})).count()
     assert polled["status"] == "done" and polled["progress"] == 1.0
