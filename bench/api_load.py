@@ -212,7 +212,9 @@ def run_slow_exports(args, machine: dict) -> dict:
         proc = start_gunicorn(db_url, int(workers), args.port, threads=threads, env_extra=extra)
         try:
             run_load(args.port, data, 2, 3)  # warm every worker
-            configs[spec] = slow_exports(args.port, data, seconds=args.slow_seconds)
+            configs[spec] = slow_exports(
+                args.port, data, seconds=args.slow_seconds, jobs=bool(jobs)
+            )
             print(spec, json.dumps(configs[spec]))
         finally:
             stop(proc)
