@@ -27,6 +27,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(PY) scripts/check_file_length.py
 
 migrations-check: venv
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run

@@ -27,9 +27,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from ml.association.associate import associate  # noqa: E402
 from ml.association.edges import default_edge_params  # noqa: E402
 from ml.association.refit import Method  # noqa: E402
-from ml.association.rules import ComponentSky, associate  # noqa: E402
+from ml.association.rules import ComponentSky  # noqa: E402
 from ml.sky import angle_arcsec  # noqa: E402
 
 #: components per square degree (VLASS QL: ~ 1.9 million over 33,885 deg^2 is ~60; CIRADA

@@ -33,8 +33,10 @@ import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from ml.host.engine import HostEngine, HostField, naive_score_fields
+from ml.host.engine import HostEngine
+from ml.host.field import HostField
 from ml.host.model import HostConfig, HostIdentifier, host_identifier
+from ml.host.naive import naive_score_fields
 from ml.paths import results_dir
 
 N_CANDIDATES = 18  # "18 candidates per field"

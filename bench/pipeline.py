@@ -248,8 +248,8 @@ def copy_ceiling(db_url: str, rows: int) -> dict:
 
 
 def run_scale(db_url: str, fraction: float, workdir: Path, seed: int, repeats: int = 1) -> dict:
+    from catalog.diff.epochs import diff_epochs
     from catalog.models import RadioComponent
-    from catalog.pipeline.diff import diff_epochs
     from ml.sim.epoch import repeat, simulate_epoch
 
     n = int(round(FULL_EPOCH * fraction))

@@ -67,7 +67,25 @@ MIDDLEWARE = [
     "catalog.api.login_limits.LoginThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
+# Content-Security-Policy on every answer: scripts only from this origin (the pages' one
+# script and the Swagger UI are static files: no inline script anywhere), no plugins, no
+# framing, forms posting only here. Inline styles stay allowed: the Swagger UI's bundle sets
+# them at run time. Extra origins (a CDN, a tile server) go in RADIOHOST_CSP_EXTRA_SRC.
+_CSP_EXTRA = env.list("RADIOHOST_CSP_EXTRA_SRC", default=[])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'", *_CSP_EXTRA],
+        "script-src": ["'self'", *_CSP_EXTRA],
+        "style-src": ["'self'", "'unsafe-inline'", *_CSP_EXTRA],
+        "img-src": ["'self'", "data:", *_CSP_EXTRA],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 ROOT_URLCONF = "radiohost_site.urls"
 TEMPLATES = [
@@ -98,8 +116,8 @@ if env.bool("RADIOHOST_TEST_SQLITE_ALIAS", default=False):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Every login path (API Basic auth, the sign-in form, the admin) authenticates through this
-# backend: failed logins are counted per address and per username, and refused (429) before
-# the password is hashed once either reaches RADIOHOST_LOGIN_FAILURES.
+# backend: failed logins are counted per (username, address), and refused (429) before the
+# password is hashed (limits below).
 AUTHENTICATION_BACKENDS = ["catalog.api.login_limits.ThrottledModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -136,8 +154,11 @@ RADIOHOST_INBOX_DIR = env("RADIOHOST_INBOX_DIR", default="")
 # difference of two VLASS QL positions, each good to ~1″ (Gordon et al. 2021 §5; the same
 # 1″ as ml.host.positional.SIGMA_SINGLE_ARCSEC): 3·√2·1″ ≈ 4.2″ (a 2-D miss rate of ~1 %).
 RADIOHOST_EPOCH_MATCH_ARCSEC = env.float("RADIOHOST_EPOCH_MATCH_ARCSEC", default=4.2)
-# A matched component's best-candidate likelihood "moved" when it changed by more than this.
-RADIOHOST_DIFF_LIKELIHOOD_MOVED = env.float("RADIOHOST_DIFF_LIKELIHOOD_MOVED", default=0.2)
+# The diff: a matched component with the same host counts as changed when its reliability
+# moved by more than this; epochs are compared over the HEALPix pixels (nested, this order:
+# 0.84 deg² at 6) holding components of both (catalog/diff/epochs.py).
+RADIOHOST_DIFF_RELIABILITY_CHANGED = env.float("RADIOHOST_DIFF_RELIABILITY_CHANGED", default=0.2)
+RADIOHOST_DIFF_COVERAGE_ORDER = env.int("RADIOHOST_DIFF_COVERAGE_ORDER", default=6)
 # Pages (pages app): sign-in for curators; rendered overlays and cutouts go through
 # Django's storage API (default: the media root), so a shared store works across hosts.
 LOGIN_URL = "login"
@@ -158,9 +179,11 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        # Basic auth that refuses NUL bytes and stops hashing after repeated failures.
+        # Basic auth that refuses NUL bytes and stops hashing after repeated failures. First,
+        # so that missing or wrong credentials answer 401 with WWW-Authenticate (RFC 9110
+        # §15.5.2), as the OpenAPI schema says; a signed-in browser session still works.
         "catalog.api.auth.ThrottledBasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # Keyset pages (page 10,000 costs what page 1 does); ?limit= capped at 1000.
@@ -181,9 +204,11 @@ REST_FRAMEWORK = {
         "user": env("RADIOHOST_THROTTLE_USER", default="3000/min"),
     },
 }
-# Failed logins per client address and per username within the window, then 429 without
-# hashing the password, on every login path (catalog/api/login_limits.py).
+# Failed logins per (username, client address) within the window, then 429 without hashing the
+# password, on every login path; the address alone or the username alone is stopped only at the
+# wide limit, so one user's wrong passwords never lock another out (catalog/api/login_limits.py).
 RADIOHOST_LOGIN_FAILURES = env.int("RADIOHOST_LOGIN_FAILURES", default=10)
+RADIOHOST_LOGIN_FAILURES_WIDE = env.int("RADIOHOST_LOGIN_FAILURES_WIDE", default=100)
 RADIOHOST_LOGIN_WINDOW_S = env.int("RADIOHOST_LOGIN_WINDOW_S", default=300)
 # Throttle and failed-login counters live here: a shared cache (redis://…) when several
 # processes or hosts serve the API, else each process counts alone.

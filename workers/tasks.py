@@ -140,9 +140,9 @@ def identify_tile_cnn(self, tile_id: int) -> dict:
 @shared_task(**TASK_OPTS, queue="cpu", max_retries=None)
 def finish_epoch(self, epoch_id: int) -> dict:
     """Chord callback: mark processed only when every tile is done, then the epoch diff
-    (:func:`catalog.pipeline.due.close_epoch`); a callback that finds a tile not done (a
+    (:func:`catalog.diff.finish.close_epoch`); a callback that finds a tile not done (a
     duplicate delivery counted twice) or another callback closing looks again later."""
-    from catalog.pipeline.due import close_epoch
+    from catalog.diff.finish import close_epoch
 
     out = close_epoch(epoch_id, looks=self.request.retries)
     if out.pop("retry"):

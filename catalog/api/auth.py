@@ -1,8 +1,9 @@
 """API authentication that cannot be used to burn CPU or crash the server, and the throttles.
 
 Failed logins are limited where every login path meets, the authentication backend
-(``catalog.api.login_limits``): after ``RADIOHOST_LOGIN_FAILURES`` failures from one
-address or for one username the backend refuses before hashing, and
+(``catalog.api.login_limits``): after ``RADIOHOST_LOGIN_FAILURES`` failures for one username
+from one address (or the wide limit for an address or a username alone) the backend refuses
+before hashing, and
 :class:`ThrottledBasicAuthentication` answers that refusal with 429. Credentials holding a NUL
 byte are refused as invalid (PostgreSQL text cannot hold NUL: it was a 500).
 """

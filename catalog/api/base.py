@@ -68,6 +68,10 @@ class StrictViewMixin:
 
     def initial(self, request, *args, **kwargs):
         q = request.query_params
+        if not hasattr(self, request.method.lower()) and request.method != "OPTIONS":
+            # A method the view does not serve (TRACE, or PUT on a read-only view) is a 405
+            # whatever its parameters or ?format= (RFC 9110 §15.5.6), as the schema says.
+            self.http_method_not_allowed(request)
         params.reject_unknown(q, self.allowed_params())
         fmt = q.get("format")
         if fmt is not None and fmt not in self.formats():
@@ -84,7 +88,7 @@ class StrictViewMixin:
         if export is not None:
             # An export is the whole query; a page size or cursor silently dropped would hand
             # back more (or other) rows than asked for.
-            paged = sorted(k for k in ("limit", "cursor") if k in q)
+            paged = sorted(k for k in ("limit", "cursor") if q.get(k) not in (None, ""))
             if paged:
                 raise ValidationError(
                     {

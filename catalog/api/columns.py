@@ -66,7 +66,17 @@ COLUMNS: dict[str, Col] = {
         "likelihood", "float", "", "stat.likelihood", "host likelihood (seed 4.2)"
     ),
     "match.reliability": Col(
-        "reliability", "float", "", "stat.probability", "per-field posterior P(host)"
+        "reliability",
+        "float",
+        "",
+        "stat.probability",
+        "LR reliability P(host), with a no-counterpart term",
+    ),
+    "match.p_no_host": Col(
+        "p_no_host", "float", "", "stat.probability", "P(none of the candidates is the host)"
+    ),
+    "match.no_host": Col(
+        "no_host", "bool", ucd="meta.code", description="no host found: p_no_host > reliability"
     ),
     "match.is_positive": Col("is_positive", "bool", ucd="meta.code"),
     "match.is_prime": Col("is_prime", "bool", ucd="meta.code"),

@@ -1,7 +1,7 @@
 """Epochs: their processing state and progress, and what changed since the previous epoch.
 
 State, progress and diffs are the epoch pipeline's records (``Epoch.state``/``progress``,
-``EpochDiff``/``EpochDiffEntry``, catalog.pipeline.diff); this module only serves them.
+``EpochDiff``/``EpochDiffEntry``, catalog.diff.epochs); this module only serves them.
 """
 
 from __future__ import annotations

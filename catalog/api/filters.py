@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import astropy.units as u
 import django_filters
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
@@ -109,14 +109,31 @@ class HostFilter(RadioComponentFilter):
 
     reliability_min = ProbabilityFilter(
         method="_noop",
-        help_text="Best candidate's reliability (per-field posterior P(host), 0-1) at least "
-        "this; components without a scored host are left out.",
+        help_text="Best candidate's reliability (likelihood-ratio reliability with a "
+        "no-counterpart term, 0-1) at least this; components without a scored host are left "
+        "out.",
     )
     reliability_max = ProbabilityFilter(
         method="_noop",
         help_text="Best candidate's reliability at most this (0-1); components without a "
         "scored host are left out.",
     )
+
+    no_host = django_filters.BooleanFilter(
+        method="_no_host",
+        help_text='Components whose answer is (true) or is not (false) "no host found": the '
+        "probability that none of the candidates is the host (p_no_host) exceeds the best "
+        "candidate's reliability.",
+    )
+
+    def _no_host(self, queryset, name, value):
+        best = HostPrediction.objects.filter(
+            candidate__component=OuterRef("pk"),
+            model_version=self._model_version(),
+            rank=1,
+            p_no_host__gt=F("reliability"),
+        )
+        return queryset.filter(Exists(best)) if value else queryset.exclude(Exists(best))
 
     def _expert(self, queryset, name, value):
         expert = Label.objects.current().filter(

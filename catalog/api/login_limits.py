@@ -7,10 +7,15 @@ So the limit sits in the authentication backend, the one place every path goes t
 (``django.contrib.auth.authenticate``: DRF's ``BasicAuthentication``, ``LoginView`` behind
 ``/accounts/login/``, the admin's login, and any token endpoint built on ``authenticate``):
 
-* :class:`ThrottledModelBackend` counts failed logins per client address and per username in
-  Django's cache, and once either count reaches ``RADIOHOST_LOGIN_FAILURES`` within
-  ``RADIOHOST_LOGIN_WINDOW_S`` raises :class:`LoginThrottled` *before* the password is hashed
-  (the right password is refused too until the window passes, or a guesser would learn it).
+* :class:`ThrottledModelBackend` counts failed logins in Django's cache, per (username, client
+  address) and, as a much wider backstop, per address and per username alone. Once the pair
+  reaches ``RADIOHOST_LOGIN_FAILURES`` — or the address or the username alone reaches
+  ``RADIOHOST_LOGIN_FAILURES_WIDE`` (10x by default) — within ``RADIOHOST_LOGIN_WINDOW_S``, it
+  raises :class:`LoginThrottled` *before* the password is hashed (the right password is refused
+  too until the window passes, or a guesser would learn it). Counting the pair, not the
+  address, is what keeps one user's typos (or one guesser behind a shared proxy or NAT) from
+  locking every other user of that address out; the wide counts still bound the hashing cost of
+  a guesser who sprays many usernames from one address or one username from many addresses.
 * :class:`LoginThrottled` is deliberately not ``PermissionDenied`` (which ``authenticate``
   swallows into a plain "wrong password"): it reaches the caller, so the API answers 429
   (``catalog.api.auth``) and :class:`LoginThrottleMiddleware` turns it into a 429 page for the
@@ -52,29 +57,34 @@ def client_address(request) -> str | None:
     return BaseThrottle().get_ident(request) or "unknown"
 
 
-def _keys(request, username: str) -> list[str]:
+def _keys(request, username: str) -> list[tuple[str, int]]:
+    """The counters one login attempt touches, each with the limit that blocks it."""
     # Hashed: a username may be any text (the cache key must stay short and printable).
     user_digest = hashlib.sha256(username.encode("utf-8", "replace")).hexdigest()[:32]
-    keys = [f"radiohost:loginfail:user:{user_digest}"]
+    narrow = settings.RADIOHOST_LOGIN_FAILURES
+    wide = settings.RADIOHOST_LOGIN_FAILURES_WIDE
     address = client_address(request)
-    if address is not None:
-        keys.insert(0, f"radiohost:loginfail:ip:{address}")
-    return keys
+    if address is None:  # no request (a shell, Client.login): the username is all there is
+        return [(f"radiohost:loginfail:user:{user_digest}", narrow)]
+    return [
+        (f"radiohost:loginfail:pair:{user_digest}:{address}", narrow),
+        (f"radiohost:loginfail:ip:{address}", wide),
+        (f"radiohost:loginfail:user:{user_digest}", wide),
+    ]
 
 
 def check(request, username: str) -> None:
-    """Raise :class:`LoginThrottled` when this address or username is over the limit."""
-    limit = settings.RADIOHOST_LOGIN_FAILURES
+    """Raise :class:`LoginThrottled` when any counter of this attempt is at its limit."""
     keys = _keys(request, username)
-    counts = cache.get_many(keys)
-    if any(counts.get(k, 0) >= limit for k in keys):
+    counts = cache.get_many([k for k, _ in keys])
+    if any(counts.get(k, 0) >= limit for k, limit in keys):
         raise LoginThrottled(wait=settings.RADIOHOST_LOGIN_WINDOW_S)
 
 
 def record_failure(request, username: str) -> None:
-    """Count one failed login for this address and this username."""
+    """Count one failed login for this username, this address and the pair."""
     window = settings.RADIOHOST_LOGIN_WINDOW_S
-    for k in _keys(request, username):
+    for k, _ in _keys(request, username):
         cache.add(k, 0, window)  # the window starts at the first failure
         try:
             cache.incr(k)

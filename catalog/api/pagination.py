@@ -3,7 +3,8 @@
 ``LIMIT/OFFSET`` makes page 10,000 of a survey-size table scan 10,000 pages first, and a
 huge ``offset``/``limit`` overflowed the database's BIGINT (a 500). A cursor encodes the
 last row's ordering key, so every page is one index range scan. ``limit`` sets the page
-size, capped at :data:`MAX_PAGE_SIZE`; a ``limit`` that is not a positive integer is a 400.
+size, from 1 to :data:`MAX_PAGE_SIZE` (as the schema and the README say); any other ``limit`` is a
+400 that names the bounds, never silently a smaller page than asked for.
 Whole tables are exported with ``?format=`` (streamed, never paginated).
 """
 
@@ -25,9 +26,11 @@ def page_size(request, default: int = PAGE_SIZE) -> int:
     if raw in (None, ""):
         return default
     text = str(raw).strip()
-    if not text.isdigit() or int(text[:12]) < 1:
-        raise ValidationError({"limit": [f"must be a positive integer, got {raw!r}"]})
-    return min(int(text[:12]), MAX_PAGE_SIZE)
+    if not text.isdigit() or not 1 <= int(text[:12]) <= MAX_PAGE_SIZE or len(text) > 12:
+        raise ValidationError(
+            {"limit": [f"must be an integer from 1 to {MAX_PAGE_SIZE}, got {raw!r}"]}
+        )
+    return int(text)
 
 
 class KeysetPagination(CursorPagination):
@@ -48,6 +51,8 @@ class KeysetPagination(CursorPagination):
         return ("id",)
 
     def decode_cursor(self, request):
+        if request.query_params.get(self.cursor_query_param) == "":
+            return None  # ``?cursor=`` is the first page, as ``?limit=`` is the default size
         try:
             cursor = super().decode_cursor(request)
         except Exception as exc:  # NotFound("Invalid cursor") is a 404; a bad cursor is input

@@ -24,19 +24,40 @@ def _json(description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": ERROR}}}
 
 
+SAFE = ("get", "head", "options")
+
+
+def _bound_page_size(op: dict) -> None:
+    """``limit`` is 1..MAX_PAGE_SIZE (catalog.api.pagination); say so, or a client sends 0."""
+    from catalog.api.pagination import MAX_PAGE_SIZE
+
+    for param in op.get("parameters", []):
+        if param.get("in") == "query" and param.get("name") == "limit":
+            param.setdefault("schema", {}).update(
+                {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}
+            )
+
+
 def add_error_responses(result, generator, request, public):
     for path, ops in result.get("paths", {}).items():
         for method, op in ops.items():
             responses = op.setdefault("responses", {})
+            if method in SAFE and op.get("security"):
+                # Reads are public: credentials are optional ({} = anonymous allowed).
+                if {} not in op["security"]:
+                    op["security"].append({})
             if path.startswith("/api/vo/"):
                 continue  # SCS answers errors as VOTables with status 200 (SCS 1.03 §2)
+            _bound_page_size(op)
             responses.setdefault("400", _json("Bad parameters or body (names the fields)."))
             responses.setdefault("429", _json("Throttled."))
+            # Wrong credentials are a 401 on every operation, reads included (Basic auth is
+            # checked whenever it is sent).
+            responses.setdefault("401", _json("Not authenticated, or wrong credentials."))
             if "{id}" in path:
                 responses.setdefault("404", _json("No such object."))
-            if method in ("post", "put", "patch", "delete"):
-                responses.setdefault("401", _json("Not authenticated."))
-                responses.setdefault("403", _json("Not allowed."))
+            if method not in SAFE:
+                responses.setdefault("403", _json("Authenticated without the permission."))
             if path in EXPORTING_LISTS and method == "get":
                 responses.setdefault(
                     "202",

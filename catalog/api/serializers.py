@@ -75,7 +75,9 @@ class CandidateAnswerSerializer(serializers.Serializer):
     is_positive = serializers.BooleanField(allow_null=True)
     is_prime = serializers.BooleanField(allow_null=True)
     reliability = serializers.FloatField(
-        allow_null=True, help_text="Per-field posterior P(this is the host)."
+        allow_null=True,
+        help_text="Likelihood-ratio reliability P(this is the host), with a no-counterpart "
+        "term (the per-field posterior for versions that do not store it).",
     )
     p_galaxy = serializers.FloatField(allow_null=True)
     p_qso = serializers.FloatField(allow_null=True)
@@ -134,6 +136,12 @@ class HostRowSerializer(serializers.Serializer):
     separation_arcsec = serializers.FloatField(allow_null=True, help_text="Host ↔ component.")
     likelihood = serializers.FloatField(allow_null=True)
     reliability = serializers.FloatField(allow_null=True)
+    p_no_host = serializers.FloatField(
+        allow_null=True, help_text="Probability that none of the candidates is the host."
+    )
+    no_host = serializers.BooleanField(
+        help_text="No host found: p_no_host exceeds the best candidate's reliability."
+    )
     is_positive = serializers.BooleanField(allow_null=True)
     is_prime = serializers.BooleanField(allow_null=True)
     n_candidates = serializers.IntegerField()
@@ -151,10 +159,10 @@ class EpochEntrySerializer(serializers.Serializer):
     component_name = serializers.CharField()
     separation_arcsec = serializers.FloatField()
     change = serializers.CharField(
-        allow_null=True, help_text="Epoch diff vs the previous epoch: new, changed or null."
+        allow_null=True,
+        help_text="Epoch diff vs the previous epoch: new, host_changed, host_lost, host_found, "
+        "reliability_changed, or null (unchanged / no diff).",
     )
-    host_changed = serializers.BooleanField(allow_null=True)
-    likelihood_moved = serializers.BooleanField(allow_null=True)
     host_optical_id = serializers.IntegerField(allow_null=True, source="host.optical_id")
     host_likelihood = serializers.FloatField(allow_null=True, source="host.likelihood")
     host_reliability = serializers.FloatField(allow_null=True, source="host.reliability")
@@ -189,6 +197,10 @@ class ComponentDetailSerializer(RadioComponentSerializer):
     label = LabelAnswerSerializer(allow_null=True, read_only=True)
     labels = LabelAnswerSerializer(many=True, read_only=True)
     source_detail = SourceSerializer(allow_null=True, read_only=True)
+    p_no_host = serializers.FloatField(allow_null=True, read_only=True, help_text="P(no host).")
+    no_host = serializers.BooleanField(
+        read_only=True, help_text="No host found: p_no_host > the best candidate's reliability."
+    )
     epochs = EpochEntrySerializer(many=True, read_only=True)
 
     class Meta(RadioComponentSerializer.Meta):
@@ -209,6 +221,8 @@ class ComponentDetailSerializer(RadioComponentSerializer):
         )
         cand = CandidateAnswerSerializer(context=ctx)
         data["host"] = None if answer.host is None else cand.to_representation(answer.host)
+        data["p_no_host"] = answer.p_no_host
+        data["no_host"] = answer.no_host
         data["candidates"] = [cand.to_representation(c) for c in answer.candidates]
         lab = LabelAnswerSerializer(context=ctx)
         data["label"] = None if answer.label is None else lab.to_representation(answer.label)

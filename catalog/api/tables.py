@@ -45,6 +45,8 @@ HOST_COLS = [
     column("host.separation_arcsec"),
     column("match.likelihood"),
     column("match.reliability"),
+    column("match.p_no_host"),
+    column("match.no_host"),
     column("match.is_positive"),
     column("match.is_prime"),
     column("host.n_candidates"),
@@ -136,6 +138,7 @@ def host_dicts(components, mv) -> list[dict]:
             "survey": c.epoch.survey.name,
             "epoch": c.epoch.name,
             **{k: v for k, v in r.__dict__.items() if k != "component_id"},
+            "no_host": r.no_host,
             "cone_separation_arcsec": getattr(c, "separation_arcsec", None),
         }
         out.append(d)

@@ -46,6 +46,8 @@ COLUMNS = [
     column("host.dec", "host_dec"),
     column("match.likelihood", "host_likelihood"),
     column("match.reliability", "host_reliability"),
+    column("match.p_no_host", "p_no_host"),
+    column("match.no_host", "no_host"),
 ]
 
 
@@ -184,6 +186,8 @@ class ConeSearchView(APIView):
                 h.dec,
                 h.likelihood,
                 h.reliability,
+                h.p_no_host,
+                h.no_host,
             )
             for c, h in zip(comps, hosts, strict=True)
         ]

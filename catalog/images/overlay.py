@@ -66,7 +66,8 @@ def current_name(answer) -> str:
 
 def catalogue_field(component: RadioComponent) -> tuple[np.ndarray, object]:
     """The 240 × 240 px, 1″/px field rendered from the epoch's radio catalogue."""
-    from ml.sim.radio import render_components, vlass_wcs
+    from ml.sim.radio import render_components
+    from ml.sim.vlass import vlass_wcs
 
     centre = SkyCoord(component.ra * u.deg, component.dec * u.deg)
     rows = list(

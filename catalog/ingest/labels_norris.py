@@ -11,7 +11,7 @@ The same host labels are then carried to the components of other surveys by near
 neighbour within ``match_radius_arcsec`` (Norris↔VLASS within 1″), keeping the
 match separation. This is the expert test set of the seed (§4.2) and of Alger et al. 2018.
 
-Parsing is :mod:`ml.data.norris` (shared with the evaluation code; no Django there).
+Parsing is :mod:`ml.data.norris2006` (shared with the evaluation code; no Django there).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from catalog.ingest.common import IngestReport, cell_error, existing_file, run_i
 from catalog.ingest.crossmatch import nearest_within
 from catalog.ingest.label_rows import put_labels
 from catalog.models import Epoch, Label, OpticalSource, RadioComponent, RadioSource, Survey
-from ml.data.norris import (
+from ml.data.norris2006 import (
     NORRIS_TABLE4,
     NORRIS_TABLE6,
     NorrisComponent,

@@ -28,7 +28,7 @@ from catalog.ingest.common import (
 from catalog.ingest.crossmatch import nearest_within
 from catalog.ingest.label_rows import put_labels
 from catalog.models import Label, OpticalSource, RadioSource
-from ml.data.norris import parse_j_name
+from ml.data.jname import parse_j_name
 
 ORIGIN = Label.Origin.ZHU2023
 TABLE3 = Path("zhu2023_atlas_hosts") / "zhu2023_table3_atlas_counterparts.fits"

@@ -13,13 +13,13 @@ Stored as:
   is kept in ``extra['lou2023_name']``), position decoded from the name;
 * 1,089 PS1 ``OpticalSource`` rows and one ``Candidate`` per distinct (component, PS1
   object) pair with its cutout-frame geometry (:func:`catalog.sky.geometry.candidate_offsets`);
-  the file's 1,343 rows hold 166 exact repeats of a pair, kept once (see :mod:`ml.data.norris`);
+  the file's 1,343 rows hold 166 exact repeats of a pair, kept once (see :mod:`ml.data.lou2023`);
 * ``ClassPrediction`` / ``HostPrediction`` rows of two ``external`` model versions (the
   authors' logged models A and B; no weights exist);
 * one ``Label`` (origin ``lou2023``) per component: host = the ground-truth PS1 object,
   linked to its Norris 2006 source (Table 6), whose Table-4 components are linked too.
 
-Parsing is :func:`ml.data.norris.load_norris71` (shared with the evaluation code).
+Parsing is :func:`ml.data.norris71.load_norris71` (shared with the evaluation code).
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ from catalog.models import (
     OpticalSource,
     RadioComponent,
 )
-from ml.data.norris import LOU2023_TESTSET, load_norris71, parse_j_name
+from ml.data.jname import parse_j_name
+from ml.data.lou2023 import LOU2023_TESTSET
+from ml.data.norris71 import load_norris71
 
 MODEL_A = "lou2023-authors-model-A"
 MODEL_B = "lou2023-authors-model-B"

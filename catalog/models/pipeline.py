@@ -49,10 +49,10 @@ class EpochTile(models.Model):
 
 
 class EpochDiff(models.Model):
-    """What changed between two epochs of a survey (components matched by position).
+    """What changed between two epochs of a survey over the sky both cover (catalog.diff.epochs).
 
-    Only the components that changed are stored as entries (new, gone, host changed,
-    likelihood moved); the unchanged are counted in ``n_matched``.
+    Only the components that changed are stored as entries; the unchanged are counted in
+    ``n_matched``. Components outside the overlap are not compared, only counted.
     """
 
     epoch_a = models.ForeignKey("catalog.Epoch", on_delete=models.CASCADE, related_name="+")
@@ -61,14 +61,27 @@ class EpochDiff(models.Model):
         "catalog.ModelVersion", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     radius_arcsec = models.FloatField(help_text="Component matching radius (arcsec).")
-    likelihood_threshold = models.FloatField(help_text="|Δ likelihood| that counts as moved.")
-    n_a = models.PositiveIntegerField(default=0, help_text="Science components in A.")
-    n_b = models.PositiveIntegerField(default=0, help_text="Science components in B.")
+    reliability_threshold = models.FloatField(
+        default=0.2, help_text="|Δ reliability| of the same host that counts as changed."
+    )
+    coverage_order = models.PositiveSmallIntegerField(
+        default=6, help_text="HEALPix order (nested) of the coverage pixels."
+    )
+    overlap_pixels = models.PositiveIntegerField(
+        default=0, help_text="Coverage pixels holding components of both epochs."
+    )
+    overlap_deg2 = models.FloatField(default=0.0, help_text="Their area (deg²).")
+    n_a = models.PositiveIntegerField(default=0, help_text="Science components of A compared.")
+    n_b = models.PositiveIntegerField(default=0, help_text="Science components of B compared.")
+    n_a_outside = models.PositiveIntegerField(default=0, help_text="A's outside the overlap.")
+    n_b_outside = models.PositiveIntegerField(default=0, help_text="B's outside the overlap.")
     n_matched = models.PositiveIntegerField(default=0)
     n_new = models.PositiveIntegerField(default=0)
     n_gone = models.PositiveIntegerField(default=0)
     n_host_changed = models.PositiveIntegerField(default=0)
-    n_likelihood_moved = models.PositiveIntegerField(default=0)
+    n_host_lost = models.PositiveIntegerField(default=0)
+    n_host_found = models.PositiveIntegerField(default=0)
+    n_reliability_changed = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(default=0.0)
     created_at = models.DateTimeField(auto_now=True)
 
@@ -88,15 +101,27 @@ class EpochDiff(models.Model):
             "epoch_a": str(self.epoch_a),
             "epoch_b": str(self.epoch_b),
             "radius_arcsec": self.radius_arcsec,
-            "likelihood_threshold": self.likelihood_threshold,
+            "reliability_threshold": self.reliability_threshold,
+            "overlap": {
+                "coverage_order": self.coverage_order,
+                "pixels": self.overlap_pixels,
+                "deg2": round(self.overlap_deg2, 4),
+                "components_a_outside": self.n_a_outside,
+                "components_b_outside": self.n_b_outside,
+            },
             "components_a": self.n_a,
             "components_b": self.n_b,
             "matched": self.n_matched,
             "new": self.n_new,
             "gone": self.n_gone,
             "host_changed": self.n_host_changed,
-            "likelihood_moved": self.n_likelihood_moved,
+            "host_lost": self.n_host_lost,
+            "host_found": self.n_host_found,
+            "reliability_changed": self.n_reliability_changed,
         }
+
+
+MATCHED_KINDS = ("host_changed", "host_lost", "host_found", "reliability_changed")
 
 
 class EpochDiffEntry(models.Model):
@@ -105,10 +130,13 @@ class EpochDiffEntry(models.Model):
     class Kind(models.TextChoices):
         NEW = "new", "New in B"
         GONE = "gone", "Gone from B"
-        CHANGED = "changed", "Matched, host or likelihood changed"
+        HOST_CHANGED = "host_changed", "Another host"
+        HOST_LOST = "host_lost", "Host lost (no host in B)"
+        HOST_FOUND = "host_found", "Host found (none in A)"
+        RELIABILITY_CHANGED = "reliability_changed", "Same host, reliability changed"
 
     diff = models.ForeignKey(EpochDiff, on_delete=models.CASCADE, related_name="entries")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     component_a = models.ForeignKey(
         "catalog.RadioComponent", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -124,15 +152,15 @@ class EpochDiffEntry(models.Model):
     )
     likelihood_a = models.FloatField(null=True, blank=True, help_text="Best candidate's, in A.")
     likelihood_b = models.FloatField(null=True, blank=True, help_text="Best candidate's, in B.")
-    host_changed = models.BooleanField(default=False)
-    likelihood_moved = models.BooleanField(default=False)
+    reliability_a = models.FloatField(null=True, blank=True, help_text="Host's reliability, A.")
+    reliability_b = models.FloatField(null=True, blank=True, help_text="Host's reliability, B.")
 
     class Meta:
         constraints = [
             CheckConstraint(
                 condition=Q(kind="new", component_a__isnull=True, component_b__isnull=False)
                 | Q(kind="gone", component_a__isnull=False, component_b__isnull=True)
-                | Q(kind="changed", component_a__isnull=False, component_b__isnull=False),
+                | Q(kind__in=MATCHED_KINDS, component_a__isnull=False, component_b__isnull=False),
                 name="epochdiffentry_kind_sides",
             ),
         ]

@@ -84,6 +84,20 @@ class HostPrediction(models.Model):
     rank = models.PositiveIntegerField(help_text="1 = highest likelihood in its field.")
     is_positive = models.BooleanField(help_text="likelihood > 0.5.")
     is_prime = models.BooleanField(help_text="The only positive candidate of its field.")
+    reliability = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Likelihood-ratio reliability LR_i / (sum_j LR_j + 1 - Q0) over the field's "
+        "candidates (Sutherland & Saunders 1992; ml.host.likelihood_ratio), 0-1; null for rows "
+        "written before it was stored and for versions that do not compute it.",
+    )
+    p_no_host = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Probability that the host is none of the field's candidates, "
+        "(1 - Q0) / (sum_j LR_j + 1 - Q0), 0-1: the same value on every row of the field, so "
+        "it survives any later truncation of the candidate list; null as for reliability.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -92,6 +106,14 @@ class HostPrediction(models.Model):
             CheckConstraint(
                 condition=Q(likelihood__gte=0) & Q(likelihood__lte=1), name="hostpred_range"
             ),
+            *[
+                CheckConstraint(
+                    condition=Q(**{f"{f}__isnull": True})
+                    | (Q(**{f"{f}__gte": 0}) & Q(**{f"{f}__lte": 1})),
+                    name=f"hostpred_{f}_range",
+                )
+                for f in ("reliability", "p_no_host")
+            ],
         ]
 
     def __str__(self) -> str:

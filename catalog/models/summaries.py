@@ -49,7 +49,12 @@ class ComponentSummary(models.Model):
         null=True,
         blank=True,
         db_index=True,
-        help_text="Field posterior of the best candidate (catalog.read.answers reliability).",
+        help_text="Reliability of the best candidate (catalog.read.answers reliability).",
+    )
+    p_no_host = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Probability that none of the candidates is the host (HostPrediction.p_no_host).",
     )
     second_likelihood = models.FloatField(null=True, blank=True)
     n_candidates = models.PositiveIntegerField(default=0)

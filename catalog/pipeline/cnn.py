@@ -74,7 +74,7 @@ def compute_cnn(epoch_id: int, order: int, index: int, mv: ModelVersion) -> Tile
 
     from catalog.providers.fits_image import read_fits_image
     from ml.host.data import radio_input
-    from ml.host.engine import HostField
+    from ml.host.field import HostField
 
     engine = _engine(mv.pk, mv.sha256)
     cfg = engine.cfg

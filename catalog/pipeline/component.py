@@ -15,11 +15,18 @@ from astropy.coordinates import SkyCoord
 from django.db import transaction
 
 from catalog.models import HostPrediction, ModelVersion, RadioComponent
+from ml.association.associate import associate
 from ml.association.edges import EdgeParams, edge_reach_arcsec
 from ml.association.params import reach_arcsec
 from ml.association.refit import Method
-from ml.association.rules import ComponentSky, associate
+from ml.association.rules import ComponentSky
 from ml.host.decision import decide
+from ml.host.likelihood_ratio import (
+    LRModel,
+    core_sigma_arcsec,
+    field_reliability,
+    local_density_arcsec2,
+)
 from ml.host.positional import positional_likelihood
 from ml.sky import separation_arcsec
 
@@ -138,6 +145,21 @@ def sky_around(component: RadioComponent, method: Method):
     )
 
 
+def field_lr_reliability(sep, is_multi: bool, method: Method, lr_config: dict | None):
+    """One field's likelihood-ratio reliabilities and p_no_host, exactly as the epoch tiles
+    compute them (:func:`catalog.pipeline.score.lr_reliability`)."""
+    lr = LRModel.from_dict(lr_config)
+    sep = np.asarray(sep, float)
+    sigma = core_sigma_arcsec(
+        multi_component=[is_multi],
+        sigma_single_arcsec=method.sigma(False),
+        sigma_multi_arcsec=method.sigma(True),
+    )
+    ratio = lr.likelihood_ratio(sep, sigma[0], density=local_density_arcsec2(sep, [0])[0])
+    rel, p_none = field_reliability(ratio, [0], lr.q0)
+    return rel, float(p_none[0])
+
+
 @transaction.atomic
 def identify_component(component: RadioComponent, mv: ModelVersion) -> int:
     """Score every candidate of ``component``; returns the number of predictions written.
@@ -160,6 +182,7 @@ def identify_component(component: RadioComponent, mv: ModelVersion) -> int:
         sep, multi_component=assoc.is_multi, sigma_arcsec=method.sigma(assoc.is_multi)
     )
     best, positives, prime = decide(lik)
+    rel, p_none = field_lr_reliability(sep, assoc.is_multi, method, mv.config.get("lr"))
     ranks = np.empty(len(cands), dtype=int)
     ranks[np.argsort(-lik, kind="stable")] = np.arange(1, len(cands) + 1)
     pos = set(positives.tolist())
@@ -174,6 +197,8 @@ def identify_component(component: RadioComponent, mv: ModelVersion) -> int:
             "rank": int(ranks[i]),
             "is_positive": i in pos,
             "is_prime": prime == i,
+            "reliability": float(rel[i]),
+            "p_no_host": float(p_none),
         }
         p = existing.get(cand.id)
         if p is None:
@@ -183,7 +208,9 @@ def identify_component(component: RadioComponent, mv: ModelVersion) -> int:
                 setattr(p, k, v)
             changed.append(p)
     HostPrediction.objects.bulk_create(new)
-    HostPrediction.objects.bulk_update(changed, ["likelihood", "rank", "is_positive", "is_prime"])
+    HostPrediction.objects.bulk_update(
+        changed, ["likelihood", "rank", "is_positive", "is_prime", "reliability", "p_no_host"]
+    )
     return len(cands)
 
 

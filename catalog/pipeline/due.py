@@ -1,8 +1,5 @@
-"""Which epochs beat should launch, and how an epoch is closed once its tiles are done.
-
-The ORM side of ``workers.tasks.process_new_epochs`` and ``workers.tasks.finish_epoch``; the
-tasks stay ids in, one of these, counts out.
-"""
+"""Which epochs beat should launch: the ORM side of ``workers.tasks.process_new_epochs``
+(the task stays ids in, this, counts out)."""
 
 from __future__ import annotations
 
@@ -10,13 +7,6 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from catalog.models import Candidate, Epoch, InboxFile, RadioComponent
-from catalog.pipeline import epoch as pipeline
-from catalog.pipeline.diff import diff_previous
-from catalog.pipeline.inbox import epoch_settled
-from catalog.pipeline.locks import FINISH, advisory_lock
-
-#: A finishing callback that keeps finding undone tiles gives up after this many looks.
-MAX_FINISH_LOOKS = 120
 
 
 def epochs_due() -> list[int]:
@@ -44,32 +34,3 @@ def epochs_due() -> list[int]:
         .order_by("pk")
         .values_list("id", flat=True)
     )
-
-
-def close_epoch(epoch_id: int, *, looks: int = 0) -> dict:
-    """Finish an epoch whose tiles ran: processed + diff, or failed, or ``{"retry": True}``.
-
-    Runs under the epoch's FINISH lock, so of two callbacks at once one closes and the other
-    is told to retry (and then finds it ``already_finished``: no second diff, no second
-    summary refresh). A tile still undone (a duplicate delivery counted twice by the chord)
-    asks for a retry, up to :data:`MAX_FINISH_LOOKS` looks; a failed tile fails the epoch.
-    ``refresh`` says whether the caller should refresh the page summaries.
-    """
-    with advisory_lock(FINISH, epoch_id) as got:
-        if not got:
-            return {"retry": True, "refresh": False}
-        out = pipeline.finish(epoch_id)
-        if not out["complete"]:
-            if out["failed"]:
-                pipeline.fail(epoch_id, "identification failed:")
-                epoch_settled(epoch_id)
-                return out | {"retry": False, "refresh": False}
-            if looks >= MAX_FINISH_LOOKS:
-                raise RuntimeError(f"epoch {epoch_id}: {out['pending']} tiles never finished")
-            return out | {"retry": True, "refresh": False}
-        if out.get("already_finished"):
-            return out | {"retry": False, "refresh": False}
-        diff = diff_previous(epoch_id)
-        out["diff"] = diff.summary if diff is not None else None
-        epoch_settled(epoch_id)
-    return out | {"retry": False, "refresh": True}

@@ -1,7 +1,7 @@
 """Association + core + scoring over a whole tile in numpy (no Django, no per-component SkyCoord).
 
 The science is the deployed catalogue-level method, reused, not re-implemented:
-:class:`ml.association.rules.ComponentSky` / :func:`ml.association.rules.associate` group the radio
+:class:`ml.association.rules.ComponentSky` / :func:`ml.association.associate.associate` group the radio
 components and locate the core, :func:`ml.host.positional.positional_likelihood` turns the
 core-candidate separations into likelihoods, and :func:`ml.host.decision.decide_many`
 applies the seed §4.2 rule (rank, positive, prime) to every field at once.
@@ -26,11 +26,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ml.association.associate import associate
 from ml.association.edges import EdgeParams, edge_reach_arcsec
-from ml.association.params import reach_arcsec
+from ml.association.params import AssociationParams, reach_arcsec
 from ml.association.refit import Method
-from ml.association.rules import AssociationParams, ComponentSky, associate
+from ml.association.rules import ComponentSky
 from ml.host.decision import decide_many
+from ml.host.likelihood_ratio import LRModel, core_sigma_arcsec, field_reliability
+from ml.host.likelihood_ratio import local_density_arcsec2 as local_density
 from ml.host.positional import positional_likelihood
 from ml.sky import angle_arcsec, unit_vectors
 
@@ -186,22 +189,64 @@ def score_candidates(
     return lik
 
 
+def lr_reliability(
+    cand_target: np.ndarray,
+    cand_ra: np.ndarray,
+    cand_dec: np.ndarray,
+    cores: Cores,
+    method: Method,
+    lr: LRModel | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Likelihood-ratio reliability and ``p_no_host`` (both per candidate) over every candidate
+    of each field (:mod:`ml.host.likelihood_ratio`), before any truncation of the list.
+
+    ``f(r)``: the core's σ from the method's positional scales (single / multi-component);
+    the candidates carry no magnitudes here, so ``q/n`` is flat and ``n`` each field's own
+    density of candidates far from its core; ``Q0`` is ``lr``'s (the method version's
+    ``config["lr"]``, :data:`ml.host.likelihood_ratio.DEFAULT_Q0` without one).
+    Candidates must be grouped by ``cand_target`` (ascending).
+    """
+    lr = lr or LRModel()
+    cand_target = np.asarray(cand_target)
+    if cand_target.size == 0:
+        return np.empty(0), np.empty(0)
+    starts = np.flatnonzero(np.r_[True, np.diff(cand_target) != 0])
+    core_xyz = unit_vectors(cores.ra, cores.dec)
+    sep = angle_arcsec(unit_vectors(cand_ra, cand_dec), core_xyz[cand_target])
+    sigma = core_sigma_arcsec(
+        multi_component=cores.is_multi,
+        sigma_single_arcsec=method.sigma(False),
+        sigma_multi_arcsec=method.sigma(True),
+    )[cand_target]
+    sizes = np.diff(np.append(starts, sep.size))
+    density = np.repeat(local_density(sep, starts), sizes)
+    ratio = lr.likelihood_ratio(sep, sigma, density=density)
+    rel, p_none = field_reliability(ratio, starts, lr.q0)
+    return rel, np.repeat(p_none, sizes)
+
+
 @dataclass
 class Predictions:
-    """One row per candidate, grouped by component (the HostPrediction columns)."""
+    """One row per candidate, grouped by component (the HostPrediction columns).
+
+    ``reliability`` / ``p_no_host``: None for a method that does not compute them (written
+    as NULL)."""
 
     candidate_id: np.ndarray
     likelihood: np.ndarray
     rank: np.ndarray
     is_positive: np.ndarray
     is_prime: np.ndarray
+    reliability: np.ndarray | None = None
+    p_no_host: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.candidate_id.size)
 
 
-def decide_fields(candidate_id, cand_target, lik) -> Predictions:
-    """Seed §4.2 per field; candidates must be grouped by ``cand_target`` (ascending)."""
+def decide_fields(candidate_id, cand_target, lik, reliability=None) -> Predictions:
+    """Seed §4.2 per field; candidates must be grouped by ``cand_target`` (ascending).
+    ``reliability``: ``(reliability, p_no_host)`` per candidate (:func:`lr_reliability`)."""
     cand_target = np.asarray(cand_target)
     if cand_target.size == 0:
         e = np.empty(0)
@@ -212,4 +257,5 @@ def decide_fields(candidate_id, cand_target, lik) -> Predictions:
         raise ValueError("decide_fields: candidates are not grouped by component")
     starts = np.flatnonzero(np.r_[True, np.diff(cand_target) != 0])
     rank, pos, prime = decide_many(lik, starts)
-    return Predictions(np.asarray(candidate_id, np.int64), lik, rank, pos, prime)
+    rel, p_none = reliability if reliability is not None else (None, None)
+    return Predictions(np.asarray(candidate_id, np.int64), lik, rank, pos, prime, rel, p_none)

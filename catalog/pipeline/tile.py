@@ -27,10 +27,12 @@ from catalog.pipeline.score import (
     Sky,
     decide_fields,
     locate_cores,
+    lr_reliability,
     score_candidates,
 )
 from catalog.pipeline.writer import write_predictions
 from ml.association.refit import Method
+from ml.host.likelihood_ratio import LRModel
 
 #: Rounds of widening a sub-tile's disc for radio sources that reach past the margin.
 MAX_WIDENINGS = 6
@@ -111,8 +113,10 @@ def compute_tile(
     *,
     sky_order: int | None = None,
     margin_arcsec: float = T.MARGIN_ARCSEC,
+    lr: LRModel | None = None,
 ) -> TileOutcome:
-    """Everything but the writes for one tile (pure reads + numpy)."""
+    """Everything but the writes for one tile (pure reads + numpy); ``lr``: the version's
+    likelihood-ratio model (reliability and p_no_host, :func:`.score.lr_reliability`)."""
     sky_order = max(sky_order if sky_order is not None else T.SKY_ORDER, order)
     lo, hi = T.tile_range(order, index)
     subs = T.children(order, index, sky_order)
@@ -158,10 +162,11 @@ def compute_tile(
     cores = Cores(core_ra, core_dec, multi)
     cand_t = np.searchsorted(ident, cand_comp)
     lik = score_candidates(cand_t, cand_ra, cand_dec, cores, method)
-    return TileOutcome(decide_fields(cand_id, cand_t, lik), ident, without, len(sky), widened)
+    rel = lr_reliability(cand_t, cand_ra, cand_dec, cores, method, lr)
+    return TileOutcome(decide_fields(cand_id, cand_t, lik, rel), ident, without, len(sky), widened)
 
 
-def untiled_predictions(epoch_id: int, method: Method) -> Predictions:
+def untiled_predictions(epoch_id: int, method: Method, lr: LRModel | None = None) -> Predictions:
     """The reference the tiles must equal: every science component of the epoch associated in
     ONE ComponentSky of the whole epoch (small epochs only: the pair matrix is N×N)."""
     rows = list(
@@ -175,7 +180,8 @@ def untiled_predictions(epoch_id: int, method: Method) -> Predictions:
     ident = np.unique(comp)
     cores, _ = locate_cores(sky, np.searchsorted(sky.ids, ident), method.params)
     cand_t = np.searchsorted(ident, comp)
-    return decide_fields(cid, cand_t, score_candidates(cand_t, ora, odec, cores, method))
+    lik = score_candidates(cand_t, ora, odec, cores, method)
+    return decide_fields(cid, cand_t, lik, lr_reliability(cand_t, ora, odec, cores, method, lr))
 
 
 def _flag_without_candidates(epoch_id: int, lo: int, hi: int, without: np.ndarray) -> None:
@@ -188,7 +194,10 @@ def _flag_without_candidates(epoch_id: int, lo: int, hi: int, without: np.ndarra
 
 def compute_catalogue(epoch_id: int, order: int, index: int, mv) -> TileOutcome:
     """The catalogue method with the version's association parameters and positional scales."""
-    return compute_tile(epoch_id, order, index, Method.from_config(mv.config))
+    return compute_tile(
+        epoch_id, order, index, Method.from_config(mv.config),
+        lr=LRModel.from_dict(mv.config.get("lr")),
+    )  # fmt: skip
 
 
 def run_tile(tile_id: int, *, worker: str = "", compute=compute_catalogue) -> dict:

@@ -20,12 +20,22 @@ from catalog.ingest.pgbinary import HEADER, TRAILER, Field, encode_rows
 from catalog.models import HostPrediction
 from catalog.pipeline.score import Predictions
 
-_VALUES = ("likelihood", "rank", "is_positive", "is_prime")
+_VALUES = ("likelihood", "rank", "is_positive", "is_prime", "reliability", "p_no_host")
 _COPY_ROWS = 200_000
 
 
 #: PostgreSQL's binary timestamptz: int64 microseconds since 2000-01-01 UTC.
 _PG_EPOCH_US = 946_684_800 * 1_000_000
+
+
+def _optional(values: np.ndarray | None, n: int, lo: int, hi: int) -> Field:
+    """A nullable float8 column: NULL where the method gave no value (None or NaN)."""
+    v = np.full(n, np.nan) if values is None else np.asarray(values[lo:hi], float)
+    return Field("float8", np.nan_to_num(v), null=~np.isfinite(v))
+
+
+def _column(values: np.ndarray | None, n: int) -> list:
+    return [None] * n if values is None else [None if v != v else v for v in values.tolist()]
 
 
 def _encoded(p: Predictions, mv_id: int, lo: int, hi: int, *, direct: bool) -> bytes:
@@ -38,6 +48,8 @@ def _encoded(p: Predictions, mv_id: int, lo: int, hi: int, *, direct: bool) -> b
         Field("int4", p.rank[lo:hi].astype(np.int32)),
         Field("bool", p.is_positive[lo:hi].astype(bool)),
         Field("bool", p.is_prime[lo:hi].astype(bool)),
+        _optional(p.reliability, n, lo, hi),
+        _optional(p.p_no_host, n, lo, hi),
     ]
     if direct:  # updated_at (no column default to fall back on)
         now_us = int(timezone.now().timestamp() * 1_000_000) - _PG_EPOCH_US
@@ -65,11 +77,12 @@ def write_predictions(p: Predictions, mv_id: int, *, fresh: bool) -> int:
         rows = [
             HostPrediction(
                 candidate_id=c, model_version_id=mv_id, likelihood=lk, rank=r,
-                is_positive=pos, is_prime=pr, updated_at=now,
+                is_positive=pos, is_prime=pr, reliability=rel, p_no_host=pn, updated_at=now,
             )
-            for c, lk, r, pos, pr in zip(
+            for c, lk, r, pos, pr, rel, pn in zip(
                 p.candidate_id.tolist(), p.likelihood.tolist(), p.rank.tolist(),
-                p.is_positive.tolist(), p.is_prime.tolist(), strict=True,
+                p.is_positive.tolist(), p.is_prime.tolist(), _column(p.reliability, len(p)),
+                _column(p.p_no_host, len(p)), strict=True,
             )
         ]  # fmt: skip
         HostPrediction.objects.bulk_create(
@@ -97,7 +110,8 @@ def write_predictions(p: Predictions, mv_id: int, *, fresh: bool) -> int:
         cur.execute("DROP TABLE IF EXISTS rh_pred_stage")
         cur.execute(
             "CREATE TEMP TABLE rh_pred_stage (candidate_id int8, likelihood float8, "
-            "rank int4, is_positive bool, is_prime bool) ON COMMIT DROP"
+            "rank int4, is_positive bool, is_prime bool, reliability float8, "
+            "p_no_host float8) ON COMMIT DROP"
         )
         _copy(
             cur,

@@ -14,9 +14,12 @@ candidates (optical photometry, host prediction and class prediction joined in o
 its labels, its source's components, its other-epoch matches, their hosts (2) and their
 epoch-diff entries.
 
-Reliability (beyond the seed): the per-field posterior of :func:`ml.host.decision.field_posterior`
-— P(candidate is *the* host) = LR_i / Σ_j LR_j with LR = p/(1-p) — is what a survey's host
-table calls ``Rel`` (cf. Gordon et al. 2023); seed §4.2's prime/positive flags stay as stored.
+Reliability (beyond the seed) is what a survey's host table calls ``Rel`` (cf. Gordon et al.
+2023): the stored likelihood-ratio reliability with its no-counterpart term
+(:mod:`ml.host.likelihood_ratio`), and the field's ``p_no_host``; where a field's rows carry
+none (written before it was stored, logged external outputs) the per-field posterior of
+:func:`ml.host.decision.field_posterior`, LR_i / Σ_j LR_j with LR = p/(1-p). Seed §4.2's
+prime/positive flags stay as stored.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from catalog.read.epoch_history import EpochEntry, epoch_history
 from catalog.read.host_catalogue import HostRow, host_rows
 from catalog.read.names import find_by_name
 from ml.host.decision import field_posterior
+from ml.host.likelihood_ratio import is_no_host
 from ml.sky import separation_arcsec
 
 # Re-exported: callers (tests, bench scripts) knew these as catalog.read.answers.* before the split
@@ -85,7 +89,9 @@ class CandidateAnswer:
     """One optical candidate of a component, as ranked by the chosen host model version.
 
     ``likelihood``/``rank``/``is_positive``/``is_prime`` are None when the version has not
-    scored this candidate; ``reliability`` is the per-field posterior (None likewise).
+    scored this candidate; ``reliability`` is the stored likelihood-ratio reliability (the
+    per-field posterior for rows without one; None likewise) and ``p_no_host`` the field's
+    probability that none of its candidates is the host (None where not stored).
     ``separation_arcsec`` is component ↔ optical source (great circle); ``dx_px``/``dy_px``
     are the 1″/px cutout offsets of ``Candidate``. Magnitudes: PS1 AB, AllWISE Vega.
     """
@@ -104,6 +110,7 @@ class CandidateAnswer:
     is_positive: bool | None
     is_prime: bool | None
     reliability: float | None
+    p_no_host: float | None
     p_galaxy: float | None
     p_qso: float | None
     p_star: float | None
@@ -151,11 +158,22 @@ class ComponentAnswer:
     source_components: list[dict] = field(default_factory=list)
     epochs: list[EpochEntry] = field(default_factory=list)
 
+    @property
+    def p_no_host(self) -> float | None:
+        """P(none of the candidates is the host); None where the version did not store it."""
+        return None if self.host is None else self.host.p_no_host
+
+    @property
+    def no_host(self) -> bool:
+        """The answer is "no host found" (:func:`ml.host.likelihood_ratio.is_no_host`)."""
+        return self.host is not None and is_no_host(self.host.reliability, self.p_no_host)
+
     def as_dict(self) -> dict:
         """Plain dict (the component as its id, name and epoch only)."""
         out = {k: v for k, v in asdict(self).items() if k not in ("component",)}
         c = self.component
         out["component"] = {"id": c.pk, "name": c.name, "ra": c.ra, "dec": c.dec}
+        out["p_no_host"], out["no_host"] = self.p_no_host, self.no_host
         for key in ("model_version", "classifier_version"):
             mv = getattr(self, key)
             out[key] = None if mv is None else {"id": mv.pk, "name": mv.name}
@@ -174,6 +192,7 @@ def _candidate_rows(component_id: int, mv_id: int | None, clf_id: int | None) ->
             hp=FilteredRelation("predictions", condition=Q(predictions__model_version_id=mv_id))
         )
         cols += ["hp__likelihood", "hp__rank", "hp__is_positive", "hp__is_prime"]
+        cols += ["hp__reliability", "hp__p_no_host"]
     if clf_id is not None:
         qs = qs.annotate(
             cp=FilteredRelation(
@@ -198,7 +217,10 @@ def _candidates(component: RadioComponent, mv, clf) -> list[CandidateAnswer]:
     lik = [r.get("hp__likelihood") for r in rows]
     scored = [i for i, v in enumerate(lik) if v is not None]
     rel: dict[int, float] = {}
-    if scored:
+    stored = [rows[i].get("hp__reliability") for i in scored]
+    if scored and all(v is not None for v in stored):
+        rel = dict(zip(scored, stored, strict=True))  # the LR reliability, as written
+    elif scored:  # rows from before it was stored, or a version without it
         post = field_posterior([lik[i] for i in scored])
         rel = {i: float(p) for i, p in zip(scored, post, strict=True)}
     out = []
@@ -219,6 +241,7 @@ def _candidates(component: RadioComponent, mv, clf) -> list[CandidateAnswer]:
                 is_positive=r.get("hp__is_positive"),
                 is_prime=r.get("hp__is_prime"),
                 reliability=rel.get(i),
+                p_no_host=r.get("hp__p_no_host"),
                 p_galaxy=r.get("cp__p_galaxy"),
                 p_qso=r.get("cp__p_qso"),
                 p_star=r.get("cp__p_star"),

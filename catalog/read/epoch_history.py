@@ -18,8 +18,8 @@ class EpochEntry:
     """The same sky position in one epoch: its component there and its host then.
 
     ``change`` is the epoch diff's verdict for that component against the previous epoch
-    (``new``, ``changed``; None when unchanged or no diff was recorded), with its
-    ``host_changed`` / ``likelihood_moved`` flags.
+    (``new``, ``host_changed``, ``host_lost``, ``host_found``, ``reliability_changed``; None
+    when unchanged or no diff was recorded).
     """
 
     epoch_id: int
@@ -31,8 +31,11 @@ class EpochEntry:
     separation_arcsec: float
     host: HostRow
     change: str | None = None
-    host_changed: bool | None = None
-    likelihood_moved: bool | None = None
+
+    @property
+    def change_label(self) -> str:
+        """What the diff said against the previous epoch, in words ("" when unchanged)."""
+        return EpochDiffEntry.Kind(self.change).label if self.change else ""
 
 
 def epoch_history(component: RadioComponent, mv: ModelVersion | None) -> list[EpochEntry]:
@@ -68,7 +71,7 @@ def epoch_history(component: RadioComponent, mv: ModelVersion | None) -> list[Ep
         e["component_b_id"]: e
         for e in EpochDiffEntry.objects.filter(component_b_id__in=[r["id"] for r in picked])
         .order_by("diff__created_at")
-        .values("component_b_id", "kind", "host_changed", "likelihood_moved")
+        .values("component_b_id", "kind")
     }
     survey = component.epoch.survey.name
     out = []
@@ -85,8 +88,6 @@ def epoch_history(component: RadioComponent, mv: ModelVersion | None) -> list[Ep
                 separation_arcsec=float(r["separation_arcsec"]),
                 host=h,
                 change=ch.get("kind"),
-                host_changed=ch.get("host_changed"),
-                likelihood_moved=ch.get("likelihood_moved"),
             )
         )
     return out

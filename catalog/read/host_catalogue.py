@@ -6,9 +6,13 @@ queries, so the API's pages and exports scale with rows, not with queries, and
 :func:`reliability_expression` is the same reliability as a SQL expression, for filtering
 (``/api/hosts/?reliability_min=``) without fetching any candidate.
 
-Reliability (beyond the seed): the per-field posterior of :func:`ml.host.decision.field_posterior`
-— P(candidate is *the* host) = LR_i / Σ_j LR_j with LR = p/(1-p) — is what a survey's host
-table calls ``Rel`` (cf. Gordon et al. 2023); seed §4.2's prime/positive flags stay as stored.
+Reliability (beyond the seed) is what a survey's host table calls ``Rel`` (cf. Gordon et al.
+2023): the stored ``HostPrediction.reliability``, the likelihood-ratio reliability with a
+"no counterpart" term (:mod:`ml.host.likelihood_ratio`), beside the field's ``p_no_host``.
+Rows written before it was stored (or by a version that does not compute it, e.g. logged
+external outputs) fall back to the per-field posterior of
+:func:`ml.host.decision.field_posterior` — LR_i / Σ_j LR_j with LR = p/(1-p), no no-host
+term — and have no ``p_no_host``. Seed §4.2's prime/positive flags stay as stored.
 """
 
 from __future__ import annotations
@@ -28,10 +32,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Least
+from django.db.models.functions import Cast, Coalesce, Least
 from django.db.models.lookups import GreaterThan, IsNull
 
 from catalog.models import HostPrediction, ModelVersion, RadioComponent
+from ml.host.likelihood_ratio import is_no_host
 from ml.sky import separation_arcsec
 
 #: Likelihoods are clamped below 1 in the SQL form of the field posterior so that a
@@ -57,6 +62,12 @@ class HostRow:
     is_positive: bool | None = None
     is_prime: bool | None = None
     n_candidates: int = 0
+    p_no_host: float | None = None
+
+    @property
+    def no_host(self) -> bool:
+        """The answer is "no host found" (:func:`ml.host.likelihood_ratio.is_no_host`)."""
+        return self.model_version_id is not None and is_no_host(self.reliability, self.p_no_host)
 
 
 def host_rows(
@@ -65,8 +76,9 @@ def host_rows(
     """Host-catalogue rows for a batch of components, in the given order (two queries).
 
     ``components`` are ``RadioComponent`` instances or dicts with ``id``, ``ra``, ``dec``.
-    The reliability is :func:`ml.host.decision.field_posterior` of the best candidate, computed
-    as Σ-odds in SQL so a batch never fetches every candidate's likelihood.
+    The reliability is the best candidate's stored one; without it, the field posterior
+    (:func:`ml.host.decision.field_posterior`) computed as Σ-odds in SQL so a batch never
+    fetches every candidate's likelihood.
     """
 
     def get(c, k):
@@ -90,6 +102,8 @@ def host_rows(
         .values(
             "candidate__component_id",
             "likelihood",
+            "reliability",
+            "p_no_host",
             "is_positive",
             "is_prime",
             "candidate__optical_source_id",
@@ -110,6 +124,8 @@ def host_rows(
         lik = b["likelihood"]
         odds_b = min(lik, _P_MAX) / (1.0 - min(lik, _P_MAX))
         rel = odds_b / s["odds"] if s["odds"] > 0 else 1.0 / s["n"]
+        if b["reliability"] is not None:
+            rel = b["reliability"]
         ora, odec = b["candidate__optical_source__ra"], b["candidate__optical_source__dec"]
         out.append(
             HostRow(
@@ -126,6 +142,7 @@ def host_rows(
                 is_positive=b["is_positive"],
                 is_prime=b["is_prime"],
                 n_candidates=int(s["n"]),
+                p_no_host=b["p_no_host"],
             )
         )
     return out
@@ -135,7 +152,8 @@ def reliability_expression(mv: ModelVersion | None):
     """The reliability column of :func:`host_rows` as a SQL expression on ``RadioComponent``.
 
     Annotate a component queryset with it to filter or sort the host catalogue in the
-    database (``/api/hosts/?reliability_min=``): the best candidate's odds over the field's
+    database (``/api/hosts/?reliability_min=``): the best candidate's stored reliability;
+    without one, its odds over the field's
     summed odds, 1/n when every likelihood is 0, NULL without a scored best candidate (so a
     reliability bound leaves such components out). Same clamp and the same arithmetic as
     :func:`host_rows` (only the summation order may differ: ~1e-16), on PostgreSQL and SQLite.
@@ -157,9 +175,14 @@ def reliability_expression(mv: ModelVersion | None):
         preds.filter(rank=1).order_by("-likelihood", "id").annotate(o=odds).values("o")[:1],
         output_field=FloatField(),
     )
-    return Case(
+    stored = Subquery(
+        preds.filter(rank=1).order_by("-likelihood", "id").values("reliability")[:1],
+        output_field=FloatField(),
+    )
+    posterior = Case(
         When(GreaterThan(total, 0.0), then=best / total),
         When(IsNull(best, False), then=Value(1.0) / Cast(n, FloatField())),
         default=Value(None, output_field=FloatField()),
         output_field=FloatField(),
     )
+    return Coalesce(stored, posterior, output_field=FloatField())

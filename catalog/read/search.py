@@ -7,10 +7,8 @@ tried upper-cased with runs of blanks/underscores collapsed, as people type them
 
 from __future__ import annotations
 
-import re
-
 import astropy.units as u
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef
 
 from catalog.models import Label, RadioComponent
 from catalog.read.names import find_by_name
@@ -30,10 +28,6 @@ SORTS = {
 }
 
 
-def normalise_name(text: str) -> str:
-    return re.sub(r"[\s_]+", " ", text.strip()).upper()
-
-
 def search_queryset(data: dict):
     """Components matching the cleaned search form ``data``, ordered, with their summary."""
     # Only the one-to-one summary is joined: the best host of a page's rows comes from
@@ -47,11 +41,8 @@ def search_queryset(data: dict):
         qs = qs.cone_search(data["coord"], data["radius_arcsec"] * u.arcsec)
     name = (data.get("name") or "").strip()
     if name:
-        # the API's name lookup (every spelling it accepts), then the exact stored name
-        ids = [c.pk for c in find_by_name(name)] + [
-            c.pk for c in find_by_name(normalise_name(name))
-        ]
-        qs = qs.filter(Q(pk__in=ids) | Q(name=name))
+        # the API's name lookup: every spelling it accepts, in any letter case
+        qs = qs.filter(pk__in=[c.pk for c in find_by_name(name)])
     if data.get("flux_min") is not None:
         qs = qs.filter(total_flux_mjy__gte=data["flux_min"])
     if data.get("flux_max") is not None:

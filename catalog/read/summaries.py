@@ -80,11 +80,13 @@ def summarise(component_ids: list[int], mv: ModelVersion) -> list[ComponentSumma
             "candidate__distance_px",
             "candidate__optical_source__ra",
             "candidate__optical_source__dec",
+            "reliability",
+            "p_no_host",
         )
     )
     per: dict[int, list[tuple]] = defaultdict(list)
-    for comp, cand, opt, lik, dist, ra, dec in rows:
-        per[comp].append((cand, opt, lik, dist, ra, dec))
+    for comp, cand, opt, lik, dist, ra, dec, rel, p_none in rows:
+        per[comp].append((cand, opt, lik, dist, ra, dec, rel, p_none))
     labels: dict[int, list[Label]] = defaultdict(list)
     for lab in Label.objects.current().filter(
         component_id__in=list(per), origin__in=PUBLISHED_ORIGINS
@@ -104,7 +106,13 @@ def summarise(component_ids: list[int], mv: ModelVersion) -> list[ComponentSumma
             model_version=mv,
             best_candidate_id=best[0],
             best_likelihood=best[2],
-            best_reliability=float(field_posterior([best[2]] + [c[2] for c in by_lik[1:]])[0]),
+            # the stored LR reliability; rows without one: the field posterior
+            best_reliability=float(
+                best[6]
+                if best[6] is not None
+                else field_posterior([best[2]] + [c[2] for c in by_lik[1:]])[0]
+            ),
+            p_no_host=best[7],
             second_likelihood=by_lik[1][2] if len(by_lik) > 1 else None,
             n_candidates=len(cands),
             n_positive=n_pos,

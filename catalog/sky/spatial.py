@@ -111,6 +111,26 @@ def merge_ranges(pixels: Iterable[int], order: int) -> list[tuple[int, int]]:
     return out
 
 
+def neighbour_pixels(pixels: Iterable[int], order: int) -> set[int]:
+    """The nested pixels at ``order`` that touch ``pixels`` (its ring of up to 8 neighbours
+    each, the pixels themselves excluded)."""
+    own = {int(p) for p in pixels}
+    if not own:
+        return set()
+    nb = _healpix(order).neighbours(np.array(sorted(own), dtype=np.int64))
+    return {int(p) for p in np.unique(nb) if p >= 0} - own
+
+
+def ranges_q(pixels: Iterable[int], order: int, field: str = "hpx"):
+    """A ``Q`` selecting rows whose ``hpx`` lies in ``pixels`` at ``order``: index range scans."""
+    from django.db.models import Q
+
+    q = Q(pk__in=[])
+    for lo, hi in merge_ranges(pixels, order):
+        q |= Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
+    return q
+
+
 class ConeCentre(NamedTuple):
     """A cone centre already in ICRS degrees: what the API parses, without building a
     ``SkyCoord`` per query (its construction and frame check were most of a cone search's

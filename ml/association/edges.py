@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ml.association.rules import CORE_WEIGHTINGS, AssociationParams
+from ml.association.params import CORE_WEIGHTINGS, AssociationParams
 
 #: Pairs farther apart than this are never linked (arcsec): the widest Norris 2006 Table 6
 #: source outside the test fields spans 105" between its outer components.

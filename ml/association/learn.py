@@ -23,7 +23,7 @@ from ml.association.edges import (
     edge_probability,
     pair_features,
 )
-from ml.association.rules import AssociationParams
+from ml.association.params import AssociationParams
 
 #: the threshold grid searched on the training sources
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)

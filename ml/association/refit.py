@@ -30,14 +30,14 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from ml.association.associate import associate
 from ml.association.edges import EdgeParams, default_edge_params
-from ml.association.rules import (
+from ml.association.params import (
     SHIPPED_ALIGNED_THETA_FACTOR,
     SHIPPED_BRIGHT_CORE_FRACTION,
     AssociationParams,
-    ComponentSky,
-    associate,
 )
+from ml.association.rules import ComponentSky
 from ml.host.decision import decide
 from ml.host.positional import SIGMA_MULTI_ARCSEC, SIGMA_SINGLE_ARCSEC, positional_likelihood
 from ml.sky import angle_arcsec, unit_vectors
@@ -114,8 +114,8 @@ class Method:
 
     ``association`` left out takes the associator's default rules: for ``rules`` the published
     criteria plus the bright-core triple and aligned doubles
-    (:data:`ml.association.rules.SHIPPED_BRIGHT_CORE_FRACTION`,
-    :data:`ml.association.rules.SHIPPED_ALIGNED_THETA_FACTOR`), the default because
+    (:data:`ml.association.params.SHIPPED_BRIGHT_CORE_FRACTION`,
+    :data:`ml.association.params.SHIPPED_ALIGNED_THETA_FACTOR`), the default because
     they beat the published rules on held-out multi-component Norris sources (18 vs 15 of 26)
     without losing a held-out single, a Norris-71 field or a simulated VLASS single
     (results/association_real.json, ``default_reason``); for ``edges`` the published criteria

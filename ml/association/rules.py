@@ -37,11 +37,12 @@ pairwise edge score from expert groupings (and reads these rule links as one fea
 ``ComponentSky`` built with its ``EdgeParams`` groups by that model instead. Which one runs is
 the method config's ``associator`` (:class:`ml.association.refit.Method`). Links are computed on
 k-d tree candidate pairs, so a sky of n components costs O(n log n), not O(n^2).
+
+:func:`ml.association.associate.associate` applies a :class:`ComponentSky` to one radio
+position; the criteria's parameters are :mod:`ml.association.params`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -51,55 +52,11 @@ from scipy.spatial import cKDTree
 from ml.association.params import (
     ALIGNED_MAX_ANGLE_DEG,
     ALIGNED_MAX_AXIS_RATIO,
-    ALIGNED_THETA_FACTOR,
-    BRIGHT_CORE_MIDPOINT_FRACTION,
-    CLOSE_MAX_FLUX_RATIO,
-    CLOSE_THETA_FRACTION,
-    CORE_WEIGHTINGS,
-    DOUBLE_MAX_FLUX_RATIO,
-    DOUBLE_THETA_100MJY_ARCSEC,
-    SEED_MATCH_ARCSEC,
-    SHIPPED_ALIGNED_THETA_FACTOR,
-    SHIPPED_BRIGHT_CORE_FRACTION,
-    SYMMETRIC_LOBE_RATIO,
     SYMMETRIC_MAX_ARM_RATIO,
     SYMMETRIC_MAX_BEND_DEG,
-    TRIPLE_CORE_FLUX_RATIO,
-    TRIPLE_MAX_SEPARATION_ARCSEC,
-    TRIPLE_MIDPOINT_FRACTION,
-    WEIGHTINGS,
     AssociationParams,
 )
 from ml.sky import angle_arcsec, unit_vectors
-
-#: the public names, including the criteria re-exported from ml.association.params
-__all__ = [
-    "ALIGNED_MAX_ANGLE_DEG",
-    "ALIGNED_MAX_AXIS_RATIO",
-    "ALIGNED_THETA_FACTOR",
-    "AssociationParams",
-    "BRIGHT_CORE_MIDPOINT_FRACTION",
-    "CLOSE_MAX_FLUX_RATIO",
-    "CLOSE_THETA_FRACTION",
-    "CORE_WEIGHTINGS",
-    "DOUBLE_MAX_FLUX_RATIO",
-    "DOUBLE_THETA_100MJY_ARCSEC",
-    "SEED_MATCH_ARCSEC",
-    "SHIPPED_ALIGNED_THETA_FACTOR",
-    "SHIPPED_BRIGHT_CORE_FRACTION",
-    "SYMMETRIC_LOBE_RATIO",
-    "SYMMETRIC_MAX_ARM_RATIO",
-    "SYMMETRIC_MAX_BEND_DEG",
-    "TRIPLE_CORE_FLUX_RATIO",
-    "TRIPLE_MAX_SEPARATION_ARCSEC",
-    "TRIPLE_MIDPOINT_FRACTION",
-    "WEIGHTINGS",
-    "Association",
-    "ComponentSky",
-    "associate",
-    "select_weighting",
-]
-
 
 #: k-d tree queries reach this much farther than a criterion, then the exact angle decides
 _MARGIN = 1.001
@@ -330,83 +287,3 @@ class ComponentSky:
         v = (self.xyz[members] * w[members, None]).sum(axis=0)
         v /= np.linalg.norm(v)
         return float(np.degrees(np.arctan2(v[1], v[0])) % 360.0), float(np.degrees(np.arcsin(v[2])))
-
-
-@dataclass(frozen=True)
-class Association:
-    """Outcome of :func:`associate` for one radio component."""
-
-    seed_index: int
-    seed_sep_arcsec: float
-    members: tuple[int, ...]
-    core_ra: float
-    core_dec: float
-
-    @property
-    def is_multi(self) -> bool:
-        return len(self.members) > 1
-
-
-def associate(sky: ComponentSky, ra_deg: float, dec_deg: float) -> Association:
-    """Group the components around a radio position and locate their core.
-
-    Parameters
-    ----------
-    sky : ComponentSky
-    ra_deg, dec_deg : float
-        The radio component's position (deg), e.g. a VLASS component.
-
-    Returns
-    -------
-    Association
-        For a single component the core is the given position (the higher-resolution VLASS
-        position, 2.5" beam, beats the 10" ATLAS one); otherwise the weighted centroid.
-
-    Raises
-    ------
-    ValueError
-        If no catalogue component lies within ``SEED_MATCH_ARCSEC`` of the position.
-    """
-    i, d = sky.nearest(ra_deg, dec_deg)
-    if d > SEED_MATCH_ARCSEC:
-        raise ValueError(
-            f"no radio component within {SEED_MATCH_ARCSEC} arcsec of ({ra_deg:.6f}, {dec_deg:.6f}); "
-            f"nearest is {d:.1f} arcsec away"
-        )
-    members = sky.group(i)
-    if members.size == 1:
-        core = (float(ra_deg), float(dec_deg))
-    else:
-        core = sky.core(members)
-    return Association(i, d, tuple(int(m) for m in members), core[0], core[1])
-
-
-def select_weighting(
-    sky: ComponentSky,
-    host_ra: np.ndarray,
-    host_dec: np.ndarray,
-    use: np.ndarray,
-    radius_arcsec: float = 3.0,
-) -> dict[str, int]:
-    """Count, per weighting, components in ``use`` whose group core lies within ``radius_arcsec``
-    of their known host (deg arrays, one per component; NaN = no host).
-
-    Used to choose the centroid weighting on labelled sources outside the test fields.
-    """
-    out = {}
-    for w in WEIGHTINGS:
-        hits = 0
-        for i in np.flatnonzero(use):
-            if not np.isfinite(host_ra[i]):
-                continue
-            members = sky.group(int(i))
-            if members.size == 1:
-                continue
-            ra, dec = sky.core(members, w)
-            d = angle_arcsec(
-                unit_vectors(np.array(ra), np.array(dec)),
-                unit_vectors(np.array(host_ra[i]), np.array(host_dec[i])),
-            )
-            hits += int(d <= radius_arcsec)
-        out[w] = hits
-    return out

@@ -12,6 +12,9 @@ of a straight path with one dominant end (a head-tail's head) as the core.
 bend, head, ridge peak) with the measurements the gate uses, :func:`choose_core` applies
 the gate. Real-data figures: ``python -m ml.evaluation.core_location``.
 
+The single estimators and the grouping of components into a source are in
+:mod:`ml.core.centres`, the bent-source measurements in :mod:`ml.core.bent`.
+
 Pixel convention (all functions): ``x`` = column index, ``y`` = row index, 0-based,
 pixel centres at integers (the numpy convention; ``origin='lower'`` in matplotlib shows
 y increasing upwards). Nothing here imports Django.
@@ -23,13 +26,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import ndimage
-from scipy.sparse.csgraph import shortest_path
-from skimage.graph import central_pixel, pixel_graph
-from skimage.morphology import skeletonize
 
-# The bent-source measurements live in ml.core.bent; their defaults are re-exported here
-# because the gate below takes them as parameters.
+# The bent-source measurements live in ml.core.bent; the gate below takes their defaults as
+# its own parameter defaults.
 from ml.core.bent import (
     DEFAULT_BENT_DEG,
     DEFAULT_HEAD_PEAK_FRACTION,
@@ -43,6 +42,13 @@ from ml.core.bent import (
     end_brightness,
     ridge_peak,
 )
+from ml.core.centres import (
+    DEFAULT_LINK_PX,
+    label_components,
+    mask_above,
+    skeleton_centre,
+    source_components,
+)
 
 # Defaults of the gated choice, on images from ml.preprocess.radio.preprocess_radio
 # (background 0, peak <= 1). They were chosen by a sweep on the real MiraBest FIRST sample
@@ -52,14 +58,6 @@ from ml.core.bent import (
 DEFAULT_THRESHOLD_FRACTION = 0.2  # of the image peak: emission kept for the structure
 DEFAULT_DOMINANCE = 0.85  # largest component's share of the kept flux for "one structure"
 DEFAULT_MIN_SKELETON_PX = 10  # shorter skeleton = compact (~2 FIRST beams at 1"/px)
-# Components whose emission comes within this many pixels of the source's structure are
-# part of the source (a lobe, a detached tail); farther ones are unrelated field sources,
-# which in a 3.6' FIRST/VLASS field occur in roughly a third of cutouts and would drag a
-# centroid tens of arcsec off (results/core_location_worst.png). 20 px = 20" at 1"/px,
-# ~4 FIRST or ~8 VLASS beams.
-DEFAULT_LINK_PX = 20.0
-
-_EIGHT = np.ones((3, 3), dtype=bool)  # 8-connectivity: diagonal neighbours touch
 
 
 @dataclass(frozen=True)
@@ -81,157 +79,6 @@ class CoreLocation:
     dominance: float = 1.0
     bend_deg: float | None = None
     path_length_px: float | None = None
-
-
-def _mask(arr: np.ndarray, threshold: float | None) -> np.ndarray:
-    thr = 0.0 if threshold is None else float(threshold)
-    if not np.isfinite(thr):
-        raise ValueError(f"threshold must be finite, got {threshold!r}")
-    mask = arr > thr
-    if not mask.any():
-        raise ValueError(
-            f"no pixel above threshold {thr:g} (image max {arr.max():g}); nothing to locate"
-        )
-    return mask
-
-
-def flux_weighted_centroid(img: np.ndarray, threshold: float | None = None) -> tuple[float, float]:
-    """Intensity-weighted mean pixel position of the emission above ``threshold``.
-
-    Parameters
-    ----------
-    img : ndarray, shape (ny, nx)
-        Surface brightness (any unit; preprocessed images are dimensionless, background 0).
-    threshold : float, optional
-        Only pixels strictly above it count (same unit as ``img``); default 0, i.e. all
-        positive emission.
-
-    Returns
-    -------
-    (x, y) : tuple of float
-        Pixels (x = column, y = row).
-
-    Raises
-    ------
-    ValueError
-        If ``img`` is not 2-D / has non-finite pixels, or nothing is above ``threshold``.
-    """
-    arr = check_image(img)
-    mask = _mask(arr, threshold)
-    w = np.where(mask, arr, 0.0)
-    total = w.sum()
-    rows, cols = np.nonzero(mask)
-    return float((w[rows, cols] * cols).sum() / total), float((w[rows, cols] * rows).sum() / total)
-
-
-def _components(arr: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    labels, n = ndimage.label(mask, structure=_EIGHT)
-    flux = np.asarray(ndimage.sum(arr, labels, index=np.arange(1, n + 1)), dtype=float)
-    return labels, flux
-
-
-def _skeleton_centre(structure: np.ndarray, criterion: str) -> tuple[int, int, int]:
-    """(row, col, n_skeleton_pixels) of the centre of ``structure``'s skeleton."""
-    skel = skeletonize(structure)
-    if skel.sum() <= 1:  # a blob that thins to one pixel (or nothing): that is the centre
-        rr, cc = np.nonzero(skel if skel.any() else structure)
-        k = len(rr) // 2
-        return int(rr[k]), int(cc[k]), int(skel.sum())
-    # Edge weights are pixel distances (1 or sqrt 2), so path lengths are geodesic lengths.
-    graph, nodes = pixel_graph(skel, connectivity=2)
-    if criterion == "closeness":
-        # scikit-image's central_pixel: minimum *sum* of geodesic distances.
-        (r, c), _ = central_pixel(graph, nodes=nodes, shape=skel.shape)
-        return int(r), int(c), len(nodes)
-    # The issue's (and graph theory's) centre: minimum *maximum* geodesic distance
-    # (eccentricity), i.e. the midpoint of the skeleton's longest path, so two tails of a
-    # WAT of equal length put the centre at their junction (seed §5.3, Figure 9).
-    dist = shortest_path(graph, method="D", directed=False)
-    ecc = np.where(np.isfinite(dist), dist, 0.0).max(axis=1)
-    best = np.flatnonzero(ecc == ecc.min())
-    # Ties (an even-length path has two middle pixels): deterministic, lowest raveled index.
-    r, c = np.unravel_index(nodes[best[0]], skel.shape)
-    return int(r), int(c), len(nodes)
-
-
-def geodesic_centre(
-    img: np.ndarray, threshold: float, *, criterion: Literal["minimax", "closeness"] = "minimax"
-) -> tuple[float, float]:
-    """Centre of the skeleton of the brightest connected structure above ``threshold``.
-
-    Emission above ``threshold`` -> 8-connected components -> the one with the largest
-    summed flux -> ``skimage.morphology.skeletonize`` -> ``skimage.graph.pixel_graph``
-    (edge length 1 or sqrt(2) px) -> the skeleton pixel minimising the maximum geodesic
-    distance to every other skeleton pixel (``criterion="minimax"``), or the one
-    minimising the sum (``"closeness"``, ``skimage.graph.central_pixel``).
-
-    Parameters
-    ----------
-    img : ndarray, shape (ny, nx)
-        Surface brightness (any unit).
-    threshold : float
-        Emission level defining the structure, same unit as ``img``.
-    criterion : {"minimax", "closeness"}
-        Which graph centre.
-
-    Returns
-    -------
-    (x, y) : tuple of float
-        Pixels (x = column, y = row); always a pixel of the structure.
-
-    Raises
-    ------
-    ValueError
-        Bad image, unknown criterion, or no pixel above ``threshold``.
-    """
-    if criterion not in ("minimax", "closeness"):
-        raise ValueError(f"criterion must be 'minimax' or 'closeness', got {criterion!r}")
-    if threshold is None:
-        raise ValueError("geodesic_centre needs an explicit threshold (same unit as img)")
-    arr = check_image(img)
-    mask = _mask(arr, threshold)
-    labels, flux = _components(arr, mask)
-    structure = labels == (int(np.argmax(flux)) + 1)
-    r, c, _ = _skeleton_centre(structure, criterion)
-    return float(c), float(r)
-
-
-def source_components(
-    labels: np.ndarray, flux: np.ndarray, link_px: float = DEFAULT_LINK_PX
-) -> np.ndarray:
-    """Labels (1-based) of the components grouped with the brightest one.
-
-    Friends-of-friends: starting from the component with the largest summed flux, add
-    every component whose nearest pixel lies within ``link_px`` pixels of the group, until
-    nothing more joins. Uses no position prior (not the frame centre), only connectivity.
-
-    Parameters
-    ----------
-    labels : ndarray of int, shape (ny, nx)
-        ``scipy.ndimage.label`` output (0 = background).
-    flux : ndarray, shape (n,)
-        Summed flux of components 1..n.
-    link_px : float
-        Linking length, pixels; 0 keeps only the brightest component, ``inf`` keeps all.
-
-    Returns
-    -------
-    ndarray of int
-        Sorted labels of the source's components (always contains the brightest).
-    """
-    if not link_px >= 0:
-        raise ValueError(f"link_px must be >= 0, got {link_px!r}")
-    seed = int(np.argmax(flux)) + 1
-    members = {seed}
-    if np.isinf(link_px):
-        return np.arange(1, len(flux) + 1)
-    while True:
-        dist = ndimage.distance_transform_edt(~np.isin(labels, list(members)))
-        near = np.unique(labels[(dist <= link_px) & (labels > 0)])
-        new = set(int(v) for v in near) - members
-        if not new:
-            return np.array(sorted(members))
-        members |= new
 
 
 @dataclass(frozen=True)
@@ -318,8 +165,8 @@ def core_candidates(
         if not peak > 0:
             raise ValueError(f"img has no positive emission (max {peak:g}); nothing to locate")
         threshold = DEFAULT_THRESHOLD_FRACTION * peak
-    mask = _mask(arr, threshold)
-    labels, flux = _components(arr, mask)
+    mask = mask_above(arr, threshold)
+    labels, flux = label_components(arr, mask)
     members = source_components(labels, flux, link_px)
     k = int(np.argmax(flux)) + 1
     share = float(flux[k - 1] / flux[members - 1].sum())
@@ -333,7 +180,7 @@ def core_candidates(
         return CoreCandidates(centroid, **none, n_components=len(members), dominance=share,
                               n_skeleton_px=0, **feats)  # fmt: skip
     structure = labels == k
-    r, c, n_skel = _skeleton_centre(structure, "minimax")
+    r, c, n_skel = skeleton_centre(structure, "minimax")
     if n_skel < min_skeleton_px:
         return CoreCandidates(centroid, **none, n_components=len(members), dominance=share,
                               n_skeleton_px=n_skel, **feats)  # fmt: skip

@@ -4,7 +4,7 @@ Every field becomes a :class:`LabelledField`: the preprocessed radio cutout, eve
 within the candidate radius with its (x, y) offset and (optionally) its normalised optical
 stamp, and the label (seed §2.2.2): the labelled host is the positive, *every other candidate
 of the field* is a negative.  Everything here is simulated; real labels live in
-:mod:`ml.data.norris` / :mod:`ml.evaluation`.
+:mod:`ml.data.norris71` / :mod:`ml.evaluation`.
 
 Reduced resolution (stated in every result JSON): rendering, normalising and training on
 240×240×5 stamps for ~19 candidates per field does not fit the < 15 min CPU budget on 2 shared
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.host.engine import HostField
+from ml.host.field import HostField
 from ml.paths import REPO_ROOT
 from ml.seed import CUTOUT_SIZE_PX
 
@@ -45,7 +45,7 @@ _FRAME = CUTOUT_SIZE_PX  # the seed's 3.6' radio frame at 1"/px (ml.preprocess.r
 
 @dataclass
 class LabelledField:
-    """A :class:`ml.host.engine.HostField` plus its labels (all SIMULATED here).
+    """A :class:`ml.host.field.HostField` plus its labels (all SIMULATED here).
 
     Attributes
     ----------

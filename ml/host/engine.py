@@ -22,149 +22,26 @@ This engine computes exactly the same function (``HostIdentifier.forward`` is
   batches are then cut into a full ``batch`` and power-of-two tails, so at most
   log2(batch) + 1 shapes are ever compiled.
 
-In fp32 its likelihoods equal :func:`naive_score_fields` (the per-pair forward) to 1e-4
+In fp32 its likelihoods equal :func:`ml.host.naive.naive_score_fields` (the per-pair forward) to 1e-4
 (``tests/ml/test_inference.py``).  No Django here: a Celery task passes plain arrays in.
+
+Its input is :class:`ml.host.field.HostField`, its optical-code cache
+:class:`ml.host.cache.OpticalCache` and its BatchNorm folding :func:`ml.host.fold.fold_batchnorm`.
 """
 
 from __future__ import annotations
 
 import copy
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
 import torch
-from torch import nn
-from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from ml.device import pick_device
+from ml.host.cache import OpticalCache
+from ml.host.field import HostField
+from ml.host.fold import fold_batchnorm
 from ml.host.model import HostIdentifier
-
-__all__ = [
-    "HostField",
-    "OpticalCache",
-    "HostEngine",
-    "score_fields",
-    "naive_score_fields",
-    "fold_batchnorm",
-]
-
-OpticalSource = np.ndarray | Mapping[Hashable, np.ndarray] | Callable[[Hashable], np.ndarray]
-
-
-@dataclass
-class HostField:
-    """One radio component's field: its cutout and its optical candidates.
-
-    Parameters
-    ----------
-    field_id : str
-        Identifier used in error messages (e.g. the VLASS component name).
-    radio : ndarray (S, S) or (1, S, S), or None
-        Preprocessed radio cutout (``ml.preprocess.radio.to_model_input``), dimensionless,
-        S = ``HostConfig.radio_size``.  May be None when the model has ``use_radio=False``.
-    candidate_ids : sequence of hashable
-        Optical source ids (e.g. PS1 objID); the optical-feature cache is keyed by them, so the
-        same id must always mean the same stamp.
-    xy : ndarray (N, 2)
-        Candidate offsets from the radio cutout centre, radio-cutout pixels.
-    class_probs : ndarray (N, n_classes) or None
-        GALAXY/QSO/STAR probabilities from the optical classifier.
-    optical : ndarray (N, C, S', S'), mapping id -> (C, S', S'), callable id -> (C, S', S'), or None
-        Normalised optical stamps.  A mapping or callable is only asked for ids not yet cached.
-    """
-
-    field_id: str
-    radio: np.ndarray | None
-    candidate_ids: Sequence[Hashable]
-    xy: np.ndarray
-    class_probs: np.ndarray | None = None
-    optical: OpticalSource | None = None
-
-    def stamp(self, i: int) -> np.ndarray:
-        """Optical stamp of candidate ``i`` (C, S', S')."""
-        src = self.optical
-        if src is None:
-            raise ValueError(f"field {self.field_id}: no optical stamps given")
-        if isinstance(src, np.ndarray | torch.Tensor):
-            return np.asarray(src[i])
-        cid = self.candidate_ids[i]
-        return np.asarray(src[cid] if isinstance(src, Mapping) else src(cid))
-
-
-class OpticalCache:
-    """Optical codes keyed by source id, valid for one prepared model (LRU, optional size cap).
-
-    Parameters
-    ----------
-    max_items : int, optional
-        Evict least-recently-used entries beyond this many (None: unbounded).
-    """
-
-    def __init__(self, max_items: int | None = None) -> None:
-        if max_items is not None and max_items < 1:
-            raise ValueError(f"OpticalCache.max_items must be >= 1 or None, got {max_items}")
-        self.max_items = max_items
-        self._data: OrderedDict[Hashable, torch.Tensor] = OrderedDict()
-        self._owner: object | None = None
-        self.hits = 0
-        self.misses = 0
-
-    def bind(self, owner: object) -> None:
-        """Entries are only valid for the engine that made them; switching engines clears them."""
-        if owner is not self._owner:
-            self._data.clear()
-            self._owner = owner
-
-    def __contains__(self, key: Hashable) -> bool:
-        return key in self._data
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def get(self, key: Hashable) -> torch.Tensor:
-        self._data.move_to_end(key)
-        return self._data[key]
-
-    def put(self, key: Hashable, value: torch.Tensor) -> None:
-        self._data[key] = value
-        self._data.move_to_end(key)
-        if self.max_items is not None:
-            while len(self._data) > self.max_items:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        self._data.clear()
-        self.hits = self.misses = 0
-
-
-def fold_batchnorm(module: nn.Module) -> nn.Module:
-    """Fold every eval-mode ``Conv2d -> BatchNorm2d`` pair of torchvision ResNets in place.
-
-    Inference-only: the folded conv computes ``bn(conv(x))`` with the running statistics, so the
-    BatchNorm pass over each activation disappears (a pure memory-bound op on CPU).
-    """
-    for res in [m for m in module.modules() if isinstance(m, torch.nn.Module)]:
-        pairs = []
-        if hasattr(res, "conv1") and isinstance(getattr(res, "bn1", None), nn.BatchNorm2d):
-            pairs.append(("conv1", "bn1"))
-        if hasattr(res, "conv2") and isinstance(getattr(res, "bn2", None), nn.BatchNorm2d):
-            pairs.append(("conv2", "bn2"))
-        for conv_name, bn_name in pairs:
-            conv, bn = getattr(res, conv_name), getattr(res, bn_name)
-            if isinstance(conv, nn.Conv2d):
-                setattr(res, conv_name, fuse_conv_bn_eval(conv, bn))
-                setattr(res, bn_name, nn.Identity())
-        ds = getattr(res, "downsample", None)
-        if (
-            isinstance(ds, nn.Sequential)
-            and len(ds) == 2
-            and isinstance(ds[0], nn.Conv2d)
-            and isinstance(ds[1], nn.BatchNorm2d)
-        ):
-            res.downsample = nn.Sequential(fuse_conv_bn_eval(ds[0], ds[1]))
-    return module
 
 
 def _as_dtype(dtype: torch.dtype | str) -> torch.dtype:
@@ -496,64 +373,3 @@ def score_fields(
         compile=compile,
     )
     return engine.score(list(fields))
-
-
-def naive_score_fields(
-    fields: Iterable[HostField],
-    model: HostIdentifier,
-    *,
-    per_pair: bool = True,
-    device: str | torch.device | None = None,
-) -> list[np.ndarray]:
-    """The seed's formulation: the full model (both backbones) for every pair, fp32, NCHW.
-
-    Parameters
-    ----------
-    per_pair : bool
-        True: one forward per (field, candidate) pair (batch 1).  False: the pairs of one field
-        in one batch — still both backbones per pair, the radio cutout repeated N times.
-    """
-    if device is None:
-        dev = next(model.parameters()).device
-    else:
-        dev = device if isinstance(device, torch.device) else pick_device(device)
-        model = model.to(dev)
-    cfg = model.cfg
-    was_training = model.training
-    model.eval()
-    out = []
-    try:
-        with torch.no_grad():
-            for f in fields:
-                n = len(f.candidate_ids)
-                s = cfg.radio_size
-                groups = [[i] for i in range(n)] if per_pair else [list(range(n))]
-                lik = np.empty(n)
-                for idx in groups:
-                    k = len(idx)
-                    radio = (
-                        torch.from_numpy(np.asarray(f.radio, dtype=np.float32).reshape(1, 1, s, s))
-                        .expand(k, 1, s, s)
-                        .contiguous()
-                        .to(dev)
-                        if cfg.use_radio
-                        else None
-                    )
-                    optical = (
-                        torch.from_numpy(
-                            np.stack([np.asarray(f.stamp(i), dtype=np.float32) for i in idx])
-                        ).to(dev)
-                        if cfg.use_optical
-                        else None
-                    )
-                    probs = (
-                        torch.from_numpy(np.asarray(f.class_probs, dtype=np.float32)[idx]).to(dev)
-                        if cfg.needs_class_probs
-                        else None
-                    )
-                    xy = torch.from_numpy(np.asarray(f.xy, dtype=np.float32)[idx]).to(dev)
-                    lik[idx] = model.likelihood(radio, optical, probs, xy).double().cpu().numpy()
-                out.append(lik)
-    finally:
-        model.train(was_training)
-    return out

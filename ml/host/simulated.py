@@ -14,7 +14,7 @@ def train_checkpoint(
 ) -> dict:
     """Train a host identifier on SIMULATED fields only and save it for the Norris-71 rows.
 
-    Uses the training code of :mod:`ml.host.train` (``fit`` on all fields of the config's
+    Uses the training code of :mod:`ml.host.fit` (``fit`` on all fields of the config's
     simulated data set -- no cross-validation, no Norris field, no Table 6) and writes a
     checkpoint with its config, loss history and training-data description.
 
@@ -36,8 +36,9 @@ def train_checkpoint(
     import torch
 
     from ml.host.data import build_sim_fields
+    from ml.host.fit import fit
     from ml.host.model import save_checkpoint
-    from ml.host.train import fit, load_json_config
+    from ml.host.train import load_json_config
 
     cfg, tcfg, dcfg = load_json_config(config)
     if cfg.use_optical:

@@ -3,7 +3,7 @@
 Everything produced here is *simulated* and marked so in every file written
 (:mod:`ml.sim.formats`).  Public entry points:
 
-* :func:`ml.sim.radio.render_components`, :func:`ml.sim.radio.vlass_wcs`
+* :func:`ml.sim.radio.render_components`, :func:`ml.sim.vlass.vlass_wcs`
 * :func:`ml.sim.field.simulate_field` -> :class:`ml.sim.field.SimField`
 * :func:`ml.sim.formats.write_sky`
 * ``python -m ml.sim.validate`` (comparison with the real data, ``results/sim_validation.json``)
@@ -17,9 +17,9 @@ import importlib
 
 _EXPORTS = {
     "render_components": "ml.sim.radio",
-    "vlass_wcs": "ml.sim.radio",
-    "vlass_beams": "ml.sim.radio",
-    "Beam": "ml.sim.radio",
+    "vlass_wcs": "ml.sim.vlass",
+    "vlass_beams": "ml.sim.vlass",
+    "Beam": "ml.sim.vlass",
     "simulate_field": "ml.sim.field",
     "SimField": "ml.sim.field",
     "write_sky": "ml.sim.formats",

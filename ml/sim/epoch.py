@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.sim.formats import j_name
+from ml.sim.catalogues import j_name
 
 VLASS_DENSITY_DEG2 = 100.0
 #: seed §2.2.2: ~18 candidates in the 3.6' x 3.6' box

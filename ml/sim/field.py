@@ -4,7 +4,7 @@
 are observed:
 
 1. a radio source (morphology drawn from :data:`DEFAULT_MORPHOLOGY_MIX`) is placed around its
-   host, rendered at a real VLASS QL beam (:func:`ml.sim.radio.vlass_beams`), and split into
+   host, rendered at a real VLASS QL beam (:func:`ml.sim.vlass.vlass_beams`), and split into
    CIRADA-like components (islands above 5 sigma, split at local maxima like PyBDSF's
    multi-Gaussian islands);
 2. one of those components is "the catalogued VLASS component": the cutout is centred on it
@@ -19,6 +19,9 @@ Pixel convention (shared with ``ml.host.augment``): radio pixels are 0-based ``(
 ``(column, row)`` of the 240x240 array, x increasing to the west (RA decreases), y to the
 north; candidate ``x``/``y`` are offsets from the geometric centre ``((240-1)/2, (240-1)/2)``
 in radio pixels (1" each).  The field centre is exactly that point.
+
+The component finder is :mod:`ml.sim.components` and the candidate list
+:mod:`ml.sim.candidates`; this module composes them into one :class:`SimField`.
 """
 
 from __future__ import annotations
@@ -30,23 +33,15 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 from astropy.wcs import WCS
-from scipy import ndimage
 
 from ml.seed import CUTOUT_SIZE_PX
 from ml.sim import hosts as H
 from ml.sim import optical as O
+from ml.sim.candidates import draw_candidates
+from ml.sim.components import DETECTION_SIGMA, component_table, find_components
 from ml.sim.morphology import MORPHOLOGIES, RadioSource, parametric_source
-from ml.sim.radio import (
-    VLASS_NOISE_UJY,
-    Beam,
-    _add_gaussians,
-    _pixel_to_offset_matrix,
-    correlated_noise,
-    gaussian_cov,
-    pick_beam,
-    vlass_beams,
-    vlass_wcs,
-)
+from ml.sim.radio import _add_gaussians, _pixel_to_offset_matrix, correlated_noise, gaussian_cov
+from ml.sim.vlass import VLASS_NOISE_UJY, Beam, pick_beam, vlass_beams, vlass_wcs
 
 RADIO_SIZE = CUTOUT_SIZE_PX
 #: Morphology mix of the catalogued source.  Tuned (``python -m ml.sim.validate``) so that the
@@ -67,13 +62,6 @@ DEFAULT_DECOY_RATE = 0.4
 ASTROMETRY_SYSTEMATIC_ARCSEC = 0.6
 ASTROMETRY_SYSTEMATIC_PA_SCATTER_DEG = 20.0
 ASTROMETRY_SIGMA_ARCSEC = 0.18
-#: Host-class mix (seed §1: radio-loud AGN hosts are mostly massive ellipticals and QSOs).
-HOST_QSO_FRACTION = 0.25
-#: Class mix of unrelated PS1 candidates.  The seed authors' model A labels the real Norris-71
-#: non-host candidates 22 % GALAXY, 3 % QSO, 74 % STAR; many faint PS1 galaxies are unresolved
-#: at 1.1" seeing, so the true star share is lower: we use GALAXY 55 %, QSO 5 %, STAR 40 %.
-BACKGROUND_CLASS_MIX = {"GALAXY": 0.55, "QSO": 0.05, "STAR": 0.40}
-DETECTION_SIGMA = 5.0
 
 
 @dataclass
@@ -160,16 +148,6 @@ class SimField:
         return out
 
 
-def _offset_to_sky(center: SkyCoord, east_arcsec, north_arcsec, wcs: WCS):
-    """Tangent-plane offsets from the centre -> (ra, dec) deg via the field's WCS."""
-    m = _pixel_to_offset_matrix(wcs)
-    minv = np.linalg.inv(m)
-    c = (RADIO_SIZE - 1) / 2.0
-    d = minv @ np.vstack([np.atleast_1d(east_arcsec), np.atleast_1d(north_arcsec)])
-    ra, dec = wcs.pixel_to_world_values(c + d[0], c + d[1])
-    return np.asarray(ra), np.asarray(dec), d[0], d[1]
-
-
 def _render_sources(sources, host_xy, wcs, beam, shape):
     """Noiseless image (Jy/beam) of ``sources`` whose hosts are at pixel ``host_xy``."""
     img = np.zeros(shape)
@@ -193,96 +171,6 @@ def _render_sources(sources, host_xy, wcs, beam, shape):
     return img, per_source
 
 
-def find_components(model: np.ndarray, noise_jy: float, beam: Beam, wcs: WCS) -> list[dict]:
-    """CIRADA-like components of a noiseless image: islands above 5 sigma, split at peaks.
-
-    PyBDSF (used for the CIRADA VLASS catalogue, Gordon et al. 2021) detects peaks above
-    5 sigma, grows islands down to 3 sigma and fits one Gaussian per peak, so its total
-    fluxes include the wings below the threshold.  Here each >5-sigma local maximum (at
-    least a beam apart) seeds a watershed basin over *all* the emission of the noiseless
-    model, and each basin is measured by its moments -- the flux and size a Gaussian fit
-    would give for an isolated component.  Islands (for ``S_Code``) are the connected
-    >3-sigma regions.
-
-    Returns
-    -------
-    list of dict
-        ``x, y`` (0-based pixel, flux-weighted centroid), ``flux_jy`` (integrated),
-        ``peak_jy`` (Jy/beam), ``maj, min`` (image-plane FWHM, arcsec), ``pa_deg``,
-        ``island`` (label), ``n_in_island``.
-    """
-    from skimage.feature import peak_local_max
-    from skimage.segmentation import watershed
-
-    thr = DETECTION_SIGMA * noise_jy
-    if not (model > thr).any():
-        return []
-    islands, n_isl = ndimage.label(model > 3.0 * noise_jy)
-    pix_arcsec = math.sqrt(abs(np.linalg.det(_pixel_to_offset_matrix(wcs))))
-    beam_px = beam.area_arcsec2 / pix_arcsec**2
-    md = max(int(round(beam.bmaj_arcsec / pix_arcsec)), 2)
-    # exclude_border=False: a source at the cutout edge is still a component
-    peaks = peak_local_max(
-        model, min_distance=md, threshold_abs=thr, labels=islands, exclude_border=False
-    )
-    if len(peaks) == 0:
-        return []
-    markers = np.zeros(model.shape, np.int32)
-    for k, (py, px) in enumerate(peaks, start=1):
-        markers[py, px] = k
-    emission = model > 1e-3 * noise_jy
-    seg = watershed(-model, markers, mask=emission)
-    comps = []
-    labels = np.unique(seg[seg > 0])
-    yy, xx = np.indices(model.shape)
-    objs = ndimage.find_objects(seg)
-    for lab in labels:
-        sl = objs[lab - 1]
-        if sl is None:
-            continue
-        sub = seg[sl] == lab
-        w = np.where(sub, model[sl], 0.0)
-        tot = w.sum()
-        if tot <= 0:
-            continue
-        # position: centroid of the basin's upper half (above half its peak) -- what a
-        # Gaussian fit to the component returns; the whole-basin centroid would be pulled
-        # towards whatever faint emission (a jet, the core) shares the basin
-        top = np.where(w >= 0.5 * w.max(), w, 0.0)
-        x = (top * xx[sl]).sum() / top.sum()
-        y = (top * yy[sl]).sum() / top.sum()
-        mx = (w * xx[sl]).sum() / tot
-        my = (w * yy[sl]).sum() / tot
-        dx = xx[sl] - mx
-        dy = yy[sl] - my
-        cxx = (w * dx * dx).sum() / tot
-        cyy = (w * dy * dy).sum() / tot
-        cxy = (w * dx * dy).sum() / tot
-        ev, evec = np.linalg.eigh(np.array([[cxx, cxy], [cxy, cyy]]))
-        ev = np.maximum(ev, 1e-6)
-        vx, vy = evec[:, 1]
-        pa = math.degrees(math.atan2(-vx, vy)) % 180.0  # east = -x
-        fw = 2.0 * math.sqrt(2.0 * math.log(2.0)) * pix_arcsec
-        py, px = peaks[lab - 1]
-        isl = int(islands[py, px])
-        comps.append(
-            {
-                "x": float(x),
-                "y": float(y),
-                "flux_jy": float(tot / beam_px),
-                "peak_jy": float(model[sl][sub].max()),
-                "maj": float(fw * math.sqrt(ev[1])),
-                "min": float(fw * math.sqrt(ev[0])),
-                "pa_deg": float(pa),
-                "island": isl,
-            }
-        )
-    counts = np.bincount([c["island"] for c in comps], minlength=n_isl + 1)
-    for c in comps:
-        c["n_in_island"] = int(counts[c["island"]])
-    return comps
-
-
 def _draw_source(rng, morph: str, template_fraction: float) -> RadioSource:
     core = H.draw_core_offset(rng)[0]
     if morph in ("FRI", "FRII", "bent") and rng.random() < template_fraction:
@@ -298,19 +186,6 @@ def _random_center(rng) -> SkyCoord:
     # VLASS covers dec > -40 deg; uniform on the sphere over that cap
     dec = math.degrees(math.asin(rng.uniform(math.sin(math.radians(-40)), 1.0)))
     return SkyCoord(rng.uniform(0, 360), min(dec, 89.0), unit="deg", frame="icrs")
-
-
-def ps1_objid(ra_deg, dec_deg) -> np.ndarray:
-    """PS1 ``objID`` from a position (the PS1 DR2 zone formula: zone = 30" Dec strips)."""
-    zh = 0.0083333
-    z = (np.asarray(dec_deg) + 90.0) / zh
-    zid = np.floor(z).astype(np.int64)
-    zres = z - zid
-    return (
-        zid * 10**13
-        + np.floor(np.asarray(ra_deg) * 1e6).astype(np.int64) * 10**4
-        + np.floor(zres * 1e4).astype(np.int64)
-    )
 
 
 def simulate_field(
@@ -394,9 +269,9 @@ def simulate_field(
     elif isinstance(beam, Beam):
         beam_ = beam
     else:
-        from ml.sim.radio import _as_beam
+        from ml.sim.vlass import as_beam
 
-        beam_ = _as_beam(beam)
+        beam_ = as_beam(beam)
     noise = float(rng.uniform(*VLASS_NOISE_UJY)) if noise_ujy is None else float(noise_ujy)
     if not (noise > 0):
         raise ValueError(f"noise_ujy must be > 0 uJy/beam, got {noise_ujy!r}")
@@ -460,10 +335,10 @@ def simulate_field(
     model, parts = _render_sources(sources, radio_xy, wcs, beam_, shape)
     radio = (model + correlated_noise(shape, noise_jy, beam_, 1.0, rng)).astype(np.float32)
     comps = find_components(model, noise_jy, beam_, wcs)
-    comp_table = _components_table(comps, parts, wcs, beam_, noise_jy, sources)
+    comp_table = component_table(comps, parts, wcs, beam_, noise_jy, sources)
 
     # 4. candidates: hosts + background within the candidate radius
-    cand = _candidates(rng, wcs, sources, host_xy, candidate_radius_arcsec, n_background)
+    cand = draw_candidates(rng, wcs, sources, host_xy, candidate_radius_arcsec, n_background)
     host_index = int(np.flatnonzero(cand["table"]["is_host"])[0])
     psf = {b: float(O.PS1_PSF_FWHM[b] * rng.uniform(0.9, 1.15)) for b in O.BANDS}
     return SimField(
@@ -482,150 +357,3 @@ def simulate_field(
         _shapes=cand["shapes"],
         _true_mag=cand["true_mag"],
     )
-
-
-def _components_table(comps, parts, wcs, beam, noise_jy, sources) -> Table:
-    """Components with their parent source and whether one is the field's catalogued one."""
-    c_pix = (RADIO_SIZE - 1) / 2.0
-    rows = []
-    for k, c in enumerate(comps):
-        ix, iy = int(round(c["x"])), int(round(c["y"]))
-        ix, iy = min(max(ix, 0), RADIO_SIZE - 1), min(max(iy, 0), RADIO_SIZE - 1)
-        sid = int(np.argmax([p[iy, ix] for p in parts]))
-        ra, dec = wcs.pixel_to_world_values(c["x"], c["y"])
-        dmaj = math.sqrt(max(c["maj"] ** 2 - beam.bmaj_arcsec**2, 0.0))
-        dmin = math.sqrt(max(c["min"] ** 2 - beam.bmin_arcsec**2, 0.0))
-        rows.append(
-            (
-                k,
-                sid,
-                float(ra),
-                float(dec),
-                c["x"] - c_pix,
-                c["y"] - c_pix,
-                c["flux_jy"] * 1e3,
-                c["peak_jy"] * 1e3,
-                c["maj"],
-                c["min"],
-                c["pa_deg"],
-                dmaj,
-                dmin,
-                c["pa_deg"],
-                "S" if c["n_in_island"] == 1 else "M",
-                int(c["island"]),
-                sources[sid].morphology,
-                sid > 0,
-                noise_jy * 1e3,
-            )
-        )
-    names = (
-        "component_id",
-        "source_id",
-        "ra",
-        "dec",
-        "x",
-        "y",
-        "total_flux_mjy",
-        "peak_flux_mjy_beam",
-        "maj_arcsec",
-        "min_arcsec",
-        "pa_deg",
-        "dc_maj_arcsec",
-        "dc_min_arcsec",
-        "dc_pa_deg",
-        "s_code",
-        "island_id",
-        "morphology",
-        "is_decoy",
-        "isl_rms_mjy_beam",
-    )
-    dtypes = (
-        "i4",
-        "i4",
-        "f8",
-        "f8",
-        "f4",
-        "f4",
-        "f4",
-        "f4",
-        "f4",
-        "f4",
-        "f4",
-        "f4",
-        "f4",
-        "f4",
-        "U1",
-        "i4",
-        "U8",
-        "?",
-        "f4",
-    )
-    arr = np.array(rows, dtype=list(zip(names, dtypes, strict=True)))
-    t = Table(arr, copy=False)
-    # the catalogued component is the one nearest the cutout centre
-    t["is_target"] = np.zeros(len(t), bool)
-    if len(t):
-        t["is_target"][int(np.argmin(np.hypot(arr["x"], arr["y"])))] = True
-    t.meta["simulated"] = True
-    return t
-
-
-def _candidates(rng, wcs, sources, host_xy, radius, n_background):
-    c_pix = (RADIO_SIZE - 1) / 2.0
-    m = _pixel_to_offset_matrix(wcs)
-    n_bg = H.draw_n_background(rng) if n_background is None else int(n_background)
-    bg_off = H.uniform_disk(rng, n_bg, radius)  # (east, north) arcsec from the centre
-    host_off = np.array([m @ (np.array(h) - c_pix) for h in host_xy])
-    keep_host = np.hypot(host_off[:, 0], host_off[:, 1]) <= radius
-    keep_host[0] = True  # the catalogued source's host is always listed (seed §2.2)
-    hsid = np.flatnonzero(keep_host)
-    off = np.vstack([host_off[hsid], bg_off])
-    n = off.shape[0]
-    is_hostobj = np.zeros(n, bool)
-    is_hostobj[: hsid.size] = True
-    hosts_source = np.full(n, -1, np.int32)
-    hosts_source[: hsid.size] = hsid
-    cls = np.empty(n, dtype="U6")
-    cls[: hsid.size] = np.where(rng.random(hsid.size) < HOST_QSO_FRACTION, "QSO", "GALAXY")
-    names = list(BACKGROUND_CLASS_MIX)
-    pb = np.array([BACKGROUND_CLASS_MIX[k] for k in names])
-    cls[hsid.size :] = np.array(names)[rng.choice(len(names), n - hsid.size, p=pb / pb.sum())]
-    r = np.empty(n)
-    r[: hsid.size] = O.draw_host_r(rng, cls[: hsid.size])
-    r[hsid.size :] = O.draw_background_r(rng, cls[hsid.size :])
-    phot = O.draw_photometry(rng, cls, is_hostobj, r)
-    shapes = O.draw_shapes(rng, cls, is_hostobj, r)
-    # shuffle so the host is not always row 0
-    order = rng.permutation(n)
-    minv = np.linalg.inv(m)
-    dpix = (minv @ off.T).T
-    ra, dec = wcs.pixel_to_world_values(c_pix + dpix[:, 0], c_pix + dpix[:, 1])
-    cols = {
-        "objID": ps1_objid(ra, dec)[order],
-        "ra": np.asarray(ra)[order],
-        "dec": np.asarray(dec)[order],
-        "x": dpix[order, 0].astype(np.float32),
-        "y": dpix[order, 1].astype(np.float32),
-        "sep_arcsec": np.hypot(off[order, 0], off[order, 1]).astype(np.float32),
-    }
-    for b in O.BANDS:
-        cols[f"{b}mag"] = phot.mag[b][order].astype(np.float32)
-        cols[f"{b}mag_err"] = phot.err[b][order].astype(np.float32)
-    cols["w1mag"] = phot.w1[order].astype(np.float32)
-    cols["w1mag_err"] = phot.w1_err[order].astype(np.float32)
-    cols["w2mag"] = phot.w2[order].astype(np.float32)
-    cols["w2mag_err"] = phot.w2_err[order].astype(np.float32)
-    cols["true_class"] = cls[order]
-    cols["is_host"] = hosts_source[order] == 0
-    cols["hosts_source"] = hosts_source[order]
-    # one structured array -> one Table (column-by-column assignment costs ~10 ms a field)
-    arr = np.empty(n, dtype=[(k, v.dtype) for k, v in cols.items()])
-    for k, v in cols.items():
-        arr[k] = v
-    t = Table(arr, copy=False)
-    t.meta["simulated"] = True
-    return {
-        "table": t,
-        "shapes": {k: v[order] for k, v in shapes.items()},
-        "true_mag": {k: v[order] for k, v in phot.true_mag.items()},
-    }

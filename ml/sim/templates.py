@@ -41,12 +41,12 @@ from ml.paths import data_dir
 from ml.sim.morphology import EXTENDED_MIN_MJY, RadioSource, draw_total_flux_jy
 from ml.sim.radio import (
     FWHM_TO_SIGMA,
-    Beam,
     _pixel_to_offset_matrix,
     beam_kernel,
     fftconvolve_same,
     gaussian_cov,
 )
+from ml.sim.vlass import Beam
 
 log = logging.getLogger(__name__)
 

@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     from ml.sim.field import DEFAULT_MORPHOLOGY_MIX, RADIO_SIZE, SimField
     from ml.sim.hosts import norris71_field_stats
-    from ml.sim.radio import VLASS_NOISE_UJY, vlass_beams
+    from ml.sim.vlass import VLASS_NOISE_UJY, vlass_beams
 
     t0 = time.perf_counter()
     real = norris71_field_stats()

@@ -61,7 +61,8 @@ def test_anonymous_cannot_write(sky):
     r = APIClient().post(
         "/api/labels/", {"component": comps[0].id, "host": host.id, "origin": "expert"}
     )
-    assert r.status_code == 403
+    # not authenticated: 401 with the challenge (authenticated without permission: 403, below)
+    assert r.status_code == 401 and r["WWW-Authenticate"].startswith("Basic")
     assert Label.objects.count() == 0
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from catalog.diff.epochs import diff_epochs
 from catalog.models import Epoch, HostPrediction
-from catalog.pipeline.diff import diff_epochs
 from tests.catalog.test_answers import make_field
 
 
@@ -36,8 +36,8 @@ def test_epoch_diff_lists_what_changed(two_epochs):
     body = client.get(f"/api/epochs/{comp.epoch_id}/diff/").json()
     assert body["diff"]["summary"]["host_changed"] == 1 and body["diff"]["summary"]["new"] == 1
     kinds = {(e["kind"], e["component_b"]) for e in body["results"]}
-    assert ("changed", comp.pk) in kinds
-    changed = client.get(f"/api/epochs/{comp.epoch_id}/diff/", {"kind": "changed"}).json()
+    assert ("host_changed", comp.pk) in kinds
+    changed = client.get(f"/api/epochs/{comp.epoch_id}/diff/", {"kind": "host_changed"}).json()
     assert [(e["host_a"], e["host_b"]) for e in changed["results"]] == [(opt[0].pk, opt[1].pk)]
     assert client.get(f"/api/epochs/{comp.epoch_id}/diff/", {"kind": "odd"}).status_code == 400
     first = client.get(f"/api/epochs/{old.epoch_id}/diff/").json()
@@ -51,5 +51,12 @@ def test_component_epoch_history_carries_the_diff(two_epochs):
         ("1.1", opt[0].pk),
         ("2.1", opt[1].pk),
     ]
-    assert epochs[1]["change"] == "changed" and epochs[1]["host_changed"] is True
+    assert epochs[1]["change"] == "host_changed"
     assert epochs[0]["change"] is None and epochs[1]["epoch_state"] == "processed"
+
+
+def test_component_page_says_what_changed_since_the_previous_epoch(two_epochs, client):
+    comp, old, opt, _ = two_epochs
+    html = client.get(f"/components/{comp.pk}/").content.decode()
+    assert '<td class="epoch-change">Another host</td>' in html
+    assert '<td class="epoch-change">—</td>' in html  # the first epoch: nothing to compare

@@ -17,7 +17,13 @@ SAME = [
     ("ra", "host_ra", "deg", "pos.eq.ra", "host RA"),
     ("dec", "host_dec", "deg", "pos.eq.dec", "host Dec"),
     ("likelihood", "host_likelihood", "", "stat.likelihood", "host likelihood (seed 4.2)"),
-    ("reliability", "host_reliability", "", "stat.probability", "per-field posterior P(host)"),
+    (
+        "reliability",
+        "host_reliability",
+        "",
+        "stat.probability",
+        "LR reliability P(host), with a no-counterpart term",
+    ),
     ("optical_id", "host_optical_id", "", "meta.id.cross", ""),
     ("component_ra", "ra", "deg", "pos.eq.ra;meta.main", ""),
     (

@@ -57,6 +57,7 @@ def test_anonymous_throttle_ignores_a_client_sent_forwarded_for(db, monkeypatch)
 def test_behind_a_trusted_proxy_clients_are_counted_apart(db, curator, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
     settings.RADIOHOST_LOGIN_FAILURES = 2
+    settings.RADIOHOST_LOGIN_FAILURES_WIDE = 2
     client = Client()
 
     def attempt(client_ip, username):
@@ -85,7 +86,7 @@ def test_failed_logins_are_refused_before_hashing(db, curator, settings, monkeyp
         ).status_code
         for i in range(6)
     ]
-    assert codes == [403, 403, 403, 429, 429, 429]
+    assert codes == [401, 401, 401, 429, 429, 429]
     assert len(hashed) == 3  # the refused attempts never reached the password hasher
     # the right password from the same address is refused too until the window passes
     r = client.get("/api/model-versions/", HTTP_AUTHORIZATION=basic("curator", "pw-curator-123"))
@@ -131,25 +132,64 @@ def test_failed_form_logins_are_429_pages_before_hashing(db, curator, settings, 
 def test_failed_logins_count_per_username_across_addresses_and_per_address(
     db, curator, settings, hashes
 ):
+    # the wide limits: one username from many addresses, one address spraying many usernames
     settings.RADIOHOST_LOGIN_FAILURES = 2
+    settings.RADIOHOST_LOGIN_FAILURES_WIDE = 3
     client = Client()
-    # one username guessed from many addresses
     codes = [
         _form_login(client, "/accounts/login/", "curator", "x", addr=f"10.1.0.{i}").status_code
-        for i in range(4)
+        for i in range(5)
     ]
-    assert codes == [200, 200, 429, 429]
+    assert codes == [200, 200, 200, 429, 429]
     # one address guessing many (unknown) usernames: the hasher runs for unknown names too
     before = len(hashes)
     codes = [
         _form_login(client, "/accounts/login/", f"nobody{i}", "x", addr="10.2.0.1").status_code
-        for i in range(4)
+        for i in range(5)
     ]
-    assert codes == [200, 200, 429, 429]
-    assert len(hashes) - before == 2
+    assert codes == [200, 200, 200, 429, 429]
+    assert len(hashes) - before == 3
     # another address and username still signs in
     r = _form_login(client, "/accounts/login/", "curator2", "x", addr="10.3.0.1")
     assert r.status_code == 200
+
+
+@pytest.fixture
+def second_user(db):
+    return User.objects.create_user("observer", password="pw-observer-456")
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "basic"])
+def test_one_users_wrong_passwords_never_lock_another_user_out(
+    db, curator, second_user, settings, path
+):
+    # The default limits: behind one proxy or NAT every user shares an address.
+    settings.RADIOHOST_LOGIN_FAILURES = 10
+    settings.RADIOHOST_LOGIN_FAILURES_WIDE = 100
+    addr = "10.7.7.7"
+
+    def attempt(username, password):
+        if path == "basic":
+            return APIClient(REMOTE_ADDR=addr).get(
+                "/api/model-versions/", HTTP_AUTHORIZATION=basic(username, password)
+            )
+        return _form_login(Client(), path, username, password, addr=addr)
+
+    wrong = 401 if path == "basic" else 200
+    codes = [attempt("curator", f"wrong{i}").status_code for i in range(12)]
+    assert codes == [wrong] * 10 + [429, 429]
+    assert attempt("curator", "pw-curator-123").status_code == 429  # the guessed user waits
+    ok = attempt("observer", "pw-observer-456")  # the other user, same address, signs in
+    assert ok.status_code == (200 if path == "basic" else 302)
+    # and the first user can still sign in from their own other address
+    other = (
+        APIClient(REMOTE_ADDR="10.8.8.8").get(
+            "/api/model-versions/", HTTP_AUTHORIZATION=basic("curator", "pw-curator-123")
+        )
+        if path == "basic"
+        else _form_login(Client(), path, "curator", "pw-curator-123", addr="10.8.8.8")
+    )
+    assert other.status_code == (200 if path == "basic" else 302)
 
 
 def test_failed_logins_are_counted_across_login_paths(db, curator, settings):
@@ -157,14 +197,14 @@ def test_failed_logins_are_counted_across_login_paths(db, curator, settings):
     api = APIClient(REMOTE_ADDR="10.9.9.9")
     for i in range(2):
         r = api.get("/api/model-versions/", HTTP_AUTHORIZATION=basic("curator", f"bad{i}"))
-        assert r.status_code == 403
+        assert r.status_code == 401 and r["WWW-Authenticate"].startswith("Basic")
     assert (
-        _form_login(Client(), "/admin/login/", "curator", "bad", addr="10.9.9.8").status_code == 200
+        _form_login(Client(), "/admin/login/", "curator", "bad", addr="10.9.9.9").status_code == 200
     )
     # the third failure came through the admin form; Basic auth for the username is now 429
     r = api.get("/api/model-versions/", HTTP_AUTHORIZATION=basic("curator", "pw-curator-123"))
     assert r.status_code == 429 and "Too many failed logins" in r.json()["detail"]
-    r = _form_login(Client(), "/accounts/login/", "curator", "pw-curator-123", addr="10.9.9.7")
+    r = _form_login(Client(), "/accounts/login/", "curator", "pw-curator-123", addr="10.9.9.9")
     assert r.status_code == 429
 
 
@@ -193,7 +233,7 @@ def test_successful_logins_are_not_counted(db, curator, settings):
 @pytest.mark.parametrize("creds", [("cur\x00ator", "pw"), ("curator", "p\x00w")])
 def test_nul_in_basic_auth_is_refused_not_a_500(db, curator, creds):
     r = APIClient().get("/api/model-versions/", HTTP_AUTHORIZATION=basic(*creds))
-    assert r.status_code in (401, 403)
+    assert r.status_code == 401
     assert "Invalid username/password" in r.json()["detail"]
 
 

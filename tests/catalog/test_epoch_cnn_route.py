@@ -84,7 +84,7 @@ def test_cnn_checkpoint_with_cutouts_goes_to_the_gpu_queue_and_scores_with_hoste
         from catalog.pipeline.cnn import _engine
         from catalog.providers.fits_image import read_fits_image
         from ml.host.data import radio_input
-        from ml.host.engine import HostField
+        from ml.host.field import HostField
 
         engine = _engine(mv.pk, mv.sha256)
         for comp in targets:

@@ -16,7 +16,8 @@ from catalog.ingest.component_candidates import ingest_candidate_files
 from catalog.ingest.vlass_cirada import vlass_epoch
 from catalog.models import Candidate, OpticalSource, RadioComponent
 from catalog.sky.geometry import candidate_offsets
-from ml.data.norris import LOU2023_TESTSET, parse_j_name
+from ml.data.jname import parse_j_name
+from ml.data.lou2023 import LOU2023_TESTSET
 from ml.paths import data_dir
 
 FIELD = "VLASS1QLCIR J33323.71-281146.4"

@@ -30,7 +30,8 @@ from catalog.models import (
     RadioComponent,
     RadioSource,
 )
-from ml.data.norris import LOU2023_TESTSET, NORRIS_TABLE4, NORRIS_TABLE6
+from ml.data.lou2023 import LOU2023_TESTSET
+from ml.data.norris2006 import NORRIS_TABLE4, NORRIS_TABLE6
 from ml.paths import data_dir
 
 ROOT = data_dir()

@@ -216,12 +216,12 @@ def test_refit_of_the_default_carries_the_extended_rules_and_v1_stays_published(
     both extension settings in its config, on the refit grid, and rebuilds the same method;
     an active v1-style config (written before the extensions) is refitted from the
     published rules it stored."""
-    from ml.association.refit import DEFAULT_GRID
-    from ml.association.rules import (
+    from ml.association.params import (
         SHIPPED_ALIGNED_THETA_FACTOR,
         SHIPPED_BRIGHT_CORE_FRACTION,
         AssociationParams,
     )
+    from ml.association.refit import DEFAULT_GRID
 
     _sky(tmp_path, 12)
     base = association_model_version()

@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml.association.rules import AssociationParams, ComponentSky, associate
+from ml.association.associate import associate
+from ml.association.params import AssociationParams
+from ml.association.rules import ComponentSky
 
 DEC0 = -28.0
 COS = np.cos(np.radians(DEC0))

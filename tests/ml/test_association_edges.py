@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ml.association.associate import associate
 from ml.association.edges import (
     FEATURE_NAMES,
     EdgeParams,
@@ -13,7 +14,7 @@ from ml.association.edges import (
     pair_features,
 )
 from ml.association.learn import fit_edges
-from ml.association.rules import ComponentSky, associate
+from ml.association.rules import ComponentSky
 
 ARCSEC = 1 / 3600.0
 
@@ -112,7 +113,8 @@ def test_guarded_threshold_falls_back_to_the_fewest_links_when_no_threshold_pass
     """With a simulated guard no threshold can pass (the rules' single rate is 1 and every
     field's target sits in a linked pair), the guarded choice is the highest threshold."""
     from ml.association.edges import FEATURE_NAMES
-    from ml.association.rules import AssociationParams, ComponentSky
+    from ml.association.params import AssociationParams
+    from ml.association.rules import ComponentSky
     from ml.evaluation.association import guarded as g
 
     k = len(FEATURE_NAMES)

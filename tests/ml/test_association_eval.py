@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml.data.norris import NORRIS_TABLE4
+from ml.data.norris2006 import NORRIS_TABLE4
 from ml.evaluation.association.data import FIELD_SIZE_ARCSEC, load_heldout, load_rgz_hosts
 from ml.evaluation.association.scoring import score_row
 from ml.paths import data_dir
@@ -64,7 +64,7 @@ def test_oracle_row_is_perfect_and_nearest_component_never_groups(heldout):
 
 
 def test_multi_failures_list_exactly_the_wrong_multis_and_agree_with_the_score(heldout):
-    from ml.association.rules import AssociationParams
+    from ml.association.params import AssociationParams
     from ml.evaluation.association.checks import rules_labels
     from ml.evaluation.association.failures import multi_failures
 
@@ -85,8 +85,8 @@ def test_evaluation_reproduces_the_committed_summary_and_the_shipped_default(tmp
     results/association_real.json, and the default it names is what ml ships."""
     import json
 
+    from ml.association.params import SHIPPED_ALIGNED_THETA_FACTOR, SHIPPED_BRIGHT_CORE_FRACTION
     from ml.association.refit import Method
-    from ml.association.rules import SHIPPED_ALIGNED_THETA_FACTOR, SHIPPED_BRIGHT_CORE_FRACTION
     from ml.evaluation.association.run import run
     from ml.paths import REPO_ROOT
 
@@ -153,8 +153,8 @@ def test_evaluation_reproduces_the_committed_summary_and_the_shipped_default(tmp
 
 def test_hindsight_bound_only_adds_pairs_the_rules_missed_and_keeps_the_single_floor(heldout):
     from ml.association.learn import SINGLE_FLOOR, exact_counts
+    from ml.association.params import AssociationParams
     from ml.association.refit import default_rules
-    from ml.association.rules import AssociationParams
     from ml.evaluation.association.ceiling import FEATURE_SETS, ceiling
     from ml.evaluation.association.checks import rules_labels
 

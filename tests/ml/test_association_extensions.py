@@ -7,14 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml.association.refit import DEFAULT_GRID, Method, fit
-from ml.association.rules import (
+from ml.association.associate import associate
+from ml.association.params import (
     SHIPPED_ALIGNED_THETA_FACTOR,
     SHIPPED_BRIGHT_CORE_FRACTION,
     AssociationParams,
-    ComponentSky,
-    associate,
 )
+from ml.association.refit import DEFAULT_GRID, Method, fit
+from ml.association.rules import ComponentSky
 
 ARCSEC = 1 / 3600.0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ml.association.params import AssociationParams
 from ml.association.refit import (
     LabelledField,
     Method,
@@ -14,7 +15,6 @@ from ml.association.refit import (
     rayleigh_sigma,
     score,
 )
-from ml.association.rules import AssociationParams
 
 ARCSEC = 1 / 3600.0
 

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from ml.association.edges import FEATURE_NAMES, EdgeParams
+from ml.association.params import AssociationParams
 from ml.association.refit import LabelledField, core_offsets
-from ml.association.rules import AssociationParams, ComponentSky
+from ml.association.rules import ComponentSky
 from ml.evaluation.association.failures import failure_mode
 
 ARCSEC = 1 / 3600.0

@@ -91,7 +91,7 @@ def test_state_without_colours_key_is_an_adjacent_colour_model():
 
 @needs_data
 def test_cross_validation_gives_one_report_per_stratified_fold(sdss):
-    from ml.evaluation.classifier.run import cross_validate
+    from ml.evaluation.classifier.cv import cross_validate
 
     idx = np.random.default_rng(1).permutation(len(sdss.labels))[:600]
     reports = cross_validate(sdss.mags[idx], sdss.labels[idx], SMALL, n_folds=3)

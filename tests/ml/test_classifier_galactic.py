@@ -115,7 +115,8 @@ def test_abs_b_model_learns_real_sdss_and_round_trips(sdss):
 
 @needs_data
 def test_variant_study_none_mlp_row_reproduces_cross_validate(sdss):
-    from ml.evaluation.classifier.run import cross_validate, variant_study
+    from ml.evaluation.classifier.cv import cross_validate
+    from ml.evaluation.classifier.variants import variant_study
 
     idx = np.random.default_rng(2).permutation(len(sdss.labels))[:400]
     x, y = sdss.mags[idx], sdss.labels[idx]

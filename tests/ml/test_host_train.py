@@ -7,10 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ml.host.crossval import cross_validate, evaluate
 from ml.host.data import LabelledField, SimDataConfig, build_sim_fields
-from ml.host.engine import HostField
+from ml.host.field import HostField
+from ml.host.fit import TrainConfig, pos_weight, sample_pairs
 from ml.host.model import HostConfig
-from ml.host.train import TrainConfig, cross_validate, evaluate, pos_weight, sample_pairs
 
 
 @given(
@@ -113,8 +114,8 @@ def _random_fields(n_fields: int, n_cand: int, size: int, seed: int) -> list[Lab
 def test_fit_with_and_without_shared_trunk(shared):
     import torch
 
+    from ml.host.fit import fit
     from ml.host.model import host_identifier
-    from ml.host.train import fit
 
     fields = _random_fields(4, 5, 32, seed=0)
     cfg = HostConfig(radio_size=32, optical_size=32, use_class_probs=shared, shared_trunk=shared)
@@ -154,7 +155,7 @@ def test_config_files_load_and_bad_sections_are_named(tmp_path):
 )
 def test_optical_augmentation_is_exact_and_adds_no_blank_corners(flip, theta, seed):
     from ml.host.augment import Transform
-    from ml.host.train import _exact_flip_rot90
+    from ml.host.fit import _exact_flip_rot90
 
     stamps = np.random.default_rng(seed).random((2, 5, 8, 8), dtype=np.float32) + 0.5
     out = _exact_flip_rot90(stamps, Transform(flip=flip, theta_deg=theta))
@@ -164,7 +165,7 @@ def test_optical_augmentation_is_exact_and_adds_no_blank_corners(flip, theta, se
 
 
 def test_warmup_cosine_rises_then_decays_to_zero():
-    from ml.host.train import warmup_cosine
+    from ml.host.fit import warmup_cosine
 
     f = [warmup_cosine(s, 4, 20) for s in range(22)]
     assert f[:4] == pytest.approx([0.25, 0.5, 0.75, 1.0])
@@ -189,8 +190,8 @@ def test_frozen_optical_backbone_does_not_move_but_the_head_does(shared):
 
     import torch
 
+    from ml.host.fit import train_one_epoch
     from ml.host.model import host_identifier
-    from ml.host.train import train_one_epoch
 
     fields = _random_fields(4, 5, 32, seed=1)
     cfg = HostConfig(radio_size=32, optical_size=32, use_class_probs=shared, shared_trunk=shared)
@@ -210,7 +211,7 @@ def test_frozen_optical_backbone_does_not_move_but_the_head_does(shared):
 
 @pytest.mark.slow
 def test_fit_with_warmup_optical_group_and_freeze():
-    from ml.host.train import fit
+    from ml.host.fit import fit
 
     fields = _random_fields(5, 5, 32, seed=2)  # 5 fields, 2 per batch: the 1-field tail is skipped
     cfg = HostConfig(radio_size=32, optical_size=32, use_class_probs=False, log_distance=True)

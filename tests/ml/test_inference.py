@@ -8,14 +8,11 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml.host.engine import (
-    HostEngine,
-    HostField,
-    OpticalCache,
-    naive_score_fields,
-    score_fields,
-)
+from ml.host.cache import OpticalCache
+from ml.host.engine import HostEngine, score_fields
+from ml.host.field import HostField
 from ml.host.model import HostConfig, host_identifier
+from ml.host.naive import naive_score_fields
 
 RS, OS = 64, 32  # small images keep the test fast; the engine is size-agnostic
 

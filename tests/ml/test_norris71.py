@@ -1,4 +1,4 @@
-"""Norris-71 loaders (ml.data.norris) and the benchmark harness (ml.evaluation.norris71)."""
+"""Norris-71 loaders (ml.data.norris71, norris2006, lou2023, jname) and the benchmark harness (ml.evaluation.norris71)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml.data.norris import (
-    LOU2023_TESTSET,
-    NORRIS_TABLE4,
-    NORRIS_TABLE6,
-    load_norris71,
-    load_table4,
-    load_table6,
-    parse_j_name,
-    read_lou2023_testset,
-)
+from ml.data.jname import parse_j_name
+from ml.data.lou2023 import LOU2023_TESTSET, read_lou2023_testset
+from ml.data.norris71 import load_norris71
+from ml.data.norris2006 import NORRIS_TABLE4, NORRIS_TABLE6, load_table4, load_table6
 from ml.evaluation.norris71 import run as bench
 from ml.evaluation.norris71.methods import build_methods
 from ml.evaluation.norris71.rows import AssociationMethod, oracle_centroid, weighted_centroid

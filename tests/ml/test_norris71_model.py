@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml.data.norris import LOU2023_TESTSET, Norris71, load_norris71
+from ml.data.lou2023 import LOU2023_TESTSET
+from ml.data.norris71 import Norris71, load_norris71
 from ml.evaluation.norris71.model import (
     candidate_xy,
     norris_host_fields,

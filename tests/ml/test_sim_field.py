@@ -18,7 +18,7 @@ from ml.sim.hosts import (
     parse_vlass_name,
 )
 from ml.sim.morphology import MORPHOLOGIES, parametric_source
-from ml.sim.radio import Beam, vlass_wcs
+from ml.sim.vlass import Beam, vlass_wcs
 
 DATA = data_dir()
 needs_data = pytest.mark.skipif(

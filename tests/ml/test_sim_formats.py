@@ -12,18 +12,10 @@ from astropy.io.votable import parse
 from astropy.wcs import WCS
 
 from ml.paths import data_dir
+from ml.sim.catalogues import CIRADA_COLUMNS, allwise_table, cirada_rows, j_name, ps1_table
 from ml.sim.field import simulate_field
-from ml.sim.formats import (
-    CIRADA_COLUMNS,
-    allwise_table,
-    cirada_rows,
-    field_seed,
-    j_name,
-    ps1_table,
-    write_ps1_stamps,
-    write_radio_fits,
-    write_sky,
-)
+from ml.sim.fits_files import write_ps1_stamps, write_radio_fits
+from ml.sim.formats import field_seed, write_sky
 
 DATA = data_dir()
 CIRADA = DATA / "vlass_cirada_ql_sample" / "CIRADA_VLASS1QL_table1_components_v1_head100.csv"
@@ -186,7 +178,7 @@ def test_write_sky_bad_input(tmp_path, kwargs, msg):
 
 
 def test_write_fits_image_rejects_a_header_that_does_not_match(tmp_path):
-    from ml.sim.formats import write_fits_image
+    from ml.sim.fits_files import write_fits_image
 
     hdr = fits.Header([("SIMPLE", True), ("BITPIX", -32), ("NAXIS", 2), ("NAXIS1", 3),
                        ("NAXIS2", 4)])  # fmt: skip

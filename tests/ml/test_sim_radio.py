@@ -11,14 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ml.paths import data_dir
-from ml.sim.radio import (
-    Beam,
-    correlated_noise,
-    fftconvolve_same,
-    render_components,
-    vlass_beams,
-    vlass_wcs,
-)
+from ml.sim.radio import correlated_noise, fftconvolve_same, render_components
+from ml.sim.vlass import Beam, vlass_beams, vlass_wcs
 
 HEADERS = data_dir() / "images" / "vlass_ql_headers"
 needs_headers = pytest.mark.skipif(not HEADERS.exists(), reason="real VLASS headers not present")

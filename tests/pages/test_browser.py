@@ -204,3 +204,28 @@ def test_logged_in_non_curator_sees_no_control_and_a_forged_post_is_refused(
     )
     assert status == 403
     assert Label.objects.count() == n
+
+
+def test_the_content_security_policy_lets_the_pages_and_the_api_docs_run(
+    live_server, live_sky, browser
+):
+    # The policy allows scripts from this origin only: the component page's script (its
+    # candidate highlighting) and the Swagger UI (its start-up script is a file, not inline)
+    # must still run, and the browser must report no violation.
+    from selenium.webdriver.common.by import By
+
+    browser.get(live_server.url + "/api/docs/")
+    _wait(
+        browser,
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#swagger-ui .opblock"),
+        "the Swagger UI to list the operations",
+    )
+    comp = live_sky["component_ids"][0]
+    browser.get(f"{live_server.url}/components/{comp}/")
+    _wait(browser, lambda d: d.find_element(By.ID, "overlay"), "the component page")
+    violations = [
+        e["message"]
+        for e in browser.get_log("browser")
+        if "Content Security Policy" in e.get("message", "")
+    ]
+    assert violations == []

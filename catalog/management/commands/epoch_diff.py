@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 class Command(BaseCommand):
     help = (
-        "Match the components of two epochs by position and report the new, gone, host-changed "
-        "and likelihood-moved ones (stored as EpochDiff; re-running replaces it)."
+        "Match the components of two epochs by position over the sky both cover and report the "
+        "new, gone, host changed/lost/found and reliability-changed ones (stored as EpochDiff; "
+        "re-running replaces it)."
     )
 
     def add_arguments(self, parser):
@@ -19,12 +20,12 @@ class Command(BaseCommand):
         parser.add_argument("--radius-arcsec", type=float, default=None,
                             help="Matching radius (default RADIOHOST_EPOCH_MATCH_ARCSEC).")  # fmt: skip
         parser.add_argument("--threshold", type=float, default=None,
-                            help="Likelihood change that counts as moved (default 0.2).")  # fmt: skip
+                            help="Reliability change of the same host that counts (default 0.2).")  # fmt: skip
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **o):
+        from catalog.diff.epochs import diff_epochs
         from catalog.pipeline.candidates import resolve_epoch
-        from catalog.pipeline.diff import diff_epochs
 
         try:
             a, b = resolve_epoch(o["a"]), resolve_epoch(o["b"])
@@ -37,9 +38,18 @@ class Command(BaseCommand):
         if o["json"]:
             self.stdout.write(json.dumps(s, indent=2))
             return
+        ov = s["overlap"]
         self.stdout.write(
-            f"{s['epoch_a']} → {s['epoch_b']} (match ≤ {s['radius_arcsec']:.1f}″): "
+            f"{s['epoch_a']} → {s['epoch_b']} over {ov['deg2']:.2f} deg² of common sky "
+            f"({ov['components_a_outside']} of A and {ov['components_b_outside']} of B outside it, "
+            f"not compared; match ≤ {s['radius_arcsec']:.1f}″): "
             f"{s['components_a']} → {s['components_b']} components; {s['matched']} matched, "
             f"{s['new']} new, {s['gone']} gone, {s['host_changed']} host changed, "
-            f"{s['likelihood_moved']} likelihood moved > {s['likelihood_threshold']:g}"
+            f"{s['host_lost']} host lost, {s['host_found']} host found, "
+            f"{s['reliability_changed']} reliability changed > {s['reliability_threshold']:g}"
         )
+        if not ov["pixels"]:
+            self.stderr.write(
+                "epoch_diff: the two epochs share no sky; nothing was compared "
+                "(diff epochs of the same patch of sky)"
+            )

@@ -26,7 +26,8 @@ from scipy.sparse import csgraph
 
 from ml.association.edges import candidate_pairs
 from ml.association.learn import SINGLE_FLOOR, exact_counts
-from ml.association.rules import ALIGNED_MAX_AXIS_RATIO, _pair_pa_deg
+from ml.association.params import ALIGNED_MAX_AXIS_RATIO
+from ml.association.rules import _pair_pa_deg
 from ml.evaluation.association.data import HeldOut
 from ml.sky import angle_arcsec
 

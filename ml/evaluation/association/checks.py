@@ -12,9 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ml.association.associate import associate
 from ml.association.edges import default_edge_params
 from ml.association.learn import SINGLE_FLOOR, exact_counts
-from ml.association.rules import AssociationParams, ComponentSky, associate
+from ml.association.params import AssociationParams
+from ml.association.rules import ComponentSky
 
 #: simulated VLASS fields of the transfer check
 SIM_VLASS_FIELDS = 400
@@ -182,7 +184,7 @@ def simulated_vlass_check(
 def norris71_correct(root: Path, params) -> int:
     """Norris-71 fields whose nearest candidate to the associated core is the expert host
     (the harness's ``assoc_centroid`` rule, :mod:`ml.evaluation.norris71`)."""
-    from ml.data.norris import load_norris71
+    from ml.data.norris71 import load_norris71
     from ml.evaluation.norris71.rows import AssociationMethod
 
     data = load_norris71(root)

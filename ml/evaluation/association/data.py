@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ml.association.rules import ComponentSky
-from ml.data.norris import Norris71, load_norris71
+from ml.data.norris71 import Norris71, load_norris71
 from ml.seed import FIELD_SIZE_ARCSEC
 from ml.sky import separation_arcsec
 

@@ -39,7 +39,8 @@ from ml.association.learn import (
     exact_counts,
     fit_edges,
 )
-from ml.association.rules import AssociationParams, ComponentSky
+from ml.association.params import AssociationParams
+from ml.association.rules import ComponentSky
 
 #: simulated VLASS fields of the in-fold guard (disjoint from the gate's seeds 20000-20399)
 GUARD_FIELDS = 400

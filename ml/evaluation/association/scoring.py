@@ -10,7 +10,7 @@ import numpy as np
 
 from ml.association.edges import candidate_pairs
 from ml.association.learn import exact_counts, fit_edges
-from ml.association.rules import AssociationParams
+from ml.association.params import AssociationParams
 from ml.evaluation.association.data import HeldOut
 from ml.sky import separation_arcsec
 

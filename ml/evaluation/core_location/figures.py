@@ -6,15 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.core.location import (
-    DEFAULT_THRESHOLD_FRACTION,
-)
-from ml.evaluation.core_location.scoring import (
-    WITHIN_ARCSEC,
-)
-from ml.preprocess.radio import (
-    RADIO_SIZE,
-)
+from ml.core.location import DEFAULT_THRESHOLD_FRACTION
+from ml.evaluation.core_location.scoring import WITHIN_ARCSEC
+from ml.preprocess.radio import RADIO_SIZE
 
 
 def plot_worst(

@@ -36,22 +36,16 @@ import argparse
 import json
 from pathlib import Path
 
-from ml.core.location import (
+from ml.core.bent import (
     DEFAULT_BENT_DEG,
-    DEFAULT_DOMINANCE,
     DEFAULT_HEAD_PEAK_FRACTION,
     DEFAULT_HEAD_RATIO,
-    DEFAULT_LINK_PX,
-    DEFAULT_MIN_SKELETON_PX,
     DEFAULT_RIDGE_WIDTH,
     DEFAULT_STRAIGHT_DEG,
-    DEFAULT_THRESHOLD_FRACTION,
 )
-from ml.evaluation.core_location.data import (
-    LEARNED_CHECKPOINT,
-    list_sources,
-    load_frame,
-)
+from ml.core.centres import DEFAULT_LINK_PX
+from ml.core.location import DEFAULT_DOMINANCE, DEFAULT_MIN_SKELETON_PX, DEFAULT_THRESHOLD_FRACTION
+from ml.evaluation.core_location.data import LEARNED_CHECKPOINT, list_sources, load_frame
 from ml.evaluation.core_location.figures import plot_worst
 from ml.evaluation.core_location.scoring import (
     METHODS,
@@ -61,10 +55,7 @@ from ml.evaluation.core_location.scoring import (
 )
 from ml.evaluation.core_location.tuning import ablation, cross_validated_gate, threshold_sweep
 from ml.paths import results_dir
-from ml.preprocess.radio import (
-    RADIO_PIXEL_SCALE_ARCSEC,
-    RADIO_SIZE,
-)
+from ml.preprocess.radio import RADIO_PIXEL_SCALE_ARCSEC, RADIO_SIZE
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -5,13 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from ml.core.location import (
-    DEFAULT_THRESHOLD_FRACTION,
-    choose_core,
-    core_candidates,
-    flux_weighted_centroid,
-    geodesic_centre,
-)
+from ml.core.centres import flux_weighted_centroid, geodesic_centre
+from ml.core.location import DEFAULT_THRESHOLD_FRACTION, choose_core, core_candidates
 from ml.evaluation.core_location.data import (
     HOST_DETECTION_SNR,
     SHIFT_MAX_PX,
@@ -20,10 +15,7 @@ from ml.evaluation.core_location.data import (
     host_radio_snr,
     load_shifted_frame,
 )
-from ml.preprocess.radio import (
-    RADIO_PIXEL_SCALE_ARCSEC,
-    RADIO_SIZE,
-)
+from ml.preprocess.radio import RADIO_PIXEL_SCALE_ARCSEC, RADIO_SIZE
 
 WITHIN_ARCSEC = 5.0  # the issue's success radius (FIRST beam is 5.4" FWHM)
 GOAL_FRACTION = 0.90  # gated core within 5" for >= 90 % of WAT + HT

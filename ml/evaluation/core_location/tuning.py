@@ -12,28 +12,22 @@ import itertools
 
 import numpy as np
 
-from ml.core.location import (
+from ml.core.bent import (
     DEFAULT_BENT_DEG,
-    DEFAULT_DOMINANCE,
     DEFAULT_HEAD_PEAK_FRACTION,
     DEFAULT_HEAD_RATIO,
-    DEFAULT_LINK_PX,
     DEFAULT_RIDGE_WIDTH,
     DEFAULT_STRAIGHT_DEG,
+)
+from ml.core.centres import DEFAULT_LINK_PX
+from ml.core.location import (
+    DEFAULT_DOMINANCE,
     DEFAULT_THRESHOLD_FRACTION,
     choose_core,
     core_candidates,
 )
-from ml.evaluation.core_location.data import (
-    MiraBestSource,
-    _groups,
-)
-from ml.evaluation.core_location.scoring import (
-    METHODS,
-    WITHIN_ARCSEC,
-    _summary,
-    locate_all,
-)
+from ml.evaluation.core_location.data import MiraBestSource, _groups
+from ml.evaluation.core_location.scoring import METHODS, WITHIN_ARCSEC, _summary, locate_all
 from ml.preprocess.radio import RADIO_PIXEL_SCALE_ARCSEC, RADIO_SIZE
 
 

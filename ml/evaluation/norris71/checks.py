@@ -8,17 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.association.rules import (
-    AssociationParams,
-    select_weighting,
-)
-from ml.data.norris import (
-    LOU2023_TESTSET,
-    Norris71,
-)
-from ml.evaluation.norris71.rows import (
-    AssociationMethod,
-)
+from ml.association.associate import select_weighting
+from ml.association.params import AssociationParams
+from ml.data.lou2023 import LOU2023_TESTSET
+from ml.data.norris71 import Norris71
+from ml.evaluation.norris71.rows import AssociationMethod
 from ml.seed import FIELD_SIZE_ARCSEC
 from ml.sky import separation_arcsec
 

@@ -7,9 +7,7 @@ import logging
 
 import numpy as np
 
-from ml.data.norris import (
-    Norris71,
-)
+from ml.data.norris71 import Norris71
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +28,8 @@ def field_components(data: Norris71, ra: float, dec: float, half_arcsec: float):
 
 def _renderer():
     try:
-        from ml.sim.radio import render_components, vlass_wcs
+        from ml.sim.radio import render_components
+        from ml.sim.vlass import vlass_wcs
     except ImportError as exc:  # pragma: no cover - depends on the tree state
         log.warning("ml.sim.radio unavailable (%s): no rendered fields, no overlays", exc)
         return None

@@ -6,19 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.data.norris import (
-    Norris71,
-    Norris71Field,
-)
-from ml.evaluation.norris71.fields import (
-    OVERLAY_SIZE_PX,
-    field_components,
-    render_norris_field,
-)
-from ml.evaluation.norris71.rows import (
-    FieldOutcome,
-    Method,
-)
+from ml.data.norris71 import Norris71, Norris71Field
+from ml.evaluation.norris71.fields import OVERLAY_SIZE_PX, field_components, render_norris_field
+from ml.evaluation.norris71.rows import FieldOutcome, Method
 
 #: VLASS Quick Look rms (Jy/beam): the stretch softening and the contour unit of a render
 VLASS_RMS_JY = 1.3e-4

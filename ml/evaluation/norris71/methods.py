@@ -5,11 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from ml.data.norris import Norris71, load_norris71
-from ml.evaluation.norris71.fields import (
-    _renderer,
-    field_components,
-)
+from ml.data.norris71 import Norris71, load_norris71
+from ml.evaluation.norris71.fields import _renderer, field_components
 from ml.evaluation.norris71.rows import (
     POSITIONAL_MATCH_ARCSEC,
     AssociationMethod,

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ml.data.norris import Norris71, Norris71Field
+from ml.data.norris71 import Norris71, Norris71Field
 from ml.host.simulated import train_checkpoint  # noqa: F401  (this module's CLI trains)
 from ml.seed import CUTOUT_SIZE_PX
 
-#: VLASS QL single-epoch noise (uJy/beam), mid-range of 120-145 (ml.sim.radio.VLASS_NOISE_UJY).
+#: VLASS QL single-epoch noise (uJy/beam), mid-range of 120-145 (ml.sim.vlass.VLASS_NOISE_UJY).
 NORRIS_RENDER_NOISE_UJY = 130.0
 #: The frame of seed §2.1 (240 px at 1"/px) and the model input it is resampled to (seed §3.3).
 FRAME_PX = CUTOUT_SIZE_PX
@@ -32,7 +32,7 @@ CENTRES = ("vlass", "assoc")
 def _frame_geometry(center_ra: float, center_dec: float):
     from astropy.coordinates import SkyCoord
 
-    from ml.sim.radio import vlass_wcs
+    from ml.sim.vlass import vlass_wcs
 
     return vlass_wcs(SkyCoord(center_ra, center_dec, unit="deg"), size=FRAME_PX)
 
@@ -125,7 +125,7 @@ def norris_host_fields(
     seed: int = 0,
     assoc=None,
 ):
-    """One :class:`ml.host.engine.HostField` per Norris-71 field (no optical stamps).
+    """One :class:`ml.host.field.HostField` per Norris-71 field (no optical stamps).
 
     Parameters
     ----------
@@ -148,7 +148,7 @@ def norris_host_fields(
         raise ValueError(f"centre must be one of {CENTRES}, got {centre!r}")
     if centre == "assoc" and assoc is None:
         raise ValueError("centre='assoc' needs the association method (assoc=...)")
-    from ml.host.engine import HostField
+    from ml.host.field import HostField
 
     out = []
     for i, f in enumerate(data.fields):

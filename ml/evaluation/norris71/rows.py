@@ -8,18 +8,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ml.association.rules import (
-    AssociationParams,
-    ComponentSky,
-    associate,
-)
-from ml.data.norris import (
-    Norris71,
-    Norris71Field,
-)
-from ml.evaluation.norris71.fields import (
-    render_norris_field,
-)
+from ml.association.associate import associate
+from ml.association.params import AssociationParams
+from ml.association.rules import ComponentSky
+from ml.data.norris71 import Norris71, Norris71Field
+from ml.evaluation.norris71.fields import render_norris_field
 from ml.sky import separation_arcsec
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@
 
 The test set is the seed authors' own: 71 VLASS components in CDFS, their PS1 candidates, the
 authors' class probabilities and host likelihoods, and the Norris et al. 2006 host as ground
-truth (loaded by :func:`ml.data.norris.load_norris71`). No VLASS or PS1 pixels exist for these fields;
+truth (loaded by :func:`ml.data.norris71.load_norris71`). No VLASS or PS1 pixels exist for these fields;
 the radio sky is Norris et al. 2006 Table 4 (every ATLAS 1.4 GHz component), which can be
 rendered at the VLASS beam by :func:`ml.sim.radio.render_components`.
 
@@ -45,13 +45,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.association.rules import AssociationParams
-from ml.data.norris import (
-    LOU2023_TESTSET,
-    NORRIS_TABLE4,
-    NORRIS_TABLE6,
-    load_norris71,
-)
+from ml.association.params import AssociationParams
+from ml.data.lou2023 import LOU2023_TESTSET
+from ml.data.norris71 import load_norris71
+from ml.data.norris2006 import NORRIS_TABLE4, NORRIS_TABLE6
 from ml.evaluation.norris71.checks import (
     association_quality,
     association_sensitivity,

@@ -6,14 +6,8 @@ import logging
 
 import numpy as np
 
-from ml.data.norris import (
-    Norris71,
-    Norris71Field,
-)
-from ml.evaluation.norris71.rows import (
-    FieldOutcome,
-    Method,
-)
+from ml.data.norris71 import Norris71, Norris71Field
+from ml.evaluation.norris71.rows import FieldOutcome, Method
 from ml.sky import separation_arcsec
 
 log = logging.getLogger(__name__)

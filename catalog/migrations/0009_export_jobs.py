@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0006_comment_componentsummary_from_pages'),
+        ('catalog', '0008_host_reliability'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

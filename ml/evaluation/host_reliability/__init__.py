@@ -1,0 +1,1 @@
+"""Calibration of the host reliability: ``python -m ml.evaluation.host_reliability``."""
