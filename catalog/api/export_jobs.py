@@ -71,6 +71,13 @@ def filtered(table: str, query: dict):
     if table not in TABLES:
         raise ExportRefused(f"table: unknown table {table!r}; one of: {', '.join(TABLES)}")
     base, filterset, _ = TABLES[table]
+    allowed = set(filterset.base_filters) | ({"model_version"} if table == "hosts" else set())
+    unknown = sorted(set(query) - allowed)
+    if unknown:
+        raise ExportRefused(
+            f"query: unknown filter(s) {', '.join(unknown)}; {table} takes: "
+            f"{', '.join(sorted(allowed))}"
+        )
     data = QueryDict(mutable=True)
     for k, values in query.items():
         data.setlist(k, values if isinstance(values, list) else [values])

@@ -14,6 +14,7 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,11 +24,20 @@ from catalog.api.exports import FORMATS
 from catalog.models import ExportJob
 
 
+class StrictCharField(serializers.CharField):
+    """A string as sent: a number or a boolean is refused, not turned into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ExportRequestSerializer(serializers.Serializer):
     table = serializers.ChoiceField(choices=list(TABLES))
     format = serializers.ChoiceField(choices=list(FORMATS))
     query = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False, default=dict,
+        child=serializers.ListField(child=StrictCharField()), required=False, default=dict,
         help_text="The list endpoint's filters, e.g. {\"epoch\": [\"2\"], \"ra\": [\"150\"]}.",
     )  # fmt: skip
 
@@ -74,6 +84,8 @@ def _job(token) -> ExportJob:
 
 class ExportJobCreateView(APIView):
     permission_classes = [AllowAny]
+    # a JSON body only: a form would flatten ``query`` (a dict of lists) into nothing
+    parser_classes = [JSONParser]
 
     @extend_schema(
         request=ExportRequestSerializer,

@@ -54,7 +54,7 @@ def add_error_responses(result, generator, request, public):
             # Wrong credentials are a 401 on every operation, reads included (Basic auth is
             # checked whenever it is sent).
             responses.setdefault("401", _json("Not authenticated, or wrong credentials."))
-            if "{id}" in path:
+            if "{id}" in path or "{token}" in path:
                 responses.setdefault("404", _json("No such object."))
             if method not in SAFE:
                 responses.setdefault("403", _json("Authenticated without the permission."))

@@ -102,6 +102,12 @@ def test_a_job_with_a_bad_filter_or_table_is_refused_naming_it(sky):
         format="json",
     )
     assert r.status_code == 400 and "source" in str(r.json()["query"])
+    r = client.post(
+        "/api/exports/",
+        {"table": "components", "format": "csv", "query": {"bogus": ["1"]}},
+        format="json",
+    )
+    assert r.status_code == 400 and "unknown filter(s) bogus" in str(r.json()["query"])
     r = client.post("/api/exports/", {"table": "labels", "format": "csv"}, format="json")
     assert r.status_code == 400 and "table" in r.json()
     assert not ExportJob.objects.exists()
