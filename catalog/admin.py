@@ -1,5 +1,5 @@
 """Django admin for staff: science fields read-only, labels written only through
-:mod:`catalog.curation.labels` (the integrity rules), lookups by raw id instead of dropdowns.
+:mod:`catalog.labels.writer` (the integrity rules), lookups by raw id instead of dropdowns.
 
 Curators relabel on the component page (``pages``); the admin keeps one bulk action ("no
 host") that goes through the same writer. Every label written here or on the pages is logged
@@ -16,7 +16,7 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin
 
 from catalog import models
-from catalog.curation.labels import LabelConflict, LabelInputError, relabel
+from catalog.labels.writer import LabelConflict, LabelInputError, relabel
 from catalog.read.answers import current_label, label_answers
 
 
@@ -204,7 +204,7 @@ class LabelAdmin(ExportMixin, admin.ModelAdmin):
     """Labels are records: shown read-only (no Save buttons), exported, never edited.
 
     New labels come from the component page, the API or the expert-label ingest, all through
-    :mod:`catalog.curation.labels` / the ingesters; import through the admin would bypass the
+    :mod:`catalog.labels.writer` / the ingesters; import through the admin would bypass the
     integrity rules, so only export is offered.
     """
 

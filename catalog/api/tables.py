@@ -8,12 +8,13 @@ from catalog.api.columns import column
 from catalog.api.exports import export_response, keyset_chunks
 from catalog.read.answers import PHOTOMETRY
 from catalog.read.host_catalogue import host_rows
+from catalog.read.provenance import epochs_of, provenance
 
 COMPONENT_COLS = [
     (column("component.id"), "id"),
     (column("component.name"), "name"),
     (column("component.survey"), "epoch__survey__name"),
-    (column("component.epoch"), "epoch__name"),
+    (column("component.epoch", "epoch_name"), "epoch__name"),
     (column("component.ra"), "ra"),
     (column("component.dec"), "dec"),
     (column("component.e_ra"), "e_ra_arcsec"),
@@ -89,7 +90,9 @@ def _cone(qs) -> bool:
     return "separation_arcsec" in qs.query.annotations
 
 
-def _export_rows(fmt: str, qs, spec, *, filename: str, description: str, progress=None):
+def _export_rows(
+    fmt: str, qs, spec, *, filename: str, description: str, record: dict, progress=None
+):
     """A table's rows, whole, in ``fmt``; a cone search adds its separation column."""
     cols = [c for c, _ in spec]
     fields = [f for _, f in spec]
@@ -103,15 +106,21 @@ def _export_rows(fmt: str, qs, spec, *, filename: str, description: str, progres
         filename=filename,
         count=qs.count,
         description=description,
+        provenance=record,
         progress=progress,
     )
 
 
 def export_components(fmt: str, qs, *, progress=None):
     return _export_rows(
-        fmt, qs, COMPONENT_COLS, filename="components", description="radiohost radio components",
+        fmt,
+        qs,
+        COMPONENT_COLS,
+        filename="components",
+        description="radiohost radio components",
+        record=provenance(epochs=epochs_of(qs)),
         progress=progress,
-    )  # fmt: skip
+    )
 
 
 def export_optical_sources(fmt: str, qs, *, progress=None):
@@ -121,6 +130,11 @@ def export_optical_sources(fmt: str, qs, *, progress=None):
         OPTICAL_COLS,
         filename="optical_sources",
         description="radiohost optical sources (PS1 AB, AllWISE Vega magnitudes)",
+        record=provenance(
+            epochs=[],
+            simulated=qs.filter(is_simulated=True).exists(),
+            real=qs.filter(is_simulated=False).exists(),
+        ),
         progress=progress,
     )
 
@@ -167,11 +181,12 @@ def export_hosts(fmt: str, qs, mv, *, progress=None):
         filename="hosts",
         count=qs.count,
         description=f"radiohost host catalogue ({'no model' if mv is None else mv.name})",
+        provenance=provenance(epochs=epochs_of(qs), model_version=mv),
         progress=progress,
     )
 
 
-def export_candidates(fmt: str, component, candidates):
+def export_candidates(fmt: str, component, candidates, mv):
     names = [c.name for c in CANDIDATE_COLS]
     rows = [tuple({**c.__dict__, **c.photometry}[n] for n in names) for c in candidates]
     return export_response(
@@ -181,4 +196,5 @@ def export_candidates(fmt: str, component, candidates):
         filename=f"candidates_{component.pk}",
         count=lambda: len(rows),
         description=f"ranked candidates of {component.name}",
+        provenance=provenance(epochs=[component.epoch], model_version=mv),
     )

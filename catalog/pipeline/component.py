@@ -14,6 +14,7 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 from django.db import transaction
 
+from catalog.methods.versions import METHOD_NAME
 from catalog.models import HostPrediction, ModelVersion, RadioComponent
 from ml.association.associate import associate
 from ml.association.edges import EdgeParams, edge_reach_arcsec
@@ -33,11 +34,6 @@ from ml.sky import separation_arcsec
 #: The radio sky read around a component: the 3.6′ field of seed §2.2.2 reaches 108″
 #: from the centre; doubles up to ~150″ across still link from the field's edge.
 SKY_RADIUS_ARCSEC = 180.0
-#: v2: the default rules gained the bright-core triple and aligned doubles
-#: (ml.association.refit.Method); a new name, because the config is the version's definition and
-#: v1 rows keep v1's config. (The opt-in close pairs are off in it: their keys, absent
-#: from configs written before them, read as off.)
-METHOD_NAME = "association-positional-v2"
 
 
 def association_model_version() -> ModelVersion:

@@ -7,12 +7,12 @@ from rest_framework.test import APIClient
 
 from catalog.diff.epochs import diff_epochs
 from catalog.models import Epoch, HostPrediction
-from tests.catalog.test_answers import make_field
+from tests.factories import answer_field
 
 
 @pytest.fixture
 def two_epochs(db):
-    comp, old, opt, mv, ext = make_field()
+    comp, old, opt, mv, ext = answer_field()
     Epoch.objects.update(state=Epoch.State.PROCESSED, model_version=mv, tiles_total=4, tiles_done=4)
     # in the new epoch the model prefers the second candidate: the host changed
     for p in HostPrediction.objects.filter(model_version=mv, candidate__component=comp):
