@@ -92,7 +92,9 @@ def _cone(qs) -> bool:
     return "separation_arcsec" in qs.query.annotations
 
 
-def _export_rows(fmt: str, qs, spec, *, filename: str, description: str, record: dict):
+def _export_rows(
+    fmt: str, qs, spec, *, filename: str, description: str, record: dict, progress=None
+):
     """A table's rows, whole, in ``fmt``; a cone search adds its separation column."""
     cols = [c for c, _ in spec]
     fields = [f for _, f in spec]
@@ -107,10 +109,11 @@ def _export_rows(fmt: str, qs, spec, *, filename: str, description: str, record:
         count=qs.count,
         description=description,
         provenance=record,
+        progress=progress,
     )
 
 
-def export_components(fmt: str, qs):
+def export_components(fmt: str, qs, *, progress=None):
     return _export_rows(
         fmt,
         qs,
@@ -118,10 +121,11 @@ def export_components(fmt: str, qs):
         filename="components",
         description="radiohost radio components",
         record=provenance(epochs=epochs_of(qs)),
+        progress=progress,
     )
 
 
-def export_optical_sources(fmt: str, qs):
+def export_optical_sources(fmt: str, qs, *, progress=None):
     return _export_rows(
         fmt,
         qs,
@@ -133,6 +137,7 @@ def export_optical_sources(fmt: str, qs):
             simulated=qs.filter(is_simulated=True).exists(),
             real=qs.filter(is_simulated=False).exists(),
         ),
+        progress=progress,
     )
 
 
@@ -156,7 +161,7 @@ def host_dicts(components, mv) -> list[dict]:
     return out
 
 
-def export_hosts(fmt: str, qs, mv):
+def export_hosts(fmt: str, qs, mv, *, progress=None):
     names = [c.name for c in HOST_COLS]
 
     def chunks():
@@ -179,6 +184,7 @@ def export_hosts(fmt: str, qs, mv):
         count=qs.count,
         description=f"radiohost host catalogue ({'no model' if mv is None else mv.name})",
         provenance=provenance(epochs=epochs_of(qs), model_version=mv),
+        progress=progress,
     )
 
 

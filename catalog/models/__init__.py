@@ -9,8 +9,10 @@
 * :mod:`.pipeline` -- the epoch pipeline's records: tiles, diffs, inbox files;
 * :mod:`.summaries` -- comments and the per-component summaries that list pages read;
 * :mod:`.sources` -- the source catalogue: the association's groups per epoch and method.
+* :mod:`.exports` -- background export jobs (large exports written by a worker).
 """
 
+from catalog.models.exports import ExportJob
 from catalog.models.images import Cutout
 from catalog.models.labels import Label, LabelQuerySet
 from catalog.models.optical import Candidate, HarvestedTile, OpticalSource
@@ -42,6 +44,7 @@ __all__ = [
     "EpochDiff",
     "EpochDiffEntry",
     "EpochTile",
+    "ExportJob",
     "HarvestedTile",
     "HostPrediction",
     "InboxFile",

@@ -225,3 +225,15 @@ def identify_components(component_ids, mv: ModelVersion | None = None) -> int:
     for comp in RadioComponent.objects.filter(pk__in=list(component_ids)).select_related("epoch"):
         n += identify_component(comp, mv)
     return n
+
+
+def identify_components_by_version(
+    component_ids: list[int], model_version_id: int | None = None
+) -> int:
+    """:func:`identify_components` with a ModelVersion id (None: the current method)."""
+    mv = (
+        ModelVersion.objects.get(pk=model_version_id)
+        if model_version_id is not None
+        else current_method_version()
+    )
+    return identify_components(component_ids, mv)
