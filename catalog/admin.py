@@ -58,11 +58,12 @@ class SurveyAdmin(admin.ModelAdmin):
 class EpochAdmin(admin.ModelAdmin):
     # the pipeline state: read-only here, moved only by catalog.pipeline
     list_display = ["survey", "name", "state", "tiles_done", "tiles_total", "n_components",
-                    "n_without_candidates", "processed_at"]  # fmt: skip
+                    "n_without_candidates", "resends", "processed_at"]  # fmt: skip
     list_filter = ["survey", "state"]
     readonly_fields = ["state", "state_changed_at", "error", "model_version", "tile_order",
                        "tiles_total", "tiles_done", "n_components", "n_predictions",
-                       "n_without_candidates", "identify_seconds", "processed_at"]  # fmt: skip
+                       "n_without_candidates", "identify_seconds", "resends", "resent_at",
+                       "processed_at"]  # fmt: skip
 
 
 @admin.register(models.RadioSource)

@@ -158,8 +158,10 @@ class LabellerFactory(UserFactory):
 
 
 class CuratorFactory(UserFactory):
-    """A member of the ``curators`` group (the project's own ``curators_group``, which grants
-    ``catalog.add_label``)."""
+    """A curator as ``catalog.curation.curators.create_curator`` makes one: staff (the admin's
+    door, labels only) and in the ``curators`` group, which grants ``catalog.add_label``."""
+
+    is_staff = True
 
     @factory.post_generation
     def curators(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy passes the object

@@ -87,6 +87,37 @@ COLUMNS: dict[str, Col] = {
     "match.is_positive": Col("is_positive", "bool", ucd="meta.code"),
     "match.is_prime": Col("is_prime", "bool", ucd="meta.code"),
     "host.n_candidates": Col("n_candidates", "int", ucd="meta.number"),
+    # the source catalogue (catalog.models.Source; CIRADA host-table layout, Gordon et al. 2023)
+    "source.id": Col("id", "int", ucd="meta.id;meta.main"),
+    "source.name": Col("source_name", "str", ucd="meta.id", width=64),
+    "source.type": Col("source_type", "str", ucd="meta.code.class", width=24),
+    "source.n_components": Col("n_components", "int", ucd="meta.number"),
+    "source.component_names": Col(
+        "component_names", "str", ucd="meta.id.part", description="';'-separated", width=256
+    ),
+    "source.ra": Col("ra", "float", "deg", _MAIN_RA, "flux-weighted centroid"),
+    "source.dec": Col("dec", "float", "deg", _MAIN_DEC, "flux-weighted centroid"),
+    "source.core_ra": Col("core_ra", "float", "deg", "pos.eq.ra", "association core"),
+    "source.core_dec": Col("core_dec", "float", "deg", "pos.eq.dec", "association core"),
+    "source.total_flux": Col("total_flux", "float", "mJy", "phot.flux.density;em.radio"),
+    "source.las": Col("las", "float", "arcsec", "phys.angSize", "largest angular size"),
+    "source.host_catalogue": Col("host_catalogue", "str", ucd="meta.dataset", width=16),
+    "source.host_source_id": Col("host_source_id", "str", ucd="meta.id.cross", width=32),
+    "source.host_id": Col("host_optical_id", "int", ucd="meta.id.cross"),
+    "source.host_ra": Col("host_ra", "float", "deg", "pos.eq.ra", "host RA"),
+    "source.host_dec": Col("host_dec", "float", "deg", "pos.eq.dec", "host Dec"),
+    "source.host_likelihood": Col(
+        "host_likelihood", "float", "", "stat.likelihood", "host likelihood (seed 4.2)"
+    ),
+    "source.host_reliability": Col(
+        "host_reliability", "float", "", "stat.probability", "host reliability, as /api/hosts/"
+    ),
+    "source.host_separation": Col(
+        "host_separation_arcsec", "float", "arcsec", "pos.angDistance", "host to core"
+    ),
+    "source.p_no_host": Col(
+        "p_no_host", "float", "", "stat.probability", "P(no candidate is the host)"
+    ),
     **{
         f"class.{p}": Col(p, "float", "", "stat.probability")
         for p in ("p_galaxy", "p_qso", "p_star")

@@ -334,15 +334,24 @@ def export_response(
     count: Callable[[], int] | None = None,
     description: str = "",
     provenance: dict[str, str],
+    progress: Callable[[int], None] | None = None,
 ) -> StreamingHttpResponse:
     """A streamed download of ``chunks()`` (lists of row tuples in ``cols`` order).
 
     ``count`` (a row count) is needed for FITS only. ``provenance``
     (:func:`catalog.read.provenance.provenance`) is written into each format's header.
+    ``progress(n)`` is told each chunk's row count as it is read (a background export's
+    progress, :mod:`catalog.api.export_jobs`).
     """
     content_type, ext = FORMATS[fmt]
     source = chunks
-    chunks = lambda: (rows for rows in source() if rows)  # noqa: E731
+
+    def tap(rows):
+        if progress is not None:
+            progress(len(rows))
+        return rows
+
+    chunks = lambda: (tap(rows) for rows in source() if rows)  # noqa: E731
     if fmt == "csv":
         body = _csv(cols, chunks(), provenance)
     elif fmt == "votable":

@@ -120,7 +120,9 @@ class RadioComponentViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
                 }
             )
         if fmt:
-            return tables.export_components(fmt, self.filter_queryset(self.get_queryset()))
+            qs = self.filter_queryset(self.get_queryset())
+            job = self._offloaded("components", fmt, qs)
+            return job if job is not None else tables.export_components(fmt, qs)
         if "name" in q:
             return self._answers_by_name()
         return super().list(request, *args, **kwargs)
@@ -177,7 +179,8 @@ class HostViewSet(StrictViewMixin, mixins.ListModelMixin, viewsets.GenericViewSe
         qs = self.filter_queryset(self.get_queryset())
         fmt = self.export_format()
         if fmt:
-            return tables.export_hosts(fmt, qs, mv)
+            job = self._offloaded("hosts", fmt, qs)
+            return job if job is not None else tables.export_hosts(fmt, qs, mv)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(tables.host_dicts(page, mv))
 
@@ -194,7 +197,9 @@ class OpticalSourceViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         fmt = self.export_format()
         if fmt:
-            return tables.export_optical_sources(fmt, self.filter_queryset(self.get_queryset()))
+            qs = self.filter_queryset(self.get_queryset())
+            job = self._offloaded("optical-sources", fmt, qs)
+            return job if job is not None else tables.export_optical_sources(fmt, qs)
         return super().list(request, *args, **kwargs)
 
 

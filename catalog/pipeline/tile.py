@@ -35,6 +35,7 @@ from catalog.pipeline.score import (
     lr_reliability,
     score_candidates,
 )
+from catalog.pipeline.sky_selection import sky_q
 from catalog.pipeline.tile_candidates import TilePairs, keep_top_k, make_pairs, take, top_k
 from catalog.pipeline.writer import write_predictions
 from ml.association.refit import Method
@@ -57,13 +58,15 @@ def _ranges_q(ranges) -> Q:
 
 def load_sky(epoch_id: int, ranges) -> tuple[Sky, np.ndarray, np.ndarray, np.ndarray]:
     """The epoch's components in the ``hpx`` ranges (one query): the Sky, and per row of
-    it ``is_science`` and ``hpx``. All components are sky (a non-science component is still
-    radio emission that may belong to a source); only science components are targets; with
-    each its catalogued (E_RA, E_DEC) in arcsec (the core's σ). The
+    it ``is_science`` and ``hpx``. The sky is every component inside the association sky's
+    selection (:mod:`catalog.pipeline.sky_selection`: a non-science component is still radio
+    emission that may belong to a source, a rejected duplicate copy or an empty island is
+    not); only science components in it are targets; with each its catalogued (E_RA,
+    E_DEC) in arcsec (the core's σ). The
     shape columns (:data:`catalog.pipeline.component.SHAPE_FIELDS`) come along for the edge model."""
     rows = list(
         RadioComponent.objects.filter(epoch_id=epoch_id)
-        .filter(_ranges_q(ranges))
+        .filter(_ranges_q(ranges), sky_q())
         .values_list("id", "ra", "dec", "total_flux_mjy", "peak_flux_mjy",
                      *SHAPE_FIELDS.values(), "is_science", "hpx", "e_ra_arcsec", "e_dec_arcsec")
     )  # fmt: skip
@@ -89,6 +92,7 @@ def load_candidates(epoch_id: int, lo: int, hi: int) -> tuple[np.ndarray, ...]:
             component__hpx__gte=lo,
             component__hpx__lt=hi,
         )
+        .filter(sky_q(prefix="component__"))  # the targets are the sky's science rows
         .order_by("component_id", "id")
         .values_list(
             "id",
@@ -257,7 +261,7 @@ def untiled_predictions(epoch_id: int, method: Method, lr: LRModel | None = None
     """The reference the tiles must equal: every science component of the epoch associated in
     ONE ComponentSky of the whole epoch (small epochs only: the pair matrix is N×N)."""
     rows = list(
-        RadioComponent.objects.filter(epoch_id=epoch_id).values_list(
+        RadioComponent.objects.filter(sky_q(), epoch_id=epoch_id).values_list(
             "id",
             "ra",
             "dec",

@@ -14,6 +14,7 @@ from catalog.labels.writer import can_see_labellers, can_write_labels, shown_lab
 from catalog.models import Comment, ComponentSummary, Cutout, OpticalSource, RadioComponent
 from catalog.read.answers import component_answer
 from catalog.read.provenance import provenance
+from catalog.read.source_catalogue import outside_sky_reason, source_of_component
 from pages.forms import CommentForm, RelabelForm, format_sexagesimal
 
 NEIGHBOUR_ARCSEC = 180.0
@@ -91,6 +92,8 @@ def component_page(request, pk: int):
         "pixels": radio_cut is not None,
         "labels": labels,
         "summary": summary,
+        "source": source_of_component(comp, answer.model_version),
+        "outside_sky": outside_sky_reason(comp),
         "can_relabel": can_write_labels(request.user),
         "see_labellers": can_see_labellers(request.user),
         "relabel_form": RelabelForm(),
