@@ -23,7 +23,13 @@ from ml.association.params import reach_arcsec
 from ml.association.refit import Method
 from ml.association.rules import ComponentSky
 from ml.host.decision import decide
-from ml.host.likelihood_ratio import source_extent_arcsec
+from ml.host.likelihood_ratio import (
+    LRModel,
+    core_sigma_arcsec,
+    field_reliability,
+    local_density_arcsec2,
+    source_extent_arcsec,
+)
 from ml.host.positional import positional_likelihood
 from ml.sky import separation_arcsec, unit_vectors
 
@@ -144,7 +150,23 @@ def sky_around(component: RadioComponent, method: Method):
     )
 
 
-def field_lr_reliability(component: RadioComponent, cands, method: Method, mv: ModelVersion):
+def field_lr_reliability(sep, is_multi: bool, method: Method, lr_config: dict | None):
+    """One field's likelihood-ratio reliabilities and p_no_host from its core offsets alone:
+    flat q/n, the method's σ (no catalogue errors or size). :func:`component_lr_reliability`
+    is what the pipeline stores."""
+    lr = LRModel.from_dict(lr_config)
+    sep = np.asarray(sep, float)
+    sigma = core_sigma_arcsec(
+        multi_component=[is_multi],
+        sigma_single_arcsec=method.sigma(False),
+        sigma_multi_arcsec=method.sigma(True),
+    )
+    ratio = lr.likelihood_ratio(sep, sigma[0], density=local_density_arcsec2(sep, [0])[0])
+    rel, p_none = field_reliability(ratio, [0], lr.q0)
+    return rel, float(p_none[0])
+
+
+def component_lr_reliability(component: RadioComponent, cands, method: Method, mv: ModelVersion):
     """One field's likelihood-ratio reliabilities and p_no_host, exactly as the epoch tiles
     compute them (:func:`catalog.pipeline.score.lr_reliability`: the same core, σ from the
     catalogue, the epoch's stored fit and its band's magnitudes)."""
@@ -195,7 +217,7 @@ def identify_component(component: RadioComponent, mv: ModelVersion) -> int:
         sep, multi_component=assoc.is_multi, sigma_arcsec=method.sigma(assoc.is_multi)
     )
     best, positives, prime = decide(lik)
-    rel, p_none = field_lr_reliability(component, cands, method, mv)
+    rel, p_none = component_lr_reliability(component, cands, method, mv)
     ranks = np.empty(len(cands), dtype=int)
     ranks[np.argsort(-lik, kind="stable")] = np.arange(1, len(cands) + 1)
     pos = set(positives.tolist())
