@@ -44,8 +44,9 @@ def _rss_mb(pid: int) -> float:
 def run_chord(epoch_id: int, broker: str, db_url: str, tile_order: int, queue: str, log: Path,
               *, processes: int = 2, timeout_s: float = 3600) -> dict:  # fmt: skip
     """Process one epoch through a real worker; wall seconds and the pool's peak RSS."""
-    from catalog.models import Epoch, EpochDiff
     from catalog.pipeline.diff import previous_epoch
+
+    from catalog.models import Epoch, EpochDiff
     from workers.pipeline import launch
 
     env = {**os.environ, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "radiohost_site.settings",

@@ -170,8 +170,8 @@ def component_lr_reliability(component: RadioComponent, cands, method: Method, m
     """One field's likelihood-ratio reliabilities and p_no_host, exactly as the epoch tiles
     compute them (:func:`catalog.pipeline.score.lr_reliability`: the same core, σ from the
     catalogue, the epoch's stored fit and its band's magnitudes)."""
-    from catalog.pipeline.lr_epoch import stored_lr
     from catalog.pipeline.lr_mags import MAG_FIELDS, band_mag
+    from catalog.pipeline.lr_store import stored_lr
     from catalog.pipeline.score import Cores, lr_reliability
 
     columns, _, assoc = sky_around(component, method)

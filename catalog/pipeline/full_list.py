@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from catalog.models import Candidate, ModelVersion, RadioComponent
-from catalog.pipeline.lr_epoch import stored_lr
+from catalog.pipeline.lr_store import stored_lr
 from catalog.pipeline.score import Predictions
 from catalog.pipeline.tile import compute_tile
 from catalog.pipeline.tile_candidates import TilePairs, take

@@ -10,7 +10,7 @@ tile; every tile of the epoch reads the same stored fit.
 
 Reproducible: the fit reads a fixed sample of the epoch's planned tiles (:func:`fit_tiles`,
 evenly spaced in HEALPix index, at most :data:`FIT_TILES`) through the tile's own reads and
-core location (:func:`catalog.pipeline.tile.tile_fields`), and
+core location (:func:`catalog.pipeline.tile_fields.tile_fields`), and
 :func:`ml.host.lr_fit.fit_lr` is pure; a re-run on the same data gives the same numbers.
 """
 
@@ -23,6 +23,7 @@ from catalog.models import Epoch, EpochTile
 from catalog.pipeline.locks import LR_FIT, advisory_lock
 from catalog.pipeline.lr_mags import band_mag, choose_band
 from catalog.pipeline.score import lr_fields
+from catalog.pipeline.tile_fields import tile_fields
 from ml.association.refit import Method
 from ml.host.likelihood_ratio import LRModel
 from ml.host.lr_fit import fit_lr
@@ -46,8 +47,6 @@ def fit_tiles(epoch_id: int) -> list[tuple[int, int]]:
 
 def fit_epoch(epoch_id: int, mv) -> LRModel:
     """Fit the epoch's model (no write): the fields of :func:`fit_tiles` as the tiles see them."""
-    from catalog.pipeline.tile import tile_fields
-
     method = Method.from_config(mv.config)
     in_tiles = Epoch.objects.filter(pk=epoch_id).values_list("candidates_in_tiles", flat=True)
     seps, starts, sigmas, mags = [], [], [], []
@@ -70,13 +69,6 @@ def fit_epoch(epoch_id: int, mv) -> LRModel:
         np.concatenate(seps), np.concatenate(starts), np.concatenate(sigmas),
         band_mag(mag_all, band), band=band,
     )  # fmt: skip
-
-
-def stored_lr(epoch_id: int, mv) -> LRModel | None:
-    """The epoch's stored fit for ``mv`` without fitting one (None: not fitted yet)."""
-    stored = Epoch.objects.filter(pk=epoch_id).values_list("lr_fit", flat=True).first()
-    d = (stored or {}).get(str(mv.pk))
-    return None if d is None else LRModel.from_dict(d)
 
 
 def epoch_lr(epoch_id: int, mv, *, refit: bool = False) -> LRModel:

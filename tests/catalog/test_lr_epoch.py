@@ -18,8 +18,9 @@ from catalog.models import Epoch, EpochTile, HostPrediction, RadioComponent
 from catalog.pipeline import tile as tile_mod
 from catalog.pipeline.component import association_model_version
 from catalog.pipeline.epoch import plan
-from catalog.pipeline.lr_epoch import epoch_lr, stored_lr
+from catalog.pipeline.lr_epoch import epoch_lr
 from catalog.pipeline.lr_mags import band_mag
+from catalog.pipeline.lr_store import stored_lr
 from ml.association.refit import Method
 from ml.host.likelihood_ratio import SIGMA_PER_RESOLVED_FWHM, core_sigma_arcsec, field_reliability
 from ml.sim.epoch import simulate_epoch
