@@ -6,9 +6,10 @@ At two optical depths — the seed's (the simulator's Norris-71 candidate counts
 full depth (:data:`.fields.FULL_DEPTH_N_BACKGROUND`) — the likelihood-ratio model
 (:mod:`ml.host.likelihood_ratio`) is fitted (n(m), q(m), Q0: :func:`ml.host.lr_fit.fit_lr`) on
 one range of seeds and evaluated on another. Rows on the same test fields: nearest neighbour
-to the component, today's positional method (Gaussian likelihood + field posterior), the LR in
-the pipeline's form (flat q/n: the candidates the pipeline scores carry no magnitudes) and the
-LR with q(m) in PS1 r. No CNN row: a host checkpoint is evaluated only where one exists
+to the component, today's positional method (Gaussian likelihood + field posterior), the LR
+with flat q/n and the fixed σ, the LR with q(m) in PS1 r, and the deployed form
+(``lr_deployed``: q(m)/n(m) and Q0 fitted on the fit fields as an epoch's own, the core σ from
+the catalogue as :func:`ml.host.likelihood_ratio.core_sigma_arcsec` gives it). No CNN row: a host checkpoint is evaluated only where one exists
 locally (none is trained here). Writes a 10-bin reliability diagram PNG beside the JSON.
 """
 
