@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ml.association.associate import associate
+from ml.association.associate import associate_many
 from ml.association.edges import EdgeParams, edge_reach_arcsec
 from ml.association.params import AssociationParams, reach_arcsec
 from ml.association.refit import Method
@@ -140,12 +140,9 @@ def locate_cores(
     ``sky`` is one ComponentSky (the untiled reference) and ``need`` is 0.
     """
     targets = np.asarray(targets, dtype=np.int64)
-    n = targets.size
-    core_ra, core_dec = np.empty(n), np.empty(n)
-    multi = np.zeros(n, dtype=bool)
-    need = np.zeros(n)
-    if n == 0:
-        return Cores(core_ra, core_dec, multi), need
+    if targets.size == 0:
+        e = np.empty(0)
+        return Cores(e, e.copy(), np.zeros(0, dtype=bool)), e.copy()
     if centre is None:
         sel = np.arange(len(sky))
         d_centre = np.zeros(len(sky))
@@ -164,12 +161,11 @@ def locate_cores(
     local = np.searchsorted(sel, targets)
     if np.any(local >= sel.size) or np.any(sel[np.minimum(local, sel.size - 1)] != targets):
         raise ValueError("locate_cores: a target lies outside its association disc")
-    for k, t in enumerate(targets):
-        a = associate(cs, float(sky.ra[t]), float(sky.dec[t]))
-        core_ra[k], core_dec[k], multi[k] = a.core_ra, a.core_dec, a.is_multi
-        m = np.asarray(a.members)
-        need[k] = float(np.max(d_centre[m] + reach[m]))
-    return Cores(core_ra, core_dec, multi), need
+    # every target at once (associate_many == associate per target, tests/ml)
+    a = associate_many(cs, sky.ra[targets], sky.dec[targets])
+    group_need = np.full(int(cs.labels.max()) + 1, -np.inf)
+    np.maximum.at(group_need, cs.labels, d_centre + reach)
+    return Cores(a.core_ra, a.core_dec, a.is_multi), group_need[a.label]
 
 
 def score_candidates(
