@@ -334,4 +334,5 @@ def evaluate_host_model(self, model_version_id: int) -> dict:
     return summary
 
 
+from workers.optical import finish_optical_ingest, ingest_optical_file  # noqa: F401,E402  (optical catalogues)
 from workers.render import fetch_radio_cutout, refresh_summaries, render_overlay  # noqa: F401,E402  (pages tasks)
