@@ -117,8 +117,8 @@ def _peak_bytes(path) -> int:
 @pytest.mark.django_db
 def test_python_peak_memory_does_not_grow_with_rows(tmp_path, monkeypatch):
     """5× the rows, the same peak: blocks stream through, duplicates are the database's
-    business. (The in-Python duplicate check this replaced held ~24 bytes a row: at these
-    sizes its peak grew ~1.5×.)"""
+    business. (The in-Python duplicate check this replaced held ~24 bytes a row: on this test
+    its peak grew 1.43×.)"""
     monkeypatch.setattr(optical_readers, "BLOCK_BYTES", 64 << 10)  # ~400 rows a block
     small = write_cell(tmp_path / "s.csv", cell=0, n=4_000)
     big = write_cell(tmp_path / "b.csv", cell=1, n=20_000)
