@@ -211,12 +211,16 @@ def ingest_optical_catalogue(
         if writer is not None:
             writer.close_copy()
             rep.timings_s["copy"] = time.perf_counter() - t0
+            t_dup = time.perf_counter()
             dup = writer.first_duplicate()
+            rep.timings_s["duplicate_check"] = time.perf_counter() - t_dup
             if dup is not None:
                 raise row_error(
                     path, dup[1], id_column, f"duplicate id (first on {unit} {dup[0]})", fmt=fmt
                 )
+            t_up = time.perf_counter()
             ins, upd = writer.upsert()
+            rep.timings_s["upsert"] = time.perf_counter() - t_up
             rep.add("OpticalSource", inserted=ins, updated=upd, unchanged=n_rows - ins - upd)
         else:
             dups.check(path, id_column, fmt)
