@@ -190,6 +190,8 @@ def ingest_optical_catalogue(
         n_rows = 0
         # PostgreSQL: the database finds repeated ids (memory flat in rows); SQLite (the
         # demo) keeps the ORM upsert and the in-Python check
+        # asked before the stage's COPY opens: the connection is busy while it streams
+        fresh = is_postgres() and not OpticalSource.objects.filter(catalogue=stored).exists()
         writer = _stage_writer(catalogue) if is_postgres() else None
         dups = _Duplicates() if writer is None else None
         try:
@@ -219,7 +221,7 @@ def ingest_optical_catalogue(
                     path, dup[1], id_column, f"duplicate id (first on {unit} {dup[0]})", fmt=fmt
                 )
             t_up = time.perf_counter()
-            ins, upd = writer.upsert()
+            ins, upd = writer.upsert(fresh=fresh)
             rep.timings_s["upsert"] = time.perf_counter() - t_up
             rep.add("OpticalSource", inserted=ins, updated=upd, unchanged=n_rows - ins - upd)
         else:

@@ -76,9 +76,28 @@ class StageWriter:
         row = self.cur.fetchone()
         return None if row is None else (int(row[0]), int(row[1]))
 
-    def upsert(self) -> tuple[int, int]:
-        """Move the stage into the table: (inserted, updated)."""
+    def upsert(self, *, fresh: bool = False) -> tuple[int, int]:
+        """Move the stage into the table: (inserted, updated).
+
+        ``fresh`` (the catalogue had no rows when the file began): a plain ``INSERT``, which
+        measured ~2× faster than ``ON CONFLICT DO UPDATE`` into an empty catalogue
+        (bench/optical_ingest.py); it runs under a savepoint, so a file racing another
+        worker's overlapping sky cell (a unique violation) falls back to the upsert.
+        """
+        from psycopg import errors
+
         cl, upd = ", ".join(self.cols), self.update
+        if fresh:
+            self.cur.execute("SAVEPOINT rh_opt_fresh")
+            try:
+                self.cur.execute(f"INSERT INTO {self.tbl} ({cl}) SELECT {cl} FROM {STAGE}")
+            except errors.UniqueViolation:
+                self.cur.execute("ROLLBACK TO SAVEPOINT rh_opt_fresh")
+            else:
+                n = self.cur.rowcount
+                self.cur.execute("RELEASE SAVEPOINT rh_opt_fresh")
+                self.cur.execute(f"DROP TABLE {STAGE}")
+                return int(n), 0
         self.cur.execute(
             f"WITH up AS (INSERT INTO {self.tbl} AS t ({cl}) SELECT {cl} FROM {STAGE} "
             "ON CONFLICT ON CONSTRAINT opticalsource_unique DO UPDATE SET "

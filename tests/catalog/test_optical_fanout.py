@@ -126,3 +126,20 @@ def test_python_peak_memory_does_not_grow_with_rows(tmp_path, monkeypatch):
     p1, p5 = _peak_bytes(small), _peak_bytes(big)
     assert OpticalSource.objects.count() == 24_500
     assert p5 <= 1.2 * p1, (p1, p5)
+
+
+@pytest.mark.django_db
+def test_a_fresh_insert_that_meets_existing_rows_falls_back_to_the_upsert(tmp_path, monkeypatch):
+    """Two workers may both see an empty catalogue; the later overlapping file must upsert."""
+    from catalog.ingest.optical_copy import StageWriter
+
+    a = write_cell(tmp_path / "a.csv", cell=0, n=30)
+    oc.ingest_optical_catalogue(a, catalogue="ps1dr2")
+    changed = tmp_path / "a2.csv"
+    changed.write_bytes(a.read_bytes().replace(b",52,", b",60,", 1))
+    orig = StageWriter.upsert
+    monkeypatch.setattr(StageWriter, "upsert", lambda self, fresh=False: orig(self, fresh=True))
+    rep = oc.ingest_optical_catalogue(changed, catalogue="ps1dr2")
+    assert dict(rep.counts["OpticalSource"]) == {"inserted": 0, "updated": 1, "unchanged": 29}
+    assert OpticalSource.objects.filter(quality_flag=60).count() == 1
+    assert OpticalSource.objects.count() == 30
