@@ -1,5 +1,5 @@
 """Django admin for staff: science fields read-only, labels written only through
-:mod:`catalog.curation.labels` (the integrity rules), lookups by raw id instead of dropdowns.
+:mod:`catalog.labels.writer` (the integrity rules), lookups by raw id instead of dropdowns.
 
 Curators relabel on the component page (``pages``); the admin keeps one bulk action ("no
 host") that goes through the same writer. Every label written here or on the pages is logged
@@ -16,7 +16,7 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin
 
 from catalog import models
-from catalog.curation.labels import LabelConflict, LabelInputError, relabel
+from catalog.labels.writer import LabelConflict, LabelInputError, relabel
 from catalog.read.answers import current_label, label_answers
 
 
@@ -58,11 +58,12 @@ class SurveyAdmin(admin.ModelAdmin):
 class EpochAdmin(admin.ModelAdmin):
     # the pipeline state: read-only here, moved only by catalog.pipeline
     list_display = ["survey", "name", "state", "tiles_done", "tiles_total", "n_components",
-                    "n_without_candidates", "processed_at"]  # fmt: skip
+                    "n_without_candidates", "resends", "processed_at"]  # fmt: skip
     list_filter = ["survey", "state"]
     readonly_fields = ["state", "state_changed_at", "error", "model_version", "tile_order",
                        "tiles_total", "tiles_done", "n_components", "n_predictions",
-                       "n_without_candidates", "identify_seconds", "processed_at"]  # fmt: skip
+                       "n_without_candidates", "identify_seconds", "resends", "resent_at",
+                       "processed_at"]  # fmt: skip
 
 
 @admin.register(models.RadioSource)
@@ -203,7 +204,7 @@ class LabelAdmin(ExportMixin, admin.ModelAdmin):
     """Labels are records: shown read-only (no Save buttons), exported, never edited.
 
     New labels come from the component page, the API or the expert-label ingest, all through
-    :mod:`catalog.curation.labels` / the ingesters; import through the admin would bypass the
+    :mod:`catalog.labels.writer` / the ingesters; import through the admin would bypass the
     integrity rules, so only export is offered.
     """
 

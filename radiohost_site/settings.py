@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "pages.context_processors.page_provenance",
             ]
         },
     }
@@ -148,6 +149,12 @@ MEDIA_URL = "media/"
 # The epoch pipeline (catalog.pipeline).
 # HEALPix order of the identification tiles (3: ~5,400 VLASS components, ~4 s per tile).
 RADIOHOST_TILE_ORDER = env.int("RADIOHOST_TILE_ORDER", default=3)
+# The rows association may group (ml.association.sky.parse_selection): CIRADA's Duplicate_flag 2
+# copies, S_Code 'E' empty islands and Quality_flag rows stay out (Gordon et al. 2021);
+# e.g. "quality=1" keeps faint rows in and only possible sidelobes out.
+RADIOHOST_ASSOCIATION_SKY = env(
+    "RADIOHOST_ASSOCIATION_SKY", default="duplicates=drop,empty=drop,quality=any"
+)
 # New CIRADA component catalogues are picked up from here by beat (scan_inbox); empty = off.
 RADIOHOST_INBOX_DIR = env("RADIOHOST_INBOX_DIR", default="")
 # Components of two epochs are the same source within this radius (arcsec): 3σ of the
@@ -259,6 +266,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # A tile is seconds to a minute of work (catalog.pipeline.tiling); the limit catches a hung one.
 RADIOHOST_TILE_SOFT_LIMIT_S = env.int("RADIOHOST_TILE_SOFT_LIMIT_S", default=180)
+# The tile watchdog (catalog.pipeline.watchdog, beat every RADIOHOST_WATCHDOG_EVERY_S): an
+# identifying epoch with no tile started or finished for RADIOHOST_TILE_STALL_S has lost its
+# messages (a broker restarted without persistence) and its undone tiles are re-sent. The
+# stall bound is a tile's hard time limit, so a slow tile is never taken for a lost one; a
+# lost epoch is moving again within stall + interval (~5 min by default).
+RADIOHOST_TILE_STALL_S = env.int("RADIOHOST_TILE_STALL_S", default=RADIOHOST_TILE_SOFT_LIMIT_S + 60)
+RADIOHOST_WATCHDOG_EVERY_S = env.int("RADIOHOST_WATCHDOG_EVERY_S", default=60)
+# Exports (catalog.api.export_jobs): up to this many rows stream inside the request; more
+# become a background job written to Django's storage (a slow client then holds no web
+# worker). 50,000 host rows are ~9 MB of CSV, seconds for a client on a good line.
+RADIOHOST_EXPORT_INLINE_MAX_ROWS = env.int("RADIOHOST_EXPORT_INLINE_MAX_ROWS", default=50_000)
+# At most this many export jobs queued or running at once (the same export asked again
+# reuses its job); a further one answers 429 until one finishes.
+RADIOHOST_EXPORT_MAX_ACTIVE = env.int("RADIOHOST_EXPORT_MAX_ACTIVE", default=20)
 CELERY_TASK_ROUTES = {
     "workers.tasks.train_host_model": {"queue": "gpu"},
     "workers.tasks.evaluate_host_model": {"queue": "gpu"},

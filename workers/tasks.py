@@ -13,13 +13,8 @@ here to train on).
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 from celery import shared_task
 from django.conf import settings
-from django.utils import timezone
 
 TASK_OPTS = {"bind": True, "acks_late": True, "reject_on_worker_lost": True}
 
@@ -47,15 +42,9 @@ def ingest_label_file(self, kind: str, path: str) -> dict:
 @shared_task(**TASK_OPTS, queue="cpu")
 def identify_hosts(self, component_ids: list[int], model_version_id: int | None = None) -> int:
     """Score the candidates of these components and store HostPredictions (idempotent upsert)."""
-    from catalog.models import ModelVersion
-    from catalog.pipeline.component import current_method_version, identify_components
+    from catalog.pipeline.component import identify_components_by_version
 
-    mv = (
-        ModelVersion.objects.get(pk=model_version_id)
-        if model_version_id is not None
-        else current_method_version()
-    )
-    return identify_components(component_ids, mv)
+    return identify_components_by_version(component_ids, model_version_id)
 
 
 def _busy_countdown() -> float:
@@ -117,14 +106,12 @@ def _finish_if_last(task, tile_id: int) -> None:
     reports ("Can't find ChordCounter"); the callback may then never run. Eager runs (the demo)
     have no redelivery and keep the chord's callback alone.
     """
-    from catalog.models import EpochTile
+    from catalog.pipeline.epoch import epoch_if_all_done
 
     if task.request.is_eager:
         return
-    epoch_id = EpochTile.objects.filter(pk=tile_id).values_list("epoch_id", flat=True).first()
+    epoch_id = epoch_if_all_done(tile_id)
     if epoch_id is None:
-        return
-    if EpochTile.objects.filter(epoch_id=epoch_id).exclude(state=EpochTile.State.DONE).exists():
         return
     queue = (task.request.delivery_info or {}).get("routing_key") or "cpu"
     finish_epoch.apply_async((epoch_id,), queue="cpu" if queue == "gpu" else queue)
@@ -152,35 +139,17 @@ def identify_tile_cnn(self, tile_id: int) -> dict:
 
 @shared_task(**TASK_OPTS, queue="cpu", max_retries=None)
 def finish_epoch(self, epoch_id: int) -> dict:
-    """Chord callback: mark processed only when every tile is done, then the epoch diff.
+    """Chord callback: mark processed only when every tile is done, then the epoch diff
+    (:func:`catalog.diff.finish.close_epoch`); a callback that finds a tile not done (a
+    duplicate delivery counted twice) or another callback closing looks again later."""
+    from catalog.diff.finish import close_epoch
 
-    A callback that finds a tile not done (a duplicate delivery counted twice) waits for it;
-    one that finds a failed tile marks the epoch failed.
-    """
-    from catalog.diff.epochs import diff_previous
-    from catalog.pipeline import epoch as pipeline
-    from catalog.pipeline.inbox import epoch_settled
-    from catalog.pipeline.locks import FINISH, advisory_lock
-
-    with advisory_lock(FINISH, epoch_id) as got:
-        if not got:
-            raise self.retry(countdown=_busy_countdown())
-        out = pipeline.finish(epoch_id)
-        if not out["complete"]:
-            if out["failed"]:
-                pipeline.fail(epoch_id, "identification failed:")
-                epoch_settled(epoch_id)
-                return out
-            if self.request.retries >= 120:
-                raise RuntimeError(f"epoch {epoch_id}: {out['pending']} tiles never finished")
-            raise self.retry(countdown=_busy_countdown())
-        if out.get("already_finished"):
-            return out
-        diff = diff_previous(epoch_id)
-        out["diff"] = diff.summary if diff is not None else None
-        epoch_settled(epoch_id)
-    # the search table and review queue read per-component summaries of the predictions
-    refresh_summaries.delay(epoch_id=epoch_id)
+    out = close_epoch(epoch_id, looks=self.request.retries)
+    if out.pop("retry"):
+        raise self.retry(countdown=_busy_countdown())
+    if out.pop("refresh"):
+        # the search table and review queue read per-component summaries of the predictions
+        refresh_summaries.delay(epoch_id=epoch_id)
     return out
 
 
@@ -196,36 +165,35 @@ def epoch_failed(self, epoch_id: int, *args) -> None:
 
 @shared_task(**TASK_OPTS, queue="cpu")
 def process_new_epochs(self) -> list[int]:
-    """Beat entry point: epochs that are ingested or have candidates ready and were never
-    identified, plus "needs candidates" epochs whose candidates have since been built.
+    """Beat entry point: launch the epochs due (:func:`catalog.pipeline.due.epochs_due`)."""
+    from catalog.pipeline.due import epochs_due
 
-    Never an epoch that is identifying (its chord is running), processed or failed (an
-    operator re-runs those with ``manage.py process_epoch``), nor one an inbox file is still
-    walking through its steps.
-    """
-    from django.db.models import Exists, OuterRef
-
-    from catalog.models import Candidate, Epoch, InboxFile, RadioComponent
-
-    busy_inbox = InboxFile.objects.filter(
-        state__in=[InboxFile.State.NEW, InboxFile.State.INGESTED, InboxFile.State.CANDIDATES]
-    ).values("epoch")
-    revived = Epoch.objects.alias(
-        has_candidates=Exists(Candidate.objects.filter(component__epoch=OuterRef("pk")))
-    ).filter(state=Epoch.State.NEEDS_CANDIDATES, has_candidates=True)
-    revived.update(state=Epoch.State.CANDIDATES_READY, state_changed_at=timezone.now())
-    pending = list(
-        Epoch.objects.filter(
-            Exists(RadioComponent.objects.filter(epoch=OuterRef("pk"))),
-            state__in=[Epoch.State.INGESTED, Epoch.State.CANDIDATES_READY],
-        )
-        .exclude(pk__in=busy_inbox)
-        .order_by("pk")
-        .values_list("id", flat=True)
-    )
+    pending = epochs_due()
     for epoch_id in pending:
         process_epoch.delay(epoch_id)
     return pending
+
+
+@shared_task(**TASK_OPTS, queue="cpu")
+def watch_epochs(self) -> list[dict]:
+    """Beat entry point: re-send the undone tiles of epochs whose tiles stopped progressing
+    (a broker that lost its messages; :mod:`catalog.pipeline.watchdog`)."""
+    from catalog.pipeline.watchdog import claim_stalled
+    from workers.pipeline import resend
+
+    return [resend(stalled) for stalled in claim_stalled()]
+
+
+@shared_task(**TASK_OPTS, queue="cpu", max_retries=None)
+def run_export(self, job_id: int) -> dict:
+    """Write one background export to Django's storage (:func:`catalog.api.export_jobs.run_job`);
+    a redelivered copy while the first still writes looks again later."""
+    from catalog.api.export_jobs import run_job
+
+    out = run_job(job_id)
+    if out.get("busy"):
+        raise self.retry(countdown=_busy_countdown())
+    return out
 
 
 @shared_task(**TASK_OPTS, queue="cpu")
@@ -282,6 +250,7 @@ def train_host_model(
     ``name``: a model of that name already registered (a retried or repeated task) is
     returned without training again; retraining takes a new name.
     """
+    from catalog.methods.training import train_and_register
     from catalog.pipeline.locks import GPU_TASK, advisory_lock, stable_id
 
     # Training outlives the Redis visibility timeout, so the broker may hand this message to a
@@ -290,48 +259,20 @@ def train_host_model(
     with advisory_lock(GPU_TASK, stable_id(f"train:{name}")) as got:
         if not got:
             raise self.retry(countdown=_busy_countdown(), max_retries=None)
-        return _train_host_model(config, name, n_fields, activate)
-
-
-def _train_host_model(config: str, name: str, n_fields: int | None, activate: bool) -> int:
-    from catalog.methods.registry import register_checkpoint
-    from catalog.models import ModelVersion
-    from ml.evaluation.norris71.model import train_checkpoint
-
-    done = ModelVersion.objects.filter(name=name).values_list("pk", flat=True).first()
-    if done is not None:
-        return done
-
-    cfg = Path(config)
-    if not cfg.is_absolute():
-        cfg = Path(settings.BASE_DIR) / cfg
-    models = Path(settings.RADIOHOST_MEDIA_ROOT) / "models"
-    models.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=models) as tmp:
-        info = train_checkpoint(str(cfg), str(Path(tmp) / "host.pt"), n_fields=n_fields)
-        final = models / f"{name}-{info['sha256'][:12]}.pt"
-        os.replace(Path(tmp) / "host.pt", final)
-    mv, _ = register_checkpoint(final, name=name, activate=activate)
-    return mv.pk
+        return train_and_register(config, name, n_fields=n_fields, activate=activate)
 
 
 @shared_task(**TASK_OPTS, queue="gpu")
 def evaluate_host_model(self, model_version_id: int) -> dict:
     """Score a registered host identifier on the real Norris-71 fields; the figures are
     stored in ``ModelVersion.metrics["norris71"]`` (a re-run overwrites them) and returned."""
-    from catalog.methods.registry import checkpoint_file
-    from catalog.models import ModelVersion
+    from catalog.methods.training import evaluate_on_norris71
     from catalog.pipeline.locks import GPU_TASK, advisory_lock, stable_id
-    from ml.evaluation.norris71.run import checkpoint_summary
 
     with advisory_lock(GPU_TASK, stable_id(f"evaluate:{model_version_id}")) as got:
         if not got:  # a redelivered copy while the first still evaluates (see train_host_model)
             raise self.retry(countdown=_busy_countdown(), max_retries=None)
-        mv = ModelVersion.objects.get(pk=model_version_id)
-        summary = checkpoint_summary(str(checkpoint_file(mv)), Path(settings.RADIOHOST_DATA_DIR))
-        mv.metrics = {**mv.metrics, "norris71": summary}
-        mv.save(update_fields=["metrics"])
-    return summary
+        return evaluate_on_norris71(model_version_id)
 
 
 from workers.optical import finish_optical_ingest, ingest_optical_file  # noqa: F401,E402  (optical catalogues)

@@ -117,6 +117,15 @@ class StrictViewMixin:
             request.accepted_media_type = "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
 
+    def _offloaded(self, table: str, fmt: str, qs):
+        """A ``202`` with a background job when the export is over the inline row limit
+        (:mod:`catalog.api.export_jobs`), else None (the export streams here)."""
+        from catalog.api.export_jobs import offload
+        from catalog.api.export_views import accepted
+
+        job = offload(table, fmt, qs, self.request.query_params, user=self.request.user)
+        return None if job is None else accepted(job, self.request)
+
     def export_format(self) -> str | None:
         """The export asked for by ``?format=`` or by the Accept header (``Accept: text/csv``
         was answered with a JSON page labelled text/csv); None for JSON."""

@@ -1,5 +1,9 @@
 """The one table of exported columns: name, type, unit, UCD and description of every column
-that the CSV/VOTable/FITS/Parquet exports and the IVOA cone search write.
+that the CSV (ECSV)/VOTable/FITS/Parquet exports and the IVOA cone search write.
+
+A column is called what the JSON API calls it (the model field: ``total_flux_mjy``,
+``e_ra_arcsec``), so a script written against one format reads every other; the unit in the
+name is the house rule for non-degree quantities, and each format carries the unit as well.
 
 Units follow the CIRADA tables (Gordon et al. 2021): fluxes in mJy, peak fluxes in
 mJy/beam, positions in degrees, sizes in arcsec; UCDs are IVOA UCD1+ words. Each entry is
@@ -26,17 +30,19 @@ COLUMNS: dict[str, Col] = {
     "component.epoch": Col("epoch", "str", ucd="meta.dataset", width=16),
     "component.ra": Col("ra", "float", "deg", _MAIN_RA),
     "component.dec": Col("dec", "float", "deg", _MAIN_DEC),
-    "component.e_ra": Col("e_ra", "float", "arcsec", "stat.error;pos.eq.ra"),
-    "component.e_dec": Col("e_dec", "float", "arcsec", "stat.error;pos.eq.dec"),
-    "component.total_flux": Col("total_flux", "float", "mJy", "phot.flux.density;em.radio"),
-    "component.e_total_flux": Col("e_total_flux", "float", "mJy", "stat.error;phot.flux.density"),
-    "component.peak_flux": Col("peak_flux", "float", "mJy/beam", "phot.flux.density;em.radio"),
-    "component.e_peak_flux": Col(
-        "e_peak_flux", "float", "mJy/beam", "stat.error;phot.flux.density"
+    "component.e_ra": Col("e_ra_arcsec", "float", "arcsec", "stat.error;pos.eq.ra"),
+    "component.e_dec": Col("e_dec_arcsec", "float", "arcsec", "stat.error;pos.eq.dec"),
+    "component.total_flux": Col("total_flux_mjy", "float", "mJy", "phot.flux.density;em.radio"),
+    "component.e_total_flux": Col(
+        "e_total_flux_mjy", "float", "mJy", "stat.error;phot.flux.density"
     ),
-    "component.major": Col("major", "float", "arcsec", "phys.angSize.smajAxis"),
-    "component.minor": Col("minor", "float", "arcsec", "phys.angSize.sminAxis"),
-    "component.pa": Col("pa", "float", "deg", "pos.posAng"),
+    "component.peak_flux": Col("peak_flux_mjy", "float", "mJy/beam", "phot.flux.density;em.radio"),
+    "component.e_peak_flux": Col(
+        "e_peak_flux_mjy", "float", "mJy/beam", "stat.error;phot.flux.density"
+    ),
+    "component.major": Col("major_arcsec", "float", "arcsec", "phys.angSize.smajAxis"),
+    "component.minor": Col("minor_arcsec", "float", "arcsec", "phys.angSize.sminAxis"),
+    "component.pa": Col("pa_deg", "float", "deg", "pos.posAng"),
     "component.s_code": Col("s_code", "str", ucd="meta.code.class", width=1),
     "component.is_science": Col("is_science", "bool", ucd="meta.code"),
     "cone.separation_arcsec": Col(
@@ -81,6 +87,37 @@ COLUMNS: dict[str, Col] = {
     "match.is_positive": Col("is_positive", "bool", ucd="meta.code"),
     "match.is_prime": Col("is_prime", "bool", ucd="meta.code"),
     "host.n_candidates": Col("n_candidates", "int", ucd="meta.number"),
+    # the source catalogue (catalog.models.Source; CIRADA host-table layout, Gordon et al. 2023)
+    "source.id": Col("id", "int", ucd="meta.id;meta.main"),
+    "source.name": Col("source_name", "str", ucd="meta.id", width=64),
+    "source.type": Col("source_type", "str", ucd="meta.code.class", width=24),
+    "source.n_components": Col("n_components", "int", ucd="meta.number"),
+    "source.component_names": Col(
+        "component_names", "str", ucd="meta.id.part", description="';'-separated", width=256
+    ),
+    "source.ra": Col("ra", "float", "deg", _MAIN_RA, "flux-weighted centroid"),
+    "source.dec": Col("dec", "float", "deg", _MAIN_DEC, "flux-weighted centroid"),
+    "source.core_ra": Col("core_ra", "float", "deg", "pos.eq.ra", "association core"),
+    "source.core_dec": Col("core_dec", "float", "deg", "pos.eq.dec", "association core"),
+    "source.total_flux": Col("total_flux", "float", "mJy", "phot.flux.density;em.radio"),
+    "source.las": Col("las", "float", "arcsec", "phys.angSize", "largest angular size"),
+    "source.host_catalogue": Col("host_catalogue", "str", ucd="meta.dataset", width=16),
+    "source.host_source_id": Col("host_source_id", "str", ucd="meta.id.cross", width=32),
+    "source.host_id": Col("host_optical_id", "int", ucd="meta.id.cross"),
+    "source.host_ra": Col("host_ra", "float", "deg", "pos.eq.ra", "host RA"),
+    "source.host_dec": Col("host_dec", "float", "deg", "pos.eq.dec", "host Dec"),
+    "source.host_likelihood": Col(
+        "host_likelihood", "float", "", "stat.likelihood", "host likelihood (seed 4.2)"
+    ),
+    "source.host_reliability": Col(
+        "host_reliability", "float", "", "stat.probability", "host reliability, as /api/hosts/"
+    ),
+    "source.host_separation": Col(
+        "host_separation_arcsec", "float", "arcsec", "pos.angDistance", "host to core"
+    ),
+    "source.p_no_host": Col(
+        "p_no_host", "float", "", "stat.probability", "P(no candidate is the host)"
+    ),
     **{
         f"class.{p}": Col(p, "float", "", "stat.probability")
         for p in ("p_galaxy", "p_qso", "p_star")

@@ -18,6 +18,7 @@ from catalog.api import serializers
 from catalog.api.base import StrictViewMixin
 from catalog.api.pagination import KeysetPagination
 from catalog.models import Epoch, EpochDiff, EpochDiffEntry
+from catalog.read.provenance import provenance
 
 KINDS = [k for k, _ in EpochDiffEntry.Kind.choices]
 
@@ -40,13 +41,14 @@ class EpochViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
                 "next": drf.CharField(allow_null=True),
                 "previous": drf.CharField(allow_null=True),
                 "results": serializers.EpochDiffEntrySerializer(many=True),
+                "provenance": drf.DictField(child=drf.CharField()),
             },
         ),
     )
     @action(detail=True, filter_backends=[])
     def diff(self, request, pk=None):
-        """The latest diff of this epoch against the survey's previous processed epoch:
-        counts, then the changed components (``new``, ``gone``, ``changed``) by cursor."""
+        """The latest diff of this epoch against the survey's previous overlapping epoch: the
+        overlap and counts, then the changed components (one class each) by cursor."""
         epoch = self.get_object()
         kind = request.query_params.get("kind")
         if kind is not None and kind not in KINDS:
@@ -58,6 +60,8 @@ class EpochViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
             .first()
         )
         body = {"epoch": epoch.pk, "diff": None, "next": None, "previous": None, "results": []}
+        pair = [diff.epoch_a, diff.epoch_b] if diff is not None else [epoch]
+        body["provenance"] = provenance(epochs=pair, model_version=epoch.model_version)
         if diff is None:
             return Response(body)
         entries = EpochDiffEntry.objects.filter(diff=diff).order_by("id")

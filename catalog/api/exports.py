@@ -6,9 +6,12 @@ exports only the visible rows"), and is streamed so a million rows keep memory f
 database in keyset chunks of :data:`CHUNK` and each chunk is written and sent before the
 next is read.
 
-Formats: CSV (header row); VOTable 1.4 TABLEDATA with units and UCDs on every FIELD
+Every format carries the provenance record (:mod:`catalog.read.provenance`) and the units.
+Formats: CSV as ECSV 1.0 (a ``#`` YAML header with units, types, descriptions and the
+provenance, then a CSV header row); VOTable 1.4 TABLEDATA with units and UCDs on every FIELD
 (the header is written by ``astropy.io.votable.from_table``, rows as they come); Parquet
-(pyarrow, one row group per chunk, units/UCDs in the field metadata); FITS binary table
+(pyarrow, one row group per chunk, units/UCDs in the field metadata and astropy's
+``table_meta_yaml`` so ``Table.read`` gives them back); FITS binary table
 (``astropy.io.fits`` header; FITS needs the row count up front, so it is counted first
 and the stream is held to that many rows).
 """
@@ -24,6 +27,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 from django.http import StreamingHttpResponse
+
+from catalog.read.provenance import FITS_KEYS
 
 CHUNK = 2000
 FORMATS = {
@@ -79,22 +84,46 @@ def keyset_chunks(queryset, fields: list[str], *, chunk: int = CHUNK) -> Iterato
 # ---------------------------------------------------------------- writers
 
 
-def _csv(cols: list[Col], chunks: Iterable[list[tuple]]) -> Iterator[bytes]:
+_NUMPY = {"int": np.int64, "float": np.float64, "bool": np.bool_}
+
+
+def _empty_table(cols: list[Col], provenance: dict[str, str]):
+    """A zero-row astropy Table with the columns' types, units, UCDs and descriptions and the
+    provenance as its ``meta``: astropy itself then writes each format's header."""
+    from astropy.table import Table
+
+    t = Table(
+        {
+            c.name: np.array([], dtype=_NUMPY.get(c.kind, "U1" if c.kind == "str" else "f8"))
+            for c in cols
+        },
+        meta=dict(provenance),
+    )
+    for c in cols:
+        t[c.name].unit = c.unit or None
+        t[c.name].description = c.description or None
+        if c.ucd:
+            t[c.name].meta["ucd"] = c.ucd
+    return t
+
+
+def _csv(cols: list[Col], chunks: Iterable[list[tuple]], provenance) -> Iterator[bytes]:
+    """ECSV 1.0 (astropy's ``ascii.ecsv``): a CSV whose ``#`` header carries every column's
+    unit, type and description and the provenance, so ``Table.read(f, format="ascii.ecsv")``
+    gives units back and a plain CSV reader skips the comment lines."""
+    head = io.StringIO()
+    _empty_table(cols, provenance).write(head, format="ascii.ecsv", delimiter=",")
+    yield head.getvalue().encode("utf-8")
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([c.name for c in cols])
     for rows in chunks:
         w.writerows(("" if v is None else v for v in r) for r in rows)
         yield buf.getvalue().encode("utf-8")
         buf.seek(0)
         buf.truncate()
-    yield buf.getvalue().encode("utf-8")
 
 
-_NUMPY = {"int": np.int64, "float": np.float64, "bool": np.bool_}
-
-
-def _votable_frame(cols: list[Col], description: str) -> tuple[bytes, bytes]:
+def _votable_frame(cols: list[Col], description: str, provenance) -> tuple[bytes, bytes]:
     from astropy.io.votable.tree import Info, VOTableFile
     from astropy.table import Table
 
@@ -108,6 +137,11 @@ def _votable_frame(cols: list[Col], description: str) -> tuple[bytes, bytes]:
     table = vot.get_first_table()
     table.description = description
     vot.resources[0].infos.append(Info(name="QUERY_STATUS", value="OK"))
+    # the provenance as INFO elements (VOTable 1.4 section 4.7): simulated or real, epochs,
+    # method and its real-data figures, software, date
+    for key, value in provenance.items():
+        if value != "":
+            vot.resources[0].infos.append(Info(name=key, value=value))
     for f, c in zip(table.fields, cols, strict=True):
         if c.unit:
             f.unit = c.unit
@@ -137,8 +171,8 @@ def _td(v, kind: str) -> str:
     return f"<TD>{escape(str(v))}</TD>"
 
 
-def _votable(cols, chunks, description) -> Iterator[bytes]:
-    head, tail = _votable_frame(cols, description)
+def _votable(cols, chunks, description, provenance=None) -> Iterator[bytes]:
+    head, tail = _votable_frame(cols, description, provenance or {})
     yield head
     kinds = [c.kind for c in cols]
     for rows in chunks:
@@ -167,7 +201,23 @@ class _Sink(io.RawIOBase):
         return out
 
 
-def _parquet(cols, chunks) -> Iterator[bytes]:
+def _parquet_metadata(cols, provenance) -> dict[bytes, bytes]:
+    """Schema metadata astropy's own Parquet reader reads (``table_meta_yaml``: units,
+    descriptions, UCDs, provenance), plus each provenance key for plain pyarrow readers."""
+    from astropy.table import meta
+
+    yaml = "\n".join(meta.get_yaml_from_table(_empty_table(cols, provenance)))
+    out = {b"table_meta_yaml": yaml.encode("utf-8")}
+    # string widths astropy gives the columns back (the FITS widths; longer values are cut
+    # there too), so every format reads back alike
+    out.update(
+        {f"table::len::{c.name}".encode(): str(c.width).encode() for c in cols if c.kind == "str"}
+    )
+    out.update({f"radiohost.{k}".encode(): str(v).encode("utf-8") for k, v in provenance.items()})
+    return out
+
+
+def _parquet(cols, chunks, provenance) -> Iterator[bytes]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -180,7 +230,8 @@ def _parquet(cols, chunks) -> Iterator[bytes]:
                 metadata={"unit": c.unit, "ucd": c.ucd, "description": c.description},
             )
             for c in cols
-        ]
+        ],
+        metadata=_parquet_metadata(cols, provenance),
     )
     sink = _Sink()
     with pq.ParquetWriter(sink, schema) as writer:
@@ -226,7 +277,17 @@ def _fits_records(cols, rows, dtype) -> bytes:
     return arr.tobytes()
 
 
-def _fits(cols, chunks, count: int) -> Iterator[bytes]:
+def _fits_provenance(header, provenance) -> None:
+    """The provenance as 8-character keywords with comments (long values continue on
+    CONTINUE cards, FITS 4.0 section 4.2.1.2); FITS headers are ASCII."""
+    for key, value in provenance.items():
+        if value == "" or key not in FITS_KEYS:
+            continue
+        name, comment = FITS_KEYS[key]
+        header[name] = (str(value).encode("ascii", "replace").decode("ascii"), comment)
+
+
+def _fits(cols, chunks, count: int, provenance) -> Iterator[bytes]:
     from astropy.io import fits
 
     fcols = [
@@ -243,7 +304,10 @@ def _fits(cols, chunks, count: int) -> Iterator[bytes]:
     for i, c in enumerate(cols, start=1):
         if c.ucd:  # not a FITS standard keyword; the VO convention TUCDn
             hdu.header[f"TUCD{i}"] = c.ucd
-    yield fits.PrimaryHDU().header.tostring().encode("ascii")
+    primary = fits.PrimaryHDU().header
+    _fits_provenance(primary, provenance)
+    _fits_provenance(hdu.header, provenance)
+    yield primary.tostring().encode("ascii")
     yield hdu.header.tostring().encode("ascii")
     dtype = _fits_dtype(cols)
     sent = 0
@@ -269,22 +333,33 @@ def export_response(
     filename: str,
     count: Callable[[], int] | None = None,
     description: str = "",
+    provenance: dict[str, str],
+    progress: Callable[[int], None] | None = None,
 ) -> StreamingHttpResponse:
     """A streamed download of ``chunks()`` (lists of row tuples in ``cols`` order).
 
-    ``count`` (a row count) is needed for FITS only.
+    ``count`` (a row count) is needed for FITS only. ``provenance``
+    (:func:`catalog.read.provenance.provenance`) is written into each format's header.
+    ``progress(n)`` is told each chunk's row count as it is read (a background export's
+    progress, :mod:`catalog.api.export_jobs`).
     """
     content_type, ext = FORMATS[fmt]
     source = chunks
-    chunks = lambda: (rows for rows in source() if rows)  # noqa: E731
+
+    def tap(rows):
+        if progress is not None:
+            progress(len(rows))
+        return rows
+
+    chunks = lambda: (tap(rows) for rows in source() if rows)  # noqa: E731
     if fmt == "csv":
-        body = _csv(cols, chunks())
+        body = _csv(cols, chunks(), provenance)
     elif fmt == "votable":
-        body = _votable(cols, chunks(), description)
+        body = _votable(cols, chunks(), description, provenance)
     elif fmt == "parquet":
-        body = _parquet(cols, chunks())
+        body = _parquet(cols, chunks(), provenance)
     else:
-        body = _fits(cols, chunks(), count())
+        body = _fits(cols, chunks(), count(), provenance)
     response = StreamingHttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}.{ext}"'
     return response

@@ -6,6 +6,10 @@ last row's ordering key, so every page is one index range scan. ``limit`` sets t
 size, from 1 to :data:`MAX_PAGE_SIZE` (as the schema and the README say); any other ``limit`` is a
 400 that names the bounds, never silently a smaller page than asked for.
 Whole tables are exported with ``?format=`` (streamed, never paginated).
+
+Every page carries a ``provenance`` object (:func:`catalog.read.provenance.provenance`): the
+same record the pages show and the exports write into their headers, so a JSON answer says
+whether its rows are simulated or real, their survey/epoch, the method, the software and date.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
 from catalog.api.params import CONE_PARAMS
+from catalog.read.provenance import KEYS, epochs_of, provenance
 
 MAX_PAGE_SIZE = 1000
 PAGE_SIZE = 100
@@ -41,6 +46,24 @@ class KeysetPagination(CursorPagination):
     page_size_query_param = "limit"
     max_page_size = MAX_PAGE_SIZE
     query_params = ("cursor", "limit")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.provenance = _record(queryset, view)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["provenance"] = self.provenance
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        out = super().get_paginated_response_schema(schema)
+        out["properties"]["provenance"] = {
+            "type": "object",
+            "description": "What the rows are: simulated or real, epochs, method, software, date.",
+            "properties": {k: {"type": "string"} for k in KEYS},
+        }
+        return out
 
     def get_page_size(self, request):
         return page_size(request, self.page_size)
@@ -72,3 +95,20 @@ def _valid_position(field: str, position: str) -> bool:
         return -(2**63) <= int(position) < 2**63
     except (TypeError, ValueError):
         return False
+
+
+def _record(queryset, view) -> dict[str, str]:
+    """The provenance of a listed queryset: component-like rows by their epochs, optical
+    sources by their own ``is_simulated`` flag, anything else as the whole catalogue."""
+    mv = view.model_version() if hasattr(view, "model_version") else None
+    fields = {f.name for f in queryset.model._meta.get_fields()}
+    if "epoch" in fields:
+        return provenance(epochs=epochs_of(queryset), model_version=mv)
+    if "is_simulated" in fields:
+        return provenance(
+            epochs=[],
+            simulated=queryset.filter(is_simulated=True).exists(),
+            real=queryset.filter(is_simulated=False).exists(),
+            model_version=mv,
+        )
+    return provenance(model_version=mv)

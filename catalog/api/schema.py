@@ -16,6 +16,10 @@ ERROR = {
 }
 
 
+#: List endpoints whose exports may become background jobs (catalog.api.export_jobs).
+EXPORTING_LISTS = ("/api/components/", "/api/hosts/", "/api/optical-sources/")
+
+
 def _json(description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": ERROR}}}
 
@@ -50,10 +54,23 @@ def add_error_responses(result, generator, request, public):
             # Wrong credentials are a 401 on every operation, reads included (Basic auth is
             # checked whenever it is sent).
             responses.setdefault("401", _json("Not authenticated, or wrong credentials."))
-            if "{id}" in path:
+            if "{id}" in path or "{token}" in path:
                 responses.setdefault("404", _json("No such object."))
             if method not in SAFE:
                 responses.setdefault("403", _json("Authenticated without the permission."))
+            if path in EXPORTING_LISTS and method == "get":
+                responses.setdefault(
+                    "202",
+                    {
+                        "description": "An export (?format=) over the inline row limit: a "
+                        "background job; poll its url, download from its download link.",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/ExportJob"}
+                            }
+                        },
+                    },
+                )
             if path.startswith("/api/labels/") and method == "post":
                 responses.setdefault(
                     "409", _json("supersedes is not the component's current label.")

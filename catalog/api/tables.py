@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from catalog.api.columns import column
 from catalog.api.exports import export_response, keyset_chunks
+from catalog.models import ModelVersion
 from catalog.read.answers import PHOTOMETRY
 from catalog.read.host_catalogue import host_rows
+from catalog.read.provenance import epochs_of, provenance
+from catalog.read.source_catalogue import source_chunks
 
 COMPONENT_COLS = [
     (column("component.id"), "id"),
     (column("component.name"), "name"),
     (column("component.survey"), "epoch__survey__name"),
-    (column("component.epoch"), "epoch__name"),
+    (column("component.epoch", "epoch_name"), "epoch__name"),
     (column("component.ra"), "ra"),
     (column("component.dec"), "dec"),
     (column("component.e_ra"), "e_ra_arcsec"),
@@ -89,7 +92,9 @@ def _cone(qs) -> bool:
     return "separation_arcsec" in qs.query.annotations
 
 
-def _export_rows(fmt: str, qs, spec, *, filename: str, description: str):
+def _export_rows(
+    fmt: str, qs, spec, *, filename: str, description: str, record: dict, progress=None
+):
     """A table's rows, whole, in ``fmt``; a cone search adds its separation column."""
     cols = [c for c, _ in spec]
     fields = [f for _, f in spec]
@@ -103,22 +108,36 @@ def _export_rows(fmt: str, qs, spec, *, filename: str, description: str):
         filename=filename,
         count=qs.count,
         description=description,
+        provenance=record,
+        progress=progress,
     )
 
 
-def export_components(fmt: str, qs):
+def export_components(fmt: str, qs, *, progress=None):
     return _export_rows(
-        fmt, qs, COMPONENT_COLS, filename="components", description="radiohost radio components"
+        fmt,
+        qs,
+        COMPONENT_COLS,
+        filename="components",
+        description="radiohost radio components",
+        record=provenance(epochs=epochs_of(qs)),
+        progress=progress,
     )
 
 
-def export_optical_sources(fmt: str, qs):
+def export_optical_sources(fmt: str, qs, *, progress=None):
     return _export_rows(
         fmt,
         qs,
         OPTICAL_COLS,
         filename="optical_sources",
         description="radiohost optical sources (PS1 AB, AllWISE Vega magnitudes)",
+        record=provenance(
+            epochs=[],
+            simulated=qs.filter(is_simulated=True).exists(),
+            real=qs.filter(is_simulated=False).exists(),
+        ),
+        progress=progress,
     )
 
 
@@ -142,7 +161,7 @@ def host_dicts(components, mv) -> list[dict]:
     return out
 
 
-def export_hosts(fmt: str, qs, mv):
+def export_hosts(fmt: str, qs, mv, *, progress=None):
     names = [c.name for c in HOST_COLS]
 
     def chunks():
@@ -164,10 +183,12 @@ def export_hosts(fmt: str, qs, mv):
         filename="hosts",
         count=qs.count,
         description=f"radiohost host catalogue ({'no model' if mv is None else mv.name})",
+        provenance=provenance(epochs=epochs_of(qs), model_version=mv),
+        progress=progress,
     )
 
 
-def export_candidates(fmt: str, component, candidates):
+def export_candidates(fmt: str, component, candidates, mv):
     names = [c.name for c in CANDIDATE_COLS]
     rows = [tuple({**c.__dict__, **c.photometry}[n] for n in names) for c in candidates]
     return export_response(
@@ -177,4 +198,57 @@ def export_candidates(fmt: str, component, candidates):
         filename=f"candidates_{component.pk}",
         count=lambda: len(rows),
         description=f"ranked candidates of {component.name}",
+        provenance=provenance(epochs=[component.epoch], model_version=mv),
+    )
+
+
+SOURCE_COLS = [
+    column("source.id"),
+    column("source.name"),
+    column("source.type"),
+    column("source.n_components"),
+    column("source.component_names"),
+    column("component.survey"),
+    column("component.epoch"),
+    column("source.ra"),
+    column("source.dec"),
+    column("source.core_ra"),
+    column("source.core_dec"),
+    column("source.total_flux"),
+    column("source.las"),
+    column("source.host_id"),
+    column("source.host_catalogue"),
+    column("source.host_source_id"),
+    column("source.host_ra"),
+    column("source.host_dec"),
+    column("source.host_likelihood"),
+    column("source.host_reliability"),
+    column("source.host_separation"),
+    column("source.p_no_host"),
+    column("model_version_id"),
+]
+
+
+def export_sources(fmt: str, qs, *, description: str = "radiohost source catalogue"):
+    """The source catalogue (catalog.read.source_catalogue rows), whole, in ``fmt``."""
+    cols = list(SOURCE_COLS)
+    if _cone(qs):
+        cols.append(column("cone.separation_arcsec", "cone_separation_arcsec"))
+    names = [c.name for c in cols]
+    using = qs.db
+
+    def chunks():
+        for rows in source_chunks(qs, using=using):
+            yield [tuple(d[n] for n in names) for d in rows]
+
+    mv_ids = list(qs.order_by().values_list("model_version_id", flat=True).distinct()[:2])
+    mv = ModelVersion.objects.filter(pk=mv_ids[0]).first() if len(mv_ids) == 1 else None
+    return export_response(
+        fmt,
+        cols,
+        chunks,
+        filename="sources",
+        count=qs.count,
+        description=description,
+        provenance=provenance(epochs=epochs_of(qs), model_version=mv),
     )

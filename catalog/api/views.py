@@ -19,7 +19,8 @@ from rest_framework.response import Response
 from catalog.api import filters, serializers, tables
 from catalog.api.base import MODEL_VERSION_PARAMS, StrictViewMixin
 from catalog.api.exports import FORMATS
-from catalog.curation import labels as labelling
+from catalog.api.label_serializer import LabelSerializer
+from catalog.labels import writer as labelling
 from catalog.models import (
     Candidate,
     ClassPrediction,
@@ -107,7 +108,9 @@ class RadioComponentViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
                 }
             )
         if fmt:
-            return tables.export_components(fmt, self.filter_queryset(self.get_queryset()))
+            qs = self.filter_queryset(self.get_queryset())
+            job = self._offloaded("components", fmt, qs)
+            return job if job is not None else tables.export_components(fmt, qs)
         if "name" in q:
             return self._answers_by_name()
         return super().list(request, *args, **kwargs)
@@ -139,7 +142,7 @@ class RadioComponentViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
         )
         fmt = self.export_format()
         if fmt:
-            return tables.export_candidates(fmt, comp, answer.candidates)
+            return tables.export_candidates(fmt, comp, answer.candidates, answer.model_version)
         ser = serializers.CandidateAnswerSerializer(context=self.get_serializer_context())
         return Response([ser.to_representation(c) for c in answer.candidates])
 
@@ -160,7 +163,8 @@ class HostViewSet(StrictViewMixin, mixins.ListModelMixin, viewsets.GenericViewSe
         qs = self.filter_queryset(self.get_queryset())
         fmt = self.export_format()
         if fmt:
-            return tables.export_hosts(fmt, qs, mv)
+            job = self._offloaded("hosts", fmt, qs)
+            return job if job is not None else tables.export_hosts(fmt, qs, mv)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(tables.host_dicts(page, mv))
 
@@ -177,7 +181,9 @@ class OpticalSourceViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         fmt = self.export_format()
         if fmt:
-            return tables.export_optical_sources(fmt, self.filter_queryset(self.get_queryset()))
+            qs = self.filter_queryset(self.get_queryset())
+            job = self._offloaded("optical-sources", fmt, qs)
+            return job if job is not None else tables.export_optical_sources(fmt, qs)
         return super().list(request, *args, **kwargs)
 
 
@@ -194,12 +200,12 @@ class LabelViewSet(StrictViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
     label's id to relabel (409 when it is not current). Labellers' usernames: curators only."""
 
     queryset = Label.objects.select_related("superseded_by", "author").order_by("id")
-    serializer_class = serializers.LabelSerializer
+    serializer_class = LabelSerializer
     filterset_class = filters.LabelFilter
 
     @extend_schema(
         responses={
-            201: serializers.LabelSerializer,
+            201: LabelSerializer,
             400: OpenApiTypes.OBJECT,
             409: OpenApiTypes.OBJECT,
         }

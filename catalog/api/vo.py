@@ -24,6 +24,7 @@ from catalog.api.exports import _votable
 from catalog.methods.versions import default_model_version
 from catalog.models import RadioComponent
 from catalog.read.host_catalogue import host_rows
+from catalog.read.provenance import provenance
 from catalog.sky.spatial import ConeCentre
 
 CONTENT_TYPE = "text/xml; content=x-votable"
@@ -167,7 +168,8 @@ class ConeSearchView(APIView):
             .select_related("epoch__survey")
             .order_by("separation_arcsec", "id")
         )
-        hosts = host_rows(comps, default_model_version())
+        mv = default_model_version()
+        hosts = host_rows(comps, mv)
         rows = [
             (
                 c.pk,
@@ -191,5 +193,9 @@ class ConeSearchView(APIView):
             )
             for c, h in zip(comps, hosts, strict=True)
         ]
-        body = b"".join(_votable(COLUMNS, [rows], "radiohost cone search: components and hosts"))
+        epochs = list({c.epoch_id: c.epoch for c in comps}.values())
+        record = provenance(epochs=epochs, model_version=mv)
+        body = b"".join(
+            _votable(COLUMNS, [rows], "radiohost cone search: components and hosts", record)
+        )
         return HttpResponse(body, content_type=CONTENT_TYPE)

@@ -23,6 +23,7 @@ from django.db import transaction
 
 from catalog.methods.registry import activate_version
 from catalog.models import Label, ModelVersion
+from catalog.models.labels import ORIGIN_PRIORITY
 from catalog.pipeline.component import (
     SKY_RADIUS_ARCSEC,
     current_method_version,
@@ -31,15 +32,6 @@ from catalog.pipeline.component import (
 )
 from ml.association.refit import LabelledField, Method, better, cross_validate, fit, widest
 
-#: which label of a component trains, best first
-ORIGIN_PRIORITY = (
-    Label.Origin.EXPERT,
-    Label.Origin.NORRIS,
-    Label.Origin.ZHU2023,
-    Label.Origin.RGZ,
-    Label.Origin.LOU2023,
-    Label.Origin.SIMULATED,
-)
 #: a refit needs this many labelled fields (a 5-fold estimate on fewer says little)
 MIN_FIELDS = 10
 REFIT_PREFIX = "association-refit-"

@@ -1,7 +1,8 @@
 """The demo's last step for the pages: summaries, a few overlays, a curator, how to serve.
 
 Runs on the demo's own SQLite database only (``make demo``); the curator it creates has a
-random password printed once, and exists in that database alone.
+random password printed once, and exists in that database alone; a later ``make demo`` keeps
+that password and says so.
 """
 
 from __future__ import annotations
@@ -51,15 +52,19 @@ def finish(stdout, sky_dir: Path) -> None:
         f"  pages: {stored} SIMULATED radio images stored as cutouts, {len(first)} overlays "
         "rendered (others render when first opened)"
     )
+    # An earlier demo run made the user: its password is kept (a second `make demo` must not
+    # lock out whoever signed in with the first one); create_curator leaves it alone.
     _, password = create_curator(DEMO_CURATOR)
-    if password is None:  # an earlier demo run made the user: give it a fresh password
-        import secrets
-
-        password = secrets.token_urlsafe(12)
-        create_curator(DEMO_CURATOR, password)
+    if password is None:
+        who = (
+            f"user {DEMO_CURATOR} already exists in this database: its password was kept "
+            f"(a new one: manage.py create_curator {DEMO_CURATOR} --password NEW)"
+        )
+    else:
+        who = f"user {DEMO_CURATOR}, password {password}"
     stdout.write(
         "Serve this demo's own database:  make serve\n"
         "  (= DEBUG=1 DATABASE_URL=sqlite:///var/demo.sqlite3 CELERY_TASK_ALWAYS_EAGER=1 "
         ".venv/bin/python manage.py runserver 127.0.0.1:8000)  then open http://127.0.0.1:8000/\n"
-        f"Demo curator (this demo database only): user {DEMO_CURATOR}, password {password}"
+        f"Demo curator (this demo database only; may relabel on the pages and in /admin/): {who}"
     )

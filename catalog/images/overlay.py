@@ -6,8 +6,10 @@ the digest covers everything drawn (model version, every candidate's likelihood 
 current label, the cutouts' sha256, the drawing code's version), so when predictions or the
 label change the page asks for a new file and the task renders it; an unchanged component is
 never redrawn. Pixels: the component's stored VLASS cutout (``Cutout``, fetched by a task,
-never in a request) when there is one, else the field rendered from the radio catalogue with
-the simulator's component renderer (:func:`ml.sim.radio.render_components`), labelled so.
+never in a request) when there is one, else a model image of the field made from the radio
+catalogue's Gaussian fits (:func:`ml.sim.radio.render_components`), labelled so. The caption
+says which: stored pixels (and whether they are simulated), a catalogue model, or nothing to
+draw when the component has neither pixels nor a catalogue flux.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from catalog.images import store
 from catalog.models import Cutout, OpticalSource, RadioComponent
 from catalog.providers.fits_image import read_fits_image
 from catalog.read.answers import component_answer
+from catalog.read.provenance import is_simulated_epoch
 from ml.plots.overlay import OverlayCandidate, OverlayInputs, render_overlay
 from ml.seed import CUTOUT_SIZE_PX
 
-RENDER_VERSION = 1
+RENDER_VERSION = 2  # 2: robust contours, inset, captions that say what is drawn
 FIELD_PX = CUTOUT_SIZE_PX  # seed §3.3: 240 × 240 px at 1″/px
 RENDER_RADIUS_ARCSEC = 180.0  # components whose emission can reach the 3.6′ field
 #: contour unit for a catalogue render: the VLASS QL single-epoch noise (lower end)
@@ -95,14 +98,21 @@ def overlay_inputs(answer) -> OverlayInputs:
     comp = answer.component
     radio_cut = _cutout(comp.pk, RADIO_SURVEYS)
     optical_cut = _cutout(comp.pk, OPTICAL_SURVEYS)
+    simulated = is_simulated_epoch(comp.epoch) or (
+        radio_cut is not None and radio_cut.survey == "SIM"
+    )
+    sim = "SIMULATED " if simulated else ""
     if radio_cut is not None:
         img = read_fits_image(store.read_bytes(radio_cut.path), where=radio_cut.path)
         radio, radio_wcs, sigma = img.data, img.wcs, None
-        caption = f"{radio_cut.survey} cutout (sha256 {radio_cut.sha256[:10]}…)"
+        caption = f"{sim}{radio_cut.survey} image (sha256 {radio_cut.sha256[:10]}…)"
     else:
         radio, radio_wcs = catalogue_field(comp)
         sigma = CATALOGUE_SIGMA_JY
-        caption = "rendered from the radio catalogue (no pixels stored)"
+        if np.nanmax(radio, initial=0.0) > 0:
+            caption = f"{sim}catalogue model: Gaussian fits at the 2.5″ beam (no pixels stored)"
+        else:
+            caption = "no radio pixels stored and no catalogue flux here: no radio drawn"
     optical = optical_wcs = None
     optical_caption = "optical catalogue map (no optical pixels stored)"
     if optical_cut is not None:

@@ -13,17 +13,16 @@ inside the same transaction and rolls it back at the end, so a dry run validates
 
 One role, kept as one module: everything here is the contract an ingester is written
 against (how it reports, fails, parses a cell, runs in its transaction and upserts), so
-the ingesters share one copy of each rule. Role-specific writers live beside it:
-cross-matching in :mod:`catalog.ingest.crossmatch`, published labels in
-:mod:`catalog.ingest.label_rows`.
+the ingesters share one copy of each rule. Role-specific modules live beside it:
+the guarded CSV reader in :mod:`catalog.ingest.csv_rows`, cross-matching in
+:mod:`catalog.ingest.crossmatch`, published labels in :mod:`catalog.ingest.label_rows`.
 """
 
 from __future__ import annotations
 
-import csv
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,47 +260,6 @@ class DuplicateChecker:
 # ------------------------------------------------------------------------------------------
 # reading
 # ------------------------------------------------------------------------------------------
-
-
-def iter_csv_chunks(
-    path: str | Path,
-    *,
-    required: Iterable[str] = (),
-    chunk_rows: int = 20_000,
-    skipinitialspace: bool = True,
-) -> Iterator[tuple[list[str], list[tuple[int, dict[str, str]]]]]:
-    """Stream a CSV as ``(header, [(line, {column: cell}), ...])`` chunks (bounded memory).
-
-    A row with a different number of fields than the header (e.g. a truncated last
-    line) raises naming the line. Lines are 1-based file lines (header = line 1). A
-    UTF-8 byte-order mark (spreadsheet exports) is not part of the first column name.
-    """
-    path = Path(path)
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh, skipinitialspace=skipinitialspace)
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            raise cell_error(path, 1, None, "empty file (no header)") from None
-        require_columns(path, header, required)
-        chunk: list[tuple[int, dict[str, str]]] = []
-        for row in reader:
-            line = reader.line_num
-            if not row or all(not c.strip() for c in row):
-                continue
-            if len(row) != len(header):
-                raise cell_error(
-                    path,
-                    line,
-                    header[min(len(row), len(header) - 1)] if len(row) < len(header) else None,
-                    f"expected {len(header)} fields, got {len(row)} (truncated or malformed row)",
-                )
-            chunk.append((line, dict(zip(header, row, strict=True))))
-            if len(chunk) >= chunk_rows:
-                yield header, chunk
-                chunk = []
-        if chunk:
-            yield header, chunk
 
 
 def hpx_for(ra: Sequence[float], dec: Sequence[float]) -> np.ndarray:

@@ -28,6 +28,8 @@ from catalog.ingest.common import (
     run_ingest,
     upsert,
 )
+from catalog.ingest.csv_rows import iter_csv_rows
+from catalog.ingest.optical_schema import MAG_RANGE
 from catalog.models import OpticalSource, RadioComponent
 from catalog.providers.catalogs import (
     CANDIDATE_BOX_ARCMIN,
@@ -50,6 +52,11 @@ def read_table(path: str | Path) -> Table:
     """A local VOTable (``.xml``/``.vot``) or CSV; numeric columns checked cell by cell."""
     path = existing_file(path)
     fmt = "votable" if path.suffix.lower() in (".xml", ".vot", ".votable") else "ascii.csv"
+    if fmt == "ascii.csv":
+        # astropy renames a repeated column (ra -> ra_1), cuts a cell at a NUL byte and
+        # reports bad UTF-8 without a line: the guarded reader vets the text first.
+        for _ in iter_csv_rows(path):
+            pass
     try:
         t = Table.read(path, format=fmt)
     except Exception as exc:
@@ -76,6 +83,25 @@ def _check_numeric(t: Table, path, first_line: int) -> None:
                 bad = bad if bad is not None else i
         if bad is not None and nums > 0:
             raise cell_error(path, bad + first_line, name, f"not a number: {vals[bad]!r}")
+
+
+def _check_magnitudes(t: Table, where: str, first_line: int) -> None:
+    """Magnitudes finite and within :data:`MAG_RANGE` when given (missing is NaN)."""
+    cols = t.meta.get("columns", {})
+    lo, hi = MAG_RANGE
+    for k in PHOT:
+        if k not in t.colnames:
+            continue
+        x = np.asarray(t[k], float)
+        bad = np.isinf(x) | (x < lo) | (x > hi)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise cell_error(
+                where,
+                i + first_line,
+                cols.get(k, k),
+                f"{float(x[i])!r} is not a magnitude in [{lo:g}, {hi:g}]",
+            )
 
 
 def prepare(
@@ -107,10 +133,12 @@ def prepare(
             raise cell_error(
                 where_ps1, line, cols.get("dec", "dec"), f"{float(dec)!r} is not in [-90, 90] deg"
             )
+    _check_magnitudes(ps1, where_ps1, first_line)
     wise = None
     if wise_raw is not None:
         _check_numeric(wise_raw, where_wise, first_line)
         wise = normalise_allwise(wise_raw, where=where_wise)
+        _check_magnitudes(wise, where_wise, first_line)
         bad = ~np.isfinite(wise["ra"]) | ~np.isfinite(wise["dec"])
         if bad.any():
             i = int(np.flatnonzero(bad)[0])

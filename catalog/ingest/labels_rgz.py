@@ -24,13 +24,13 @@ from catalog.ingest.common import (
     IngestReport,
     cell_error,
     existing_file,
-    iter_csv_chunks,
     parse_float,
     parse_radec,
     run_ingest,
     upsert,
 )
 from catalog.ingest.crossmatch import nearest_within
+from catalog.ingest.csv_rows import iter_csv_chunks
 from catalog.ingest.label_rows import put_labels
 from catalog.models import Epoch, Label, OpticalSource, RadioComponent, RadioSource
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from catalog.ingest.candidate_writer import upsert_candidates
 from catalog.ingest.common import IngestReport, cell_error, existing_file, run_ingest, upsert
+from catalog.ingest.csv_rows import iter_csv_rows
 from catalog.ingest.label_rows import put_labels
 from catalog.ingest.labels_norris import upsert_norris_structure
 from catalog.ingest.vlass_cirada import vlass_epoch
@@ -85,6 +86,10 @@ def ingest_lou2023_testset(
     root = Path(data_dir)
     path = root / LOU2023_TESTSET
     existing_file(path)
+    # ml.data.lou2023 parses it (no Django there); the guarded reader vets the text first, so
+    # a NUL, a non-UTF-8 byte or an over-long line is named by line and column here too
+    for _ in iter_csv_rows(path):
+        pass
     report = IngestReport(source=f"lou2023 {path.name}", dry_run=dry_run)
 
     def work(rep: IngestReport) -> None:

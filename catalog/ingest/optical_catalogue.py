@@ -113,6 +113,10 @@ def _validated(path: Path, catalogue: str, fmt: str, progress):
     cols = None
     for first, table, header in blocks(path):
         if cols is None:
+            # FITS and Parquet may repeat a column name too (CSV headers: optical_readers)
+            dup = next((h for i, h in enumerate(header) if h in header[:i]), None)
+            if dup is not None:
+                raise row_error(path, None, dup, "column name repeated in the table", fmt=fmt)
             cols = resolve(path, header, catalogue)
         vals = validate(table, cols, catalogue, path, first, fmt)
         if progress is not None:

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 
 from catalog.ingest.common import IngestError, cell_error
+from catalog.ingest.csv_rows import MAX_LINE_BYTES, check_header
 
 BLOCK_BYTES = 4 << 20  # CSV bytes per block (~25k PS1 rows): memory is flat in file size
 BLOCK_ROWS = 50_000  # FITS/Parquet rows per block
@@ -70,11 +71,12 @@ def _check_text(path: Path, block: bytes, first_line: int) -> str:
 
 def read_csv(path: Path) -> Iterator[tuple[int, pa.Table, list[str]]]:
     with open(path, "rb") as fh:
-        head = fh.readline()
+        head = fh.readline(MAX_LINE_BYTES + 1)
         text = _check_text(path, head, 1).lstrip("\ufeff").rstrip("\r\n")
         if not text.strip():
             raise cell_error(path, 1, None, "empty file (no header)")
         header = [h.strip() for h in next(csv.reader([text]))]
+        check_header(path, header)
         line, rest = 2, b""
         while True:
             chunk = fh.read(BLOCK_BYTES)
@@ -83,7 +85,12 @@ def read_csv(path: Path) -> Iterator[tuple[int, pa.Table, list[str]]]:
                 cut = len(block)
             else:
                 cut = block.rfind(b"\n") + 1
-                if cut == 0:
+                if cut == 0:  # no line end yet: a bounded line, or not a text file
+                    _check_text(path, block, line)
+                    if len(block) > MAX_LINE_BYTES:
+                        raise cell_error(
+                            path, line, None, f"line longer than {MAX_LINE_BYTES} bytes"
+                        )
                     rest = block
                     continue
             rest, block = block[cut:], block[:cut]

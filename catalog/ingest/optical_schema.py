@@ -73,6 +73,11 @@ SCHEMAS = {"ps1dr2": PS1, "allwise": ALLWISE}
 FLOAT_FIELDS = sorted(
     {c.field for s in SCHEMAS.values() for c in s if c.kind in ("ra", "dec", "mag")}
 )
+#: Sane bounds of any magnitude or magnitude error here (AB/Vega): PS1 saturates near 12-14
+#: mag and reaches about 23-24 (Chambers et al. 2016), AllWISE W1/W2 about 2-3 to 17-18
+#: (Cutri et al. 2013); a value outside [-5, 40] is a unit or sentinel error (1e308), not a
+#: measurement. MAST's -999 "no measurement" is read as missing before this check.
+MAG_RANGE = (-5.0, 40.0)
 INT_FIELDS = sorted({c.field for s in SCHEMAS.values() for c in s if c.kind == "int"})
 TEXT_FIELDS = ["source_id", "cc_flags"]
 
@@ -182,6 +187,8 @@ def validate(table: pa.Table, cols: dict[str, str], catalogue: str, path, first:
         if c.kind == "mag":
             x[x <= -999] = np.nan  # MAST's "no measurement"
         bad = np.isinf(x)
+        if c.kind == "mag":
+            bad |= (x < MAG_RANGE[0]) | (x > MAG_RANGE[1])
         if c.required:
             bad |= np.isnan(x)
         if c.kind == "ra":
@@ -199,8 +206,16 @@ def validate(table: pa.Table, cols: dict[str, str], catalogue: str, path, first:
                 "ra": "is not in [0, 360) deg",
                 "dec": "is not in [-90, 90] deg",
                 "int": "is not a 32-bit integer",
+                "mag": f"is not a magnitude in [{MAG_RANGE[0]:g}, {MAG_RANGE[1]:g}]",
             }.get(c.kind, "is not finite")
-            msg = "missing value" if np.isnan(x[i]) else f"{x[i]!r} {what}"
+            v = float(x[i])
+            msg = (
+                "missing value"
+                if np.isnan(v)
+                else f"{v!r} is not finite"
+                if np.isinf(v)
+                else f"{v!r} {what}"
+            )
             raise row_error(path, first + i, column, msg, fmt=fmt)
         out[field] = x
     for field in spec:

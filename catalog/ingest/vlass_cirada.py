@@ -28,7 +28,6 @@ beyond those 70 are kept in ``extra``.
 
 from __future__ import annotations
 
-import csv
 import re
 import time
 from dataclasses import dataclass
@@ -37,20 +36,20 @@ from pathlib import Path
 import numpy as np
 from django.db import transaction
 
+from catalog.ingest.cirada_rules import NON_NEGATIVE, S_CODES
 from catalog.ingest.common import (
     DuplicateChecker,
     IngestReport,
     cell_error,
     existing_file,
     is_postgres,
-    iter_csv_chunks,
     parse_float,
     parse_int,
     parse_radec,
-    require_columns,
     run_ingest,
     upsert,
 )
+from catalog.ingest.csv_rows import iter_csv_chunks, read_header, second_line
 from catalog.models import Epoch, RadioComponent, Survey
 from catalog.models import cirada_columns as cirada
 
@@ -99,9 +98,8 @@ def vlass_epoch(name: str, catalogue_version: str = "QL") -> Epoch:
 
 
 def _epoch_from_file(path: Path) -> str:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        fh.readline()
-        first = fh.readline()
+    # a bounded peek: the file is not validated yet (it may have no newline at all)
+    first = second_line(path)
     m = _NAME_EPOCH.match(first.strip().strip('"'))
     return m.group(1) if m else "1"
 
@@ -116,7 +114,14 @@ def _parse_cell(path: Path, line: int, col: cirada.Column, cell: str):
     if col.kind == "text":
         v = cell.strip()
         if col.field == "s_code":
-            return v[:1]
+            if v and v not in S_CODES:
+                raise cell_error(
+                    path,
+                    line,
+                    col.name,
+                    f"{v!r} is not a PyBDSF S_Code ({', '.join(sorted(S_CODES))})",
+                )
+            return v
         if len(v) > col.max_length:
             raise cell_error(path, line, col.name, f"longer than {col.max_length} characters")
         return v
@@ -126,6 +131,8 @@ def _parse_cell(path: Path, line: int, col: cirada.Column, cell: str):
             raise cell_error(path, line, col.name, f"{x!r} is out of the 32-bit integer range")
         return None if x is None else parse_int(path, line, col.name, x)
     x = parse_float(path, line, col.name, cell, required=required)
+    if x is not None and x < 0 and col.name in NON_NEGATIVE:
+        raise cell_error(path, line, col.name, f"{x!r} is negative")
     return None if x is None else x * col.scale
 
 
@@ -190,15 +197,7 @@ def _ingest_orm(path, epoch, cut, report, chunk_rows, progress) -> None:
 
 
 def _read_header(path: Path) -> list[str]:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        try:
-            header = [h.strip() for h in next(csv.reader(fh))]
-        except StopIteration:
-            raise cell_error(path, 1, None, "empty file (no header)") from None
-    require_columns(path, header, REQUIRED_COLUMNS)
-    if len(set(header)) != len(header):
-        raise cell_error(path, 1, None, "duplicate column names in header")
-    return header
+    return read_header(path, REQUIRED_COLUMNS)
 
 
 def _ingest_copy(path, epoch, cut, report, chunk_rows, progress) -> None:

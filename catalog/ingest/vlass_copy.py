@@ -35,7 +35,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from catalog.ingest.cirada_rules import NON_NEGATIVE, S_CODES
 from catalog.ingest.common import hpx_for
+from catalog.ingest.csv_rows import MAX_CELL_CHARS, MAX_LINE_BYTES
 from catalog.ingest.pgbinary import FIXED, HEADER, TRAILER, Field, encode_rows
 from catalog.models import RadioComponent
 from catalog.models.cirada_columns import BY_NAME, REQUIRED
@@ -44,6 +46,7 @@ from catalog.models.cirada_columns import BY_NAME, REQUIRED
 # spelled as CIRADA and common writers spell them. Other spellings decline the fast
 # path and the reference decides.
 NULL_SPELLINGS = ["", "nan", "NaN", "NAN", "-nan", "none", "None", "null", "NULL", "--"]
+_NON_NEGATIVE = frozenset(NON_NEGATIVE)
 BLOCK_BYTES = 4 << 20  # ~4k CIRADA rows: peak RSS ~240 MB whatever the file size (8 MiB: ~300)
 _PG_KIND = {
     "FloatField": "float8",
@@ -79,12 +82,18 @@ def _blocks_of_lines(path: Path, block_bytes: int) -> Iterator[bytes]:
     times the block size (100-150 MB measured): memory is one block per stage.
     """
     with open(path, "rb") as fh:
-        fh.readline()  # the header, read separately
+        fh.readline(MAX_LINE_BYTES + 1)  # the header, read (and checked) separately
         rest = b""
         while chunk := fh.read(block_bytes):
+            # NUL bytes and lines past the reader's bound (a sparse or binary file) are the
+            # guarded reader's to name (catalog.ingest.csv_rows); decline before buffering more.
+            if b"\x00" in chunk:
+                raise Declined("NUL byte")
             block = rest + chunk
             cut = block.rfind(b"\n") + 1
             if cut == 0:  # one line longer than a block: keep reading
+                if len(block) > MAX_LINE_BYTES:
+                    raise Declined(f"a line longer than {MAX_LINE_BYTES} bytes")
                 rest = block
                 continue
             rest = block[cut:]
@@ -116,7 +125,14 @@ def _parse(block: bytes, header: list[str]) -> pa.RecordBatch:
         )
     except pa.ArrowInvalid as exc:
         raise Declined(f"CSV reader: {str(exc).splitlines()[0]}") from None
-    return table.combine_chunks().to_batches()[0] if table.num_rows else None
+    if not table.num_rows:
+        return None
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_string(col.type) and (pc.max(pc.utf8_length(col)).as_py() or 0) > (
+            MAX_CELL_CHARS
+        ):
+            raise Declined(f"column {name!r}: a cell longer than {MAX_CELL_CHARS} characters")
+    return table.combine_chunks().to_batches()[0]
 
 
 def _numeric(batch: pa.RecordBatch, col: str, n: int) -> np.ndarray:
@@ -149,7 +165,9 @@ def batch_fields(
         if spec.kind == "text":
             arr = _text(batch, spec.name, n)
             if spec.field == "s_code":
-                arr = pc.utf8_slice_codeunits(arr, 0, 1)
+                ok = pc.is_in(arr, value_set=pa.array(["", *sorted(S_CODES)]))
+                if not pc.all(ok).as_py():
+                    raise Declined(f"column {spec.name!r}: not a PyBDSF S_Code")
             elif spec.field != "name" and pc.max(pc.utf8_length(arr)).as_py() > spec.max_length:
                 raise Declined(f"column {spec.name!r}: value too long")
             vals[spec.field] = Field("text", arr)
@@ -160,6 +178,8 @@ def batch_fields(
             raise Declined(f"column {spec.name!r}: infinite value")
         if spec.name in REQUIRED and nan.any():
             raise Declined(f"column {spec.name!r}: missing value")
+        if spec.name in _NON_NEGATIVE and (x < 0).any():
+            raise Declined(f"column {spec.name!r}: negative value")
         if spec.kind == "int":
             ok = x[~nan]
             if ((ok != np.trunc(ok)) | (ok < -(2**31)) | (ok >= 2**31)).any():

@@ -12,7 +12,14 @@ from __future__ import annotations
 from django.db.models import Q
 
 from catalog.models import ModelVersion
-from catalog.pipeline.component import METHOD_NAME
+
+#: the registry name of the published-defaults association method the pipeline writes with
+#: (catalog.pipeline.component registers it; named here so the readers need not import the
+#: pipeline). v2: the default rules gained the bright-core triple and aligned doubles
+#: (ml.association.refit.Method); a new name, because the config is the version's definition and
+#: v1 rows keep v1's config. (The opt-in close pairs are off in it: their keys, absent
+#: from configs written before them, read as off.)
+METHOD_NAME = "association-positional-v2"
 
 
 class UnknownModelVersion(LookupError):

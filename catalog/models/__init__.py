@@ -7,9 +7,12 @@
 * :mod:`.predictions` -- model versions, class and host predictions;
 * :mod:`.images` -- stored cutouts;
 * :mod:`.pipeline` -- the epoch pipeline's records: tiles, diffs, inbox files;
-* :mod:`.summaries` -- comments and the per-component summaries that list pages read.
+* :mod:`.summaries` -- comments and the per-component summaries that list pages read;
+* :mod:`.sources` -- the source catalogue: the association's groups per epoch and method.
+* :mod:`.exports` -- background export jobs (large exports written by a worker).
 """
 
+from catalog.models.exports import ExportJob
 from catalog.models.images import Cutout
 from catalog.models.labels import Label, LabelQuerySet
 from catalog.models.optical import Candidate, HarvestedTile, OpticalSource
@@ -25,6 +28,7 @@ from catalog.models.radio import (
     RadioSource,
     Survey,
 )
+from catalog.models.sources import Source
 from catalog.models.summaries import Comment, ComponentSummary
 
 __all__ = [
@@ -40,6 +44,7 @@ __all__ = [
     "EpochDiff",
     "EpochDiffEntry",
     "EpochTile",
+    "ExportJob",
     "HarvestedTile",
     "HostPrediction",
     "InboxFile",
@@ -50,5 +55,6 @@ __all__ = [
     "Positioned",
     "RadioComponent",
     "RadioSource",
+    "Source",
     "Survey",
 ]

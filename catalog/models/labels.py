@@ -112,3 +112,15 @@ class Label(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Labels are never deleted: supersede them instead.")
+
+
+#: which label of a component speaks for it and trains the refit, best first (the answer and
+#: the relabel refit both read it; it lives beside Label so neither imports the other)
+ORIGIN_PRIORITY = (
+    Label.Origin.EXPERT,
+    Label.Origin.NORRIS,
+    Label.Origin.ZHU2023,
+    Label.Origin.RGZ,
+    Label.Origin.LOU2023,
+    Label.Origin.SIMULATED,
+)

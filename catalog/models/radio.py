@@ -107,6 +107,15 @@ class Epoch(models.Model):
     identify_seconds = models.FloatField(
         default=0.0, db_default=0.0, help_text="Summed tile wall time (s)."
     )
+    # The tile watchdog's record (catalog.pipeline.watchdog): a broker that lost its messages
+    # leaves tiles pending with no worker to run them; each re-send is counted here so the
+    # API, admin and process_epoch show that it happened and when.
+    resends = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="Times the watchdog re-sent stalled tiles."
+    )
+    resent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the watchdog last re-sent stalled tiles."
+    )
 
     class Meta:
         constraints = [UniqueConstraint(fields=["survey", "name"], name="epoch_unique")]
@@ -130,6 +139,8 @@ class Epoch(models.Model):
             "model_version": self.model_version_id,
             "processed_at": self.processed_at,
             "error": self.error,
+            "resends": self.resends,
+            "resent_at": self.resent_at,
         }
 
 

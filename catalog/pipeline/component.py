@@ -14,7 +14,9 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 from django.db import transaction
 
+from catalog.methods.versions import METHOD_NAME
 from catalog.models import HostPrediction, ModelVersion, RadioComponent
+from catalog.pipeline.sky_selection import sky_q
 from ml.association.associate import associate
 from ml.association.edges import EdgeParams, edge_reach_arcsec
 from ml.association.params import reach_arcsec
@@ -33,11 +35,6 @@ from ml.sky import separation_arcsec
 #: The radio sky read around a component: the 3.6′ field of seed §2.2.2 reaches 108″
 #: from the centre; doubles up to ~150″ across still link from the field's edge.
 SKY_RADIUS_ARCSEC = 180.0
-#: v2: the default rules gained the bright-core triple and aligned doubles
-#: (ml.association.refit.Method); a new name, because the config is the version's definition and
-#: v1 rows keep v1's config. (The opt-in close pairs are off in it: their keys, absent
-#: from configs written before them, read as off.)
-METHOD_NAME = "association-positional-v2"
 
 
 def association_model_version() -> ModelVersion:
@@ -89,10 +86,17 @@ def sky_arrays(
     sees what the held-out evaluation gave it.
     """
     coord = SkyCoord(component.ra * u.deg, component.dec * u.deg)
+    # the association sky's selection, as the tiles read it; a component outside it is
+    # never grouped, so its sky is itself alone
+    inside = sky_q()
+    own = RadioComponent.objects.filter(pk=component.pk)
+    sky = RadioComponent.objects.filter(inside, epoch=component.epoch)
+    if component.pk is not None and not own.filter(inside).exists():
+        sky = own
     sky_rows = list(
-        RadioComponent.objects.filter(epoch=component.epoch)
-        .cone_search(coord, radius_arcsec * u.arcsec)
-        .values_list("ra", "dec", "total_flux_mjy", "peak_flux_mjy", *SHAPE_FIELDS.values())
+        sky.cone_search(coord, radius_arcsec * u.arcsec).values_list(
+            "ra", "dec", "total_flux_mjy", "peak_flux_mjy", *SHAPE_FIELDS.values()
+        )
     )
     cols = [np.array(col, dtype=float) for col in zip(*sky_rows, strict=True)]
     ra, dec, flux, peak = cols[:4]
@@ -221,3 +225,15 @@ def identify_components(component_ids, mv: ModelVersion | None = None) -> int:
     for comp in RadioComponent.objects.filter(pk__in=list(component_ids)).select_related("epoch"):
         n += identify_component(comp, mv)
     return n
+
+
+def identify_components_by_version(
+    component_ids: list[int], model_version_id: int | None = None
+) -> int:
+    """:func:`identify_components` with a ModelVersion id (None: the current method)."""
+    mv = (
+        ModelVersion.objects.get(pk=model_version_id)
+        if model_version_id is not None
+        else current_method_version()
+    )
+    return identify_components(component_ids, mv)

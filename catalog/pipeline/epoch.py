@@ -159,3 +159,25 @@ def fail(epoch_id: int, error: str) -> None:
     )
     record_progress(epoch_id)
     set_state(epoch_id, Epoch.State.FAILED, error=(f"{error} {detail}".strip())[:4000])
+
+
+def claim(epoch_id: int, *, takeover: bool = False) -> bool:
+    """Move the epoch into ``identifying`` for one launch: a conditional UPDATE, so of two
+    ``process_epoch`` running at once exactly one gets it (on SQLite and PostgreSQL alike).
+
+    ``takeover`` (``--resume``/``--force``) claims an epoch already identifying as well.
+    """
+    rows = Epoch.objects.filter(pk=epoch_id)
+    if not takeover:
+        rows = rows.exclude(state=Epoch.State.IDENTIFYING)
+    return bool(rows.update(state=Epoch.State.IDENTIFYING, state_changed_at=timezone.now()))
+
+
+def epoch_if_all_done(tile_id: int) -> int | None:
+    """The tile's epoch id when every tile of that epoch is done (time to finish), else None."""
+    epoch_id = EpochTile.objects.filter(pk=tile_id).values_list("epoch_id", flat=True).first()
+    if epoch_id is None:
+        return None
+    if EpochTile.objects.filter(epoch_id=epoch_id).exclude(state=EpochTile.State.DONE).exists():
+        return None
+    return epoch_id

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from django.db import connection
 
 #: Key spaces (the high 16 bits of the 64-bit key) so different kinds never collide.
-TILE, INBOX, FINISH, GPU_TASK = 0x7101, 0x7102, 0x7103, 0x7104
+TILE, INBOX, FINISH, GPU_TASK, LAUNCH, EXPORT = 0x7101, 0x7102, 0x7103, 0x7104, 0x7105, 0x7106
 
 
 def _key(space: int, ident: int) -> int:
@@ -45,3 +45,20 @@ def stable_id(text: str) -> int:
     import hashlib
 
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:6], "big")
+
+
+def held(space: int, idents) -> set[int]:
+    """Which of ``idents`` some session holds the lock ``(space, ident)`` of right now (a
+    worker running that tile); always empty on SQLite, which has no concurrent holder."""
+    idents = list(idents)
+    if connection.vendor != "postgresql" or not idents:
+        return set()
+    keys = {_key(space, i): int(i) for i in idents}
+    with connection.cursor() as cur:
+        # a bigint advisory key shows in pg_locks as classid (high 32 bits) and objid (low
+        # 32 bits) with objsubid 1
+        cur.execute(
+            "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks "
+            "WHERE locktype = 'advisory' AND objsubid = 1 AND granted"
+        )
+        return {keys[k] for (k,) in cur.fetchall() if k in keys}

@@ -30,6 +30,7 @@ from catalog.pipeline.score import (
     lr_reliability,
     score_candidates,
 )
+from catalog.pipeline.sky_selection import sky_q
 from catalog.pipeline.writer import write_predictions
 from ml.association.refit import Method
 from ml.host.likelihood_ratio import LRModel
@@ -51,12 +52,14 @@ def _ranges_q(ranges) -> Q:
 
 def load_sky(epoch_id: int, ranges) -> tuple[Sky, np.ndarray, np.ndarray]:
     """The epoch's components in the ``hpx`` ranges (one query): the Sky, and per row of
-    it ``is_science`` and ``hpx``. All components are sky (a non-science component is still
-    radio emission that may belong to a source); only science components are targets. The
+    it ``is_science`` and ``hpx``. The sky is every component inside the association sky's
+    selection (:mod:`catalog.pipeline.sky_selection`: a non-science component is still radio
+    emission that may belong to a source, a rejected duplicate copy or an empty island is
+    not); only science components in it are targets. The
     shape columns (:data:`catalog.pipeline.component.SHAPE_FIELDS`) come along for the edge model."""
     rows = list(
         RadioComponent.objects.filter(epoch_id=epoch_id)
-        .filter(_ranges_q(ranges))
+        .filter(_ranges_q(ranges), sky_q())
         .values_list("id", "ra", "dec", "total_flux_mjy", "peak_flux_mjy",
                      *SHAPE_FIELDS.values(), "is_science", "hpx")
     )  # fmt: skip
@@ -80,6 +83,7 @@ def load_candidates(epoch_id: int, lo: int, hi: int) -> tuple[np.ndarray, ...]:
             component__hpx__gte=lo,
             component__hpx__lt=hi,
         )
+        .filter(sky_q(prefix="component__"))  # the targets are the sky's science rows
         .order_by("component_id", "id")
         .values_list("id", "component_id", "optical_source__ra", "optical_source__dec")
     )
@@ -170,7 +174,7 @@ def untiled_predictions(epoch_id: int, method: Method, lr: LRModel | None = None
     """The reference the tiles must equal: every science component of the epoch associated in
     ONE ComponentSky of the whole epoch (small epochs only: the pair matrix is N×N)."""
     rows = list(
-        RadioComponent.objects.filter(epoch_id=epoch_id).values_list(
+        RadioComponent.objects.filter(sky_q(), epoch_id=epoch_id).values_list(
             "id", "ra", "dec", "total_flux_mjy", "peak_flux_mjy", *SHAPE_FIELDS.values()
         )
     )

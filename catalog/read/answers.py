@@ -29,13 +29,13 @@ from dataclasses import asdict, dataclass, field
 
 from django.db.models import F, FilteredRelation, Q
 
-from catalog.curation.refit import ORIGIN_PRIORITY
 from catalog.methods.versions import (
     UnknownModelVersion,
     default_model_version,
     resolve_model_version,
 )
 from catalog.models import Candidate, Label, ModelVersion, RadioComponent
+from catalog.models.labels import ORIGIN_PRIORITY
 from catalog.read.epoch_history import EpochEntry, epoch_history
 from catalog.read.host_catalogue import HostRow, host_rows
 from catalog.read.names import find_by_name
@@ -120,7 +120,7 @@ class CandidateAnswer:
 @dataclass(frozen=True)
 class LabelAnswer:
     """One label of a component. ``author`` is the labeller's username (show it to curators
-    only: :func:`catalog.curation.labels.can_see_labellers`); ``author_name`` the catalogue or person."""
+    only: :func:`catalog.labels.writer.can_see_labellers`); ``author_name`` the catalogue or person."""
 
     id: int
     origin: str
@@ -143,7 +143,7 @@ class ComponentAnswer:
 
     ``component`` is the ``RadioComponent`` (epoch, survey and source selected); ``host`` is
     the rank-1 candidate (None without predictions); ``label`` the current label by
-    ``catalog.curation.refit.ORIGIN_PRIORITY`` (expert first, newest within an origin);
+    ``catalog.models.labels.ORIGIN_PRIORITY`` (expert first, newest within an origin);
     ``labels`` the whole history, oldest first; ``source_components`` the other components
     grouped with it; ``epochs`` one entry per epoch, oldest first, this one included.
     """

@@ -59,3 +59,35 @@ def figure_names() -> list[str]:
 
 def confusion_figures() -> list[str]:
     return [n for n in figure_names() if n.startswith("classifier_confusion_")]
+
+
+def _norris_row(mv) -> dict | None:
+    """The Norris-71 row measuring ``mv``: the model-free association method is row 4a
+    (``assoc_centroid``); a CNN checkpoint is its ``host_<checkpoint stem>_assoc_fieldpost``
+    row (the per-field posterior the pipeline applies, seed §4.2)."""
+    table = norris71_table()
+    if not table:
+        return None
+    rows = {r["row"]: r for r in table["rows"]}
+    if "association" in (mv.config or {}):
+        return rows.get("assoc_centroid")
+    stem = Path(mv.checkpoint_path or "").stem
+    if stem:
+        return rows.get(f"host_{stem}_assoc_fieldpost") or rows.get(f"host_{stem}_assoc")
+    return None
+
+
+def method_real_figures(mv) -> str:
+    """One line with ``mv``'s real-data figures: the version record's own ``metrics["real_data"]``
+    when its registration stored them, else its row of the committed Norris-71 benchmark."""
+    own = (mv.metrics or {}).get("real_data")
+    if isinstance(own, str) and own:
+        return own
+    row = _norris_row(mv)
+    if row is None:
+        return "no real-data figures recorded for this version"
+    return (
+        f"Norris-71 real ATLAS-CDFS test (seed 4.2, Table 3): correct {row['correct']}, "
+        f"prime {row['prime']}, precision@0.5 {row['precision@0.5']:.3f}, "
+        f"recall@0.5 {row['recall@0.5']:.3f} (python -m ml.evaluation.norris71)"
+    )

@@ -28,8 +28,9 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy.table import Table, vstack
 
-from catalog.ingest.common import IngestReport, cell_error, file_transaction, iter_csv_chunks
+from catalog.ingest.common import IngestReport, cell_error, file_transaction
 from catalog.ingest.component_candidates import prepare, store_candidates
+from catalog.ingest.csv_rows import iter_csv_chunks
 from catalog.ingest.label_rows import put_labels
 from catalog.ingest.optical_catalogue import ingest_optical_catalogue
 from catalog.ingest.vlass_cirada import ingest_vlass_cirada

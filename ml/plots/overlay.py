@@ -8,6 +8,10 @@ both, every candidate is marked; the model's best candidate is circled in red (l
 "prime" when it is the prime host of seed §4.2), the next highest likelihoods in orange, gold
 and cyan; the labelled (expert) host is a magenta cross, as the seed's Figure 8 marks the
 expert host; a method's own host-position estimate, when it has one, is a magenta star.
+Contours: :mod:`ml.plots.contours` (robust noise, a floor, at most 8 levels). A compact
+source (its island within :data:`INSET_EXTENT_PX` of the component) gets a zoomed inset of
+the central :data:`INSET_BOX_PX` pixels, since a point source is a few pixels of the 3.6′
+frame (seed §3.3). The title says what the contours are.
 """
 
 from __future__ import annotations
@@ -21,11 +25,15 @@ matplotlib.use("Agg")  # workers and tests have no display
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from astropy.stats import sigma_clipped_stats  # noqa: E402
 from astropy.wcs import WCS  # noqa: E402
 
+from ml.plots.contours import Contours, compact_extent_px, contour_levels  # noqa: E402
+
+__all__ = ["OverlayCandidate", "OverlayInputs", "contour_levels", "draw_overlay", "render_overlay"]
+
 RANK_COLOURS = ("red", "orange", "gold", "cyan")
-CONTOUR_SIGMAS = (3, 6, 12, 24, 48, 96, 192)
+INSET_EXTENT_PX = 12.0
+INSET_BOX_PX = 40
 
 
 @dataclass
@@ -55,8 +63,10 @@ class OverlayInputs:
     candidates: list[OverlayCandidate] = field(default_factory=list)
     label_host: tuple[float, float] | None = None
     label_caption: str = ""
-    #: contour levels in units of the contour sigma (seed Figure 8: 3σ doubling)
-    contour_sigmas: tuple[float, ...] = CONTOUR_SIGMAS
+    #: contour levels in units of the contour sigma; None: chosen by ml.plots.contours
+    contour_sigmas: tuple[float, ...] | None = None
+    #: the zoomed inset for a compact source (None: when the source is compact)
+    inset: bool | None = None
     #: asinh softening of the radio image (image units); None: a percentile stretch. A
     #: noise-free render is softened at the survey rms so that faint cores and bright lobes
     #: both show.
@@ -64,20 +74,6 @@ class OverlayInputs:
     predicted_host: tuple[float, float] | None = None
     predicted_caption: str = "predicted host position"
     optical_panel: bool = True
-
-
-def contour_levels(
-    img: np.ndarray, sigma: float | None, sigmas: tuple[float, ...] = CONTOUR_SIGMAS
-) -> tuple[list[float], float]:
-    """The contour levels ``sigmas × sigma`` below the image peak, and the sigma used (the
-    sigma-clipped rms of the image when ``sigma`` is None)."""
-    finite = img[np.isfinite(img)]
-    if sigma is None:
-        _, _, sigma = sigma_clipped_stats(finite, sigma=3.0, maxiters=5)
-    sigma = float(sigma) if sigma and np.isfinite(sigma) and sigma > 0 else 1e-4
-    peak = float(np.nanmax(finite)) if finite.size else 0.0
-    levels = [s * sigma for s in sigmas if s * sigma < peak]
-    return levels, sigma
 
 
 def _stretch(img: np.ndarray, softening: float | None = None) -> tuple[np.ndarray, float, float]:
@@ -164,7 +160,8 @@ def draw_overlay(inputs: OverlayInputs, *, dpi: int = 100):
     """The overlay as a matplotlib ``Figure`` (close it with ``plt.close``)."""
     two = inputs.optical_panel
     fig = plt.figure(figsize=(10.0, 5.2) if two else (6.0, 6.4), dpi=dpi)
-    levels, sigma = contour_levels(inputs.radio, inputs.radio_sigma, inputs.contour_sigmas)
+    contours = contour_levels(inputs.radio, inputs.radio_sigma, inputs.contour_sigmas)
+    levels = contours.levels
     ax1 = fig.add_subplot(1, 2 if two else 1, 1, projection=inputs.radio_wcs)
     img, vmin, vmax = _stretch(inputs.radio, inputs.stretch_softening)
     ax1.imshow(img, origin="lower", cmap="gray_r", vmin=vmin, vmax=vmax)
@@ -184,13 +181,66 @@ def draw_overlay(inputs: OverlayInputs, *, dpi: int = 100):
     if handles:
         ncol = min(6 if two else 3, len(handles))
         fig.legend(handles, names, loc="lower center", ncol=ncol, fontsize=8)
-    steps = ", ".join(f"{s:g}" for s in inputs.contour_sigmas[: len(levels)])
-    fig.suptitle(f"{inputs.title} — contours {steps} × {sigma * 1e3:.3g} mJy/beam", fontsize=10)
+    title = f"{inputs.title}\n{contours.caption()}"
+    inset = _wants_inset(inputs, contours)
+    if inset:
+        title += f"; inset: the central {INSET_BOX_PX} px, zoomed"
+    fig.suptitle(title, fontsize=10)
     if two:
-        fig.subplots_adjust(left=0.08, right=0.98, top=0.86, bottom=0.2, wspace=0.3)
+        fig.subplots_adjust(left=0.08, right=0.98, top=0.84, bottom=0.2, wspace=0.3)
     else:
-        fig.subplots_adjust(left=0.16, right=0.96, top=0.86, bottom=0.22)
+        fig.subplots_adjust(left=0.16, right=0.96, top=0.84, bottom=0.22)
+    if inset:  # placed on the radio panel's final position
+        _inset(fig, ax1, inputs, contours)
     return fig
+
+
+def _centre_px(inputs: OverlayInputs) -> tuple[float, float]:
+    x, y = inputs.radio_wcs.world_to_pixel_values(inputs.ra, inputs.dec)
+    return float(x), float(y)
+
+
+def _wants_inset(inputs: OverlayInputs, contours: Contours) -> bool:
+    if inputs.inset is not None:
+        return inputs.inset and bool(contours.levels)
+    if not contours.levels or min(inputs.radio.shape) < 2 * INSET_BOX_PX:
+        return False
+    extent = compact_extent_px(inputs.radio, contours.levels[0], _centre_px(inputs))
+    return 0 < extent <= INSET_EXTENT_PX
+
+
+def _inset(fig, ax1, inputs: OverlayInputs, contours: Contours) -> None:
+    """The central box around the component, zoomed, in the radio panel's upper-left corner."""
+    cx, cy = (int(round(v)) for v in _centre_px(inputs))
+    ny, nx = inputs.radio.shape
+    h = INSET_BOX_PX // 2
+    x0, y0 = min(max(cx - h, 0), nx - INSET_BOX_PX), min(max(cy - h, 0), ny - INSET_BOX_PX)
+    sub = inputs.radio[y0 : y0 + INSET_BOX_PX, x0 : x0 + INSET_BOX_PX]
+    box = ax1.get_position()
+    size = 0.42 * box.width
+    ax = fig.add_axes(
+        [box.x0 + 0.008, box.y1 - size * box.height / box.width - 0.008, size,
+         size * box.height / box.width],
+        projection=inputs.radio_wcs[y0 : y0 + INSET_BOX_PX, x0 : x0 + INSET_BOX_PX],
+    )  # fmt: skip
+    img, vmin, vmax = _stretch(sub, inputs.stretch_softening)
+    ax.imshow(img, origin="lower", cmap="gray_r", vmin=vmin, vmax=vmax)
+    ax.contour(sub, levels=contours.levels, colors="tab:blue", linewidths=0.8)
+    tr = ax.get_transform("icrs")
+    inside = [c for c in inputs.candidates if c.rank is not None and c.rank <= len(RANK_COLOURS)]
+    for c in inside:
+        ax.scatter([c.ra], [c.dec], transform=tr, s=90, marker="o", facecolor="none",
+                   edgecolor=RANK_COLOURS[c.rank - 1], linewidth=1.4)  # fmt: skip
+    ax.scatter([inputs.ra], [inputs.dec], transform=tr, s=30, marker="x", color="tab:green")
+    ax.set_xlim(-0.5, INSET_BOX_PX - 0.5)
+    ax.set_ylim(-0.5, INSET_BOX_PX - 0.5)
+    for coord in ax.coords:
+        coord.set_ticks_visible(False)
+        coord.set_ticklabel_visible(False)
+        coord.set_axislabel("")
+    ax.set_label("inset")
+    ax.text(0.04, 0.04, f"central {INSET_BOX_PX} px", transform=ax.transAxes, fontsize=7,
+            color="tab:blue")  # fmt: skip
 
 
 def _optical_panel(fig, inputs: OverlayInputs, levels: list[float]):

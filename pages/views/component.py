@@ -8,11 +8,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from catalog.curation.labels import can_see_labellers, can_write_labels, shown_labeller
 from catalog.enqueue import enqueue
 from catalog.images import overlay, store
+from catalog.labels.writer import can_see_labellers, can_write_labels, shown_labeller
 from catalog.models import Comment, ComponentSummary, Cutout, OpticalSource, RadioComponent
 from catalog.read.answers import component_answer
+from catalog.read.provenance import provenance
+from catalog.read.source_catalogue import outside_sky_reason, source_of_component
 from pages.forms import CommentForm, RelabelForm, format_sexagesimal
 
 NEIGHBOUR_ARCSEC = 180.0
@@ -90,6 +92,8 @@ def component_page(request, pk: int):
         "pixels": radio_cut is not None,
         "labels": labels,
         "summary": summary,
+        "source": source_of_component(comp, answer.model_version),
+        "outside_sky": outside_sky_reason(comp),
         "can_relabel": can_write_labels(request.user),
         "see_labellers": can_see_labellers(request.user),
         "relabel_form": RelabelForm(),
@@ -100,6 +104,7 @@ def component_page(request, pk: int):
         "neighbours_url": reverse("pages:search")
         + f"?position={comp.ra:.6f}+{comp.dec:+.6f}&radius_arcsec={NEIGHBOUR_ARCSEC:g}",
         "queue": queue_neighbours(pk) if request.GET.get("from") == "review" else {},
+        "provenance": provenance(epochs=[comp.epoch], model_version=answer.model_version),
     }
     return render(request, "pages/component.html", ctx)
 

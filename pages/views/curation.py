@@ -1,6 +1,6 @@
 """Curation: relabel and comment from the component page, and the review queue (``/review/``).
 
-Every label write goes through :func:`catalog.curation.labels.relabel` (the one writer with the
+Every label write goes through :func:`catalog.labels.writer.relabel` (the one writer with the
 integrity rules); a page without the permission shows no control, and a forged POST is
 refused there (403) whatever the page showed.
 """
@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.admin import log_label
-from catalog.curation.labels import LabelConflict, LabelInputError, can_write_labels
-from catalog.curation.labels import relabel as write_label
 from catalog.curation.refit import refit_due
+from catalog.labels.writer import LabelConflict, LabelInputError, can_write_labels
+from catalog.labels.writer import relabel as write_label
 from catalog.models import Comment, RadioComponent
 from catalog.read.summaries import review_queryset
 from pages.forms import CommentForm, RelabelForm

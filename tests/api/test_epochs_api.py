@@ -7,12 +7,12 @@ from rest_framework.test import APIClient
 
 from catalog.diff.epochs import diff_epochs
 from catalog.models import Epoch, HostPrediction
-from tests.catalog.test_answers import make_field
+from tests.factories import answer_field
 
 
 @pytest.fixture
 def two_epochs(db):
-    comp, old, opt, mv, ext = make_field()
+    comp, old, opt, mv, ext = answer_field()
     Epoch.objects.update(state=Epoch.State.PROCESSED, model_version=mv, tiles_total=4, tiles_done=4)
     # in the new epoch the model prefers the second candidate: the host changed
     for p in HostPrediction.objects.filter(model_version=mv, candidate__component=comp):
@@ -40,6 +40,7 @@ def test_epoch_diff_lists_what_changed(two_epochs):
     changed = client.get(f"/api/epochs/{comp.epoch_id}/diff/", {"kind": "host_changed"}).json()
     assert [(e["host_a"], e["host_b"]) for e in changed["results"]] == [(opt[0].pk, opt[1].pk)]
     assert client.get(f"/api/epochs/{comp.epoch_id}/diff/", {"kind": "odd"}).status_code == 400
+    assert body["provenance"]["epochs"] and body["provenance"]["rows"]
     first = client.get(f"/api/epochs/{old.epoch_id}/diff/").json()
     assert first["diff"] is None and first["results"] == []
 

@@ -10,7 +10,7 @@ from astropy.io import fits
 from astropy.io.votable import parse_single_table
 from rest_framework.test import APIClient
 
-from tests.catalog.test_answers import make_field
+from tests.factories import answer_field
 
 # (hosts export name, cone search name, unit, UCD, description) written out by hand
 SAME = [
@@ -47,7 +47,7 @@ def _fields(body):
 
 
 def test_hosts_export_and_cone_search_describe_a_column_alike(db):
-    make_field()
+    answer_field()
     cone = _fields(_body("/api/vo/cone/components", {"RA": 53.0, "DEC": -27.8, "SR": 10 / 3600}))
     hosts = _fields(_body("/api/hosts/", {"format": "votable"}))
     for export_name, cone_name, unit, ucd, description in SAME:
@@ -56,7 +56,7 @@ def test_hosts_export_and_cone_search_describe_a_column_alike(db):
 
 
 def test_fits_and_parquet_hosts_exports_carry_the_same_units_and_ucds(db):
-    make_field()
+    answer_field()
     table = pq.read_table(io.BytesIO(_body("/api/hosts/", {"format": "parquet"})))
     with fits.open(io.BytesIO(_body("/api/hosts/", {"format": "fits"}))) as hdul:
         header = hdul[1].header

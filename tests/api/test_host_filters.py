@@ -4,14 +4,13 @@ cone and epoch, each strict (400 naming it) and declared in the OpenAPI schema."
 from __future__ import annotations
 
 import csv
-import io
 
 import pytest
 from rest_framework.test import APIClient
 
 from catalog.models import HostPrediction
 from ml.host.decision import field_posterior
-from tests.catalog.test_answers import LIKS, make_field
+from tests.factories import LIKS, answer_field
 
 REL_COMP = field_posterior(LIKS)[0]  # ~0.777 under the current method
 OLD_LIKS = [0.99, 0.7, 0.2]
@@ -21,7 +20,7 @@ REL_EXT = field_posterior([1 - x for x in LIKS])[2]  # ~0.881 for both, external
 
 @pytest.fixture
 def field(db):
-    comp, old, opt, mv, ext = make_field()
+    comp, old, opt, mv, ext = answer_field()
     HostPrediction.objects.filter(candidate__component=old, model_version=mv, rank=1).update(
         likelihood=OLD_LIKS[0]
     )
@@ -33,7 +32,13 @@ def _ids(params, fmt=None):
     if fmt == "csv":
         r = client.get("/api/hosts/", {**params, "format": "csv"})
         assert r.status_code == 200
-        rows = list(csv.DictReader(io.StringIO(b"".join(r.streaming_content).decode())))
+        rows = list(
+            csv.DictReader(
+                line
+                for line in b"".join(r.streaming_content).decode().splitlines()
+                if not line.startswith("#")  # the ECSV header
+            )
+        )
         return {int(row["component_id"]) for row in rows}
     r = client.get("/api/hosts/", params)
     assert r.status_code == 200, r.content

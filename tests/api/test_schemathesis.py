@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from tests.catalog.test_answers import make_field
+from tests.factories import answer_field
 
 MAX_EXAMPLES = 12
 
@@ -79,7 +79,7 @@ def catalogue(db):
     # handler from closing the test's connection (and its transaction) after each request.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    comp, old, opt, mv, ext = make_field()
+    comp, old, opt, mv, ext = answer_field()
     user = User.objects.create_user("fuzz-curator", password="fuzz-pw-123")
     user.user_permissions.add(Permission.objects.get(codename="add_label"))
     token = base64.b64encode(b"fuzz-curator:fuzz-pw-123").decode()

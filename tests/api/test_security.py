@@ -9,7 +9,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 import requests
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client, override_settings
@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from catalog.api.auth import AnonThrottle, UserThrottle
 from catalog.checks import weak_secret_key
 from catalog.models import Label
-from tests.catalog.test_answers import make_field
+from tests.factories import LabellerFactory, answer_field
 
 
 def basic(user: str, password: str) -> str:
@@ -27,9 +27,7 @@ def basic(user: str, password: str) -> str:
 
 @pytest.fixture
 def curator(db):
-    user = User.objects.create_user("curator", password="pw-curator-123")
-    user.user_permissions.add(Permission.objects.get(codename="add_label"))
-    return user
+    return LabellerFactory(username="curator", password="pw-curator-123")
 
 
 @pytest.mark.parametrize(("throttle", "auth"), [(AnonThrottle, False), (UserThrottle, True)])
@@ -260,7 +258,7 @@ def _post(user, body):
     ],
 )
 def test_bad_label_bodies_are_400s(db, curator, body, field, message):
-    comp = make_field()[0]
+    comp = answer_field()[0]
     r = _post(curator, {"component": comp.pk, **body})
     assert r.status_code == 400, r.content
     assert message in str(r.json()[field])
@@ -268,7 +266,7 @@ def test_bad_label_bodies_are_400s(db, curator, body, field, message):
 
 
 def test_supersede_rules_and_usernames(db, curator):
-    comp, old, opt, *_ = make_field()
+    comp, old, opt, *_ = answer_field()
     first = _post(curator, {"component": comp.pk, "host": opt[0].pk}).json()
     other = _post(curator, {"component": old.pk, "host": opt[0].pk}).json()
     assert first["origin"] == "expert" and first["author"] == "curator"
@@ -299,7 +297,7 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 def test_concurrent_relabels_over_http_give_201_and_409(curator):
     from django.core.wsgi import get_wsgi_application
 
-    comp, _, opt, *_ = make_field()
+    comp, _, opt, *_ = answer_field()
     base = _post(curator, {"component": comp.pk, "host": opt[0].pk}).json()
 
     class Quiet(WSGIRequestHandler):

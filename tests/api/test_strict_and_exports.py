@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from catalog.api.pagination import MAX_PAGE_SIZE
 from catalog.models import Epoch, RadioComponent, Survey
-from tests.catalog.test_answers import make_field
+from tests.factories import answer_field
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_a_nul_byte_in_a_filter_value_is_a_400_not_a_database_error(db, path):
 
 
 def test_unknown_parameters_on_detail_and_hosts(db):
-    comp = make_field()[0]
+    comp = answer_field()[0]
     client = APIClient()
     r = client.get(f"/api/components/{comp.pk}/", {"radius_arcsec": 1})
     assert r.status_code == 400 and "radius_arcsec" in str(r.json())
@@ -88,6 +88,11 @@ def test_valid_booleans_filter(many):
     assert [c["name"] for c in r.json()["results"]] == ["S0"]
 
 
+def _data_lines(body: bytes) -> list[str]:
+    """The CSV export is ECSV: ``#`` header lines, then a plain CSV."""
+    return [line for line in body.decode().splitlines() if not line.startswith("#")]
+
+
 def _get(params, path="/api/components/"):
     r = APIClient().get(path, params)
     assert r.status_code == 200, r.content
@@ -97,7 +102,7 @@ def _get(params, path="/api/components/"):
 def test_exports_hold_every_row_not_a_page(many):
     body, r = _get({"format": "csv"})
     assert r["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(body.decode())))
+    rows = list(csv.DictReader(_data_lines(body)))
     assert len(rows) == 250 and rows[0]["name"] == "S0"
 
 
@@ -105,7 +110,7 @@ def test_votable_export_has_units_and_ucds(many):
     body, _ = _get({"format": "votable"})
     t = parse_single_table(io.BytesIO(body))
     fields = {f.name: f for f in t.fields}
-    assert fields["peak_flux"].unit == "mJy/beam" and fields["total_flux"].unit == "mJy"
+    assert fields["peak_flux_mjy"].unit == "mJy/beam" and fields["total_flux_mjy"].unit == "mJy"
     assert fields["ra"].ucd == "pos.eq.ra;meta.main"
     assert len(t.array) == 250
 
@@ -116,7 +121,7 @@ def test_parquet_and_fits_exports(many):
     body, _ = _get({"format": "parquet"})
     table = pq.read_table(io.BytesIO(body))
     assert table.num_rows == 250
-    assert table.schema.field("peak_flux").metadata[b"unit"] == b"mJy/beam"
+    assert table.schema.field("peak_flux_mjy").metadata[b"unit"] == b"mJy/beam"
     body, _ = _get({"format": "fits"})
     with fits.open(io.BytesIO(body)) as hdul:
         assert len(hdul[1].data) == 250 and hdul[1].header["TUNIT5"] == "deg"
@@ -124,9 +129,9 @@ def test_parquet_and_fits_exports(many):
 
 
 def test_cone_and_host_and_candidate_exports(db):
-    comp, old, opt, mv, _ = make_field()
+    comp, old, opt, mv, _ = answer_field()
     body, _ = _get({"format": "csv", "pos": "53.0 -27.8", "radius_arcsec": 5})
-    rows = list(csv.DictReader(io.StringIO(body.decode())))
+    rows = list(csv.DictReader(_data_lines(body)))
     assert [r["name"] for r in rows] == [comp.name, old.name]  # exports run in id order
     assert float(rows[1]["separation_arcsec"]) == pytest.approx(0.3 * 0.8843, rel=1e-3)
     body, _ = _get({"format": "votable"}, "/api/hosts/")
@@ -172,7 +177,7 @@ def _read(fmt: str, body: bytes):
 
     if fmt == "parquet":
         return pq.read_table(io.BytesIO(body)).num_rows
-    reader = {"csv": "ascii.csv", "votable": "votable", "fits": "fits"}[fmt]
+    reader = {"csv": "ascii.ecsv", "votable": "votable", "fits": "fits"}[fmt]
     return len(Table.read(io.BytesIO(body), format=reader))
 
 
@@ -193,14 +198,14 @@ def _json_total(client, path, params):
         ("/api/components/", {}),
         ("/api/hosts/", {}),
         ("/api/optical-sources/", {}),
-        # (the bulk-made 250 have no HEALPix index: cones find make_field's components)
+        # (the bulk-made 250 have no HEALPix index: cones find answer_field's components)
         ("/api/components/", {"pos": "03:32:00 -27:48:00", "radius_arcsec": 30}),
         ("/api/hosts/", {"ra": "53.0", "dec": "-27.8", "radius_arcsec": 30}),
         ("/api/optical-sources/", {"pos": "53.0 -27.8", "radius_arcsec": 30}),
     ],
 )
 def test_every_list_and_cone_search_exports_every_format_whole(many, path, params, fmt):
-    make_field()  # optical sources, hosts and candidates beside the 250 components
+    answer_field()  # optical sources, hosts and candidates beside the 250 components
     client = APIClient()
     total = _json_total(client, path, params)
     assert total > 0
@@ -212,7 +217,7 @@ def test_every_list_and_cone_search_exports_every_format_whole(many, path, param
 
 @pytest.mark.parametrize("fmt", ["csv", "votable", "parquet", "fits"])
 def test_candidates_of_a_component_export_every_format(db, fmt):
-    comp = make_field()[0]
+    comp = answer_field()[0]
     client = APIClient()
     n = len(client.get(f"/api/components/{comp.pk}/candidates/").json())
     r = client.get(f"/api/components/{comp.pk}/candidates/", {"format": fmt})
@@ -231,7 +236,7 @@ def test_candidates_of_a_component_export_every_format(db, fmt):
 )
 def test_an_accept_header_asks_for_the_export_too(db, accept, fmt):
     # Accept: text/csv was answered with a JSON page labelled text/csv
-    comp = make_field()[0]
+    comp = answer_field()[0]
     client = APIClient()
     for path in ("/api/hosts/", f"/api/components/{comp.pk}/candidates/"):
         r = client.get(path, HTTP_ACCEPT=accept)
@@ -259,7 +264,7 @@ def test_an_accept_header_asks_for_the_export_too(db, accept, fmt):
 def test_a_hand_made_cursor_is_a_400_not_a_500(db, path, params, position):
     import base64
 
-    make_field()
+    answer_field()
     cursor = base64.b64encode(f"p={position}".encode()).decode()
     r = APIClient().get(path, {**params, "cursor": cursor})
     if position == "99999999999999999999999" and "pos" in params:

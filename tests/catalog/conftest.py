@@ -1,4 +1,4 @@
-"""Shared fixtures for catalog tests: a threaded replay server for recorded responses."""
+"""Shared fixtures for catalog tests: recorded responses and a threaded server replaying them."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 RECORDED = Path(__file__).parent / "recorded"
+
+
+@pytest.fixture
+def recorded() -> Path:
+    """The folder of recorded service responses (see its README for where each came from)."""
+    return RECORDED
 
 
 @dataclass

@@ -17,6 +17,7 @@ from astropy.io import fits
 
 from catalog.providers.cadc import CadcVLASSCutouts
 from catalog.providers.cutouts import NoImage
+from tests.factories import RadioComponentFactory
 
 ASTROQUERY_DATA = Path(astroquery.cadc.__file__).parent / "tests" / "data"
 HERE = Path(__file__).parent / "recorded" / "cadc"
@@ -119,14 +120,11 @@ def test_cutout_task_stores_once_by_sha256_through_storage(replay_server, settin
     from django.core.files.storage import default_storage
 
     from catalog.images.cutouts import fetch_component_cutout
-    from catalog.models import Cutout, Epoch, RadioComponent, Survey
+    from catalog.models import Cutout
 
     settings.MEDIA_ROOT = str(tmp_path)
     settings.RADIOHOST_CADC_REGISTRY_URL = serve_cadc(replay_server)
-    survey = Survey.objects.create(name="VLASS")
-    comp = RadioComponent.objects.create(
-        epoch=Epoch.objects.create(survey=survey, name="2.1"), name="c", ra=150.0, dec=2.5
-    )
+    comp = RadioComponentFactory(epoch__name="2.1", name="c", ra=150.0, dec=2.5)
     path = fetch_component_cutout(comp.pk)
     cut = Cutout.objects.get(component=comp, survey="VLASS")
     raw = default_storage.open(path).read()

@@ -10,6 +10,7 @@ from catalog.models import Candidate, Epoch, OpticalSource, RadioComponent, Surv
 from catalog.pipeline.candidates import CandidateCut, build_candidates, tile_pairs
 from catalog.sky.geometry import candidate_offsets, cutout_wcs, sin_offsets
 from catalog.sky.spatial import hpx_index
+from ml.data.lou2023 import LOU2023_TESTSET
 from ml.paths import data_dir
 
 
@@ -60,6 +61,7 @@ def test_tile_pairs_vectorised_equal_per_component():
         assert np.abs(dd[mine] - ref[2][inside][order]).max() < 1e-6
 
 
+@pytest.mark.real_data(LOU2023_TESTSET)
 @pytest.mark.django_db
 def test_norris71_reproduces_every_authors_pair():
     """The authors' 1,177 pairs, same dx/dy/D to 1e-6 px."""

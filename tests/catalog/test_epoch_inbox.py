@@ -17,6 +17,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 SAMPLE = (Path(settings.RADIOHOST_DATA_DIR) / "vlass_cirada_ql_sample"
           / "CIRADA_VLASS1QL_table1_components_v1_head100.csv")  # fmt: skip
+needs_sample = pytest.mark.real_data(
+    "vlass_cirada_ql_sample/CIRADA_VLASS1QL_table1_components_v1_head100.csv"
+)
 
 
 def test_two_simulated_epochs_through_the_inbox_are_processed_and_diffed(tmp_path, eager):
@@ -55,6 +58,7 @@ def test_two_simulated_epochs_through_the_inbox_are_processed_and_diffed(tmp_pat
     assert f3.steps[-1]["step"] == "diff" and f3.steps[-1]["result"] == d.summary
 
 
+@needs_sample
 def test_real_sample_in_the_inbox_ends_in_needs_candidates(tmp_path, eager):
     from workers import tasks
 
@@ -68,6 +72,7 @@ def test_real_sample_in_the_inbox_ends_in_needs_candidates(tmp_path, eager):
     assert f.epoch.state == Epoch.State.NEEDS_CANDIDATES and f.epoch.processed_at is None
 
 
+@needs_sample
 def test_a_file_another_worker_is_walking_is_left_to_it(tmp_path):
     """Two overlapping beats: the second finds the file's lock held and does nothing."""
     from catalog.pipeline.inbox import prepare, scan

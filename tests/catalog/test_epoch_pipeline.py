@@ -210,6 +210,7 @@ def test_a_failing_tile_fails_the_epoch_with_its_error(sim_epoch, eager):
     assert EpochTile.objects.filter(epoch=epoch, state="failed").exists()
 
 
+@pytest.mark.real_data("vlass_cirada_ql_sample/CIRADA_VLASS1QL_table1_components_v1_head100.csv")
 def test_real_cirada_sample_without_candidates_needs_candidates(eager):
     from django.conf import settings
 

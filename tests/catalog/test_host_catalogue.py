@@ -17,6 +17,7 @@ from catalog.models import (
 )
 from catalog.read.host_catalogue import host_rows, reliability_expression
 from ml.host.decision import field_posterior
+from tests.factories import RadioComponentFactory
 
 DATABASES = ["default", "sqlite"]
 
@@ -91,8 +92,6 @@ def test_sql_reliability_equals_host_rows_and_the_field_posterior(alias, seed):
 
 @pytest.mark.django_db
 def test_no_model_version_means_no_reliability():
-    survey = Survey.objects.create(name="VLASS")
-    epoch = Epoch.objects.create(survey=survey, name="2.1")
-    RadioComponent.objects.create(epoch=epoch, name="C", ra=1.0, dec=1.0)
+    RadioComponentFactory(epoch__name="2.1", name="C", ra=1.0, dec=1.0)
     rels = RadioComponent.objects.annotate(rel=reliability_expression(None))
     assert [r.rel for r in rels] == [None]

@@ -12,16 +12,18 @@ from astropy.coordinates import SkyCoord
 
 from catalog.images.cutouts import store_component_cutout
 from catalog.images.overlay import render_and_store
-from catalog.models import Cutout, Epoch, RadioComponent, Survey
+from catalog.models import Cutout
 from catalog.providers.cutouts import LocalFITSDirectory
 from ml.paths import data_dir
+from tests.factories import RadioComponentFactory
 
 MIRABEST = data_dir() / "images" / "mirabest_first"
 
 
 @pytest.fixture
-def first(tmp_path):
+def first(tmp_path, require_real_data):
     """A real FIRST image as a local provider named VLASS (the overlay's radio survey)."""
+    require_real_data(MIRABEST.relative_to(data_dir()))
     src = sorted(MIRABEST.glob("*.fits"))[0]
     root = tmp_path / "images"
     root.mkdir()
@@ -31,8 +33,7 @@ def first(tmp_path):
 
 
 def _component(ra, dec):
-    epoch = Epoch.objects.create(survey=Survey.objects.create(name="VLASS"), name="1.1")
-    return RadioComponent.objects.create(epoch=epoch, name="J1", ra=ra, dec=dec)
+    return RadioComponentFactory(epoch__name="1.1", name="J1", ra=ra, dec=dec)
 
 
 def _files(root):

@@ -66,6 +66,7 @@ def _wise_csv(tmp_path, rows, offsets_arcsec, name="wise.csv"):
     return p
 
 
+@pytest.mark.real_data(LOU2023_TESTSET)
 @pytest.mark.django_db
 def test_candidates_from_local_files_with_allwise_match(tmp_path, component):
     rows = _field_rows()
@@ -93,6 +94,7 @@ def test_candidates_from_local_files_with_allwise_match(tmp_path, component):
     assert again.total("inserted") == again.total("updated") == 0
 
 
+@pytest.mark.real_data(LOU2023_TESTSET)
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("case", "msg"),

@@ -35,6 +35,11 @@ from ml.data.norris2006 import NORRIS_TABLE4, NORRIS_TABLE6
 from ml.paths import data_dir
 
 ROOT = data_dir()
+# every label catalogue these tests read (the RGZ tables, Zhu Table 3, Norris Tables 4 and 6,
+# the seed's Norris-71 log)
+needs_labels = pytest.mark.real_data(
+    CLASSIFICATIONS, HOSTS, TABLE3, NORRIS_TABLE4, NORRIS_TABLE6, LOU2023_TESTSET
+)
 
 
 def test_canonical_vlass_name_restores_the_leading_zero():
@@ -47,6 +52,7 @@ def test_canonical_vlass_name_restores_the_leading_zero():
     )
 
 
+@needs_labels
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_norris71_complete_and_idempotent():
@@ -87,6 +93,7 @@ def test_norris71_complete_and_idempotent():
     assert again.total("inserted") == again.total("updated") == 0
 
 
+@needs_labels
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_all_label_sets_present_with_origins_and_disagreements_reported():
@@ -120,6 +127,7 @@ def test_all_label_sets_present_with_origins_and_disagreements_reported():
     assert ingest_norris(ROOT).total("updated") == 0
 
 
+@needs_labels
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_zhu2023_source_labels():
@@ -147,6 +155,7 @@ def _edit_csv(path: Path, row: int, col: str, value: str) -> None:
         csv.writer(fh, lineterminator="\n").writerows(rows)
 
 
+@needs_labels
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("which", "col", "value", "msg"),
@@ -173,6 +182,7 @@ def test_rgz_bad_inputs_leave_db_unchanged(tmp_path, which, col, value, msg):
     assert (Label.objects.count(), RadioSource.objects.count()) == before
 
 
+@needs_labels
 @pytest.mark.django_db
 def test_norris_missing_column_is_refused(tmp_path):
     d = tmp_path / "data"
@@ -186,6 +196,7 @@ def test_norris_missing_column_is_refused(tmp_path):
     assert RadioComponent.objects.count() == 0
 
 
+@needs_labels
 @pytest.mark.django_db
 def test_expert_labels_supersede_and_validate(tmp_path):
     ingest_norris(ROOT)
@@ -223,6 +234,7 @@ def test_expert_labels_supersede_and_validate(tmp_path):
     assert Label.objects.filter(origin="expert").count() == 2
 
 
+@needs_labels
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_ingest_all_real_catalogues(capsys):

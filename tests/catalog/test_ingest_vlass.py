@@ -14,6 +14,7 @@ from catalog.models import RadioComponent
 from ml.paths import data_dir
 
 SAMPLE = data_dir() / "vlass_cirada_ql_sample" / "CIRADA_VLASS1QL_table1_components_v1_head100.csv"
+needs_sample = pytest.mark.real_data(SAMPLE.relative_to(data_dir()))
 PATHS = ["copy", "orm"]
 
 
@@ -44,6 +45,7 @@ def _snapshot():
     )
 
 
+@needs_sample
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", PATHS)
 def test_real_sample_ingests_with_flags_and_is_idempotent(path):
@@ -87,6 +89,7 @@ def test_real_sample_ingests_with_flags_and_is_idempotent(path):
         assert again.notes == [] and "upsert" in again.timings_s
 
 
+@needs_sample
 @pytest.mark.django_db
 def test_copy_and_orm_paths_store_identical_rows():
     _use_copy("copy")
@@ -109,6 +112,7 @@ def test_copy_and_orm_paths_store_identical_rows():
                 assert x == y, (name, f)
 
 
+@needs_sample
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", PATHS)
 def test_changed_row_updates_and_dry_run_writes_nothing(tmp_path, path):
@@ -124,6 +128,7 @@ def test_changed_row_updates_and_dry_run_writes_nothing(tmp_path, path):
     assert RadioComponent.objects.get(name=rows[5][0]).total_flux_mjy == 12.5
 
 
+@needs_sample
 @pytest.mark.django_db
 def test_science_cut_is_configurable():
     ingest_vlass_cirada(
@@ -191,6 +196,7 @@ BAD = [
 ]
 
 
+@needs_sample
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize(("case", "transform", "msg"), BAD, ids=[b[0] for b in BAD])
@@ -210,6 +216,7 @@ def test_bad_input_names_file_line_column_and_leaves_db_unchanged(
     assert _snapshot() == before
 
 
+@needs_sample
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", PATHS)
 def test_truncated_csv_is_refused(tmp_path, path):
@@ -225,6 +232,7 @@ def test_truncated_csv_is_refused(tmp_path, path):
     assert RadioComponent.objects.count() == 0
 
 
+@needs_sample
 @pytest.mark.django_db
 def test_command_reports_and_fails_cleanly(tmp_path, capsys):
     call_command("ingest_vlass_cirada", str(SAMPLE), "--no-copy", verbosity=0)
@@ -242,6 +250,7 @@ def test_command_reports_and_fails_cleanly(tmp_path, capsys):
         call_command("ingest_vlass_cirada", str(SAMPLE), "--quality-flags", "x", verbosity=0)
 
 
+@needs_sample
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", PATHS)
 def test_columns_beyond_cirada_are_kept_in_extra(tmp_path, path):
@@ -255,6 +264,7 @@ def test_columns_beyond_cirada_are_kept_in_extra(tmp_path, path):
     assert RadioComponent.objects.filter(extra={}).count() == 98
 
 
+@needs_sample
 @pytest.mark.django_db
 def test_copy_path_hands_unusual_files_to_the_reference(tmp_path):
     """A spelling the fast reader does not know ("NONE" for a missing value) is valid for
@@ -268,6 +278,7 @@ def test_copy_path_hands_unusual_files_to_the_reference(tmp_path):
     assert RadioComponent.objects.get(name=rows[3][0]).nn_dist_arcsec is None
 
 
+@needs_sample
 @pytest.mark.django_db
 def test_copy_path_across_blocks_matches_reference_and_catches_duplicates(tmp_path, monkeypatch):
     """Small blocks: a file spans many producer blocks; a name repeated in a later block
@@ -295,6 +306,7 @@ def test_copy_path_across_blocks_matches_reference_and_catches_duplicates(tmp_pa
     assert not RadioComponent.objects.filter(epoch__name="3").exists()
 
 
+@needs_sample
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", PATHS)
 def test_crlf_and_byte_order_mark_store_the_same_rows(tmp_path, path):
@@ -308,6 +320,7 @@ def test_crlf_and_byte_order_mark_store_the_same_rows(tmp_path, path):
     assert dict(again.counts["RadioComponent"]) == {"inserted": 0, "updated": 0, "unchanged": 99}
 
 
+@needs_sample
 def test_copy_producer_stops_when_the_consumer_gives_up(monkeypatch):
     """Leaving the block iterator early (a server error mid-COPY) must not make the
     producer read the rest of the file."""

@@ -229,10 +229,13 @@ def test_allwise_match_gives_ps1_rows_w1_w2_in_either_order(tmp_path, write_path
 
 
 @pytest.mark.django_db
-def test_command_ingests_several_files_and_fails_cleanly(tmp_path, capsys):
+def test_command_ingests_several_files_and_fails_cleanly(tmp_path):
     a = _write(_ps1(n=3, seed=1), tmp_path / "a.parquet")
-    call_command("ingest_optical_catalogue", str(a), "--catalogue", "ps1dr2", verbosity=0)
-    assert OpticalSource.objects.count() == 3
+    cols = _ps1(n=2, seed=2)
+    cols["objID"] = [str(200000000000000000 + i) for i in range(2)]  # other objects than a's
+    b = _write(cols, tmp_path / "b.csv")
+    call_command("ingest_optical_catalogue", str(a), str(b), "--catalogue", "ps1dr2", verbosity=0)
+    assert OpticalSource.objects.count() == 3 + 2
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"objID,raMean,decMean\n1,2,\xff\n")
     with pytest.raises(CommandError, match=r"bad.csv: line 2: not UTF-8"):

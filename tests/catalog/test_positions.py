@@ -3,7 +3,6 @@
 import pytest
 
 from catalog.sky.positions import PositionError, parse_angle, parse_position
-from tests.bad_positions import BAD_POSITIONS
 
 
 @pytest.mark.parametrize(
@@ -22,8 +21,8 @@ def test_positions_typed_by_people(text):
     assert c.ra.deg == pytest.approx(150.1, abs=1e-9) and c.dec.deg == pytest.approx(2.2, abs=1e-9)
 
 
-@pytest.mark.parametrize(("text", "expected"), BAD_POSITIONS.items())
-def test_bad_positions_name_the_coordinate(text, expected):
+def test_bad_positions_name_the_coordinate(bad_position):
+    text, expected = bad_position
     with pytest.raises(PositionError) as exc:
         parse_position(text)
     assert (exc.value.part, str(exc.value)) == expected

@@ -21,7 +21,6 @@ from catalog.providers.cutouts import (
 from catalog.providers.fits_image import read_fits_image
 from catalog.providers.http import make_session
 from ml.paths import data_dir
-from tests.catalog.conftest import RECORDED
 
 IMAGES = data_dir() / "images"
 PS1_G = IMAGES / "optical_hostphot_SN2006bh" / "PS1_g.fits"
@@ -31,6 +30,7 @@ INF_HEADER = (
     / "VLASS1.1.ql.T06t24.J152614-163000.10.2048.v1.I.iter1.image.pbcor.tt0.rms.subim.fits.header"
 )
 MIRABEST = IMAGES / "mirabest_first"
+needs_ps1 = pytest.mark.real_data(PS1_G.relative_to(data_dir()))
 
 
 def _vlass_like(header_file: Path, n: int = 48, data=None) -> bytes:
@@ -49,6 +49,7 @@ def _vlass_like(header_file: Path, n: int = 48, data=None) -> bytes:
 # ---------------------------------------------------------------------------- FITS checks
 
 
+@pytest.mark.real_data(INF_HEADER.relative_to(data_dir()))
 def test_real_vlass_header_with_bmaj_inf_is_repaired_not_fatal():
     assert "BMAJ    = 'INF" in INF_HEADER.read_text()
     img = read_fits_image(_vlass_like(INF_HEADER), where="inf.fits")
@@ -58,12 +59,14 @@ def test_real_vlass_header_with_bmaj_inf_is_repaired_not_fatal():
     assert img.notes == ["inf.fits: header BMAJ = 'INF' is not a finite number; dropped"]
 
 
+@pytest.mark.real_data("images/vlass_ql_headers")
 @pytest.mark.parametrize("header", sorted(HEADERS.glob("*.header"))[:4], ids=lambda p: p.name[:30])
 def test_real_vlass_headers_give_a_one_arcsec_sin_wcs(header):
     img = read_fits_image(_vlass_like(header))
     assert img.wcs.wcs.ctype[0] == "RA---SIN" and img.pixel_scale_arcsec == pytest.approx(1.0)
 
 
+@needs_ps1
 def test_truncated_fits_is_refused():
     raw = PS1_G.read_bytes()
     with pytest.raises(ValueError, match=r"^cut\.fits: unreadable or truncated FITS"):
@@ -77,6 +80,7 @@ def test_fits_without_wcs_is_refused():
         read_fits_image(buf.getvalue(), where="nowcs.fits")
 
 
+@needs_ps1
 def test_fits_with_broken_wcs_is_refused():
     h = fits.getheader(PS1_G)
     h["CTYPE1"] = "RA---XYZ"
@@ -86,6 +90,7 @@ def test_fits_with_broken_wcs_is_refused():
         read_fits_image(buf.getvalue(), where="broken.fits")
 
 
+@pytest.mark.real_data("images/vlass_ql_headers")
 def test_all_nan_image_is_refused():
     raw = _vlass_like(
         HEADERS / sorted(p.name for p in HEADERS.glob("*.header"))[1],
@@ -95,6 +100,7 @@ def test_all_nan_image_is_refused():
         read_fits_image(raw, where="nan.fits")
 
 
+@needs_ps1
 def test_real_ps1_stamp_reads():
     img = read_fits_image(PS1_G)
     assert img.data.shape == (240, 240) and img.pixel_scale_arcsec == pytest.approx(0.25, rel=1e-3)
@@ -124,6 +130,7 @@ def test_http_provider_reports_http_errors_and_bad_sizes(replay_server):
         PS1Fitscut("ftp://x")
 
 
+@needs_ps1
 def test_ps1_fitscut_provider(replay_server):
     listing = (
         "projcell subcell ra dec filter mjd type filename shortname badflag\n"
@@ -146,6 +153,7 @@ def test_ps1_fitscut_provider(replay_server):
         p.fetch_bytes(SkyCoord(28.0 * u.deg, 2.0 * u.deg), 60 * u.arcsec, band="u")
 
 
+@pytest.mark.real_data("images/mirabest_first")
 def test_local_fits_directory_cuts_real_first_images(tmp_path):
     src = sorted(MIRABEST.glob("*.fits"))[0]
     (tmp_path / src.name).write_bytes(src.read_bytes())
@@ -164,15 +172,15 @@ def test_local_fits_directory_cuts_real_first_images(tmp_path):
 # ---------------------------------------------------------------------------- catalogues
 
 
-def test_mast_ps1_harvester_runs_astroquery_against_recorded_response(replay_server):
+def test_mast_ps1_harvester_runs_astroquery_against_recorded_response(replay_server, recorded):
     replay_server.add(
         "/api/v0.1/panstarrs/dr2/mean/metadata.json",
-        (RECORDED / "panstarrs_columns.json").read_bytes(),
+        (recorded / "panstarrs_columns.json").read_bytes(),
         content_type="application/json",
     )
     replay_server.add(
         "/api/v0.1/panstarrs/dr2/mean.json",
-        (RECORDED / "panstarrs.json").read_bytes(),
+        (recorded / "panstarrs.json").read_bytes(),
         content_type="application/json",
     )
     h = MastPS1(replay_server.base_url)
@@ -184,9 +192,9 @@ def test_mast_ps1_harvester_runs_astroquery_against_recorded_response(replay_ser
     assert [r[1] for r in replay_server.requests][-1] == "/api/v0.1/panstarrs/dr2/mean.json"
 
 
-def test_vizier_harvester_runs_astroquery_against_recorded_response(replay_server):
+def test_vizier_harvester_runs_astroquery_against_recorded_response(replay_server, recorded):
     replay_server.add(
-        "/viz-bin/votable", (RECORDED / "kang2010.xml").read_bytes(), content_type="text/xml"
+        "/viz-bin/votable", (recorded / "kang2010.xml").read_bytes(), content_type="text/xml"
     )
     t = VizierCatalog("II/328", base_url=replay_server.base_url).query(
         SkyCoord(10 * u.deg, 10 * u.deg)

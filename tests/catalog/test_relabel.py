@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
 
 from catalog.curation.refit import (
     MIN_FIELDS,
@@ -23,6 +24,12 @@ from catalog.pipeline.component import (
     identify_components,
 )
 from ml.association.refit import Method
+from tests.factories import (
+    CandidateFactory,
+    LabelFactory,
+    ModelVersionFactory,
+    OpticalSourceFactory,
+)
 from workers import tasks
 
 
@@ -34,11 +41,23 @@ def _sky(tmp_path, fields: int, seed: int = 5) -> None:
     ingest_sim_sky(tmp_path / "sky")
 
 
+def _n_trainable() -> int:
+    """Components whose current label names one of their candidates as host, counted here
+    from the tables themselves (not through the refit's own label selection)."""
+    return (
+        Label.objects.current()
+        .filter(component__candidates__optical_source=F("host"))
+        .values("component")
+        .distinct()
+        .count()
+    )
+
+
 def _relabel(label: Label) -> Label:
     """An expert says the host is another of the component's candidates (the nearest other)."""
     cands = list(label.component.candidates.order_by("distance_px"))
     other = next(c for c in cands if c.optical_source_id != label.host_id)
-    return Label.objects.create(
+    return LabelFactory(
         component=label.component,
         host=other.optical_source,
         origin=Label.Origin.EXPERT,
@@ -53,10 +72,12 @@ def test_refit_registers_once_per_label_set_and_expert_labels_take_precedence(tm
     _sky(tmp_path, 14)
     mv, created = refit_from_labels()
     assert created and mv.name.startswith(REFIT_PREFIX) and mv.kind == "host"
-    assert mv.label_snapshot["by_origin"] == {"sim": mv.label_snapshot["n"]}
-    assert mv.label_snapshot["n"] >= MIN_FIELDS and mv.is_simulated_training
+    n = _n_trainable()
+    assert Label.objects.current().exclude(origin="sim").count() == 0
+    assert n >= MIN_FIELDS and mv.is_simulated_training
+    assert mv.label_snapshot["n"] == n and mv.label_snapshot["by_origin"] == {"sim": n}
     cv = mv.metrics["labels_cv"]
-    assert cv["refit"]["n"] == cv["baseline"]["n"] == mv.label_snapshot["n"]
+    assert cv["refit"]["n"] == cv["baseline"]["n"] == n
     assert set(mv.config) >= {"association", "sigma_single_arcsec", "sigma_multi_arcsec"}
     assert mv.config["associator"] == "rules"  # the deployed default
     assert refit_from_labels() == (mv, False)  # same labels: nothing new is trained
@@ -87,7 +108,7 @@ def test_activation_follows_the_held_out_figures_and_drives_identification(tmp_p
     assert current_method_version() == (mv if good else association_model_version())
 
     # identification reads its scales from the version's config
-    wide = ModelVersion.objects.create(
+    wide = ModelVersionFactory(
         name="wide-scales",
         kind="host",
         config={"association": {}, "sigma_single_arcsec": 20.0, "sigma_multi_arcsec": 20.0},
@@ -110,7 +131,7 @@ def test_activation_follows_the_held_out_figures_and_drives_identification(tmp_p
 @pytest.mark.django_db
 def test_a_checkpoint_model_is_never_displaced(tmp_path):
     _sky(tmp_path, 12)
-    cnn = ModelVersion.objects.create(name="cnn", kind="host", status="active", config={})
+    cnn = ModelVersionFactory(name="cnn", kind="host", status="active", config={})
     mv, _ = refit_from_labels()
     cnn.refresh_from_db()
     assert cnn.status == "active" and mv.status == "candidate"
@@ -151,15 +172,19 @@ def test_beat_task_refits_only_when_enough_relabels_arrived(tmp_path):
     assert "held-out (5-fold over" in text.getvalue()
 
 
+@pytest.mark.django_db
 def test_retrain_task_is_on_the_cpu_queue_and_scheduled_daily():
-    from radiohost_site.celery import app
-    from workers.schedule import SCHEDULE
+    # what beat will run once the schedule is installed, and where the router sends it: a
+    # misspelt task name, a lost interval or a gpu route all fail here
+    from django_celery_beat.models import PeriodicTask
 
-    assert SCHEDULE["retrain-from-relabels"] == {
-        "task": "workers.tasks.retrain_from_relabels",
-        "minutes": 1440,
-    }
-    assert app.tasks["workers.tasks.retrain_from_relabels"].queue == "cpu"
+    from radiohost_site.celery import app
+
+    call_command("setup_schedule")
+    row = PeriodicTask.objects.get(name="retrain-from-relabels")
+    assert row.enabled and (row.interval.every, row.interval.period) == (1440, "minutes")
+    assert row.task == tasks.retrain_from_relabels.name and row.task in app.tasks
+    assert app.amqp.router.route({}, row.task)["queue"].name == "cpu"
 
 
 @pytest.mark.django_db
@@ -168,7 +193,7 @@ def test_refit_of_an_active_edge_method_refits_the_edge_model(tmp_path):
     its threshold and weighting come back in the config and rebuild the same method."""
     _sky(tmp_path, 12)
     edges = Method(associator="edges")
-    active = ModelVersion.objects.create(
+    active = ModelVersionFactory(
         name="edges-v1",
         kind="host",
         status="active",
@@ -239,7 +264,7 @@ def test_refit_of_the_default_carries_the_extended_rules_and_v1_stays_published(
     v1 = base.config | {"association": dict(base.config["association"])}
     v1["association"].pop("bright_core_fraction")
     v1["association"].pop("aligned_theta_factor")
-    old = ModelVersion.objects.create(
+    old = ModelVersionFactory(
         name="association-positional-v1", kind="host", status="active", config=v1
     )
     assert current_method_version() == old
@@ -250,7 +275,7 @@ def test_refit_of_the_default_carries_the_extended_rules_and_v1_stays_published(
     assert created1 and mv1.config["refit_from"] == "association-positional-v1"
     got = Method.from_config(mv1.config).association
     assert got.bright_core_fraction in DEFAULT_GRID["bright_core_fraction"]
-    assert mv1.metrics["labels_cv"]["baseline"]["n"] == mv1.label_snapshot["n"]
+    assert mv1.metrics["labels_cv"]["baseline"]["n"] == mv1.label_snapshot["n"] == _n_trainable()
 
 
 def test_refit_fields_hold_a_source_that_reaches_past_the_first_sky_read(wide_double):
@@ -258,18 +283,15 @@ def test_refit_fields_hold_a_source_that_reaches_past_the_first_sky_read(wide_do
     the refit's labelled field is read as identification reads it (wider while the group of
     the widest grid point reaches past the disc), so every grid point sees the whole pair."""
     from catalog.curation.refit import labelled_fields
-    from catalog.models import Candidate, OpticalSource
     from catalog.pipeline.component import sky_arrays
     from ml.association.refit import DEFAULT_GRID, widest
 
     a, _, sep_deg = wide_double
-    host = OpticalSource.objects.create(
-        catalogue="ps1dr2", source_id="1", ra=150.0, dec=20.0 + sep_deg / 2
-    )
-    other = OpticalSource.objects.create(catalogue="ps1dr2", source_id="2", ra=150.0, dec=20.0)
+    host = OpticalSourceFactory(source_id="1", ra=150.0, dec=20.0 + sep_deg / 2)
+    other = OpticalSourceFactory(source_id="2", ra=150.0, dec=20.0)
     for o in (host, other):
-        Candidate.objects.create(component=a, optical_source=o, dx_px=0, dy_px=0, distance_px=0)
-    label = Label.objects.create(component=a, host=host, origin=Label.Origin.NORRIS)
+        CandidateFactory(component=a, optical_source=o, dy_px=0)
+    label = LabelFactory(component=a, host=host, origin=Label.Origin.NORRIS)
     assert sky_arrays(a)[0][0].size == 1  # the fixed disc cuts the pair
     fields, used, _ = labelled_fields([label])
     assert used == [label] and fields[0].sky_ra.size == 2

@@ -9,7 +9,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from tests.pages.conftest import build_sky
+from tests.factories import simulated_sky
 
 
 @pytest.mark.django_db(transaction=True)
@@ -20,7 +20,7 @@ def test_two_concurrent_refreshes_both_succeed(tmp_path, settings, eager):
     from catalog.read.summaries import refresh_summaries
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    build_sky(tmp_path, n_fields=3)
+    simulated_sky(tmp_path, n_fields=3)
     # the reference: what one refresh alone writes
     ref = {
         s.component_id: (s.best_candidate_id, s.n_positive, s.review_priority)

@@ -12,9 +12,7 @@ from ml.paths import data_dir
 from ml.sky import separation_arcsec
 
 ROOT = data_dir()
-pytestmark = pytest.mark.skipif(
-    not (ROOT / NORRIS_TABLE4).exists(), reason="shared Norris 2006 tables not available"
-)
+pytestmark = pytest.mark.real_data(NORRIS_TABLE4)
 
 
 @pytest.fixture(scope="module")

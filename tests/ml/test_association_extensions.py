@@ -84,9 +84,7 @@ def test_default_method_ships_the_bright_core_and_old_configs_keep_their_rules()
     assert Method.from_config(v2) == m
 
 
-def test_refit_grid_holds_the_bright_core_and_ties_keep_the_prior():
-    from tests.ml.test_association_fit import double_fields
-
+def test_refit_grid_holds_the_bright_core_and_ties_keep_the_prior(double_fields):
     assert DEFAULT_GRID["bright_core_fraction"] == (0.0, SHIPPED_BRIGHT_CORE_FRACTION)
     assert DEFAULT_GRID["aligned_theta_factor"] == (1.0, SHIPPED_ALIGNED_THETA_FACTOR)
     fields = double_fields(6)  # doubles only: the bright-core triple cannot change a host

@@ -16,49 +16,6 @@ from ml.association.refit import (
     score,
 )
 
-ARCSEC = 1 / 3600.0
-
-
-def _offset(ra, dec, east_arcsec, north_arcsec):
-    return ra + east_arcsec * ARCSEC / np.cos(np.radians(dec)), dec + north_arcsec * ARCSEC
-
-
-def double_fields(n: int, seed: int = 0) -> list[LabelledField]:
-    """Doubles whose host sits at the *integrated*-flux centroid: a compact lobe (peak =
-    flux) and an extended one (flux 60, peak 10). The default peak weighting puts the core
-    near the compact lobe, where a decoy candidate waits."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for i in range(n):
-        ra0, dec0 = 10.0 + 0.5 * i, -30.0 + 0.3 * i
-        pa = rng.uniform(0, 2 * np.pi)
-        sep = rng.uniform(30, 50)
-        e, nn = np.sin(pa), np.cos(pa)
-        ra1, dec1 = _offset(ra0, dec0, sep * e, sep * nn)
-        f_int = 60.0 / 110.0  # host along the axis at the integrated-flux centroid
-        f_peak = 10.0 / 60.0
-        jitter = rng.normal(0, 0.7, 2)
-        hra, hdec = _offset(ra0, dec0, sep * f_int * e + jitter[0], sep * f_int * nn + jitter[1])
-        dra, ddec = _offset(ra0, dec0, sep * f_peak * e, sep * f_peak * nn)
-        far = _offset(ra0, dec0, 70.0, -60.0)
-        cands = [(dra, ddec), (hra, hdec), far]
-        order = rng.permutation(3)
-        out.append(
-            LabelledField(
-                np.array([ra0, ra1]),
-                np.array([dec0, dec1]),
-                np.array([50.0, 60.0]),
-                np.array([50.0, 10.0]),
-                ra0,
-                dec0,
-                np.array([cands[j][0] for j in order]),
-                np.array([cands[j][1] for j in order]),
-                int(np.flatnonzero(order == 1)[0]),
-                key=f"f{i}",
-            )
-        )
-    return out
-
 
 def test_rayleigh_sigma_recovers_the_scale_and_corrects_the_truncation():
     rng = np.random.default_rng(3)
@@ -78,7 +35,7 @@ EDGES = Method(associator="edges")
 
 
 @pytest.mark.parametrize("prior", [RULES, EDGES], ids=["rules", "edges"])
-def test_fit_learns_the_weighting_the_labels_show(prior):
+def test_fit_learns_the_weighting_the_labels_show(prior, double_fields):
     fields = double_fields(20)
     assert score(fields, prior)["top1"] == 0.0  # the defaults pick the decoy
     result = fit(fields, prior=prior)
@@ -91,7 +48,7 @@ def test_fit_learns_the_weighting_the_labels_show(prior):
     assert result.method.sigma_single_arcsec == Method().sigma_single_arcsec  # no samples
 
 
-def test_fit_keeps_the_prior_on_ties_and_round_trips_its_config():
+def test_fit_keeps_the_prior_on_ties_and_round_trips_its_config(double_fields):
     fields = double_fields(6)
     prior = Method(AssociationParams(weighting="int"), 1.0, 0.7, "rules")
     assert fit(fields, prior=prior).method.association == prior.association
@@ -107,7 +64,7 @@ def test_fit_keeps_the_prior_on_ties_and_round_trips_its_config():
         fit([])
 
 
-def test_cross_validation_is_held_out_and_compares_with_the_baseline():
+def test_cross_validation_is_held_out_and_compares_with_the_baseline(double_fields):
     fields = double_fields(15, seed=1)
     cv = cross_validate(fields, RULES, k=3)
     assert cv["refit"]["n"] == cv["baseline"]["n"] == 15

@@ -15,7 +15,9 @@ from ml.classifier.catalogue import (
     fit_catalogue_mlp,
     n_features,
 )
-from tests.ml.conftest import SMALL, needs_data
+from ml.classifier.data import SDSS_FILE
+
+needs_data = pytest.mark.real_data(SDSS_FILE)
 
 
 def test_colour_features_values():
@@ -47,25 +49,25 @@ def test_mlp_exposes_features_and_head():
         CatalogueMLP(9, hidden=())
 
 
-def test_fit_rejects_bad_labels():
+def test_fit_rejects_bad_labels(small):
     mags = np.tile([20.0, 19.0, 18.5, 18.2, 18.0], (4, 1))
     with pytest.raises(ValueError, match=r"labels must be class indices in \[0, 3\), got 0..3"):
-        fit_catalogue_mlp(mags, [0, 1, 2, 3], SMALL)
+        fit_catalogue_mlp(mags, [0, 1, 2, 3], small)
     with pytest.raises(ValueError, match=r"labels must have shape \(4,\)"):
-        fit_catalogue_mlp(mags, [0, 1], SMALL)
+        fit_catalogue_mlp(mags, [0, 1], small)
 
 
 @needs_data
-def test_learns_real_sdss_classes_and_is_deterministic(sdss):
+def test_learns_real_sdss_classes_and_is_deterministic(sdss, small):
     # 1,500 real training rows, 1,000 disjoint real test rows: the MLP must beat the majority
     # class (GALAXY, 50 %) by far; the full 10-fold figure is in results/classifier.json
     rng = np.random.default_rng(0)
     idx = rng.permutation(len(sdss.labels))
     tr, te = idx[:1500], idx[1500:2500]
-    a = fit_catalogue_mlp(sdss.mags[tr], sdss.labels[tr], SMALL)
+    a = fit_catalogue_mlp(sdss.mags[tr], sdss.labels[tr], small)
     acc = np.mean(a.predict(sdss.mags[te]) == sdss.labels[te])
     assert acc > 0.9
-    b = fit_catalogue_mlp(sdss.mags[tr], sdss.labels[tr], SMALL)
+    b = fit_catalogue_mlp(sdss.mags[tr], sdss.labels[tr], small)
     np.testing.assert_array_equal(a.predict_proba(sdss.mags[te]), b.predict_proba(sdss.mags[te]))
     p = a.predict_proba(sdss.mags[te[:5]])
     np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
@@ -76,12 +78,12 @@ def test_learns_real_sdss_classes_and_is_deterministic(sdss):
     )
 
 
-def test_state_without_colours_key_is_an_adjacent_colour_model():
+def test_state_without_colours_key_is_an_adjacent_colour_model(small):
     # checkpoints written before the ``colours`` option (9 inputs for ugriz) still load
     old = fit_catalogue_mlp(
         np.random.default_rng(0).normal(19.0, 1.0, (8, 5)),
         [0, 1, 2, 0, 1, 2, 0, 1],
-        replace(SMALL, epochs=1, colours="adjacent"),
+        replace(small, epochs=1, colours="adjacent"),
     )
     state = old.state()
     del state["config"]["colours"]
@@ -90,11 +92,11 @@ def test_state_without_colours_key_is_an_adjacent_colour_model():
 
 
 @needs_data
-def test_cross_validation_gives_one_report_per_stratified_fold(sdss):
+def test_cross_validation_gives_one_report_per_stratified_fold(sdss, small):
     from ml.evaluation.classifier.cv import cross_validate
 
     idx = np.random.default_rng(1).permutation(len(sdss.labels))[:600]
-    reports = cross_validate(sdss.mags[idx], sdss.labels[idx], SMALL, n_folds=3)
+    reports = cross_validate(sdss.mags[idx], sdss.labels[idx], small, n_folds=3)
     assert len(reports) == 3
     # stratified: every fold holds each class in proportion (QSO ~8.5 % -> ~17 of 200)
     for r in reports:

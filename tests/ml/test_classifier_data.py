@@ -16,11 +16,8 @@ from ml.classifier.data import (
     simulated_candidates,
 )
 from ml.classifier.photometry import CLASSES
-from ml.paths import data_dir
 
-needs_data = pytest.mark.skipif(
-    not (data_dir() / SDSS_FILE).exists(), reason="real data folder ../shared/data not present"
-)
+needs_data = pytest.mark.real_data(SDSS_FILE)
 
 
 @needs_data

@@ -23,7 +23,8 @@ from ml.classifier.galactic import (
     deredden,
     ebv_cosecant,
 )
-from tests.ml.conftest import SMALL, needs_data
+
+needs_data = pytest.mark.real_data(SDSS_FILE)
 
 
 def test_abs_b_of_the_galactic_pole_centre_and_a_southern_point():
@@ -95,12 +96,12 @@ def test_sdss_loader_gives_positions(sdss):
 
 
 @needs_data
-def test_abs_b_model_learns_real_sdss_and_round_trips(sdss):
+def test_abs_b_model_learns_real_sdss_and_round_trips(sdss, small):
     rng = np.random.default_rng(0)
     idx = rng.permutation(len(sdss.labels))
     tr, te = idx[:1500], idx[1500:2500]
     b = abs_galactic_latitude(sdss.coord)
-    cfg = replace(SMALL, position="deredden_abs_b")
+    cfg = replace(small, position="deredden_abs_b")
     a = fit_catalogue_mlp(sdss.mags[tr], sdss.labels[tr], cfg, abs_b=b[tr])
     assert a.model.trunk[0].in_features == n_features(5) + 1
     assert np.mean(a.predict(sdss.mags[te], b[te]) == sdss.labels[te]) > 0.9
@@ -114,17 +115,17 @@ def test_abs_b_model_learns_real_sdss_and_round_trips(sdss):
 
 
 @needs_data
-def test_variant_study_none_mlp_row_reproduces_cross_validate(sdss):
+def test_variant_study_none_mlp_row_reproduces_cross_validate(sdss, small):
     from ml.evaluation.classifier.cv import cross_validate
     from ml.evaluation.classifier.variants import variant_study
 
     idx = np.random.default_rng(2).permutation(len(sdss.labels))[:400]
     x, y = sdss.mags[idx], sdss.labels[idx]
     b = abs_galactic_latitude(sdss.coord)[idx]
-    study = variant_study(x, y, b, SMALL, n_folds=2)
+    study = variant_study(x, y, b, small, n_folds=2)
     assert study["n_variants"] == len(study["variants"]) == 12
     row = next(v for v in study["variants"] if v["name"] == "mlp, position=none")
-    folds = cross_validate(x, y, SMALL, n_folds=2)
+    folds = cross_validate(x, y, small, n_folds=2)
     np.testing.assert_allclose(row["cv_accuracy"]["folds"], [f["accuracy"] for f in folds])
     assert study["best_by_cv"] in {v["name"] for v in study["variants"]}
 

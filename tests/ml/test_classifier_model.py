@@ -27,22 +27,60 @@ def model():
     return m
 
 
-def test_shapes_and_public_trunk(model):
-    x = torch.rand(2, 5, 32, 32)
-    assert model.features(x).shape == (2, 512)
-    assert model.head.in_features == 512 + 2 + 2 and model.head.out_features == 3
+def _resnet_by_hand(trunk, x):
+    """torchvision's ResNet forward written out (stem, four stages, global average pool)."""
+    h = trunk.maxpool(trunk.relu(trunk.bn1(trunk.conv1(x))))
+    for stage in (trunk.layer1, trunk.layer2, trunk.layer3, trunk.layer4):
+        h = stage(h)
+    return torch.flatten(trunk.avgpool(h), 1)
+
+
+def test_forward_is_figure_4_pooled_features_then_photometry_and_mask(model):
+    # seed Figure 4: 512 pooled ResNet-18 features, then [W1, W2] * mask, then the mask
+    g = torch.Generator().manual_seed(4)
+    x = torch.rand(3, 5, 32, 32, generator=g)
+    phot = torch.randn(3, 2, generator=g)
+    mask = torch.tensor([[1.0, 1.0], [1.0, 0.0], [0.0, 0.0]])
     with torch.no_grad():
-        out = model(x, torch.zeros(2, 2), torch.ones(2, 2))
-    assert out.shape == (2, 3)
-    assert model.trunk.conv1.in_channels == 5
+        feats = _resnet_by_hand(model.trunk, x)
+        want = model.head(torch.cat([feats, phot * mask, mask], dim=1))
+        torch.testing.assert_close(model.features(x), feats)
+        torch.testing.assert_close(model(x, phot, mask), want)
+        # the pooled features are the public trunk the host identifier shares (512 wide)
+        assert feats.shape[1] == model.feature_dim == 512
+
+
+def test_eval_output_of_a_stamp_does_not_depend_on_its_batch(model):
+    # eval-mode BatchNorm uses running statistics: a stamp scores the same alone or in a
+    # batch, and a permuted batch gives the permuted scores
+    g = torch.Generator().manual_seed(5)
+    x = torch.rand(4, 5, 32, 32, generator=g)
+    phot = torch.randn(4, 2, generator=g)
+    perm = torch.tensor([2, 0, 3, 1])
+    with torch.no_grad():
+        batch = model(x, phot, torch.ones(4, 2))
+        alone = torch.cat(
+            [model(x[i : i + 1], phot[i : i + 1], torch.ones(1, 2)) for i in range(4)]
+        )
+        permuted = model(x[perm], phot[perm], torch.ones(4, 2))
+    torch.testing.assert_close(batch, alone, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(permuted, batch[perm])
+    assert not torch.allclose(batch[0], batch[1])  # different stamps, different logits
 
 
 def test_resnet18_from_torchvision_without_weights(model):
-    # the trunk is torchvision's ResNet (wrapped, not copied), randomly initialised
+    # the trunk is torchvision's ResNet (wrapped, not copied), randomly initialised, with a
+    # 5-band conv1 of torchvision's stem geometry and the 1000-class fc removed
     import torchvision
 
     assert isinstance(model.trunk, torchvision.models.ResNet)
     assert len(model.trunk.layer4) == 2
+    c1 = model.trunk.conv1
+    assert (c1.in_channels, c1.kernel_size, c1.stride, c1.padding) == (5, (7, 7), (2, 2), (3, 3))
+    assert isinstance(model.trunk.fc, torch.nn.Identity)
+    torch.manual_seed(1)
+    other = optical_classifier()
+    assert not torch.equal(other.trunk.layer1[0].conv1.weight, model.trunk.layer1[0].conv1.weight)
 
 
 @settings(max_examples=40, deadline=None)

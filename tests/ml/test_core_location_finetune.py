@@ -16,12 +16,9 @@ from ml.evaluation.core_location.finetune import (
     cross_validate,
     spatial_groups,
 )
-from ml.paths import data_dir
 
 torch.set_num_threads(1)
-needs_data = pytest.mark.skipif(
-    not any((data_dir() / MIRABEST_DIR).glob("*.fits")), reason="shared real data not available"
-)
+needs_data = pytest.mark.real_data(MIRABEST_DIR)
 
 
 def test_assign_folds_keeps_groups_together_and_balances_counts():

@@ -15,6 +15,7 @@ from ml.core.location import locate_core
 from ml.paths import data_dir
 
 FIRST_DIR = data_dir() / "images" / "mirabest_first"
+needs_first = pytest.mark.real_data("images/mirabest_first")
 
 
 # --- real FIRST images (the host is the image centre) ------------------------------------
@@ -22,13 +23,12 @@ FIRST_DIR = data_dir() / "images" / "mirabest_first"
 
 def _frame(name):
     path = FIRST_DIR / name
-    if not path.exists():
-        pytest.skip(f"real data not found: {path}")
     from ml.evaluation.core_location.data import load_frame, parse_name
 
     return load_frame(parse_name(path))
 
 
+@needs_first
 @pytest.mark.parametrize(
     "name,method",
     [
@@ -61,12 +61,11 @@ def test_parse_name_and_groups():
         parse_name(Path("105_014.084-009.608_0.1031_0034.67.fits"))
 
 
+@needs_first
 def test_evaluation_writes_json_on_a_real_subset(tmp_path):
     from ml.evaluation.core_location.data import list_sources, load_frame
     from ml.evaluation.core_location.scoring import evaluate
 
-    if not FIRST_DIR.exists():
-        pytest.skip("real data not found")
     sources = [s for s in list_sources() if s.code in ("104", "200")][:4]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -91,12 +90,11 @@ def test_evaluation_writes_json_on_a_real_subset(tmp_path):
     assert (tmp_path / "worst.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@needs_first
 def test_cross_validated_gate_on_a_real_subset():
     from ml.evaluation.core_location.data import list_sources, load_frame
     from ml.evaluation.core_location.tuning import DEFAULT_GATE, cross_validated_gate, gate_offsets
 
-    if not FIRST_DIR.exists():
-        pytest.skip("real data not found")
     every = list_sources()
     sources = [s for s in every if s.code == "102"][:4] + [s for s in every if s.code == "104"][:3]
     sources += [s for s in every if s.code == "200"][:3]
@@ -133,6 +131,7 @@ def test_cross_validated_gate_on_a_real_subset():
         cross_validated_gate(sources, frames, repeats=0, grid={})
 
 
+@needs_first
 @pytest.mark.parametrize(
     "name",
     [
@@ -151,14 +150,13 @@ def test_real_head_tails_core_is_the_head(name):
     assert np.hypot(seed.x - 119.5, seed.y - 119.5) > 10.0
 
 
+@needs_first
 def test_shifted_frame_keeps_the_host_under_the_same_emission():
     # A compact source's peak stays at the same place relative to the host when the frame
     # is centred elsewhere (the stress test of host-centring in ml.evaluation.core_location).
     from ml.evaluation.core_location.data import load_shifted_frame, parse_name
 
     path = FIRST_DIR / "200_137.463+058.784_0.2697_0006.27.fits"
-    if not path.exists():
-        pytest.skip(f"real data not found: {path}")
     src = parse_name(path)
     f0, h0 = load_shifted_frame(src, (0, 0))
     assert h0 == (119.5, 119.5)

@@ -37,11 +37,7 @@ from ml.paths import data_dir
 
 torch.set_num_threads(1)
 
-needs_data = pytest.mark.skipif(
-    not (data_dir() / FGD_DIR / "index_galaxy_data_h5.csv").exists()
-    or not any((data_dir() / MIRABEST_DIR).glob("*.fits")),
-    reason="shared real data not available",
-)
+needs_data = pytest.mark.real_data(f"{FGD_DIR}/index_galaxy_data_h5.csv", MIRABEST_DIR)
 
 
 @pytest.fixture(scope="module")

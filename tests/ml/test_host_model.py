@@ -32,12 +32,66 @@ def test_default_is_paper_geometry():
     assert m.fc2[0].in_features == cfg.fc1_width + cfg.radio_features + 3
 
 
-def test_forward_shape_and_likelihood_range():
+def _hooked_inputs(m, *args):
+    """Run ``m(*args)`` and return what each backbone's conv1 and FC1/FC2 were given."""
+    seen = {}
+    mods = {"radio": m.radio_net.conv1, "optical": m.optical_net.conv1, "fc1": m.fc1}
+    mods["fc2"] = m.fc2[0]
+    hooks = [
+        mod.register_forward_hook(lambda _m, inp, out, k=k: seen.__setitem__(k, inp[0]))
+        for k, mod in mods.items()
+    ]
+    out = m(*args)
+    for h in hooks:
+        h.remove()
+    return out, seen
+
+
+def test_forward_is_the_figure_5_graph():
+    # seed §3.3 Figure 5: FC1 joins the optical features and the 3 class probabilities; FC2
+    # joins relu(FC1), the radio features, x, y (over the half-width) and D = √(x²+y²)
+    torch.manual_seed(0)
     cfg = HostConfig(**SMALL)
     m = host_identifier(cfg).eval()
-    out = m.likelihood(*_inputs(cfg))
-    assert out.shape == (3,)
-    assert torch.all((out >= 0) & (out <= 1))
+    radio, optical, probs, xy = _inputs(cfg)
+    with torch.no_grad():
+        out, seen = _hooked_inputs(m, radio, optical, probs, xy)
+        # the two backbones see their own input: radio to the radio net, grizy to the optical
+        assert torch.equal(seen["radio"], radio) and torch.equal(seen["optical"], optical)
+        opt = m.optical_net(optical)
+        fc1 = torch.relu(m.fc1(torch.cat([opt, probs], dim=1)))
+        half = cfg.radio_size / 2
+        d = torch.linalg.vector_norm(xy, dim=1, keepdim=True) / half
+        want = m.fc2(torch.cat([fc1, m.radio_net(radio), xy / half, d], dim=1)).squeeze(1)
+        torch.testing.assert_close(seen["fc1"], torch.cat([opt, probs], dim=1))
+        torch.testing.assert_close(out, want)
+        torch.testing.assert_close(m.likelihood(radio, optical, probs, xy), torch.sigmoid(want))
+
+
+def test_gradient_reaches_both_backbones_and_each_pair_is_scored_alone():
+    torch.manual_seed(0)
+    cfg = HostConfig(**SMALL)
+    m = host_identifier(cfg).train()
+    radio, optical, probs, xy = _inputs(cfg)
+    m(radio, optical, probs, xy).sum().backward()
+    for net in (m.radio_net, m.optical_net):
+        assert net.conv1.weight.grad is not None and net.conv1.weight.grad.abs().sum() > 0
+    # eval mode: a (component, candidate) pair scores the same alone as in its batch
+    m.eval()
+    with torch.no_grad():
+        batch = m(radio, optical, probs, xy)
+        alone = torch.cat(
+            [
+                m(radio[i : i + 1], optical[i : i + 1], probs[i : i + 1], xy[i : i + 1])
+                for i in range(3)
+            ]
+        )
+    torch.testing.assert_close(batch, alone, rtol=1e-5, atol=1e-5)
+    assert len(set(batch.tolist())) == 3
+
+
+#: how many FC2 inputs each switch removes (the radio features, x and y, D)
+_FC2_WIDTH = {"use_radio": HostConfig().radio_features, "use_xy": 2, "use_distance": 1}
 
 
 @pytest.mark.parametrize(
@@ -45,7 +99,9 @@ def test_forward_shape_and_likelihood_range():
     ["use_radio", "use_optical", "use_class_probs", "use_xy", "use_distance"],
 )
 def test_each_branch_can_be_switched_off(off):
+    full = HostConfig(**SMALL)
     cfg = HostConfig(**SMALL, **{off: False})
+    torch.manual_seed(0)
     m = host_identifier(cfg).eval()
     radio, optical, probs, xy = _inputs(cfg)
     kw = dict(
@@ -54,11 +110,26 @@ def test_each_branch_can_be_switched_off(off):
         class_probs=probs if cfg.use_class_probs else None,
         xy=xy if (cfg.use_xy or cfg.use_distance) else None,
     )
-    assert m(**kw).shape == (3,)
+    with torch.no_grad():
+        out = m(**kw)
+        # the switched-off input is never read: any value (or none) gives the same scores
+        if off == "use_xy":  # only D remains of (x, y): a rotation by 90° changes nothing
+            rotated = torch.stack([-xy[:, 1], xy[:, 0]], dim=1)
+            torch.testing.assert_close(m(**{**kw, "xy": rotated}), out)
+        elif off != "use_distance":
+            arg = {"use_radio": "radio", "use_optical": "optical", "use_class_probs": "class_probs"}
+            noise = {"radio": radio, "optical": optical, "class_probs": probs}[arg[off]] * 3 + 1
+            assert torch.equal(m(**{**kw, arg[off]: noise}), out)
+        # the position left on still matters
+        assert not torch.allclose(m(**{**kw, "xy": xy + 7}), out)
+    if off in _FC2_WIDTH:
+        assert m.fc2[0].in_features == host_identifier(full).fc2[0].in_features - _FC2_WIDTH[off]
+    elif off == "use_optical":
+        assert m.optical_net is None and m.fc1.in_features == full.n_classes
+    else:
+        assert m.fc1.in_features == full.optical_features
     if off == "use_radio":
         assert m.radio_net is None
-    if off == "use_optical":
-        assert m.optical_net is None
 
 
 def test_switched_off_input_is_ignored_and_switched_on_input_matters():
@@ -117,12 +188,21 @@ def test_input_errors_are_clear():
 
 
 def test_shared_trunk_supplies_class_probs():
+    # one optical trunk for classifier and identifier: its last n_classes outputs are the
+    # classifier's logits, and FC1 gets their softmax in place of given probabilities
+    torch.manual_seed(0)
     cfg = HostConfig(**SMALL, shared_trunk=True)
     m = host_identifier(cfg).eval()
     radio, optical, probs, xy = _inputs(cfg)
     assert m.optical_net.fc.out_features == cfg.optical_features + cfg.n_classes
-    assert m(radio, optical, None, xy).shape == (3,)
-    assert m.class_logits(m.optical_code(optical)).shape == (3, 3)
+    with torch.no_grad():
+        _, seen = _hooked_inputs(m, radio, optical, None, xy)
+        code = m.optical_net(optical)
+        torch.testing.assert_close(m.class_logits(code), code[:, cfg.optical_features :])
+        want = torch.cat(
+            [code[:, : cfg.optical_features], torch.softmax(m.class_logits(code), 1)], 1
+        )
+        torch.testing.assert_close(seen["fc1"], want)
     with pytest.raises(ValueError, match="class_probs must be None with shared_trunk=True"):
         m(radio, optical, probs, xy)
 

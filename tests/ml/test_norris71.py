@@ -21,9 +21,7 @@ from ml.paths import data_dir
 from ml.sky import separation_arcsec
 
 DATA = data_dir()
-needs_data = pytest.mark.skipif(
-    not (DATA / LOU2023_TESTSET).exists(), reason="real data folder ../shared/data not present"
-)
+needs_data = pytest.mark.real_data(LOU2023_TESTSET, NORRIS_TABLE4, NORRIS_TABLE6)
 
 
 @pytest.fixture(scope="module")

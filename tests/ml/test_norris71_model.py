@@ -14,11 +14,8 @@ from ml.evaluation.norris71.model import (
     score_with_checkpoint,
     train_checkpoint,
 )
-from ml.paths import data_dir
 
-pytestmark = pytest.mark.skipif(
-    not (data_dir() / LOU2023_TESTSET).exists(), reason="real data folder not present"
-)
+pytestmark = pytest.mark.real_data(LOU2023_TESTSET)
 
 
 @pytest.fixture(scope="module")

@@ -23,10 +23,9 @@ PS1_DIR = data_dir() / "images" / "optical_hostphot_SN2006bh"
 
 
 @pytest.fixture(scope="module")
-def griz_paths():
+def griz_paths(require_real_data):
     paths = {b: PS1_DIR / f"PS1_{b}.fits" for b in "griz"}
-    if not all(p.exists() for p in paths.values()):
-        pytest.skip(f"real PS1 stamps not found under {PS1_DIR} (set RADIOHOST_DATA_DIR)")
+    require_real_data(*(p.relative_to(data_dir()) for p in paths.values()))
     return paths
 
 
@@ -109,10 +108,9 @@ def test_unknown_band_raises(griz_paths):
         load_ps1_stamps({**griz_paths, "u": griz_paths["g"]})
 
 
+@pytest.mark.real_data("images/optical_hostphot_SN2006bh/DES_r.fits")
 def test_wrong_geometry_raises_naming_the_file():
     des = PS1_DIR / "DES_r.fits"  # a real 241x241 stamp at 0.263"/px: not PS1 geometry
-    if not des.exists():
-        pytest.skip("real DES stamp not found")
     with pytest.raises(ValueError, match=r"DES_r\.fits: stamp has shape \(241, 241\)"):
         load_ps1_band(des)
 

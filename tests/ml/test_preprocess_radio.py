@@ -30,11 +30,14 @@ FIRST_DIR = data_dir() / "images" / "mirabest_first"
 # A confident WAT and a compact FR II (LAS 6.3"), both real FIRST cutouts, 300x300 at 1.8"/px.
 WAT_FILE = FIRST_DIR / "102_216.568+000.838_0.1250_0092.37.fits"
 COMPACT_FILE = FIRST_DIR / "200_137.463+058.784_0.2697_0006.27.fits"
+needs_wat = pytest.mark.real_data(WAT_FILE.relative_to(data_dir()))
+VLASS_HEADER = (
+    "images/vlass_ql_headers/"
+    "VLASS1.2.ql.T07t14.J084202-123000.10.2048.v1.I.iter1.image.pbcor.tt0.subim.fits.header"
+)
 
 
 def _read(path):
-    if not path.exists():
-        pytest.skip(f"real data not found: {path} (set RADIOHOST_DATA_DIR)")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # TAB characters in FIRST COMMENT cards
         with fits.open(path) as hdul:
@@ -152,6 +155,7 @@ def test_smooth_bad_sigma_raises():
 # --- regridding and the whole chain on real FIRST pixels ---------------------------------
 
 
+@needs_wat
 def test_regrid_puts_the_real_first_peak_at_its_sky_position():
     data, wcs = _read(WAT_FILE)
     centre = wcs.pixel_to_world(149.5, 149.5)
@@ -168,6 +172,7 @@ def test_regrid_puts_the_real_first_peak_at_its_sky_position():
     assert np.nanmax(frame) == pytest.approx(np.nanmax(data), rel=0.1)
 
 
+@needs_wat
 def test_preprocess_radio_real_first_image():
     data, wcs = _read(WAT_FILE)
     out = preprocess_radio(data, wcs=wcs)
@@ -180,6 +185,7 @@ def test_preprocess_radio_real_first_image():
     assert out[115:125, 115:125].max() > 0.3 * out.max()
 
 
+@pytest.mark.real_data(COMPACT_FILE.relative_to(data_dir()))
 def test_preprocess_radio_fills_blanked_pixels():
     data, wcs = _read(COMPACT_FILE)
     data = data.copy()
@@ -266,6 +272,7 @@ def test_smooth_keeps_exact_zero_background():
     assert np.all(out[30:, 30:] == 0.0)
 
 
+@needs_wat
 def test_regrid_matches_plain_reproject_into_the_icrs_frame():
     # The FK5 shortcut and roundtrip_coords=False must not change the answer.
     from reproject import reproject_interp
@@ -280,16 +287,10 @@ def test_regrid_matches_plain_reproject_into_the_icrs_frame():
     assert np.abs(ours[both] - ref[both]).max() < 1e-4 * np.nanmax(ref)
 
 
+@pytest.mark.real_data(VLASS_HEADER)
 def test_preprocess_radio_on_real_vlass_ql_geometry():
     """A 4-D VLASS QL image (SIN, 1"/px, STOKES/FREQ axes) from a real header."""
-    hdr_path = (
-        data_dir()
-        / "images"
-        / "vlass_ql_headers"
-        / "VLASS1.2.ql.T07t14.J084202-123000.10.2048.v1.I.iter1.image.pbcor.tt0.subim.fits.header"
-    )
-    if not hdr_path.exists():
-        pytest.skip("real VLASS headers not found")
+    hdr_path = data_dir() / VLASS_HEADER
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         header = fits.Header.fromstring(hdr_path.read_text(), sep="\n")

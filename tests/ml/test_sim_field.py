@@ -21,9 +21,7 @@ from ml.sim.morphology import MORPHOLOGIES, parametric_source
 from ml.sim.vlass import Beam, vlass_wcs
 
 DATA = data_dir()
-needs_data = pytest.mark.skipif(
-    not (DATA / "images" / "vlass_ql_headers").exists(), reason="real data folder not present"
-)
+needs_data = pytest.mark.real_data("images/vlass_ql_headers")
 FAST = {"template_fraction": 0.0}
 
 
@@ -201,7 +199,7 @@ def test_parse_vlass_name_drops_leading_zero():
         parse_vlass_name("M31")
 
 
-@pytest.mark.skipif(not (DATA / NORRIS71_FILE).exists(), reason="real Norris-71 file not present")
+@pytest.mark.real_data(NORRIS71_FILE)
 def test_norris71_stats_match_the_issue():
     s = norris71_field_stats()
     assert len(s.name) == 71

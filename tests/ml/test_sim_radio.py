@@ -15,7 +15,7 @@ from ml.sim.radio import correlated_noise, fftconvolve_same, render_components
 from ml.sim.vlass import Beam, vlass_beams, vlass_wcs
 
 HEADERS = data_dir() / "images" / "vlass_ql_headers"
-needs_headers = pytest.mark.skipif(not HEADERS.exists(), reason="real VLASS headers not present")
+needs_headers = pytest.mark.real_data("images/vlass_ql_headers")
 C0 = SkyCoord(53.1, -27.8, unit="deg")
 
 

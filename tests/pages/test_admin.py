@@ -1,4 +1,4 @@
-"""Admin for staff: read-only science, the 'no host' action through catalog.curation.labels,
+"""Admin for staff: read-only science, the 'no host' action through catalog.labels.writer,
 history that shows relabels, no Save buttons on a label."""
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pages.conftest import build_sky
+from tests.factories import simulated_sky
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -73,7 +73,7 @@ def live_sky(transactional_db, tmp_path, settings, eager):
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
     cache.clear()
-    return build_sky(tmp_path, n_fields=8)
+    return simulated_sky(tmp_path, n_fields=8)
 
 
 def _wait(driver, condition, what: str):

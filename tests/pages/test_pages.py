@@ -7,12 +7,11 @@ from django.urls import reverse
 
 from catalog.models import Label, RadioComponent
 from pages.forms import format_sexagesimal
-from tests.bad_positions import BAD_POSITIONS
 
 
-@pytest.mark.parametrize(("text", "expected"), BAD_POSITIONS.items())
-def test_bad_positions_give_the_parsers_message_on_the_page(client, db, text, expected):
+def test_bad_positions_give_the_parsers_message_on_the_page(client, db, bad_position):
     """The search page refuses RA 400 (astropy would wrap it to 40) with the API's words."""
+    text, expected = bad_position
     r = client.get(reverse("pages:search"), {"position": text})
     assert r.status_code == 200
     assert r.context["form"].errors["position"] == [expected[1]]
@@ -182,7 +181,7 @@ def test_non_curators_see_no_control_and_forged_posts_are_refused(client, sky, a
 
 
 def test_labellers_usernames_are_shown_to_curators_only(client, sky, curator, astronomer):
-    from catalog.curation import labels as labelling
+    from catalog.labels import writer as labelling
 
     comp = _component(sky)
     head = Label.objects.current().filter(component=comp).first()

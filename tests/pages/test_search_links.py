@@ -45,7 +45,7 @@ def _api_rows(client, url: str) -> tuple[list[str], int, int]:
     ],
 )
 def test_each_export_link_lists_the_page_rows(client, sky, curator, query):
-    from catalog.curation.labels import relabel
+    from catalog.labels.writer import relabel
     from catalog.models import Label, RadioComponent
 
     # two expert labels (no host), so the expert filter selects a known non-empty subset

@@ -25,7 +25,6 @@ import pytest
 
 from catalog.models import Epoch, EpochTile, HostPrediction
 from radiohost_site.celery import app
-from tests.workers.test_worker_process import BROKERS, _port_open
 from workers import tasks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,14 +76,6 @@ class Worker:
                 os.killpg(self.proc.pid, signal.SIGKILL)
         if not self.fh.closed:
             self.fh.close()
-
-
-@pytest.fixture(params=sorted(BROKERS))
-def broker(request):
-    url, port = BROKERS[request.param]
-    if not _port_open(port):
-        pytest.skip(f"{request.param} is not running on 127.0.0.1:{port}")
-    return request.param, url
 
 
 def test_killed_worker_epoch_completes_equal_to_an_untiled_run(broker, transactional_db, tmp_path):

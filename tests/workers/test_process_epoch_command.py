@@ -12,6 +12,7 @@ from catalog.models import Epoch, HostPrediction, RadioComponent
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.real_data("vlass_cirada_ql_sample/CIRADA_VLASS1QL_table1_components_v1_head100.csv")
 def test_epoch_without_candidates_fails_naming_the_next_steps():
     """The real CIRADA sample as a new epoch has no optical rows under it: exit non-zero with
     the commands that load them, build the candidates and re-run."""

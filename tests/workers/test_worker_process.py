@@ -1,7 +1,6 @@
 """Tasks through a real broker and a real ``celery worker`` process on the test database."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ import pytest
 from django.conf import settings
 
 from catalog.models import Epoch, RadioComponent
+from ml.data.lou2023 import LOU2023_TESTSET
 from radiohost_site.celery import app
 from workers import tasks
 
@@ -23,24 +23,10 @@ VLASS_SAMPLE = (
 )
 
 
-def _port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(1)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-BROKERS = {
-    "redis": (settings.CELERY_BROKER_URL, 6379),
-    "rabbitmq": ("amqp://guest:guest@127.0.0.1:5672//", 5672),
-}
-
-
-@pytest.fixture(params=sorted(BROKERS))
-def worker(request, transactional_db, tmp_path):
+@pytest.fixture
+def worker(broker, transactional_db, tmp_path):
     """Start a worker on a private queue of the given broker; yields ``send(task, *args)``."""
-    url, port = BROKERS[request.param]
-    if not _port_open(port):
-        pytest.skip(f"{request.param} is not running on 127.0.0.1:{port}")
+    _, url = broker
     from django.db import connection
 
     db = connection.settings_dict
@@ -80,6 +66,7 @@ def worker(request, transactional_db, tmp_path):
         log.close()
 
 
+@pytest.mark.real_data("vlass_cirada_ql_sample/CIRADA_VLASS1QL_table1_components_v1_head100.csv")
 def test_ingest_task_runs_in_worker_and_is_idempotent(worker):
     send = worker
     first = send(tasks.ingest_vlass_catalogue, str(VLASS_SAMPLE)).get(timeout=120)
@@ -102,6 +89,7 @@ def test_bad_input_error_reaches_the_caller(worker, tmp_path):
     assert RadioComponent.objects.count() == 0
 
 
+@pytest.mark.real_data("vlass_cirada_ql_sample/CIRADA_VLASS1QL_table1_components_v1_head100.csv")
 def test_real_cirada_sample_without_candidates_needs_candidates(worker):
     """The real CIRADA sample as a new epoch has no optical candidates: beat finds it, and it
     ends in "needs candidates" -- never "processed"."""
@@ -129,6 +117,7 @@ TINY_HOST_CONFIG = {
 }  # fmt: skip
 
 
+@pytest.mark.real_data("images/vlass_ql_headers", LOU2023_TESTSET)
 def test_train_and_evaluate_host_model_in_worker(worker, tmp_path):
     """The gpu-queue tasks: train on simulated fields, register, score on real Norris-71."""
     import json

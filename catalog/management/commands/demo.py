@@ -91,6 +91,20 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  cone search 2′ around {comp.name}: {hits.count()} components ({seps})"
             )
+        from django.db.models import Count
+
+        from catalog.models import Source
+
+        kinds = (
+            Source.objects.filter(epoch__name=EPOCH, model_version=mv)
+            .values_list("source_type")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+        )
+        self.stdout.write(
+            "  source catalogue (/api/sources/, manage.py export_host_table --epoch "
+            f"{EPOCH} --format fits): " + ", ".join(f"{n} {t}" for t, n in kinds)
+        )
         self.stdout.write("[5/5] refitting the method on the labels (the relabel retraining step)")
         try:
             refit, _ = refit_from_labels()

@@ -1,4 +1,5 @@
-"""``manage.py ingest_expert FILE.csv``: expert host decisions (supersede older expert labels)."""
+"""``manage.py ingest_expert FILE.csv``: expert host decisions, through the one label writer
+(the API's rules; each label supersedes the one that speaks for its component)."""
 
 from catalog.ingest.command import IngestCommand
 from catalog.ingest.labels_expert import HOST_RADIUS_ARCSEC, MATCH_RADIUS_ARCSEC, ingest_expert
@@ -7,7 +8,8 @@ from catalog.ingest.labels_expert import HOST_RADIUS_ARCSEC, MATCH_RADIUS_ARCSEC
 class Command(IngestCommand):
     help = (
         "Ingest an expert label CSV: component (or ra, dec), host_ra, host_dec (or host_ra=none), "
-        "author, reason."
+        "author, reason, optionally supersedes (a label id). The API's label rules apply; any "
+        "refused row refuses the file."
     )
 
     def add_ingest_arguments(self, parser):

@@ -23,7 +23,7 @@ def norris71_rows(model: LRModel, data_root=None) -> dict:
     candidates each calls reliable (≥ 0.9) while their likelihood is < 0.01, and the fields the
     LR answers "no host found" (``p_no_host`` above the best reliability) with the labelled
     host's offset from the core."""
-    from ml.data.norris import load_norris71
+    from ml.data.norris71 import load_norris71
     from ml.evaluation.norris71.rows import AssociationMethod
     from ml.paths import data_dir
 

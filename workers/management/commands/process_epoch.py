@@ -67,11 +67,14 @@ class Command(BaseCommand):
             plan = launch(epoch.pk, force=o["force"], resume=o["resume"])
             bar.total = plan["tiles"]
             bar.refresh()
+            if plan.get("message"):
+                # one launch per epoch: a second one joins the running one (follows it here)
+                self.stderr.write(plan["message"])
             if plan["action"] == "needs_candidates":
                 from catalog.pipeline.inbox import epoch_settled
 
                 epoch_settled(epoch.pk)
-            elif not eager and plan["action"] != "already_identifying" or o["resume"]:
+            elif not eager and plan["action"] != "failed":
                 self._follow(epoch.pk, bar, o["timeout"])
         finally:
             app.conf.task_always_eager = eager_before
@@ -88,6 +91,12 @@ class Command(BaseCommand):
                 f"{epoch}: {state['state']} — tiles {state['tiles_done']}/{state['tiles_total']}, "
                 f"{state['components']} components identified, {state['predictions']} "
                 f"predictions, {state['without_candidates']} without candidates (flagged)"
+                + (
+                    f"; the watchdog re-sent stalled tiles {state['resends']} time(s), last "
+                    f"at {state['resent_at']}"
+                    if state["resends"]
+                    else ""
+                )
                 + (f"; error: {state['error']}" if state["error"] else "")
             )
         if epoch.state == Epoch.State.FAILED:

@@ -8,6 +8,12 @@ not be able to corrupt them:
 * a label names exactly one of: an optical source that is a *candidate of the component*, a
   host position (finite, in range, within :data:`MAX_HOST_OFFSET_ARCSEC` of the component),
   or ``no_host`` with a reason;
+* ``consensus_level`` is Radio Galaxy Zoo's fraction of agreeing volunteers: an expert
+  label has none, so a writer cannot set one;
+* the command-line expert import writes through :func:`write_expert_label` too (same rules;
+  its author may be a name without an account), and the catalogue ingests write their
+  published labels through :mod:`catalog.labels.published`, which never makes a label a
+  curator superseded current again;
 * ``supersedes`` must be a *current* label (head of its chain) of the *same* component; a
   component that already has a current label can only be relabelled by superseding it
   (optimistic concurrency: a writer states which label it saw);
@@ -149,6 +155,13 @@ def validate(
             )
         elif no_host and not reason.strip():
             errors["reason"] = "a no-host label needs a reason"
+    if cl is not None and "consensus_level" not in errors:
+        # consensus_level is the fraction of Radio Galaxy Zoo volunteers who agree on a host
+        # (RGZ DR1, Wong et al. 2025; catalog.ingest.labels_rgz): one expert's label has none.
+        errors["consensus_level"] = (
+            "an expert label has no consensus level (it is the fraction of Radio Galaxy Zoo "
+            "volunteers agreeing, set by the RGZ ingest only): leave it out"
+        )
     if errors:
         raise LabelInputError(errors)
     return {
@@ -159,6 +172,11 @@ def validate(
         "reason": reason.strip(),
         "consensus_level": cl,
     }
+
+
+#: ``supersedes`` of an import that replaces whatever label speaks for the component now:
+#: its current expert label, else its only current label (the command-line expert file).
+CURRENT = "current"
 
 
 def relabel(
@@ -196,9 +214,50 @@ def relabel(
     """
     if not can_write_labels(author):
         raise PermissionDenied(f"writing labels needs the {PERMISSION} permission")
+    return write_expert_label(
+        component,
+        author=author,
+        author_name=author.get_username(),
+        host=host,
+        host_ra=host_ra,
+        host_dec=host_dec,
+        no_host=no_host,
+        reason=reason,
+        supersedes=supersedes,
+        consensus_level=consensus_level,
+    )[0]
+
+
+def write_expert_label(
+    component,
+    *,
+    author,
+    author_name: str,
+    host: OpticalSource | int | None = None,
+    host_ra: float | None = None,
+    host_dec: float | None = None,
+    no_host: bool = False,
+    reason: str = "",
+    supersedes: Label | int | str | None = None,
+    consensus_level: float | None = None,
+    host_link: tuple[int, float] | None = None,
+    match_separation_arcsec: float | None = None,
+) -> tuple[Label, bool]:
+    """The one writer of ``expert`` labels: :func:`relabel` (API, pages, admin) and the
+    command-line import (:mod:`catalog.ingest.labels_expert`), under the same rules.
+
+    ``author`` may be ``None`` for an imported file whose author has no account (the name is
+    kept in ``author_name``). ``supersedes=CURRENT`` replaces the label that speaks for the
+    component now, and keeps an identical current expert label (a re-run of the same file).
+    ``host_link`` is ``(optical source id, separation arcsec)`` of the catalogue object nearest
+    a host *position*, stored beside it; ``match_separation_arcsec``: file position ↔ component.
+
+    Returns ``(label, created)``; raises as :func:`relabel` (minus the permission check).
+    """
     errors: dict[str, str] = {}
     component_id = _pk(errors, "component", component)
-    supersedes_id = _pk(errors, "supersedes", supersedes)
+    auto = isinstance(supersedes, str) and supersedes == CURRENT
+    supersedes_id = None if auto else _pk(errors, "supersedes", supersedes)
     if component_id is None and "component" not in errors:
         errors["component"] = "a label names a component"
     try:
@@ -228,7 +287,8 @@ def relabel(
         ):
             raise LabelInputError(
                 {
-                    "host": f"optical source {clean['host_id']} is not a candidate of component {comp.pk}"
+                    "host": f"optical source {clean['host_id']} is not a candidate of component "
+                    f"{comp.pk} ({comp.name})"
                 }
             )
         if clean["host_ra"] is not None:
@@ -236,55 +296,93 @@ def relabel(
             if sep > MAX_HOST_OFFSET_ARCSEC:
                 raise LabelInputError(
                     {
-                        "host_ra": f"the position is {sep:.1f} arcsec from component {comp.pk}; "
-                        f"a host lies within {MAX_HOST_OFFSET_ARCSEC:g} arcsec"
+                        "host_ra": f"the position is {sep:.1f} arcsec from component {comp.pk} "
+                        f"({comp.name}); a host lies within {MAX_HOST_OFFSET_ARCSEC:g} arcsec"
                     }
                 )
+        if host_link is not None and clean["host_ra"] is not None:
+            clean["host_id"], clean["host_match_separation_arcsec"] = host_link
+        clean["match_separation_arcsec"] = match_separation_arcsec
         heads = sorted(
             Label.objects.current().filter(component_id=comp.pk).values_list("pk", flat=True)
         )
-        if supersedes_id is None:
-            if heads:
-                raise LabelConflict(
-                    f"component {comp.pk} has current label(s) {heads}: pass supersedes=<the one you replace>",
-                    current_ids=heads,
-                )
-        elif supersedes_id not in heads:
-            old = Label.objects.filter(pk=supersedes_id).values("component_id").first()
-            if old is None:
-                raise LabelInputError({"supersedes": f"no label with id {supersedes_id}"})
-            why = (
-                f"label {supersedes_id} belongs to component {old['component_id']}, not {comp.pk}"
-                if old["component_id"] != comp.pk
-                else f"label {supersedes_id} is no longer current (already superseded)"
-            )
-            raise LabelConflict(why, current_ids=heads)
-        else:
-            # one current expert label per component: an expert head speaks for the component,
-            # so a new expert label must replace it, never sit beside it (superseding a
-            # catalogue label while an expert one is current would leave two)
-            experts = sorted(
-                Label.objects.current()
-                .filter(component_id=comp.pk, origin=Label.Origin.EXPERT)
-                .values_list("pk", flat=True)
-            )
-            if experts and supersedes_id not in experts:
-                raise LabelConflict(
-                    f"component {comp.pk} has current expert label(s) {experts}: "
-                    f"supersede that one, not label {supersedes_id}",
-                    current_ids=heads,
-                )
+        if auto:
+            supersedes_id, same = _speaking_label(comp, heads, clean, author_name)
+            if same is not None:
+                return same, False
+        _check_supersedes(comp, heads, supersedes_id)
         try:
             with transaction.atomic():
-                return Label.objects.create(
+                label = Label.objects.create(
                     component=comp,
                     origin=Label.Origin.EXPERT,
                     author=author,
-                    author_name=author.get_username(),
+                    author_name=author_name,
                     supersedes_id=supersedes_id,
                     **clean,
                 )
+                return label, True
         except IntegrityError as exc:  # a writer without the row lock won the race
             raise LabelConflict(
                 f"label {supersedes_id} was superseded concurrently", current_ids=heads
             ) from exc
+
+
+_SAME_FIELDS = ("host_id", "host_ra", "host_dec", "no_host", "reason")
+
+
+def _speaking_label(comp, heads: list[int], clean: dict, author_name: str):
+    """``(label id to supersede, identical current expert label or None)`` for CURRENT."""
+    expert = (
+        Label.objects.current()
+        .filter(component_id=comp.pk, origin=Label.Origin.EXPERT)
+        .order_by("pk")
+        .first()
+    )
+    if expert is not None:
+        same = expert.author_name == author_name and all(
+            getattr(expert, f) == clean[f] for f in _SAME_FIELDS
+        )
+        return expert.pk, (expert if same else None)
+    if len(heads) <= 1:
+        return (heads[0] if heads else None), None
+    raise LabelConflict(
+        f"component {comp.pk} ({comp.name}) has current labels {heads} of several catalogues: "
+        "name the one this label replaces (supersedes)",
+        current_ids=heads,
+    )
+
+
+def _check_supersedes(comp, heads: list[int], supersedes_id: int | None) -> None:
+    """``supersedes`` must be a current label of the component (and its expert one if any)."""
+    if supersedes_id is None:
+        if heads:
+            raise LabelConflict(
+                f"component {comp.pk} has current label(s) {heads}: pass supersedes=<the one you replace>",
+                current_ids=heads,
+            )
+    elif supersedes_id not in heads:
+        old = Label.objects.filter(pk=supersedes_id).values("component_id").first()
+        if old is None:
+            raise LabelInputError({"supersedes": f"no label with id {supersedes_id}"})
+        why = (
+            f"label {supersedes_id} belongs to component {old['component_id']}, not {comp.pk}"
+            if old["component_id"] != comp.pk
+            else f"label {supersedes_id} is no longer current (already superseded)"
+        )
+        raise LabelConflict(why, current_ids=heads)
+    else:
+        # one current expert label per component: an expert head speaks for the component,
+        # so a new expert label must replace it, never sit beside it (superseding a
+        # catalogue label while an expert one is current would leave two)
+        experts = sorted(
+            Label.objects.current()
+            .filter(component_id=comp.pk, origin=Label.Origin.EXPERT)
+            .values_list("pk", flat=True)
+        )
+        if experts and supersedes_id not in experts:
+            raise LabelConflict(
+                f"component {comp.pk} has current expert label(s) {experts}: "
+                f"supersede that one, not label {supersedes_id}",
+                current_ids=heads,
+            )
