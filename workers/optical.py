@@ -1,7 +1,7 @@
 """Thin Celery tasks for optical catalogues at survey size (the work is in
 :mod:`catalog.ingest.optical_fanout`): one task per file on ``cpu``, one chord callback.
 
-``fan_out`` sends::
+``catalog.ingest.optical_fanout.send`` sends (by task name)::
 
     chord([ingest_optical_file(f) for f in files], finish_optical_ingest())
 
@@ -11,7 +11,7 @@ worker is killed is redelivered and redone, nothing lost or doubled.
 
 from __future__ import annotations
 
-from celery import chord, group, shared_task
+from celery import shared_task
 
 TASK_OPTS = {"bind": True, "acks_late": True, "reject_on_worker_lost": True}
 
@@ -32,14 +32,3 @@ def finish_optical_ingest(self, results: list[dict], dry_run: bool = False) -> d
     from catalog.ingest.optical_fanout import finish
 
     return finish(results, dry_run=dry_run)
-
-
-def fan_out(paths, *, catalogue: str, simulated: bool = False, dry_run: bool = False,
-            queue: str = "cpu"):  # fmt: skip
-    """Send the chord for ``paths``; returns its AsyncResult (the callback's summary).
-    ``queue``: where the file tasks and the callback go (a test's private queue)."""
-    header = group(
-        ingest_optical_file.si(str(p), catalogue, simulated, dry_run).set(queue=queue)
-        for p in paths
-    )
-    return chord(header)(finish_optical_ingest.s(dry_run=dry_run).set(queue=queue))

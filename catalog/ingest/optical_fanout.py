@@ -92,3 +92,22 @@ def ingest_serial(paths: list[Path], *, catalogue: str, simulated: bool = False,
          for p in paths],
         dry_run=dry_run,
     )  # fmt: skip
+
+
+def send(paths, *, catalogue: str, simulated: bool = False, dry_run: bool = False,
+         queue: str = "cpu"):  # fmt: skip
+    """Send ``chord([ingest_optical_file(f) ...], finish_optical_ingest())`` for ``paths``;
+    returns its AsyncResult (the callback's summary). Tasks by name: catalog never imports
+    workers. ``queue``: where the file tasks and the callback go (a test's private queue)."""
+    from celery import chord, current_app, group, signature
+
+    current_app.loader.import_default_modules()
+    header = group(
+        signature("workers.optical.ingest_optical_file",
+                  args=(str(p), catalogue, simulated, dry_run), immutable=True, queue=queue)
+        for p in paths
+    )  # fmt: skip
+    callback = signature(
+        "workers.optical.finish_optical_ingest", kwargs={"dry_run": dry_run}, queue=queue
+    )
+    return chord(header)(callback)

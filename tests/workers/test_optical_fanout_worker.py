@@ -14,9 +14,9 @@ import pytest
 from django.conf import settings
 
 from catalog.ingest.optical_fanout import ingest_serial
+from catalog.ingest.optical_fanout import send as fan_out
 from catalog.models import OpticalSource
 from tests.optical_cells import snapshot, write_cell
-from workers.optical import fan_out
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ from django.core.management.base import CommandError
 from catalog.ingest.command import IngestCommand
 from catalog.ingest.common import IngestReport
 from catalog.ingest.optical_catalogue import CATALOGUES
-from catalog.ingest.optical_fanout import expand_paths, ingest_serial
+from catalog.ingest.optical_fanout import expand_paths, ingest_serial, send
 
 
 class Command(IngestCommand):
@@ -29,9 +29,7 @@ class Command(IngestCommand):
     def run(self, o, progress):
         paths = expand_paths(o["paths"])
         if o["celery"]:
-            from workers.optical import fan_out
-
-            done = fan_out(paths, catalogue=o["catalogue"], dry_run=o["dry_run"]).get(
+            done = send(paths, catalogue=o["catalogue"], dry_run=o["dry_run"]).get(
                 timeout=o["timeout"]
             )
         else:
