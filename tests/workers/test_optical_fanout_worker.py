@@ -26,6 +26,8 @@ def queue(transactional_db, tmp_path):
     """A prefork worker (2 processes) on a private queue of the test Redis broker."""
     from django.db import connection
 
+    if connection.vendor != "postgresql":
+        pytest.skip("real workers share the PostgreSQL test database")
     db = connection.settings_dict
     name = f"test-{uuid.uuid4().hex[:8]}"
     env = {
