@@ -34,6 +34,11 @@ class EpochTile(models.Model):
     sky_components = models.PositiveIntegerField(default=0, help_text="Tile + margin sky read.")
     seconds = models.FloatField(default=0.0, help_text="Wall time of the successful run (s).")
     attempts = models.PositiveIntegerField(default=0)
+    fresh = models.BooleanField(
+        default=False,
+        help_text="No row of this tile existed when it was planned: its first committed run "
+        "copies straight into the tables (no upsert stage, no existence query).",
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
