@@ -1,7 +1,7 @@
 """``manage.py ingest_optical_catalogue FILE... --catalogue ps1dr2|allwise``."""
 
 from catalog.ingest.command import IngestCommand
-from catalog.ingest.common import IngestReport
+from catalog.ingest.contract import IngestReport
 from catalog.ingest.optical_catalogue import CATALOGUES, ingest_optical_catalogue
 
 
