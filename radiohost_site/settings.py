@@ -155,6 +155,9 @@ RADIOHOST_TILE_ORDER = env.int("RADIOHOST_TILE_ORDER", default=3)
 RADIOHOST_ASSOCIATION_SKY = env(
     "RADIOHOST_ASSOCIATION_SKY", default="duplicates=drop,empty=drop,quality=any"
 )
+# candidates stored per component when the tiles make them (a count or "all"); empty: 64 on
+# PostgreSQL, all on SQLite (catalog.pipeline.tile_candidates.top_k)
+RADIOHOST_CANDIDATES_TOP_K = env("RADIOHOST_CANDIDATES_TOP_K", default="")
 # New CIRADA component catalogues are picked up from here by beat (scan_inbox); empty = off.
 RADIOHOST_INBOX_DIR = env("RADIOHOST_INBOX_DIR", default="")
 # Components of two epochs are the same source within this radius (arcsec): 3σ of the

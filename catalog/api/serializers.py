@@ -61,7 +61,9 @@ class ModelVersionRefSerializer(serializers.Serializer):
 class CandidateAnswerSerializer(serializers.Serializer):
     """A ranked candidate (catalog.read.answers.CandidateAnswer)."""
 
-    candidate_id = serializers.IntegerField()
+    candidate_id = serializers.IntegerField(
+        allow_null=True, help_text="None: not stored (beyond the top-K; listed with ?full=1)."
+    )
     optical_id = serializers.IntegerField()
     catalogue = serializers.CharField()
     source_id = serializers.CharField()

@@ -16,9 +16,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from catalog.api import filters, serializers, tables
+from catalog.api import filters, params, serializers, tables
 from catalog.api.base import MODEL_VERSION_PARAMS, StrictViewMixin
 from catalog.api.exports import FORMATS
+from catalog.api.full_candidates import full_candidate_answers
 from catalog.api.label_serializer import LabelSerializer
 from catalog.labels import writer as labelling
 from catalog.models import (
@@ -54,7 +55,18 @@ CLF_PARAM = OpenApiParameter(
 @extend_schema_view(
     list=extend_schema(parameters=[FORMAT_PARAM, MV_PARAM, CLF_PARAM]),
     retrieve=extend_schema(parameters=[MV_PARAM, CLF_PARAM]),
-    candidates=extend_schema(parameters=[MV_PARAM, CLF_PARAM, FORMAT_PARAM]),
+    candidates=extend_schema(
+        parameters=[
+            MV_PARAM,
+            CLF_PARAM,
+            FORMAT_PARAM,
+            OpenApiParameter(
+                "full",
+                OpenApiTypes.BOOL,
+                description="Every candidate, not only the stored top-K (recomputed).",
+            ),
+        ]
+    ),
 )
 class RadioComponentViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
     """Radio components. The detail is the whole answer: host with reliability, ranked
@@ -70,7 +82,7 @@ class RadioComponentViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
     extra_params_by_action = {
         "list": {"model_version", "classifier_version"},
         "retrieve": {"model_version", "classifier_version"},
-        "candidates": {"model_version", "classifier_version"},
+        "candidates": {"model_version", "classifier_version", "full"},
     }
 
     def get_serializer_class(self):
@@ -140,11 +152,15 @@ class RadioComponentViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
             classifier_version=self.classifier_version(),
             epochs=False,
         )
+        cands = answer.candidates
+        if params.parse_bool("full", request.query_params.get("full", "0")):
+            # beyond the stored top-K: recomputed from the optical table (one cone)
+            cands = full_candidate_answers(comp, cands, answer.model_version)
         fmt = self.export_format()
         if fmt:
-            return tables.export_candidates(fmt, comp, answer.candidates, answer.model_version)
+            return tables.export_candidates(fmt, comp, cands, answer.model_version)
         ser = serializers.CandidateAnswerSerializer(context=self.get_serializer_context())
-        return Response([ser.to_representation(c) for c in answer.candidates])
+        return Response([ser.to_representation(c) for c in cands])
 
 
 @extend_schema_view(list=extend_schema(parameters=[MV_PARAM, FORMAT_PARAM]))

@@ -8,7 +8,7 @@ Used by the set-based join (:mod:`catalog.pipeline.candidates`) and by the per-c
   into ``catalog_candidate``; otherwise through a temporary stage and one ``INSERT ... ON
   CONFLICT DO UPDATE ... WHERE IS DISTINCT FROM``, so an identical re-run changes nothing
   and a moved geometry updates (the same shape as :mod:`catalog.ingest.vlass_copy`).
-* SQLite (the demo): the portable ORM upsert of :func:`catalog.ingest.common.upsert`.
+* SQLite (the demo): the portable ORM upsert of :func:`catalog.ingest.contract.upsert`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 from astropy.wcs import WCS
 
-from catalog.ingest.common import IngestReport, is_postgres, upsert
+from catalog.ingest.contract import IngestReport, is_postgres, upsert
 from catalog.ingest.pgbinary import HEADER, TRAILER, Field, encode_rows
 from catalog.models import Candidate, RadioComponent
 from catalog.sky.geometry import candidate_offsets
@@ -135,3 +135,66 @@ def upsert_candidates(
             component=component, optical_source_id__in=pks.tolist()
         ).values_list("pk", "optical_source_id")
     }
+
+
+def store_candidates(
+    component_id, optical_source_id, dx, dy, distance, *, fresh: bool
+) -> np.ndarray:
+    """Write candidate rows (as :func:`write_candidates`) and return their ids, row for row.
+
+    The identification tiles make candidates and then write predictions on them, so they
+    need the ids back. ``fresh`` (no such pair stored; the tile's planned state says so) on
+    PostgreSQL: ids drawn from the table's sequence in one statement and the rows COPYed with
+    them, no read-back. Otherwise the idempotent upsert, then one query for the ids.
+    """
+    comp = np.asarray(component_id, np.int64)
+    opt = np.asarray(optical_source_id, np.int64)
+    n = comp.size
+    if n == 0:
+        return np.zeros(0, np.int64)
+    if fresh and is_postgres():
+        return _copy_with_ids(comp, opt, dx, dy, distance)
+    write_candidates(comp, opt, dx, dy, distance)
+    return _ids_of(comp, opt)
+
+
+def _copy_with_ids(comp, opt, dx, dy, distance) -> np.ndarray:
+    from django.db import connection
+
+    tbl = Candidate._meta.db_table
+    d = np.asarray(distance, float)
+    if not np.isfinite(d).all():
+        raise ValueError("store_candidates: non-finite geometry (a point behind the projection?)")
+    connection.ensure_connection()
+    with connection.connection.cursor() as cur:
+        cur.execute(
+            f"SELECT nextval(pg_get_serial_sequence('{tbl}', 'id')) FROM generate_series(1, %s)",
+            [comp.size],
+        )
+        ids = np.fromiter((r[0] for r in cur.fetchall()), np.int64, comp.size)
+        cols = [ids, comp, opt, *(np.asarray(v, float) for v in (dx, dy, d))]
+        kinds = ("int8", "int8", "int8", "float8", "float8", "float8")
+        with cur.copy(f"COPY {tbl} (id, {', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)") as cp:
+            cp.write(HEADER)
+            for lo in range(0, comp.size, _COPY_ROWS):
+                hi = min(comp.size, lo + _COPY_ROWS)
+                cp.write(
+                    encode_rows([Field(k, c[lo:hi]) for k, c in zip(kinds, cols, strict=True)],
+                                hi - lo)
+                )  # fmt: skip
+            cp.write(TRAILER)
+    return ids
+
+
+def _ids_of(comp: np.ndarray, opt: np.ndarray) -> np.ndarray:
+    got: dict[tuple[int, int], int] = {}
+    uniq = np.unique(comp).tolist()
+    for lo in range(0, len(uniq), 5000):  # SQLite's bound-parameter limit
+        got.update(
+            ((c, o), pk)
+            for pk, c, o in Candidate.objects.filter(
+                component_id__in=uniq[lo : lo + 5000]
+            ).values_list("pk", "component_id", "optical_source_id")
+        )
+    return np.array([got[(c, o)] for c, o in zip(comp.tolist(), opt.tolist(), strict=True)],
+                    np.int64)  # fmt: skip

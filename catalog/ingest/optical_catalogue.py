@@ -11,7 +11,7 @@ HEALPix indices are computed in bulk, and rows are written:
   ``catalog_opticalsource`` while the catalogue has no rows yet, otherwise through a
   temporary stage and ``INSERT ... ON CONFLICT (catalogue, source_id) DO UPDATE ... WHERE
   IS DISTINCT FROM`` (identical re-run: nothing changes; a changed row updates);
-* SQLite: the portable ORM upsert (:func:`catalog.ingest.common.upsert`).
+* SQLite: the portable ORM upsert (:func:`catalog.ingest.contract.upsert`).
 
 One transaction per file: any bad cell raises naming file, row and column, and the
 database is as before. After each file the PS1↔AllWISE 2″ match is redone on the
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from catalog.ingest.common import (
+from catalog.ingest.contract import (
     IngestError,
     IngestReport,
     analyze,

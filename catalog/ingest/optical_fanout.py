@@ -15,7 +15,7 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
-from catalog.ingest.common import IngestError, IngestReport, analyze
+from catalog.ingest.contract import IngestError, IngestReport, analyze
 from catalog.ingest.optical_catalogue import ingest_optical_catalogue
 from catalog.ingest.optical_match import match_tiles
 from catalog.ingest.optical_readers import FORMATS

@@ -104,8 +104,12 @@ class Candidate(models.Model):
     increasing Dec); ``distance_px`` = √(dx² + dy²) (seed §3.3, inputs 4 and 5).
     """
 
+    # no index of its own: candidate_unique (component, optical_source) leads with it
     component = models.ForeignKey(
-        "catalog.RadioComponent", on_delete=models.CASCADE, related_name="candidates"
+        "catalog.RadioComponent",
+        on_delete=models.CASCADE,
+        related_name="candidates",
+        db_index=False,
     )
     optical_source = models.ForeignKey(
         OpticalSource, on_delete=models.CASCADE, related_name="candidates"

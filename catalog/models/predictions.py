@@ -76,8 +76,9 @@ class ClassPrediction(models.Model):
 
 
 class HostPrediction(models.Model):
+    # no index of its own: hostpred_unique (candidate, model_version) leads with it
     candidate = models.ForeignKey(
-        "catalog.Candidate", on_delete=models.CASCADE, related_name="predictions"
+        "catalog.Candidate", on_delete=models.CASCADE, related_name="predictions", db_index=False
     )
     model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE)
     likelihood = models.FloatField(help_text="Host likelihood in [0, 1] (seed §4.2).")

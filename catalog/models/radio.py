@@ -93,6 +93,12 @@ class Epoch(models.Model):
     tile_order = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="HEALPix order of the identification tiles."
     )
+    candidates_in_tiles = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Candidates are made by the identification tiles from the optical table "
+        "(top-K stored), not read from a prior build_candidates run.",
+    )
     tiles_total = models.PositiveIntegerField(default=0, db_default=0)
     tiles_done = models.PositiveIntegerField(default=0, db_default=0)
     n_components = models.PositiveIntegerField(

@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 
 from catalog.ingest.candidate_writer import write_candidates
-from catalog.ingest.common import IngestReport, analyze
+from catalog.ingest.contract import IngestReport, analyze
 from catalog.models import Candidate, Epoch, OpticalSource, RadioComponent
 from catalog.sky.geometry import CANDIDATE_BOX_ARCMIN, search_radius_arcsec, selected, sin_offsets
 from catalog.sky.spatial import HPX_ORDER, JOIN_TILE_ORDER, _healpix, cone_order, merge_ranges
@@ -105,13 +105,13 @@ def _tiles(epoch: Epoch) -> list[int]:
     )
 
 
-def tile_pairs(
+def pair_indices(
     comp: np.ndarray, opt: np.ndarray, *, box_arcmin: float | None, radius_arcsec: float | None
 ) -> tuple[np.ndarray, ...]:
-    """All candidate pairs of one tile.
+    """Row indices (into ``comp``, ``opt``) and geometry (dx, dy, D) of every candidate pair.
 
-    ``comp``: rows (pk, ra, dec); ``opt``: rows (pk, ra, dec). Returns
-    (component pk, optical pk, dx, dy, D) arrays, sorted by component then optical pk.
+    ``comp``, ``opt``: rows (pk, ra, dec). Sorted by component pk, then optical pk: the order
+    the candidates are stored in, so ranks tie-break the same way whoever made them.
     """
     if len(comp) == 0 or len(opt) == 0:
         return tuple(np.zeros(0, t) for t in (np.int64, np.int64, float, float, float))
@@ -123,9 +123,21 @@ def tile_pairs(
     keep = selected(
         dx, dy, sep.to_value(u.arcsec), box_arcmin=box_arcmin, radius_arcsec=radius_arcsec
     )
-    ci, oj = comp[i[keep], 0].astype(np.int64), opt[j[keep], 0].astype(np.int64)
-    order = np.lexsort((oj, ci))
-    return ci[order], oj[order], dx[keep][order], dy[keep][order], d[keep][order]
+    i, j = i[keep], j[keep]
+    order = np.lexsort((opt[j, 0], comp[i, 0]))
+    return i[order], j[order], dx[keep][order], dy[keep][order], d[keep][order]
+
+
+def tile_pairs(
+    comp: np.ndarray, opt: np.ndarray, *, box_arcmin: float | None, radius_arcsec: float | None
+) -> tuple[np.ndarray, ...]:
+    """All candidate pairs of one tile.
+
+    ``comp``: rows (pk, ra, dec); ``opt``: rows (pk, ra, dec). Returns
+    (component pk, optical pk, dx, dy, D) arrays, sorted by component then optical pk.
+    """
+    i, j, dx, dy, d = pair_indices(comp, opt, box_arcmin=box_arcmin, radius_arcsec=radius_arcsec)
+    return comp[i, 0].astype(np.int64), opt[j, 0].astype(np.int64), dx, dy, d
 
 
 def near_ranges(comp: np.ndarray, margin_arcsec: float) -> list[tuple[int, int]]:
@@ -152,7 +164,10 @@ def optical_near(comp: np.ndarray, margin_arcsec: float, cut: CandidateCut) -> n
         qs = OpticalSource.objects.filter(cut.q()).values_list("pk", "ra", "dec", "hpx")
         sql, params = qs.query.sql_with_params()
         lo, hi = zip(*ranges, strict=True) if ranges else ((), ())
-        with connection.cursor() as cur:
+        with transaction.atomic(), connection.cursor() as cur:
+            # The planner expects millions of rows from this join (it cannot see that the
+            # ranges are narrow) and JIT-compiles it: 46 ms a tile instead of 5.4 ms measured.
+            cur.execute("SET LOCAL jit = off")
             cur.execute(
                 f"SELECT o.pk, o.ra, o.dec FROM ({sql}) AS o(pk, ra, dec, hpx) JOIN unnest(%s::bigint[], "
                 "%s::bigint[]) AS r(lo, hi) ON o.hpx >= r.lo AND o.hpx < r.hi",

@@ -19,9 +19,19 @@ from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from catalog.models import Candidate, Epoch, EpochTile, ModelVersion, RadioComponent
+from catalog.ingest.contract import analyze
+from catalog.models import (
+    Candidate,
+    Epoch,
+    EpochTile,
+    HostPrediction,
+    ModelVersion,
+    OpticalSource,
+    RadioComponent,
+)
 from catalog.pipeline import tiling as T
-from catalog.pipeline.component import current_method_version
+from catalog.pipeline.candidates import CandidateCut
+from catalog.pipeline.component import current_method_version, is_catalogue_method
 from catalog.sky.spatial import EPOCH_TILE_ORDER
 
 
@@ -58,8 +68,16 @@ def plan(epoch: Epoch, mv: ModelVersion, *, order: int | None = None, force: boo
         .values_list("hpx_tile", flat=True)
         .distinct()
     )
+    # Tiles created now whose rows cannot exist yet are "fresh": their first committed run
+    # COPYs straight in. Rows and the tile's "done" commit together, so a tile killed before
+    # its commit left nothing and stays fresh; one query per epoch instead of one per tile.
+    fresh = not HostPrediction.objects.filter(
+        model_version=mv, candidate__component__epoch=epoch
+    ).exists()
+    if fresh and epoch.candidates_in_tiles:
+        fresh = not Candidate.objects.filter(component__epoch=epoch).exists()
     EpochTile.objects.bulk_create(
-        [EpochTile(epoch=epoch, order=order, index=int(p)) for p in pixels],
+        [EpochTile(epoch=epoch, order=order, index=int(p), fresh=fresh) for p in pixels],
         ignore_conflicts=True,
     )
     tiles = EpochTile.objects.filter(epoch=epoch, order=order)
@@ -79,7 +97,27 @@ def start(epoch: Epoch, *, mv: ModelVersion | None = None, force: bool = False, 
     """
     mv = mv or current_method_version()
     n_sci = RadioComponent.objects.filter(epoch=epoch, is_science=True).count()
-    if n_sci and not Candidate.objects.filter(component__epoch=epoch).exists():
+    if (
+        n_sci
+        and not epoch.candidates_in_tiles
+        and not Candidate.objects.filter(component__epoch=epoch).exists()
+        and is_catalogue_method(mv)
+        and OpticalSource.objects.filter(CandidateCut.from_settings().q()).exists()
+    ):
+        # no candidates built but an optical table to make them from: the tiles make them
+        # (catalog.pipeline.tile_candidates); from now on this epoch's candidates are the
+        # tiles' (its stored lists are top-K, never a field to decide over again)
+        Epoch.objects.filter(pk=epoch.pk).update(candidates_in_tiles=True)
+        epoch.candidates_in_tiles = True
+    if epoch.candidates_in_tiles:
+        # the tiles' range joins are planned from these statistics: a COPY-loaded optical
+        # table has none, and each tile's read then scans the whole table (as build_candidates)
+        analyze(OpticalSource, RadioComponent)
+    if (
+        n_sci
+        and not epoch.candidates_in_tiles
+        and not Candidate.objects.filter(component__epoch=epoch).exists()
+    ):
         n = _flag_all_without_candidates(epoch)
         set_state(
             epoch.pk,

@@ -1,9 +1,12 @@
 """One tile of an epoch: read its radio sky (one query) and candidates (one query), score in
 numpy (:mod:`.score`), write its predictions, flags and record in one transaction.
 
-Queries per tile: the sky (tile + margin, as ``hpx`` ranges), the candidates (joined to their
-optical positions), an existence check for earlier predictions, the writes -- and, only when
-a radio source reaches past the margin, one wider sky read.
+Queries per tile: the sky (tile + margin, as ``hpx`` ranges), the candidates -- read from the
+stored ``Candidate`` rows joined to their optical positions, or, for an epoch whose tiles make
+their own (``Epoch.candidates_in_tiles``, :mod:`.tile_candidates`), the optical sources near
+the tile's components -- and the writes; only when a radio source reaches past the margin, one
+wider sky read. Whether the tile's rows may be COPYed straight in comes from its planned state
+(``EpochTile.fresh``), not from a query.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog.models import Candidate, EpochTile, HostPrediction, RadioComponent
+from catalog.ingest.candidate_writer import store_candidates
+from catalog.models import Candidate, Epoch, EpochTile, RadioComponent
 from catalog.pipeline import tiling as T
 from catalog.pipeline.component import SHAPE_FIELDS
 from catalog.pipeline.locks import TILE, advisory_lock
@@ -31,6 +35,7 @@ from catalog.pipeline.score import (
     score_candidates,
 )
 from catalog.pipeline.sky_selection import sky_q
+from catalog.pipeline.tile_candidates import TilePairs, keep_top_k, make_pairs, take, top_k
 from catalog.pipeline.writer import write_predictions
 from ml.association.refit import Method
 from ml.host.likelihood_ratio import LRModel
@@ -107,6 +112,12 @@ class TileOutcome:
     without_candidates: np.ndarray  # science component ids without any candidate
     sky_components: int
     widened: int
+    #: the stored candidates' pairs, row for row with ``predictions``, when the tile made them
+    #: (their ids are drawn when written); None when they were read from ``Candidate``
+    pairs: TilePairs | None = None
+    #: seconds per stage (``candidates_s``: optical read + pairing; ``candidate_write_s``,
+    #: ``prediction_write_s``), kept in the tile's ``runs`` record for the benchmark
+    timings: dict | None = None
 
 
 def compute_tile(
@@ -117,10 +128,19 @@ def compute_tile(
     *,
     sky_order: int | None = None,
     margin_arcsec: float = T.MARGIN_ARCSEC,
+    make_candidates: bool = False,
+    cut_top_k: bool = True,
     lr: LRModel | None = None,
 ) -> TileOutcome:
     """Everything but the writes for one tile (pure reads + numpy); ``lr``: the version's
-    likelihood-ratio model (reliability and p_no_host, :func:`.score.lr_reliability`)."""
+    likelihood-ratio model (reliability and p_no_host, :func:`.score.lr_reliability`).
+
+    ``make_candidates``: pair the tile's science components with the optical table here
+    (:mod:`.tile_candidates`) instead of reading stored candidates; every field is decided
+    (and its reliability computed) over all its candidates, then only each component's top-K
+    is kept for storage (all of them with ``cut_top_k=False``: a component's full list,
+    :mod:`.full_list`).
+    """
     sky_order = max(sky_order if sky_order is not None else T.SKY_ORDER, order)
     lo, hi = T.tile_range(order, index)
     subs = T.children(order, index, sky_order)
@@ -129,7 +149,15 @@ def compute_tile(
     sky, science, hpx = load_sky(epoch_id, T.sky_ranges(centres, radius, sky_order))
     is_target = science & (hpx >= lo) & (hpx < hi)
     targets = sky.ids[is_target]
-    cand_id, cand_comp, cand_ra, cand_dec = load_candidates(epoch_id, lo, hi)
+    pairs = None
+    t_cand = time.perf_counter()
+    if make_candidates:
+        pairs = make_pairs(targets, sky.ra[is_target], sky.dec[is_target])
+        cand_comp, cand_ra, cand_dec = pairs.component_id, pairs.ra, pairs.dec
+        cand_id = np.full(len(pairs), -1, np.int64)  # drawn when written
+    else:
+        cand_id, cand_comp, cand_ra, cand_dec = load_candidates(epoch_id, lo, hi)
+    timings = {"candidates_s": round(time.perf_counter() - t_cand, 4)}
     has = np.isin(targets, cand_comp)
     ident, without = targets[has], targets[~has]
     sub_of = (hpx[is_target][has] >> T.shift(sky_order)) - subs[0]
@@ -165,9 +193,14 @@ def compute_tile(
         )
     cores = Cores(core_ra, core_dec, multi)
     cand_t = np.searchsorted(ident, cand_comp)
+    # the one scoring call: every candidate of every field, before any top-K cut
     lik = score_candidates(cand_t, cand_ra, cand_dec, cores, method)
     rel = lr_reliability(cand_t, cand_ra, cand_dec, cores, method, lr)
-    return TileOutcome(decide_fields(cand_id, cand_t, lik, rel), ident, without, len(sky), widened)
+    preds = decide_fields(cand_id, cand_t, lik, rel)
+    if pairs is not None and cut_top_k:
+        keep = keep_top_k(preds, top_k())
+        preds, pairs = take(preds, keep), pairs.take(keep)
+    return TileOutcome(preds, ident, without, len(sky), widened, pairs, timings)
 
 
 def untiled_predictions(epoch_id: int, method: Method, lr: LRModel | None = None) -> Predictions:
@@ -198,10 +231,40 @@ def _flag_without_candidates(epoch_id: int, lo: int, hi: int, without: np.ndarra
 
 def compute_catalogue(epoch_id: int, order: int, index: int, mv) -> TileOutcome:
     """The catalogue method with the version's association parameters and positional scales."""
+    in_tiles = Epoch.objects.filter(pk=epoch_id).values_list("candidates_in_tiles", flat=True)
     return compute_tile(
         epoch_id, order, index, Method.from_config(mv.config),
-        lr=LRModel.from_dict(mv.config.get("lr")),
+        make_candidates=in_tiles.get(), lr=LRModel.from_dict(mv.config.get("lr")),
     )  # fmt: skip
+
+
+def _write(out: TileOutcome, mv_id: int, *, fresh: bool) -> None:
+    t0 = time.perf_counter()
+    if out.pairs is not None:
+        p = out.pairs
+        out.predictions.candidate_id = store_candidates(
+            p.component_id, p.optical_id, p.dx, p.dy, p.distance, fresh=fresh
+        )
+    t1 = time.perf_counter()
+    write_predictions(out.predictions, mv_id, fresh=fresh)
+    if out.timings is not None:
+        out.timings["candidate_write_s"] = round(t1 - t0, 4)
+        out.timings["prediction_write_s"] = round(time.perf_counter() - t1, 4)
+
+
+def write_tile(out: TileOutcome, mv_id: int, *, fresh: bool) -> None:
+    """The tile's candidates (when it made them) and predictions. ``fresh`` (from the tile's
+    planned state) COPYs straight in; should a row exist all the same (another writer since
+    the plan), the savepoint is rolled back and the idempotent upsert runs instead."""
+    if not fresh:
+        return _write(out, mv_id, fresh=False)
+    import psycopg
+
+    try:
+        with transaction.atomic():
+            _write(out, mv_id, fresh=True)
+    except (IntegrityError, psycopg.errors.IntegrityError):
+        _write(out, mv_id, fresh=False)
 
 
 def run_tile(tile_id: int, *, worker: str = "", compute=compute_catalogue) -> dict:
@@ -243,15 +306,10 @@ def run_tile(tile_id: int, *, worker: str = "", compute=compute_catalogue) -> di
                     # together -- and such a tile is simply run again (process_epoch --resume).
                     with connection.cursor() as cur:
                         cur.execute("SET LOCAL synchronous_commit TO OFF")
-                fresh = not HostPrediction.objects.filter(
-                    model_version=mv,
-                    candidate__component__epoch_id=epoch.id,
-                    candidate__component__hpx__gte=lo,
-                    candidate__component__hpx__lt=hi,
-                ).exists()
-                write_predictions(out.predictions, mv.id, fresh=fresh)
+                write_tile(out, mv.id, fresh=tile.fresh)
                 _flag_without_candidates(epoch.id, lo, hi, out.without_candidates)
                 runs[-1]["end"] = timezone.now().isoformat()
+                runs[-1].update(out.timings or {})
                 seconds = time.perf_counter() - t0
                 EpochTile.objects.filter(pk=tile_id).update(
                     state=EpochTile.State.DONE,

@@ -19,7 +19,7 @@ import astropy.units as u
 import numpy as np
 from astropy_healpix import HEALPix
 
-from catalog.sky.spatial import HPX_ORDER, merge_ranges
+from catalog.sky.spatial import HPX_ORDER, cone_order, merge_ranges
 from ml.sky import angle_arcsec, unit_vectors
 
 #: Association sub-tiles: one ComponentSky each.
@@ -80,7 +80,13 @@ def xyz_to_radec(xyz: np.ndarray) -> tuple[float, float]:
 
 
 def sky_ranges(centres: np.ndarray, radii_arcsec: np.ndarray, order: int) -> list[tuple[int, int]]:
-    """Order-29 ``hpx`` ranges covering every disc (centre, radius): the one sky query of a tile."""
+    """Order-29 ``hpx`` ranges covering every disc (centre, radius): the one sky query of a tile.
+
+    The discs are covered at ``order`` or, for discs much wider than its pixels (one
+    component's own order-29 pixel as a tile, :mod:`catalog.pipeline.full_list`), at the order
+    that covers them in a few pixels; a reader keeps only what lies inside each disc."""
+    if len(radii_arcsec):
+        order = min(order, cone_order(float(np.max(radii_arcsec)) * u.arcsec))
     hp = _hp(order)
     pix: set[int] = set()
     for c, r in zip(centres, radii_arcsec, strict=True):

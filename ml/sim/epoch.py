@@ -73,8 +73,12 @@ def simulate_epoch(
     double_fraction: float = 0.12,
     triple_fraction: float = 0.04,
     optical: bool = True,
+    optical_per_arcmin2: float = OPTICAL_PER_ARCMIN2,
 ) -> SimEpoch:
-    """About ``n_components`` components on a square patch centred on (ra0, dec0)."""
+    """About ``n_components`` components on a square patch centred on (ra0, dec0).
+
+    ``optical_per_arcmin2``: the optical density; the default is the seed's (18 per 3.6′ box),
+    ``260 / 3.6**2`` is PS1 DR2 at full depth (~260 objects per box)."""
     rng = np.random.default_rng(seed)
     mean_per_source = 1 + double_fraction + 2 * triple_fraction
     n_src = max(1, int(round(n_components / mean_per_source)))
@@ -117,7 +121,7 @@ def simulate_epoch(
     from scipy.spatial import cKDTree
 
     area_arcmin2 = side * side * 3600.0
-    n_opt = rng.poisson(OPTICAL_PER_ARCMIN2 * area_arcmin2)
+    n_opt = rng.poisson(optical_per_arcmin2 * area_arcmin2)
     udec = dec0 + (rng.random(n_opt) - 0.5) * side
     ura = (ra0 + (rng.random(n_opt) - 0.5) * side / np.cos(np.radians(dec0))) % 360.0
     d, _ = cKDTree(_xyz(sra, sdec)).query(_xyz(ura, udec), distance_upper_bound=_chord(210.0))

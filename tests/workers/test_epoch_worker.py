@@ -78,7 +78,11 @@ class Worker:
             self.fh.close()
 
 
-def test_killed_worker_epoch_completes_equal_to_an_untiled_run(broker, transactional_db, tmp_path):
+@pytest.mark.parametrize("in_tiles", [False, True], ids=["stored_candidates", "tiles_make_them"])
+def test_killed_worker_epoch_completes_equal_to_an_untiled_run(
+    broker, in_tiles, transactional_db, tmp_path
+):
+    from catalog.pipeline.candidates import build_candidates
     from catalog.pipeline.component import association_model_version
     from catalog.pipeline.tile import untiled_predictions
     from catalog.simulated.epoch import ingest_sim_epoch
@@ -86,8 +90,10 @@ def test_killed_worker_epoch_completes_equal_to_an_untiled_run(broker, transacti
     from ml.sim.epoch import simulate_epoch
 
     name, url = broker
-    epoch = ingest_sim_epoch(simulate_epoch(1200, seed=11, dec0=-5.0), "2", tmp_path)
-    ref = untiled_predictions(epoch.pk, Method.from_config(association_model_version().config))
+    sim = simulate_epoch(1200, seed=11, dec0=-5.0)
+    epoch = ingest_sim_epoch(sim, "2", tmp_path, candidates=not in_tiles)
+    method = Method.from_config(association_model_version().config)
+    ref = None if in_tiles else untiled_predictions(epoch.pk, method)
     queue = f"test-{uuid.uuid4().hex[:8]}"
     log = tmp_path / "workers.log"
     first = Worker(url, queue, log)
@@ -127,6 +133,13 @@ def test_killed_worker_epoch_completes_equal_to_an_untiled_run(broker, transacti
     epoch.refresh_from_db()
     assert epoch.state == Epoch.State.PROCESSED, epoch.error
     assert epoch.tiles_done == epoch.tiles_total == plan["tiles"]
+    assert epoch.candidates_in_tiles == in_tiles
+    if in_tiles:
+        # the untiled join over the whole epoch finds every pair stored by the tiles (the
+        # seed's density is under the top-K) with identical geometry: none lost, none moved
+        built = build_candidates(epoch)
+        assert built["inserted"] == built["updated"] == 0 and built["pairs"] > 10_000
+        ref = untiled_predictions(epoch.pk, method)
     # equal to the untiled in-process run, no duplicate rows
     got = dict(
         HostPrediction.objects.filter(model_version=epoch.model_version).values_list(

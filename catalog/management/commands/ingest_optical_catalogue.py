@@ -3,7 +3,7 @@
 from django.core.management.base import CommandError
 
 from catalog.ingest.command import IngestCommand
-from catalog.ingest.common import IngestReport
+from catalog.ingest.contract import IngestReport
 from catalog.ingest.optical_catalogue import CATALOGUES
 from catalog.ingest.optical_fanout import expand_paths, ingest_serial, send
 
