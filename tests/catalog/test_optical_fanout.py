@@ -14,7 +14,7 @@ from catalog.ingest import optical_catalogue as oc
 from catalog.ingest import optical_readers
 from catalog.ingest.optical_fanout import expand_paths, ingest_serial
 from catalog.models import OpticalSource
-from tests.optical_cells import snapshot, write_cell
+from tests.factories import snapshot, write_cell
 
 
 def _postgres_only():

@@ -16,7 +16,7 @@ from django.conf import settings
 from catalog.ingest.optical_fanout import ingest_serial
 from catalog.ingest.optical_fanout import send as fan_out
 from catalog.models import OpticalSource
-from tests.optical_cells import snapshot, write_cell
+from tests.factories import snapshot, write_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 
