@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 from bench.api_load_clients import deep_pages, detail_vs_plain, run_load  # noqa: E402
 from bench.api_load_exports import _export_child, export_rss, slow_exports  # noqa: E402
 from bench.api_load_server import load_epoch, start_celery, start_gunicorn, stop  # noqa: E402
-from bench.common import ensure_database, setup_django  # noqa: E402
+from bench.django_setup import ensure_database, setup_django  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import ensure_database, setup_django
+from bench.django_setup import ensure_database, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
 

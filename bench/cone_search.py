@@ -37,7 +37,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import ensure_database, setup_django  # noqa: E402
+from bench.django_setup import ensure_database, setup_django  # noqa: E402
 
 
 def load(n: int, seed: int) -> None:

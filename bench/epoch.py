@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import ensure_database, setup_django  # noqa: E402
+from bench.django_setup import ensure_database, setup_django  # noqa: E402
 
 FULL_EPOCH = 3_400_000
 FULL_DEPTH = 260 / 3.6**2  # PS1 DR2 per arcmin² (~260 objects in the seed's 3.6′ box)

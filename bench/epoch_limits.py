@@ -110,7 +110,7 @@ def zone_join_s(epoch_id: int) -> dict:
 
 
 def _writer(db_url: str, ids, mv_id: int, out) -> None:
-    from bench.common import setup_django
+    from bench.django_setup import setup_django
 
     setup_django(db_url)
     import numpy as np

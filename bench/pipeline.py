@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import ensure_database, setup_django  # noqa: E402
+from bench.django_setup import ensure_database, setup_django  # noqa: E402
 
 FULL_EPOCH = 3_400_000
 TILE_ORDER = 4  # a 1 % patch holds ~10 order-3 tiles: too few to share between 2 workers

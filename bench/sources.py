@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import ensure_database, setup_django  # noqa: E402
+from bench.django_setup import ensure_database, setup_django  # noqa: E402
 
 TILE_ORDER = 6
 

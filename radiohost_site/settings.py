@@ -149,15 +149,15 @@ MEDIA_URL = "media/"
 # The epoch pipeline (catalog.pipeline).
 # HEALPix order of the identification tiles (3: ~5,400 VLASS components, ~4 s per tile).
 RADIOHOST_TILE_ORDER = env.int("RADIOHOST_TILE_ORDER", default=3)
-# candidates stored per component when the tiles make them (a count or "all"); empty: 64 on
-# PostgreSQL, all on SQLite (catalog.pipeline.tile_candidates.top_k)
-RADIOHOST_CANDIDATES_TOP_K = env("RADIOHOST_CANDIDATES_TOP_K", default="")
 # The rows association may group (ml.association.sky.parse_selection): CIRADA's Duplicate_flag 2
 # copies, S_Code 'E' empty islands and Quality_flag rows stay out (Gordon et al. 2021);
 # e.g. "quality=1" keeps faint rows in and only possible sidelobes out.
 RADIOHOST_ASSOCIATION_SKY = env(
     "RADIOHOST_ASSOCIATION_SKY", default="duplicates=drop,empty=drop,quality=any"
 )
+# candidates stored per component when the tiles make them (a count or "all"); empty: 64 on
+# PostgreSQL, all on SQLite (catalog.pipeline.tile_candidates.top_k)
+RADIOHOST_CANDIDATES_TOP_K = env("RADIOHOST_CANDIDATES_TOP_K", default="")
 # New CIRADA component catalogues are picked up from here by beat (scan_inbox); empty = off.
 RADIOHOST_INBOX_DIR = env("RADIOHOST_INBOX_DIR", default="")
 # Components of two epochs are the same source within this radius (arcsec): 3σ of the

@@ -147,10 +147,38 @@ def finish_epoch(self, epoch_id: int) -> dict:
     out = close_epoch(epoch_id, looks=self.request.retries)
     if out.pop("retry"):
         raise self.retry(countdown=_busy_countdown())
+    plan = out.pop("diff_plan", None)
+    if plan is not None:
+        # the diff fans out by tile like the epoch did; finish_diff sums them
+        from celery import chord
+
+        header = [diff_tile.si(plan["diff_id"], t, px) for t, px in plan["tiles"].items()]
+        res = chord(header)(finish_diff.si(plan["diff_id"], epoch_id))
+        out["diff"] = (
+            res.get(disable_sync_subtasks=False)
+            if settings.CELERY_TASK_ALWAYS_EAGER
+            else {"diff_id": plan["diff_id"], "tiles": len(header)}
+        )
     if out.pop("refresh"):
         # the search table and review queue read per-component summaries of the predictions
         refresh_summaries.delay(epoch_id=epoch_id)
     return out
+
+
+@shared_task(**TASK_OPTS, queue="cpu")
+def diff_tile(self, diff_id: int, tile: int, pixels: list[int]) -> int:
+    """One tile of an epoch diff (:func:`catalog.diff.epochs.run_diff_tile`; idempotent)."""
+    from catalog.diff.epochs import run_diff_tile
+
+    return run_diff_tile(diff_id, int(tile), pixels)
+
+
+@shared_task(**TASK_OPTS, queue="cpu")
+def finish_diff(self, diff_id: int, epoch_id: int) -> dict:
+    """Chord callback of the diff tiles: the totals, then the epoch is settled."""
+    from catalog.diff.finish import close_diff
+
+    return close_diff(diff_id, epoch_id)
 
 
 @shared_task(**TASK_OPTS, queue="cpu")
@@ -275,4 +303,5 @@ def evaluate_host_model(self, model_version_id: int) -> dict:
         return evaluate_on_norris71(model_version_id)
 
 
+from workers.optical import finish_optical_ingest, ingest_optical_file  # noqa: F401,E402  (optical catalogues)
 from workers.render import fetch_radio_cutout, refresh_summaries, render_overlay  # noqa: F401,E402  (pages tasks)

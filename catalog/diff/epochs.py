@@ -29,234 +29,121 @@ stores the whole diff. Re-running replaces it (idempotent).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
-import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
-from scipy.spatial import cKDTree
+from django.db.models import Count, Sum
 
-from catalog.models import Epoch, EpochDiff, EpochDiffEntry, RadioComponent
-from catalog.read.host_catalogue import host_rows
-from catalog.sky.spatial import EPOCH_TILE_ORDER, HPX_ORDER, neighbour_pixels, ranges_q
-from ml.sky import unit_vectors
-
-Kind = EpochDiffEntry.Kind
-#: host_rows batch (two queries each)
-_BATCH = 5000
+from catalog.diff.match import Kind, Params, coverage, diff_tile, pixel_area_deg2, tiles_of
+from catalog.models import Epoch, EpochDiff, EpochDiffEntry, EpochDiffTile, RadioComponent
 
 
-def coverage(epoch: Epoch, order: int | None = None) -> set[int]:
-    """Nested HEALPix pixels at ``order`` holding a science component of ``epoch`` (one query)."""
-    order = settings.RADIOHOST_DIFF_COVERAGE_ORDER if order is None else int(order)
-    shift = 4 ** (HPX_ORDER - order)  # nested: a parent pixel is the index // 4^(Δorder)
-    return set(
-        RadioComponent.objects.filter(epoch=epoch, is_science=True)
-        .annotate(pix=F("hpx") / shift)
-        .values_list("pix", flat=True)
-        .distinct()
-    )
+def plan_diff(
+    a: Epoch, b: Epoch, *, radius_arcsec: float | None = None, threshold: float | None = None
+) -> tuple[EpochDiff, dict[int, list[int]]]:
+    """Start (or restart) the diff A → B: its parameters and overlap stored, earlier rows gone.
 
-
-def pixel_area_deg2(order: int) -> float:
-    return 41252.96124941928 / (12 * 4**order)
-
-
-def match(
-    xyz_a: np.ndarray, xyz_b: np.ndarray, radius_arcsec: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mutual nearest neighbours within the radius: (index in A, index in B, separation arcsec)."""
-    if len(xyz_a) == 0 or len(xyz_b) == 0:
-        e = np.empty(0, np.int64)
-        return e, e, np.empty(0)
-    chord = 2 * np.sin(np.radians(radius_arcsec / 3600.0) / 2)
-    d_ab, j = cKDTree(xyz_b).query(xyz_a, distance_upper_bound=chord)
-    _, i_back = cKDTree(xyz_a).query(xyz_b)
-    ia = np.flatnonzero(np.isfinite(d_ab))
-    jb = j[ia]
-    mutual = i_back[jb] == ia
-    ia, jb = ia[mutual], jb[mutual]
-    sep = np.degrees(2 * np.arcsin(np.clip(d_ab[ia] / 2, 0, 1))) * 3600.0
-    return ia, jb, sep
-
-
-def classify(
-    host_a: int | None, rel_a: float | None, host_b: int | None, rel_b: float | None, thr: float
-) -> str | None:
-    """The change between two answers for one matched component, or None (unchanged)."""
-    if host_a is None and host_b is None:
-        return None
-    if host_b is None:
-        return Kind.HOST_LOST
-    if host_a is None:
-        return Kind.HOST_FOUND
-    if host_a != host_b:
-        return Kind.HOST_CHANGED
-    if rel_a is not None and rel_b is not None and abs(rel_b - rel_a) > thr:
-        return Kind.RELIABILITY_CHANGED
-    return None
-
-
-@dataclass
-class Params:
-    radius_arcsec: float
-    threshold: float
-    order: int
-    overlap: set[int]
-
-
-@dataclass
-class TileResult:
-    entries: list[EpochDiffEntry] = field(default_factory=list)
-    n_a: int = 0
-    n_b: int = 0
-    n_matched: int = 0
-
-
-def _side(epoch: Epoch, pixels: set[int], order: int) -> tuple[list, np.ndarray, np.ndarray]:
-    """Science components of ``epoch`` in ``pixels`` (coverage order): rows, own pixel, xyz."""
-    shift = 2 * (HPX_ORDER - order)
-    rows = list(
-        RadioComponent.objects.filter(ranges_q(pixels, order), epoch=epoch, is_science=True)
-        .order_by("pk")
-        .values("id", "ra", "dec", "hpx")
-    )
-    if not rows:
-        return [], np.empty(0, np.int64), np.empty((0, 3))
-    pix = np.array([r["hpx"] for r in rows], dtype=np.int64) >> shift
-    xyz = unit_vectors(np.array([r["ra"] for r in rows]), np.array([r["dec"] for r in rows]))
-    return rows, pix, xyz
-
-
-def _answers(rows: list, epoch: Epoch) -> dict[int, tuple[int | None, float | None, float | None]]:
-    """component id -> (host optical id or None, reliability, likelihood) under the epoch's model."""
-    out = {}
-    for k in range(0, len(rows), _BATCH):
-        for h in host_rows(rows[k : k + _BATCH], epoch.model_version):
-            no_host = h.optical_id is None or bool(getattr(h, "no_host", False))
-            out[h.component_id] = (None if no_host else h.optical_id, h.reliability, h.likelihood)
-    return out
-
-
-def diff_tile(a: Epoch, b: Epoch, p: Params, own: set[int]) -> TileResult:
-    """The diff of the components of A and B in the coverage pixels ``own`` (inside the overlap).
-
-    Both epochs are read over ``own`` and one ring of neighbouring pixels (a pixel is ~0.9° at
-    order 6, the match radius a few arcsec), so every match of a component in ``own`` is
-    found exactly as a whole-sky match would; a pair belongs to the tile holding B's
-    component, ``gone`` to the tile holding A's: each component is counted by one tile.
+    Returns the diff and its tiles (epoch-pipeline tile → the overlap's coverage pixels in it),
+    each to be run by :func:`run_diff_tile` (in any order, any number of times) and then
+    summed by :func:`finish_diff`.
     """
-    own = own & p.overlap
-    margin = (neighbour_pixels(own, p.order) | own) & p.overlap
-    rows_a, pix_a, xyz_a = _side(a, margin, p.order)
-    rows_b, pix_b, xyz_b = _side(b, margin, p.order)
-    ia, jb, sep = match(xyz_a, xyz_b, p.radius_arcsec)
-    in_a = np.isin(pix_a, list(own))
-    in_b = np.isin(pix_b, list(own))
-    res = TileResult(n_a=int(in_a.sum()), n_b=int(in_b.sum()))
-    keep = in_b[jb]
-    ia, jb, sep = ia[keep], jb[keep], sep[keep]
-    res.n_matched = int(ia.size)
-    ans_a = _answers([rows_a[i] for i in ia.tolist()], a)
-    ans_b = _answers([rows_b[j] for j in jb.tolist()], b)
-    for i, j, s in zip(ia.tolist(), jb.tolist(), sep.tolist(), strict=True):
-        ca, cb = rows_a[i]["id"], rows_b[j]["id"]
-        ha, ra, la = ans_a.get(ca, (None, None, None))
-        hb, rb, lb = ans_b.get(cb, (None, None, None))
-        kind = classify(ha, ra, hb, rb, p.threshold)
-        if kind is not None:
-            res.entries.append(EpochDiffEntry(
-                kind=kind, component_a_id=ca, component_b_id=cb, separation_arcsec=s,
-                host_a_id=ha, host_b_id=hb, likelihood_a=la, likelihood_b=lb,
-                reliability_a=ra, reliability_b=rb,
-            ))  # fmt: skip
-    _, matched_a, _ = match(xyz_b, xyz_a, p.radius_arcsec)  # every A matched by any B near it
-    gone = sorted(set(np.flatnonzero(in_a).tolist()) - set(matched_a.tolist()))
-    new = sorted(set(np.flatnonzero(in_b).tolist()) - set(jb.tolist()))
-    ans_gone = _answers([rows_a[i] for i in gone], a)
-    ans_new = _answers([rows_b[j] for j in new], b)
-    for i in gone:
-        ha, ra, la = ans_gone.get(rows_a[i]["id"], (None, None, None))
-        res.entries.append(EpochDiffEntry(kind=Kind.GONE, component_a_id=rows_a[i]["id"],
-                                          host_a_id=ha, likelihood_a=la, reliability_a=ra))  # fmt: skip
-    for j in new:
-        hb, rb, lb = ans_new.get(rows_b[j]["id"], (None, None, None))
-        res.entries.append(EpochDiffEntry(kind=Kind.NEW, component_b_id=rows_b[j]["id"],
-                                          host_b_id=hb, likelihood_b=lb, reliability_b=rb))  # fmt: skip
-    return res
+    a, b = Epoch.objects.get(pk=a.pk), Epoch.objects.get(pk=b.pk)  # their current model versions
+    order = int(settings.RADIOHOST_DIFF_COVERAGE_ORDER)
+    overlap = coverage(a, order) & coverage(b, order)
+    n_all_a = RadioComponent.objects.filter(epoch=a, is_science=True).count()
+    n_all_b = RadioComponent.objects.filter(epoch=b, is_science=True).count()
+    with transaction.atomic():
+        diff, _ = EpochDiff.objects.update_or_create(
+            epoch_a=a,
+            epoch_b=b,
+            model_version_id=b.model_version_id,
+            defaults={
+                "radius_arcsec": float(
+                    radius_arcsec
+                    if radius_arcsec is not None
+                    else settings.RADIOHOST_EPOCH_MATCH_ARCSEC
+                ),
+                "reliability_threshold": float(
+                    threshold
+                    if threshold is not None
+                    else settings.RADIOHOST_DIFF_RELIABILITY_CHANGED
+                ),
+                "coverage_order": order,
+                "overlap": sorted(overlap),
+                "overlap_pixels": len(overlap),
+                "overlap_deg2": len(overlap) * pixel_area_deg2(order),
+                # the totals until finish_diff sums the tiles
+                "n_a": 0, "n_b": 0, "n_matched": 0,
+                "n_a_outside": n_all_a, "n_b_outside": n_all_b,
+                "done": False,
+            },
+        )  # fmt: skip
+        diff.entries.all().delete()
+        diff.tiles.all().delete()
+    tiles = {t: sorted(px) for t, px in tiles_of(overlap, order).items()}
+    return diff, tiles
 
 
-def tiles_of(pixels: set[int], order: int) -> dict[int, set[int]]:
-    """Coverage pixels grouped by their epoch-pipeline tile (nested parent at the tile order)."""
-    shift = 4 ** max(order - EPOCH_TILE_ORDER, 0)
-    out: dict[int, set[int]] = {}
-    for px in pixels:
-        out.setdefault(px // shift, set()).add(px)
-    return out
+def run_diff_tile(diff_id: int, tile: int, pixels: list[int]) -> int:
+    """Compare one tile and store its rows, replacing any earlier run of it (idempotent: a
+    redelivered tile task writes the same rows once). Returns the rows written."""
+    diff = EpochDiff.objects.select_related("epoch_a__model_version", "epoch_b__model_version").get(
+        pk=diff_id
+    )
+    p = Params(
+        radius_arcsec=diff.radius_arcsec,
+        threshold=diff.reliability_threshold,
+        order=diff.coverage_order,
+        overlap=set(diff.overlap),
+    )
+    r = diff_tile(diff.epoch_a, diff.epoch_b, p, set(pixels))
+    for e in r.entries:
+        e.diff_id, e.tile = diff_id, tile
+    with transaction.atomic():
+        EpochDiffEntry.objects.filter(diff_id=diff_id, tile=tile).delete()
+        EpochDiffEntry.objects.bulk_create(r.entries, batch_size=5000)
+        EpochDiffTile.objects.update_or_create(
+            diff_id=diff_id, tile=tile,
+            defaults={"n_a": r.n_a, "n_b": r.n_b, "n_matched": r.n_matched},
+        )  # fmt: skip
+    return len(r.entries)
 
 
-@transaction.atomic
+def finish_diff(diff_id: int, *, seconds: float | None = None) -> EpochDiff:
+    """Sum the tiles into the diff's counts (run once every tile has run; idempotent)."""
+    diff = EpochDiff.objects.get(pk=diff_id)
+    sums = diff.tiles.aggregate(n_a=Sum("n_a"), n_b=Sum("n_b"), n_matched=Sum("n_matched"))
+    counts = {k: 0 for k in Kind.values}
+    for row in diff.entries.values("kind").annotate(n=Count("id")):
+        counts[row["kind"]] = row["n"]
+    n_a, n_b = sums["n_a"] or 0, sums["n_b"] or 0
+    n_all_a = RadioComponent.objects.filter(epoch_id=diff.epoch_a_id, is_science=True).count()
+    n_all_b = RadioComponent.objects.filter(epoch_id=diff.epoch_b_id, is_science=True).count()
+    update = {
+        "n_a": n_a, "n_b": n_b, "n_matched": sums["n_matched"] or 0,
+        "n_a_outside": n_all_a - n_a, "n_b_outside": n_all_b - n_b,
+        "n_new": counts[Kind.NEW], "n_gone": counts[Kind.GONE],
+        "n_host_changed": counts[Kind.HOST_CHANGED], "n_host_lost": counts[Kind.HOST_LOST],
+        "n_host_found": counts[Kind.HOST_FOUND],
+        "n_reliability_changed": counts[Kind.RELIABILITY_CHANGED], "done": True,
+    }  # fmt: skip
+    if seconds is not None:
+        update["seconds"] = seconds
+    EpochDiff.objects.filter(pk=diff_id).update(**update)
+    diff.refresh_from_db()
+    return diff
+
+
 def diff_epochs(
     a: Epoch, b: Epoch, *, radius_arcsec: float | None = None, threshold: float | None = None
 ) -> EpochDiff:
-    """Compute and store the diff A → B over their overlap (replacing an earlier one)."""
+    """Compute and store the diff A → B over their overlap in this process (every tile in turn;
+    the epoch pipeline fans the same tiles out as tasks instead)."""
     t0 = time.perf_counter()
-    a, b = Epoch.objects.get(pk=a.pk), Epoch.objects.get(pk=b.pk)  # their current model versions
-    order = int(settings.RADIOHOST_DIFF_COVERAGE_ORDER)
-    cov_a, cov_b = coverage(a, order), coverage(b, order)
-    p = Params(
-        radius_arcsec=float(
-            radius_arcsec if radius_arcsec is not None else settings.RADIOHOST_EPOCH_MATCH_ARCSEC
-        ),
-        threshold=float(
-            threshold if threshold is not None else settings.RADIOHOST_DIFF_RELIABILITY_CHANGED
-        ),
-        order=order,
-        overlap=cov_a & cov_b,
-    )
-    total = TileResult()
-    for own in tiles_of(p.overlap, order).values():
-        r = diff_tile(a, b, p, own)
-        total.entries += r.entries
-        total.n_a += r.n_a
-        total.n_b += r.n_b
-        total.n_matched += r.n_matched
-    counts = {k: 0 for k in Kind.values}
-    for e in total.entries:
-        counts[e.kind] += 1
-    n_all_a = RadioComponent.objects.filter(epoch=a, is_science=True).count()
-    n_all_b = RadioComponent.objects.filter(epoch=b, is_science=True).count()
-    diff, _ = EpochDiff.objects.update_or_create(
-        epoch_a=a,
-        epoch_b=b,
-        model_version_id=b.model_version_id,
-        defaults={
-            "radius_arcsec": p.radius_arcsec,
-            "reliability_threshold": p.threshold,
-            "coverage_order": order,
-            "overlap_pixels": len(p.overlap),
-            "overlap_deg2": len(p.overlap) * pixel_area_deg2(order),
-            "n_a": total.n_a,
-            "n_b": total.n_b,
-            "n_a_outside": n_all_a - total.n_a,
-            "n_b_outside": n_all_b - total.n_b,
-            "n_matched": total.n_matched,
-            "n_new": counts[Kind.NEW],
-            "n_gone": counts[Kind.GONE],
-            "n_host_changed": counts[Kind.HOST_CHANGED],
-            "n_host_lost": counts[Kind.HOST_LOST],
-            "n_host_found": counts[Kind.HOST_FOUND],
-            "n_reliability_changed": counts[Kind.RELIABILITY_CHANGED],
-        },
-    )
-    diff.entries.all().delete()
-    for e in total.entries:
-        e.diff = diff
-    EpochDiffEntry.objects.bulk_create(total.entries, batch_size=5000)
-    EpochDiff.objects.filter(pk=diff.pk).update(seconds=time.perf_counter() - t0)
-    diff.refresh_from_db()
-    return diff
+    diff, tiles = plan_diff(a, b, radius_arcsec=radius_arcsec, threshold=threshold)
+    for tile, pixels in tiles.items():
+        run_diff_tile(diff.pk, tile, pixels)
+    return finish_diff(diff.pk, seconds=time.perf_counter() - t0)
 
 
 def previous_epoch(epoch: Epoch) -> Epoch | None:
@@ -278,3 +165,12 @@ def diff_previous(epoch_id: int) -> EpochDiff | None:
         return None
     a = previous_epoch(b)
     return diff_epochs(a, b) if a is not None else None
+
+
+def plan_previous(epoch_id: int) -> tuple[EpochDiff, dict[int, list[int]]] | None:
+    """:func:`plan_diff` against the survey's previous overlapping epoch (None if none)."""
+    b = Epoch.objects.get(pk=epoch_id)
+    if b.state != Epoch.State.PROCESSED:
+        return None
+    a = previous_epoch(b)
+    return plan_diff(a, b) if a is not None else None

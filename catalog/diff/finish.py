@@ -6,7 +6,7 @@ the diff (the diff reads the host catalogue, which reads the pipeline's method v
 
 from __future__ import annotations
 
-from catalog.diff.epochs import diff_previous
+from catalog.diff.epochs import finish_diff, plan_previous
 from catalog.pipeline import epoch as pipeline
 from catalog.pipeline.inbox import epoch_settled
 from catalog.pipeline.locks import FINISH, advisory_lock
@@ -41,7 +41,21 @@ def close_epoch(epoch_id: int, *, looks: int = 0) -> dict:
             return out | {"retry": False, "refresh": False}
         # the source catalogue: only the finish that moved the epoch writes it (a replacement)
         out["sources"] = build_epoch_sources(epoch_id)
-        diff = diff_previous(epoch_id)
-        out["diff"] = diff.summary if diff is not None else None
-        epoch_settled(epoch_id)
+        # the diff is planned here and its tiles fan out as tasks (workers.tasks.diff_tile);
+        # :func:`close_diff` settles the epoch once they are summed
+        plan = plan_previous(epoch_id)
+        if plan is None or not plan[1]:
+            out["diff"] = finish_diff(plan[0].pk).summary if plan is not None else None
+            epoch_settled(epoch_id)
+        else:
+            diff, tiles = plan
+            out["diff_plan"] = {"diff_id": diff.pk, "tiles": tiles}
     return out | {"retry": False, "refresh": True}
+
+
+def close_diff(diff_id: int, epoch_id: int) -> dict:
+    """After every tile of an epoch's diff ran: sum them, then settle the epoch (its inbox
+    record moves on). Idempotent: a second delivery sums the same rows again."""
+    diff = finish_diff(diff_id)
+    epoch_settled(epoch_id)
+    return diff.summary

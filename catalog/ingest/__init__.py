@@ -1,1 +1,1 @@
-"""Ingesters: one module per input format (see :mod:`catalog.ingest.common` for the shared rules)."""
+"""Ingesters: one module per input format (see :mod:`catalog.ingest.contract` for the shared rules)."""

@@ -8,7 +8,7 @@ Used by the set-based join (:mod:`catalog.pipeline.candidates`) and by the per-c
   into ``catalog_candidate``; otherwise through a temporary stage and one ``INSERT ... ON
   CONFLICT DO UPDATE ... WHERE IS DISTINCT FROM``, so an identical re-run changes nothing
   and a moved geometry updates (the same shape as :mod:`catalog.ingest.vlass_copy`).
-* SQLite (the demo): the portable ORM upsert of :func:`catalog.ingest.common.upsert`.
+* SQLite (the demo): the portable ORM upsert of :func:`catalog.ingest.contract.upsert`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 from astropy.wcs import WCS
 
-from catalog.ingest.common import IngestReport, is_postgres, upsert
+from catalog.ingest.contract import IngestReport, is_postgres, upsert
 from catalog.ingest.pgbinary import HEADER, TRAILER, Field, encode_rows
 from catalog.models import Candidate, RadioComponent
 from catalog.sky.geometry import candidate_offsets

@@ -1,7 +1,7 @@
 """The shared shape of every ``ingest_<format>`` management command.
 
 Each command adds its own arguments and implements :meth:`IngestCommand.run`, returning
-an :class:`~catalog.ingest.common.IngestReport`; this base adds ``--dry-run``, a tqdm
+an :class:`~catalog.ingest.contract.IngestReport`; this base adds ``--dry-run``, a tqdm
 progress bar on stderr, turns :class:`ValueError` into a ``CommandError`` (exit status 1,
 message naming file/line/column) and prints the final report.
 """
@@ -13,7 +13,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from catalog.ingest.common import IngestReport
+from catalog.ingest.contract import IngestReport
 
 
 class IngestCommand(BaseCommand):

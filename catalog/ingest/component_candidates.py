@@ -20,7 +20,7 @@ from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
 from catalog.ingest.candidate_writer import upsert_candidates
-from catalog.ingest.common import (
+from catalog.ingest.contract import (
     DuplicateChecker,
     IngestReport,
     cell_error,

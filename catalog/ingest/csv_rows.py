@@ -3,7 +3,7 @@
 A CSV is untrusted input: it may repeat a column, carry NUL bytes or bytes that are not
 UTF-8, hold a field of megabytes, or be a gigabyte of zeros behind a valid header (a
 sparse or damaged copy). Each of these is refused here with the project's one error
-format (:func:`catalog.ingest.common.cell_error`: file, 1-based line, column), before any
+format (:func:`catalog.ingest.contract.cell_error`: file, 1-based line, column), before any
 row reaches a writer, so the file's transaction stores nothing.
 
 Memory stays bounded whatever the file: it is read in blocks, and a line may not exceed
@@ -19,7 +19,7 @@ from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
-from catalog.ingest.common import cell_error, require_columns
+from catalog.ingest.contract import cell_error, require_columns
 
 #: A physical line longer than this is refused. A CIRADA row is ~1.2 kB and the longest
 #: line of any CSV in the shared data is a few kB; the bound also keeps every field below
@@ -192,7 +192,7 @@ def iter_csv_rows(
     """Stream ``(header, line, {column: cell})`` for every non-blank row of a CSV.
 
     Lines are 1-based file lines (header = line 1; a row's line is its last physical
-    line). Raises :class:`~catalog.ingest.common.IngestError` naming the file, line and,
+    line). Raises :class:`~catalog.ingest.contract.IngestError` naming the file, line and,
     where one applies, the column, for: a repeated or missing column, a NUL byte, bytes
     that are not UTF-8, an over-long line or cell, and a row with the wrong number of
     fields (a truncated file).

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from catalog.ingest.common import IngestReport
+from catalog.ingest.contract import IngestReport
 from catalog.labels.published import write_published
 
 

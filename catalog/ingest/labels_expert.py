@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from django.contrib.auth import get_user_model
 
-from catalog.ingest.common import (
+from catalog.ingest.contract import (
     DuplicateChecker,
     IngestReport,
     cell_error,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from catalog.ingest.common import IngestReport, cell_error, existing_file, run_ingest, upsert
+from catalog.ingest.contract import IngestReport, cell_error, existing_file, run_ingest, upsert
 from catalog.ingest.crossmatch import nearest_within
 from catalog.ingest.label_rows import put_labels
 from catalog.models import Epoch, Label, OpticalSource, RadioComponent, RadioSource, Survey

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from catalog.ingest.common import (
+from catalog.ingest.contract import (
     DuplicateChecker,
     IngestReport,
     cell_error,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from astropy.table import Table
 
-from catalog.ingest.common import (
+from catalog.ingest.contract import (
     DuplicateChecker,
     IngestReport,
     cell_error,

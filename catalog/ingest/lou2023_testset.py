@@ -27,7 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from catalog.ingest.candidate_writer import upsert_candidates
-from catalog.ingest.common import IngestReport, cell_error, existing_file, run_ingest, upsert
+from catalog.ingest.contract import IngestReport, cell_error, existing_file, run_ingest, upsert
 from catalog.ingest.csv_rows import iter_csv_rows
 from catalog.ingest.label_rows import put_labels
 from catalog.ingest.labels_norris import upsert_norris_structure

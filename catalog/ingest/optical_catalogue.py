@@ -11,7 +11,7 @@ HEALPix indices are computed in bulk, and rows are written:
   ``catalog_opticalsource`` while the catalogue has no rows yet, otherwise through a
   temporary stage and ``INSERT ... ON CONFLICT (catalogue, source_id) DO UPDATE ... WHERE
   IS DISTINCT FROM`` (identical re-run: nothing changes; a changed row updates);
-* SQLite: the portable ORM upsert (:func:`catalog.ingest.common.upsert`).
+* SQLite: the portable ORM upsert (:func:`catalog.ingest.contract.upsert`).
 
 One transaction per file: any bad cell raises naming file, row and column, and the
 database is as before. After each file the PS1↔AllWISE 2″ match is redone on the
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from catalog.ingest.common import (
+from catalog.ingest.contract import (
     IngestError,
     IngestReport,
     analyze,
@@ -37,6 +37,7 @@ from catalog.ingest.common import (
     run_ingest,
     upsert,
 )
+from catalog.ingest.optical_copy import StageWriter
 from catalog.ingest.optical_match import match_tiles, tiles_of
 from catalog.ingest.optical_readers import blocks, file_format, row_error
 from catalog.ingest.optical_schema import (
@@ -47,7 +48,7 @@ from catalog.ingest.optical_schema import (
     resolve,
     validate,
 )
-from catalog.ingest.pgbinary import HEADER, TRAILER, Field, encode_rows
+from catalog.ingest.pgbinary import Field
 from catalog.models import OpticalSource
 
 CATALOGUES = tuple(SCHEMAS)
@@ -161,9 +162,14 @@ def ingest_optical_catalogue(
     progress=None,
     match: bool = True,
     simulated: bool = False,
+    analyze_after: bool = True,
+    touched: set[int] | None = None,
 ) -> IngestReport:
     """Ingest one catalogue file (one transaction). See the module docstring.
 
+    ``match=False, analyze_after=False``: a fan-out (:mod:`catalog.ingest.optical_fanout`)
+    redoes the match once over the union of the tiles the files touched (added to ``touched``) and
+    ANALYZEs once at the end.
     ``simulated``: the file is ml.sim output; its rows are stored as catalogue ``sim``
     (PS1-like) or ``sim_allwise``, never mixed with the real catalogues.
     """
@@ -182,33 +188,51 @@ def ingest_optical_catalogue(
 
     def work(rep: IngestReport) -> None:
         t0 = time.perf_counter()
-        dups = _Duplicates()
+        id_column = SCHEMAS[catalogue][0].names[0]
+        unit = "line" if fmt == "csv" else "row"
         tiles: set[int] = set()
         n_rows = 0
-        use_copy = is_postgres()
-        fresh = use_copy and not OpticalSource.objects.filter(catalogue=stored).exists()
-        writer = _CopyWriter(catalogue, fresh) if use_copy else None
+        # PostgreSQL: the database finds repeated ids (memory flat in rows); SQLite (the
+        # demo) keeps the ORM upsert and the in-Python check
+        # asked before the stage's COPY opens: the connection is busy while it streams
+        fresh = is_postgres() and not OpticalSource.objects.filter(catalogue=stored).exists()
+        writer = _stage_writer(catalogue) if is_postgres() else None
+        dups = _Duplicates() if writer is None else None
         try:
             for first, vals, n in _validated(path, catalogue, fmt, progress):
                 hpx = hpx_for(vals["ra"], vals["dec"])
                 tiles |= tiles_of(hpx)
-                dups.add(vals["source_id"], first)
                 if writer is not None:
-                    writer.write(_fields(vals, stored, hpx, n, simulated), n)
+                    writer.write(_fields(vals, stored, hpx, n, simulated), n, first)
                 else:  # the ORM upsert refuses a repeated key itself: name the row first
-                    dups.check(path, SCHEMAS[catalogue][0].names[0], fmt)
+                    dups.add(vals["source_id"], first)
+                    dups.check(path, id_column, fmt)
                     rows = _rows(vals, stored, n, simulated)
                     upsert(OpticalSource, rows, keys=("catalogue", "source_id"), report=rep)
                 n_rows += n
-            dups.check(path, SCHEMAS[catalogue][0].names[0], fmt)
         except BaseException as exc:
             if writer is not None:  # end the COPY with CopyFail before the rollback
                 writer.abort(exc)
             raise
         if writer is not None:
-            ins, upd = writer.finish()
+            writer.close_copy()
+            rep.timings_s["copy"] = time.perf_counter() - t0
+            t_dup = time.perf_counter()
+            dup = writer.first_duplicate()
+            rep.timings_s["duplicate_check"] = time.perf_counter() - t_dup
+            if dup is not None:
+                raise row_error(
+                    path, dup[1], id_column, f"duplicate id (first on {unit} {dup[0]})", fmt=fmt
+                )
+            t_up = time.perf_counter()
+            ins, upd = writer.upsert(fresh=fresh)
+            rep.timings_s["upsert"] = time.perf_counter() - t_up
             rep.add("OpticalSource", inserted=ins, updated=upd, unchanged=n_rows - ins - upd)
+        else:
+            dups.check(path, id_column, fmt)
         rep.timings_s["load"] = time.perf_counter() - t0
+        if touched is not None:
+            touched.update(tiles)
         if match:
             t1 = time.perf_counter()
             m = match_tiles(tiles, rep)
@@ -219,62 +243,14 @@ def ingest_optical_catalogue(
         rep.notes.append(f"{n_rows} {stored} rows from {fmt.upper()} {path.name}")
 
     run_ingest(work, report)
-    analyze(OpticalSource)
+    if analyze_after:
+        analyze(OpticalSource)
     return report
 
 
-class _CopyWriter:
-    """One binary COPY per file: into the table (fresh catalogue) or a stage + upsert."""
-
-    def __init__(self, catalogue: str, fresh: bool):
-        from django.db import connection
-
-        connection.ensure_connection()
-        self.fresh, self.catalogue = fresh, catalogue
-        self.tbl = OpticalSource._meta.db_table
-        self.collist = ", ".join(c for c, _ in COPY_COLUMNS)
-        self.cur = connection.connection.cursor()
-        target = self.tbl
-        if not fresh:
-            target = "rh_opt_stage"
-            self.cur.execute("DROP TABLE IF EXISTS rh_opt_stage")
-            self.cur.execute(
-                f"CREATE TEMP TABLE rh_opt_stage ON COMMIT DROP AS "
-                f"SELECT {self.collist} FROM {self.tbl} WITH NO DATA"
-            )
-        self.cm = self.cur.copy(f"COPY {target} ({self.collist}) FROM STDIN (FORMAT BINARY)")
-        self.cp = self.cm.__enter__()
-        self.cp.write(HEADER)
-        self.n = 0
-
-    def write(self, fields: list[Field], n: int) -> None:
-        self.cp.write(encode_rows(fields, n))
-        self.n += n
-
-    def abort(self, exc: BaseException) -> None:
-        try:
-            self.cm.__exit__(type(exc), exc, exc.__traceback__)
-        except Exception:  # psycopg re-raises the cause as QueryCanceled; ours wins
-            pass
-
-    def finish(self) -> tuple[int, int]:
-        self.cp.write(TRAILER)
-        self.cm.__exit__(None, None, None)
-        if self.fresh:
-            return self.n, 0
-        # only this catalogue's own fields: a PS1 re-run must not touch the W1/W2 that
-        # the AllWISE match wrote onto its rows
-        own = {c.field for c in SCHEMAS[self.catalogue]} - {"source_id"}
-        upd = [c for c, _ in COPY_COLUMNS if c in own or c == "hpx"]
-        self.cur.execute(
-            f"WITH up AS (INSERT INTO {self.tbl} AS t ({self.collist}) "
-            f"SELECT {self.collist} FROM rh_opt_stage "
-            "ON CONFLICT ON CONSTRAINT opticalsource_unique DO UPDATE SET "
-            f"{', '.join(f'{c} = EXCLUDED.{c}' for c in upd)} "
-            f"WHERE ({', '.join(f't.{c}' for c in upd)}) IS DISTINCT FROM "
-            f"({', '.join(f'EXCLUDED.{c}' for c in upd)}) RETURNING (xmax = 0) AS ins) "
-            "SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up"
-        )
-        ins, n_upd = self.cur.fetchone()
-        self.cur.execute("DROP TABLE rh_opt_stage")
-        return int(ins), int(n_upd)
+def _stage_writer(catalogue: str) -> StageWriter:
+    # only this catalogue's own fields: a PS1 re-run must not touch the W1/W2 that the
+    # AllWISE match wrote onto its rows
+    own = {c.field for c in SCHEMAS[catalogue]} - {"source_id"}
+    upd = [c for c, _ in COPY_COLUMNS if c in own or c == "hpx"]
+    return StageWriter(OpticalSource._meta.db_table, COPY_COLUMNS, upd)

@@ -25,7 +25,7 @@ from astropy.coordinates import SkyCoord
 from astropy_healpix import HEALPix
 from django.db import transaction
 
-from catalog.ingest.common import IngestReport
+from catalog.ingest.contract import IngestReport
 from catalog.ingest.optical_catalogue import ingest_optical_catalogue
 from catalog.models import HarvestedTile, RadioComponent
 from catalog.sky.spatial import HPX_ORDER

@@ -16,7 +16,7 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy_healpix import HEALPix
 
-from catalog.ingest.common import IngestReport
+from catalog.ingest.contract import IngestReport
 from catalog.models import OpticalSource
 from catalog.providers.catalogs import PS1_ALLWISE_RADIUS_ARCSEC
 from catalog.sky.spatial import HPX_ORDER, JOIN_TILE_ORDER, cone_ranges

@@ -5,7 +5,7 @@ file's own column names; ``first_row`` is what error messages call the first row
 block: the 1-based file line for CSV (header = line 1), the 1-based table row for FITS
 and Parquet. Text columns are strings; FITS/Parquet numbers keep their types. Every
 unreadable input (not UTF-8, a NUL byte, binary garbage, a truncated file) raises an
-:class:`~catalog.ingest.common.IngestError` naming the file and, where it can be known,
+:class:`~catalog.ingest.contract.IngestError` naming the file and, where it can be known,
 the line -- never a library traceback.
 """
 
@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from catalog.ingest.common import IngestError, cell_error
+from catalog.ingest.contract import IngestError, cell_error
 from catalog.ingest.csv_rows import MAX_LINE_BYTES, check_header
 
 BLOCK_BYTES = 4 << 20  # CSV bytes per block (~25k PS1 rows): memory is flat in file size

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from catalog.ingest.common import IngestError
+from catalog.ingest.contract import IngestError
 from catalog.ingest.optical_readers import row_error
 
 # What a missing numeric cell may look like in these catalogues (MAST writes -999 too,

@@ -37,7 +37,7 @@ import numpy as np
 from django.db import transaction
 
 from catalog.ingest.cirada_rules import NON_NEGATIVE, S_CODES
-from catalog.ingest.common import (
+from catalog.ingest.contract import (
     DuplicateChecker,
     IngestReport,
     cell_error,

@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from catalog.ingest.cirada_rules import NON_NEGATIVE, S_CODES
-from catalog.ingest.common import hpx_for
+from catalog.ingest.contract import hpx_for
 from catalog.ingest.csv_rows import MAX_CELL_CHARS, MAX_LINE_BYTES
 from catalog.ingest.pgbinary import FIXED, HEADER, TRAILER, Field, encode_rows
 from catalog.models import RadioComponent

@@ -16,7 +16,7 @@ from catalog.models.exports import ExportJob
 from catalog.models.images import Cutout
 from catalog.models.labels import Label, LabelQuerySet
 from catalog.models.optical import Candidate, HarvestedTile, OpticalSource
-from catalog.models.pipeline import EpochDiff, EpochDiffEntry, EpochTile, InboxFile
+from catalog.models.pipeline import EpochDiff, EpochDiffEntry, EpochDiffTile, EpochTile, InboxFile
 from catalog.models.predictions import ClassPrediction, HostPrediction, ModelVersion
 from catalog.models.radio import (
     DEC_HELP,
@@ -43,6 +43,7 @@ __all__ = [
     "Epoch",
     "EpochDiff",
     "EpochDiffEntry",
+    "EpochDiffTile",
     "EpochTile",
     "ExportJob",
     "HarvestedTile",

@@ -76,6 +76,10 @@ class EpochDiff(models.Model):
         default=0, help_text="Coverage pixels holding components of both epochs."
     )
     overlap_deg2 = models.FloatField(default=0.0, help_text="Their area (deg²).")
+    overlap = models.JSONField(
+        default=list, blank=True, help_text="The overlap's coverage pixels (what each tile reads)."
+    )
+    done = models.BooleanField(default=True, help_text="False while its tiles are running.")
     n_a = models.PositiveIntegerField(default=0, help_text="Science components of A compared.")
     n_b = models.PositiveIntegerField(default=0, help_text="Science components of B compared.")
     n_a_outside = models.PositiveIntegerField(default=0, help_text="A's outside the overlap.")
@@ -159,6 +163,7 @@ class EpochDiffEntry(models.Model):
     likelihood_b = models.FloatField(null=True, blank=True, help_text="Best candidate's, in B.")
     reliability_a = models.FloatField(null=True, blank=True, help_text="Host's reliability, A.")
     reliability_b = models.FloatField(null=True, blank=True, help_text="Host's reliability, B.")
+    tile = models.BigIntegerField(null=True, blank=True, help_text="The diff tile that wrote it.")
 
     class Meta:
         constraints = [
@@ -169,7 +174,10 @@ class EpochDiffEntry(models.Model):
                 name="epochdiffentry_kind_sides",
             ),
         ]
-        indexes = [models.Index(fields=["diff", "kind"], name="epochdiffentry_diff_kind")]
+        indexes = [
+            models.Index(fields=["diff", "kind"], name="epochdiffentry_diff_kind"),
+            models.Index(fields=["diff", "tile"], name="epochdiffentry_diff_tile"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.component_a_id} → {self.component_b_id}"
@@ -208,3 +216,20 @@ class InboxFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} ({self.state})"
+
+
+class EpochDiffTile(models.Model):
+    """One tile of an :class:`EpochDiff`: its counts (the entries carry the tile too), so a
+    redelivered tile task replaces its own rows and the diff's totals are a sum."""
+
+    diff = models.ForeignKey(EpochDiff, on_delete=models.CASCADE, related_name="tiles")
+    tile = models.BigIntegerField(help_text="Nested HEALPix pixel at the epoch tile order.")
+    n_a = models.PositiveIntegerField(default=0)
+    n_b = models.PositiveIntegerField(default=0)
+    n_matched = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [UniqueConstraint(fields=["diff", "tile"], name="epochdifftile_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.diff} tile {self.tile}"

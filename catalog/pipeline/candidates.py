@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 
 from catalog.ingest.candidate_writer import write_candidates
-from catalog.ingest.common import IngestReport, analyze
+from catalog.ingest.contract import IngestReport, analyze
 from catalog.models import Candidate, Epoch, OpticalSource, RadioComponent
 from catalog.sky.geometry import CANDIDATE_BOX_ARCMIN, search_radius_arcsec, selected, sin_offsets
 from catalog.sky.spatial import HPX_ORDER, JOIN_TILE_ORDER, _healpix, cone_order, merge_ranges

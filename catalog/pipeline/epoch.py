@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from catalog.ingest.common import analyze
+from catalog.ingest.contract import analyze
 from catalog.models import (
     Candidate,
     Epoch,

@@ -15,7 +15,7 @@ import numpy as np
 from django.db import connection
 from django.utils import timezone
 
-from catalog.ingest.common import is_postgres
+from catalog.ingest.contract import is_postgres
 from catalog.ingest.pgbinary import HEADER, TRAILER, Field, encode_rows
 from catalog.models import HostPrediction
 from catalog.pipeline.score import Predictions

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from catalog.ingest.common import is_postgres
+from catalog.ingest.contract import is_postgres
 from catalog.ingest.pgbinary import HEADER, TRAILER, Field, encode_rows
 from catalog.ingest.vlass_cirada import ingest_vlass_cirada, vlass_epoch
 from catalog.models import Epoch, OpticalSource

@@ -28,8 +28,8 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy.table import Table, vstack
 
-from catalog.ingest.common import IngestReport, cell_error, file_transaction
 from catalog.ingest.component_candidates import prepare, store_candidates
+from catalog.ingest.contract import IngestReport, cell_error, file_transaction
 from catalog.ingest.csv_rows import iter_csv_chunks
 from catalog.ingest.label_rows import put_labels
 from catalog.ingest.optical_catalogue import ingest_optical_catalogue

@@ -254,6 +254,18 @@ class ComponentSky:
             )
         return elongated & along & np.isfinite(pa)
 
+    def nearest_many(self, ra_deg, dec_deg) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`nearest` for many positions in one k-d tree query (the same tie rule)."""
+        v = unit_vectors(np.asarray(ra_deg, float), np.asarray(dec_deg, float)).reshape(-1, 3)
+        if self._tree is None:
+            self._tree = cKDTree(self.xyz)
+        chord, idx = self._tree.query(v, k=min(2, len(self)))
+        if idx.ndim == 1:
+            i = idx.astype(np.int64)
+        else:
+            i = np.where(chord[:, 1] > chord[:, 0], idx[:, 0], idx.min(axis=1)).astype(np.int64)
+        return i, angle_arcsec(self.xyz[i], v)
+
     def nearest(self, ra_deg: float, dec_deg: float) -> tuple[int, float]:
         """Index of and separation to (arcsec) the component nearest to a position."""
         v = unit_vectors(np.array(ra_deg), np.array(dec_deg))
@@ -266,13 +278,19 @@ class ComponentSky:
         i = int(idx[0] if idx.size == 1 or chord[1] > chord[0] else min(idx))  # ties: lowest
         return i, float(angle_arcsec(self.xyz[i], v))
 
+    @property
+    def labels(self) -> np.ndarray:
+        """Group label of every component (the transitive closure of the links, once per sky)."""
+        if self._labels is None:
+            self._labels = csgraph.connected_components(self.links, directed=False)[1]
+        return self._labels
+
     def group(self, seed: int) -> np.ndarray:
         """Indices (ascending) of the components linked, transitively, to ``seed``."""
         if not 0 <= seed < len(self):
             raise ValueError(f"seed index {seed} out of range 0..{len(self) - 1}")
-        if self._labels is None:  # transitive closure of the links, computed once per sky
-            self._labels = csgraph.connected_components(self.links, directed=False)[1]
-        return np.flatnonzero(self._labels == self._labels[seed])
+        labels = self.labels
+        return np.flatnonzero(labels == labels[seed])
 
     def core(self, members: np.ndarray, weighting: str | None = None) -> tuple[float, float]:
         """Weighted centroid (deg) of ``members``: peak, integrated or peak^2 flux weights;

@@ -7,7 +7,8 @@ import pytest
 from django.test import override_settings
 
 from catalog.diff import epochs as diff_mod
-from catalog.diff.epochs import classify, coverage, diff_epochs, match, previous_epoch
+from catalog.diff.epochs import diff_epochs, previous_epoch
+from catalog.diff.match import classify, coverage, match
 from catalog.models import Epoch, EpochDiffEntry, ModelVersion, RadioComponent, Survey
 from ml.sky import unit_vectors
 

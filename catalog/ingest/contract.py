@@ -1,4 +1,4 @@
-"""Shared ingest machinery: the report, cell validation, CSV chunking, transactions, upserts.
+"""The ingest contract: the report, cell validation, transactions, upserts.
 
 Every ingester in :mod:`catalog.ingest` is written against this module so that the
 error-message format, the dry-run and rollback policy, and the

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0008_host_reliability'),
+        ('catalog', '0011_diff_tiles'),
     ]
 
     operations = [
