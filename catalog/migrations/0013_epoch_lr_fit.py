@@ -2,11 +2,8 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    # also merges the two leaves main (0010_export_jobs) and dev_scale
-    # (0009_scale_tile_candidates) have; renumber if the lead orders them otherwise
     dependencies = [
-        ("catalog", "0009_scale_tile_candidates"),
-        ("catalog", "0010_export_jobs"),
+        ("catalog", "0012_scale_tile_candidates"),
     ]
 
     operations = [
