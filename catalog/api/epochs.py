@@ -50,7 +50,7 @@ class EpochViewSet(StrictViewMixin, viewsets.ReadOnlyModelViewSet):
         """The latest diff of this epoch against the survey's previous overlapping epoch: the
         overlap and counts, then the changed components (one class each) by cursor."""
         epoch = self.get_object()
-        kind = request.query_params.get("kind")
+        kind = request.query_params.get("kind") or None  # empty: every class, as filters do
         if kind is not None and kind not in KINDS:
             raise ValidationError({"kind": [f"one of {', '.join(KINDS)}"]})
         diff = (

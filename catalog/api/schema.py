@@ -27,6 +27,17 @@ def _json(description: str) -> dict:
 SAFE = ("get", "head", "options")
 
 
+def _empty_is_no_filter(op: dict) -> None:
+    """A choice filter given empty (``?catalogue=``, what a blank form field sends) filters
+    nothing, as every django-filter does; the schema's enum says so."""
+    for param in op.get("parameters", []):
+        enum = (param.get("schema") or {}).get("enum")
+        if param.get("name") == "format" or enum is None or param.get("in") != "query":
+            continue  # ?format= names a renderer: empty is not "any"
+        if "" not in enum:
+            param["schema"]["enum"] = [*enum, ""]
+
+
 def _bound_page_size(op: dict) -> None:
     """``limit`` is 1..MAX_PAGE_SIZE (catalog.api.pagination); say so, or a client sends 0."""
     from catalog.api.pagination import MAX_PAGE_SIZE
@@ -49,6 +60,7 @@ def add_error_responses(result, generator, request, public):
             if path.startswith("/api/vo/"):
                 continue  # SCS answers errors as VOTables with status 200 (SCS 1.03 §2)
             _bound_page_size(op)
+            _empty_is_no_filter(op)
             responses.setdefault("400", _json("Bad parameters or body (names the fields)."))
             responses.setdefault("429", _json("Throttled."))
             # Wrong credentials are a 401 on every operation, reads included (Basic auth is
