@@ -6,45 +6,9 @@ Screenshots go to ``$RADIOHOST_SCREENSHOTS_DIR`` (the committed ones: ``results/
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 WAIT_S = 30
-
-
-@pytest.fixture
-def browser():
-    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
-        pytest.fail(f"{CHROMIUM} and {CHROMEDRIVER} are needed: run scripts/ensure_chromium.sh")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for f in ("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000"):
-        opts.add_argument(f)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture
-def shot(tmp_path):
-    out = Path(os.environ.get("RADIOHOST_SCREENSHOTS_DIR") or tmp_path / "shots")
-    out.mkdir(parents=True, exist_ok=True)
-
-    def save(driver, name: str) -> None:
-        height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(1400, min(max(1000, int(height)), 4000))
-        driver.save_screenshot(str(out / f"{name}.png"))
-        driver.set_window_size(1400, 1000)
-
-    return save
 
 
 @pytest.fixture
@@ -114,7 +78,7 @@ def test_every_page_says_its_rows_are_simulated(live_server, live_sim, browser):
         assert colour == "rgb(255, 244, 214)", (path, colour)
 
 
-def test_a_refused_relabel_in_the_browser_says_what_to_do(live_server, live_sim, browser, shot):
+def test_a_refused_relabel_in_the_browser_says_what_to_do(live_server, live_sim, browser, shots):
     from django.contrib.auth import get_user_model
     from selenium.webdriver.common.by import By
 
@@ -139,10 +103,10 @@ def test_a_refused_relabel_in_the_browser_says_what_to_do(live_server, live_sim,
     steps = browser.find_element(By.ID, "forbidden-next").text
     assert "signed in as ann" in steps and "manage.py create_curator ann" in steps
     assert browser.find_element(By.ID, "provenance")  # the site's own page, with its header
-    shot(browser, "forbidden")
+    shots(browser, "forbidden")
 
 
-def test_a_curator_opens_the_admin_on_the_labels(live_server, live_sim, browser, shot):
+def test_a_curator_opens_the_admin_on_the_labels(live_server, live_sim, browser, shots):
     from selenium.webdriver.common.by import By
 
     from catalog.curation.curators import create_curator
@@ -160,4 +124,4 @@ def test_a_curator_opens_the_admin_on_the_labels(live_server, live_sim, browser,
         for o in browser.find_elements(By.CSS_SELECTOR, "select[name=action] option")
     ]
     assert "mark_no_host" in options
-    shot(browser, "admin_curator_labels")
+    shots(browser, "admin_curator_labels")
