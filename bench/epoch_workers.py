@@ -44,8 +44,7 @@ def _rss_mb(pid: int) -> float:
 def run_chord(epoch_id: int, broker: str, db_url: str, tile_order: int, queue: str, log: Path,
               *, processes: int = 2, timeout_s: float = 3600) -> dict:  # fmt: skip
     """Process one epoch through a real worker; wall seconds and the pool's peak RSS."""
-    from catalog.pipeline.diff import previous_epoch
-
+    from catalog.diff.epochs import previous_epoch
     from catalog.models import Epoch, EpochDiff
     from workers.pipeline import launch
 

@@ -12,14 +12,9 @@ equal an in-process untiled run, with no duplicate rows and no tile run twice at
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -27,60 +22,14 @@ from catalog.models import Epoch, EpochTile, HostPrediction
 from radiohost_site.celery import app
 from workers import tasks
 
-ROOT = Path(__file__).resolve().parents[2]
 VISIBILITY_S = 15
+VISIBILITY_ENV = {"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_S)}
 RECOVERY_BOUND_S = 120
-
-
-class Worker:
-    """A ``celery worker`` (prefork, 2 processes) in its own process group."""
-
-    def __init__(self, url: str, queue: str, log: Path):
-        from django.db import connection
-
-        db = connection.settings_dict
-        env = {
-            **os.environ,
-            "DEBUG": "1",
-            "DJANGO_SETTINGS_MODULE": "radiohost_site.settings",
-            "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-            "CELERY_BROKER_URL": url,
-            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_S),
-            "RADIOHOST_TILE_ORDER": "8",
-        }
-        self.log = log
-        self.fh = open(log, "a")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "radiohost_site", "worker", "--pool", "prefork",
-             "--concurrency", "2", "--queues", queue, "--hostname", f"{uuid.uuid4().hex[:6]}@%h",
-             "--loglevel", "INFO"],
-            cwd=ROOT, env=env, stdout=self.fh, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + 90
-        while " ready." not in log.read_text():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"worker did not start:\n{log.read_text()[-2000:]}")
-            time.sleep(0.3)
-
-    def kill_group(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=30)
-        self.fh.close()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        if not self.fh.closed:
-            self.fh.close()
 
 
 @pytest.mark.parametrize("in_tiles", [False, True], ids=["stored_candidates", "tiles_make_them"])
 def test_killed_worker_epoch_completes_equal_to_an_untiled_run(
-    broker, in_tiles, transactional_db, tmp_path
+    broker, in_tiles, transactional_db, tmp_path, start_worker
 ):
     from catalog.pipeline.candidates import build_candidates
     from catalog.pipeline.component import association_model_version
@@ -96,7 +45,7 @@ def test_killed_worker_epoch_completes_equal_to_an_untiled_run(
     ref = None if in_tiles else untiled_predictions(epoch.pk, method)
     queue = f"test-{uuid.uuid4().hex[:8]}"
     log = tmp_path / "workers.log"
-    first = Worker(url, queue, log)
+    first = start_worker(url, log, queues=queue, env=VISIBILITY_ENV)
     conn = app.connection_for_write(url)
     second = None
     try:
@@ -114,7 +63,7 @@ def test_killed_worker_epoch_completes_equal_to_an_untiled_run(
         t_kill = time.monotonic()
         done_at_kill = EpochTile.objects.filter(epoch=epoch, state="done").count()
         assert done_at_kill < plan["tiles"], "the epoch finished before the kill"
-        second = Worker(url, queue, log)
+        second = start_worker(url, log, queues=queue, env=VISIBILITY_ENV)
         # a hang, not a slow machine, fails: the bound is on time without a finished tile
         # (worker start + visibility timeout + restore sweep), not on the whole remaining run
         done, last_progress = done_at_kill, time.monotonic()

@@ -12,13 +12,10 @@ machine does not); the machine's shared Redis is never touched.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -27,7 +24,6 @@ from catalog.models import Epoch, EpochTile, HostPrediction
 from radiohost_site.celery import app
 from workers import tasks
 
-ROOT = Path(__file__).resolve().parents[2]
 STALL_S = 15
 WATCH_EVERY_S = 3
 HANG_BOUND_S = 180
@@ -67,48 +63,9 @@ class PrivateRedis:
         self.proc.wait(timeout=30)
 
 
-class BeatWorker:
-    """``celery worker -B`` on the private Redis, on the queue the watchdog re-sends to."""
-
-    def __init__(self, url: str, log: Path):
-        from django.db import connection
-
-        db = connection.settings_dict
-        env = {
-            **os.environ,
-            "DEBUG": "1",
-            "DJANGO_SETTINGS_MODULE": "radiohost_site.settings",
-            "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-            "CELERY_BROKER_URL": url,
-            "RADIOHOST_TILE_ORDER": "8",
-            "RADIOHOST_TILE_STALL_S": str(STALL_S),
-        }
-        self.log = log
-        self.fh = open(log, "a")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "radiohost_site", "worker", "-B",
-             "--schedule", str(log.parent / "beat-schedule"), "--pool", "prefork",
-             "--concurrency", "2", "--queues", "cpu", "--hostname",
-             f"{uuid.uuid4().hex[:6]}@%h", "--loglevel", "INFO"],
-            cwd=ROOT, env=env, stdout=self.fh, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + 90
-        while " ready." not in log.read_text():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"worker did not start:\n{log.read_text()[-2000:]}")
-            time.sleep(0.3)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        self.fh.close()
-
-
-def test_redis_lost_mid_epoch_is_resent_by_the_watchdog(transactional_db, tmp_path, settings):
+def test_redis_lost_mid_epoch_is_resent_by_the_watchdog(
+    transactional_db, tmp_path, settings, start_worker
+):
     from catalog.pipeline.component import association_model_version
     from catalog.pipeline.tile import untiled_predictions
     from catalog.simulated.epoch import ingest_sim_epoch
@@ -123,7 +80,7 @@ def test_redis_lost_mid_epoch_is_resent_by_the_watchdog(transactional_db, tmp_pa
     redis = PrivateRedis(_free_port(), tmp_path)
     url = f"redis://127.0.0.1:{redis.port}/0"
     log = tmp_path / "worker.log"
-    worker = BeatWorker(url, log)
+    worker = start_worker(url, log, beat=True, env={"RADIOHOST_TILE_STALL_S": str(STALL_S)})
     try:
         with app.connection_for_write(url) as conn:
             plan = tasks.process_epoch.apply_async((epoch.pk,), connection=conn).get(timeout=120)
